@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+
+/** Everything the hub reads from its environment, in one place, so the server, the worker and every CLI command agree. */
+export interface HubConfig {
+  /** A PostgreSQL URL; when absent the hub runs an embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPgPort: number;
+  host: string;
+  port: number;
+  /** 32-byte key (hex or base64) for AES-256-GCM encryption of connection secrets. */
+  secretKey: string | undefined;
+  logLevel: string;
+  workerConcurrency: number;
+  /** IANA zone in which billing periods (calendar months) are cut. */
+  billingTimeZone: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+function intFrom(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): HubConfig {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(env.HUB_DATA_DIR || '.data'),
+    embeddedPgPort: intFrom(env, 'HUB_PG_PORT', 54329),
+    host: env.HOST || '127.0.0.1',
+    port: intFrom(env, 'PORT', 3000),
+    secretKey: env.HUB_SECRET_KEY || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+    workerConcurrency: intFrom(env, 'WORKER_CONCURRENCY', 4),
+    billingTimeZone: env.HUB_BILLING_TIME_ZONE || 'UTC',
+  };
+}

@@ -1,0 +1,6 @@
+import { webhookRegistry, type WebhookProviderRegistry } from './webhooks.ts';
+
+/** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
+export function defaultWebhookProviders(): WebhookProviderRegistry {
+  return webhookRegistry([]);
+}

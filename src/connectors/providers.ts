@@ -1,0 +1,64 @@
+/**
+ * Static facts about each vendor the hub connects to, as data (after Nango's
+ * providers.yaml): which credential fields a connection needs, which of them are
+ * secret, and which settings it may carry. Code exists only where a vendor truly
+ * behaves differently; that lives in the provider's own folder.
+ */
+export interface CredentialField {
+  name: string;
+  secret: boolean;
+  required: boolean;
+  description: string;
+}
+
+export interface ProviderDeclaration {
+  name: string;
+  displayName: string;
+  credentialFields: CredentialField[];
+  /** Non-secret settings, e.g. base URL overrides that point the connector at a sandbox. */
+  settingFields: { name: string; description: string }[];
+}
+
+export const PROVIDERS: readonly ProviderDeclaration[] = [
+  {
+    name: 'partner-center',
+    displayName: 'Microsoft Partner Center',
+    credentialFields: [
+      { name: 'tenantId', secret: false, required: true, description: "The partner's Microsoft Entra tenant id" },
+      { name: 'clientId', secret: false, required: true, description: 'Application (client) id of the Secure Application Model app' },
+      { name: 'clientSecret', secret: true, required: true, description: 'Client secret of that app' },
+      { name: 'refreshToken', secret: true, required: false, description: "A partner user's refresh token (app + user auth); rotated on every use" },
+    ],
+    settingFields: [
+      { name: 'partnerCenterBaseUrl', description: 'Default https://api.partnercenter.microsoft.com' },
+      { name: 'graphBaseUrl', description: 'Default https://graph.microsoft.com' },
+      { name: 'authorityUrl', description: 'Default https://login.microsoftonline.com' },
+      { name: 'currency', description: 'Currency code for unbilled exports, default USD' },
+      { name: 'requestsPerMinute', description: 'Override of the documented limit (500/min)' },
+    ],
+  },
+];
+
+export function findProvider(name: string): ProviderDeclaration | undefined {
+  return PROVIDERS.find((p) => p.name === name);
+}
+
+/** Problems with a credentials object, each naming its field; empty when valid. */
+export function credentialProblems(
+  provider: ProviderDeclaration,
+  credentials: Record<string, unknown>,
+  options: { partial?: boolean } = {},
+): { field: string; reason: string }[] {
+  const problems: { field: string; reason: string }[] = [];
+  const known = new Set(provider.credentialFields.map((f) => f.name));
+  for (const [key, value] of Object.entries(credentials)) {
+    if (!known.has(key)) problems.push({ field: `credentials.${key}`, reason: `is not a ${provider.name} credential (expected one of ${[...known].join(', ')})` });
+    else if (typeof value !== 'string' || value.length === 0) problems.push({ field: `credentials.${key}`, reason: 'must be a non-empty string' });
+  }
+  if (!options.partial) {
+    for (const field of provider.credentialFields) {
+      if (field.required && credentials[field.name] === undefined) problems.push({ field: `credentials.${field.name}`, reason: 'is required' });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,30 @@
+import type { Selectable } from 'kysely';
+import type { HubContext } from '../context.ts';
+import type { Database } from './types.ts';
+
+/** Decrypt a connection's credentials for a connector: the one place they are opened. */
+export async function loadConnectionSecrets(
+  ctx: Pick<HubContext, 'db' | 'secrets'>,
+  connectionId: string,
+): Promise<{ row: Selectable<Database['connections']>; credentials: Record<string, string> }> {
+  const row = await ctx.db.selectFrom('connections').selectAll().where('id', '=', connectionId).executeTakeFirst();
+  if (!row) throw new Error(`connection ${connectionId} does not exist`);
+  return { row, credentials: ctx.secrets.openJson<Record<string, string>>(row.credentials_encrypted, row.id) };
+}
+
+/** Persist credentials a vendor rotated (e.g. Microsoft's refresh token), keeping the rest. */
+export async function updateConnectionSecret(
+  ctx: Pick<HubContext, 'db' | 'secrets'>,
+  connectionId: string,
+  changes: Record<string, string>,
+): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('connections').select(['credentials_encrypted']).where('id', '=', connectionId).forUpdate().executeTakeFirstOrThrow();
+    const merged = { ...ctx.secrets.openJson<Record<string, string>>(row.credentials_encrypted, connectionId), ...changes };
+    await trx
+      .updateTable('connections')
+      .set({ credentials_encrypted: ctx.secrets.sealJson(merged, connectionId), credential_fields: Object.keys(merged).sort() })
+      .where('id', '=', connectionId)
+      .execute();
+  });
+}

@@ -1,0 +1,34 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './types.ts';
+
+// DATE columns hold calendar days (billing periods, usage dates): keep them as
+// 'YYYY-MM-DD' strings instead of letting pg shift them into a local-time Date.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+// bigint counts and sequence numbers fit comfortably in a JS number here.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** One pool per process, shared by Kysely and graphile-worker. */
+export function openDatabase(url: string, options: { max?: number; onError?: (err: Error) => void } = {}): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // An idle client losing its connection (database restart) must not crash the process;
+  // the next query gets a fresh connection.
+  pool.on('error', (err) => options.onError?.(err));
+  pool.on('connect', (client) => client.on('error', (err) => options.onError?.(err)));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    pool,
+    close: async () => {
+      await db.destroy(); // ends the pool too
+    },
+  };
+}

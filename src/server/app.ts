@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { HubContext } from '../context.ts';
+import { registerAuth } from './plugins/auth.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { registerIdempotency } from './plugins/idempotency.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { connectionRoutes, Connection } from './routes/connections.ts';
+import { costNodeRoutes, CostNode } from './routes/cost-nodes.ts';
+import { customerRoutes, Customer } from './routes/customers.ts';
+import { healthRoutes } from './routes/health.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The HTTP API. It validates, writes in one transaction, enqueues work and answers: never long work. */
+export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    // Honour a caller's request id so a trace crosses systems; otherwise make one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    forceCloseConnections: 'idle',
+    ajv: {
+      customOptions: {
+        // Reject unknown fields with their name instead of silently dropping them.
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: true,
+      },
+    },
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  registerErrorHandling(app);
+  // Auth first: its onRoute hook marks every route (the docs' own too) before swagger collects them.
+  registerAuth(app, ctx.db);
+  await registerOpenApi(app);
+  registerIdempotency(app, ctx.db);
+
+  for (const schema of [Customer, CostNode, Connection]) app.addSchema(schema);
+
+  healthRoutes(app, ctx);
+  customerRoutes(app, ctx);
+  costNodeRoutes(app, ctx);
+  connectionRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  await webhookRoutes(app, ctx);
+
+  return app;
+}

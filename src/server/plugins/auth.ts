@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { Db } from '../../db/database.ts';
+import { fingerprint, parseApiKey, verifySecret, type Role } from '../../security/api-keys.ts';
+import { forbidden, unauthorized } from '../problem.ts';
+
+export interface Principal {
+  keyId: string;
+  name: string;
+  roles: Role[];
+  /** Set for portal keys: the one customer the key may see. */
+  customerId: string | null;
+}
+
+/**
+ * Every route declares who may call it: `public` (health, docs, signed webhooks) or
+ * the roles allowed. `customerParam` names the path (or query) parameter holding a
+ * customer id, which a portal key must match; routes without one refuse portal keys.
+ */
+export type RouteAuth = 'public' | { roles: Role[]; customerParam?: string };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** Every route with its auth declaration: what the route-walking auth test iterates. */
+    routeAuth: { method: string; url: string; auth: RouteAuth }[];
+  }
+}
+
+const CACHE_MS = 30_000;
+
+export function registerAuth(app: FastifyInstance, db: Db): void {
+  const cache = new Map<string, { principal: Principal; expiresAt: number }>();
+
+  async function authenticate(header: string | undefined): Promise<Principal> {
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
+    const key = match[1]!;
+    const fp = fingerprint(key);
+    const cached = cache.get(fp);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    const parsed = parseApiKey(key);
+    if (!parsed) throw unauthorized('the API key is malformed');
+    const row = await db
+      .selectFrom('api_keys')
+      .select(['id', 'name', 'hash', 'roles', 'customer_id', 'revoked_at'])
+      .where('prefix', '=', parsed.prefix)
+      .executeTakeFirst();
+    if (!row || row.revoked_at || !(await verifySecret(parsed.secret, row.hash))) {
+      throw unauthorized('the API key is unknown or revoked');
+    }
+    const principal: Principal = { keyId: row.id, name: row.name, roles: row.roles as Role[], customerId: row.customer_id };
+    cache.set(fp, { principal, expiresAt: Date.now() + CACHE_MS });
+    void db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', row.id).execute().catch(() => {});
+    return principal;
+  }
+
+  app.decorateRequest('principal', null);
+  const declared: FastifyInstance['routeAuth'] = [];
+  app.decorate('routeAuth', declared);
+
+  // A route without an explicit decision would be an accident waiting to leak data.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (route.url.startsWith('/docs')) {
+      route.config = { ...(route.config ?? {}), auth: 'public' };
+      return;
+    }
+    const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
+    if (!auth) throw new Error(`route ${String(route.method)} ${route.url} declares no auth`);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') declared.push({ method, url: route.url, auth });
+    }
+    if (auth !== 'public') {
+      route.schema = { ...(route.schema ?? {}), security: [{ bearerAuth: [] }] } as typeof route.schema;
+    }
+  });
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const auth = request.routeOptions.config.auth;
+    if (!auth || auth === 'public') return;
+    const principal = await authenticate(request.headers.authorization);
+    request.principal = principal;
+    if (!principal.roles.some((role) => auth.roles.includes(role))) {
+      throw forbidden(`this key's roles (${principal.roles.join(', ')}) do not include one of: ${auth.roles.join(', ')}`);
+    }
+    if (principal.customerId && principal.roles.includes('portal') && principal.roles.length === 1) {
+      const param = auth.customerParam;
+      const value = param
+        ? ((request.params as Record<string, string>)[param] ?? (request.query as Record<string, string> | undefined)?.[param])
+        : undefined;
+      if (!param || value !== principal.customerId) throw forbidden('a portal key sees its own customer only');
+    }
+  });
+}
+
+/** The customer a portal key is confined to, or undefined for staff keys. */
+export function portalScope(request: FastifyRequest): string | undefined {
+  const p = request.principal;
+  return p && p.roles.length === 1 && p.roles[0] === 'portal' && p.customerId ? p.customerId : undefined;
+}
+
+export function actorOf(request: FastifyRequest): { actor: string; requestId: string } {
+  return { actor: request.principal ? `key:${request.principal.keyId}` : 'anonymous', requestId: request.id };
+}

@@ -1,0 +1,48 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { ProblemSchema } from '../problem.ts';
+
+export const API_VERSION = '0.1.0';
+
+/** The OpenAPI document is generated from the route schemas: one source for validation, types and docs. */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'CSP Billing Hub API',
+        version: API_VERSION,
+        description:
+          'Bill Microsoft CSP (Partner Center) consumption and seats with your own rate cards. ' +
+          'Money is always a decimal string ("1234.56"); errors are application/problem+json (RFC 9457) ' +
+          'with a stable `type`; lists are cursor-paginated newest first (`limit`, `cursor`, `nextCursor`); ' +
+          'POSTs that create or trigger honour `Idempotency-Key`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key created with `hub api-key create`.' },
+        },
+      },
+      tags: [
+        { name: 'system', description: 'Health and readiness' },
+        { name: 'customers', description: "The MSP's clients, their identities in other systems and their cost hierarchy" },
+        { name: 'connections', description: 'Vendor accounts the hub syncs with; credentials are write-only' },
+        { name: 'audit', description: 'The append-only, hash-chained record of every change' },
+        { name: 'webhooks', description: 'Signed vendor webhooks, stored before processing' },
+      ],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get(
+    '/openapi.json',
+    { config: { auth: 'public' }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
+}

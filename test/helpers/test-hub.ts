@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import type { HubContext } from '../../src/context.ts';
+import { createApiKey } from '../../src/db/api-keys.ts';
+import { webhookRegistry, type WebhookProvider } from '../../src/connectors/webhooks.ts';
+import { buildApp } from '../../src/server/app.ts';
+import { SecretBox } from '../../src/security/secret-box.ts';
+import type { Role } from '../../src/security/api-keys.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
+
+export interface TestHub {
+  app: FastifyInstance;
+  ctx: HubContext;
+  database: TestDatabase;
+  /** One key per staff role, created up front. */
+  keys: Record<Exclude<Role, 'portal'>, string>;
+  keyFor(roles: Role[], customerId?: string | null): Promise<string>;
+  auth(key: string): { authorization: string };
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh real database, driven with app.inject(). */
+export async function createTestHub(options: { webhookProviders?: WebhookProvider[] } = {}): Promise<TestHub> {
+  const database = await createTestDatabase();
+  const ctx: HubContext = {
+    db: database.db,
+    config: { ...loadConfig({}), databaseUrl: database.url },
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    secrets: new SecretBox(randomBytes(32)),
+    webhookProviders: webhookRegistry(options.webhookProviders ?? []),
+  };
+  const app = await buildApp(ctx);
+  await app.ready();
+  const keyFor = async (roles: Role[], customerId: string | null = null) =>
+    (await createApiKey(ctx.db, { name: `test ${roles.join('+')}`, roles, customerId }, { actor: 'system:test' })).key;
+  const keys = {
+    admin: await keyFor(['admin']),
+    finance: await keyFor(['finance']),
+    sales_ops: await keyFor(['sales_ops']),
+    billing_ops: await keyFor(['billing_ops']),
+    auditor: await keyFor(['auditor']),
+  };
+  return {
+    app,
+    ctx,
+    database,
+    keys,
+    keyFor,
+    auth: (key) => ({ authorization: `Bearer ${key}` }),
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { canonicalJson } from '../../src/db/audit.ts';
+
+describe('configuration', () => {
+  it('defaults to the embedded database on 127.0.0.1:3000 with data under .data', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ databaseUrl: undefined, host: '127.0.0.1', port: 3000 });
+    expect(c.dataDir.endsWith('.data')).toBe(true);
+  });
+
+  it('reads every variable and names a bad one', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://x/y', HUB_DATA_DIR: '/tmp/hubdata', HOST: '0.0.0.0', PORT: '8080', WORKER_CONCURRENCY: '8' });
+    expect(c).toMatchObject({ databaseUrl: 'postgres://x/y', dataDir: '/tmp/hubdata', host: '0.0.0.0', port: 8080, workerConcurrency: 8 });
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+  });
+});
+
+describe('canonicalJson (what the audit chain hashes)', () => {
+  it('is independent of key order, as jsonb is', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
+  });
+});
