@@ -72,13 +72,13 @@ describe('customers', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await hub.app.inject({
+      const res: { statusCode: number; json(): { items: { id: string }[]; nextCursor: string | null } } = await hub.app.inject({
         method: 'GET',
         url: `/v1/customers?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
         headers: hub.auth(hub.keys.admin),
       });
       expect(res.statusCode).toBe(200);
-      const page = res.json();
+      const page: { items: { id: string }[]; nextCursor: string | null } = res.json();
       expect(page.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.items.map((c: { id: string }) => c.id));
       cursor = page.nextCursor;

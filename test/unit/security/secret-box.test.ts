@@ -20,7 +20,7 @@ describe('SecretBox', () => {
     const sealed = box.seal('secret', 'conn-1');
     expect(() => box.open(sealed, 'conn-2')).toThrow();
     const raw = Buffer.from(sealed.slice(3), 'base64');
-    raw[raw.length - 1] ^= 1;
+    raw[raw.length - 1] = raw[raw.length - 1]! ^ 1;
     expect(() => box.open(`v1:${raw.toString('base64')}`, 'conn-1')).toThrow();
     expect(() => new SecretBox(randomBytes(32)).open(sealed, 'conn-1')).toThrow();
   });
