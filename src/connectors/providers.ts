@@ -1,3 +1,5 @@
+import { partnerCenterDeclaration } from './partner-center/declaration.ts';
+
 /**
  * Static facts about each vendor the hub connects to, as data (after Nango's
  * providers.yaml): which credential fields a connection needs, which of them are
@@ -21,20 +23,16 @@ export interface ProviderDeclaration {
 
 export const PROVIDERS: readonly ProviderDeclaration[] = [
   {
-    name: 'partner-center',
-    displayName: 'Microsoft Partner Center',
-    credentialFields: [
-      { name: 'tenantId', secret: false, required: true, description: "The partner's Microsoft Entra tenant id" },
-      { name: 'clientId', secret: false, required: true, description: 'Application (client) id of the Secure Application Model app' },
-      { name: 'clientSecret', secret: true, required: true, description: 'Client secret of that app' },
-      { name: 'refreshToken', secret: true, required: false, description: "A partner user's refresh token (app + user auth); rotated on every use" },
-    ],
+    name: partnerCenterDeclaration.vendor,
+    displayName: partnerCenterDeclaration.displayName,
+    credentialFields: partnerCenterDeclaration.credentials.map(({ name, secret, required, description }) => ({ name, secret, required, description })),
     settingFields: [
-      { name: 'partnerCenterBaseUrl', description: 'Default https://api.partnercenter.microsoft.com' },
-      { name: 'graphBaseUrl', description: 'Default https://graph.microsoft.com' },
-      { name: 'authorityUrl', description: 'Default https://login.microsoftonline.com' },
+      { name: 'partnerCenterBaseUrl', description: `Default ${partnerCenterDeclaration.baseUrls.partnerCenter}` },
+      { name: 'graphBaseUrl', description: `Default ${partnerCenterDeclaration.baseUrls.graph}` },
+      { name: 'authorityUrl', description: `Default ${partnerCenterDeclaration.baseUrls.authority}` },
+      { name: 'blobBaseUrl', description: 'Replaces the scheme and host of export blob URLs (for a sandbox)' },
       { name: 'currency', description: 'Currency code for unbilled exports, default USD' },
-      { name: 'requestsPerMinute', description: 'Override of the documented limit (500/min)' },
+      { name: 'requestsPerMinute', description: `Override of the documented limit (${partnerCenterDeclaration.limits.partnerCenter.requestsPerMinute}/min)` },
     ],
   },
 ];

@@ -1,0 +1,11 @@
+export { HttpClient } from './client.ts';
+export { Deadline } from './deadline.ts';
+export { parseJsonExact } from './exact-json.ts';
+export { VendorAuthError, VendorCallError, isVendorAuthError, isVendorCallError } from './errors.ts';
+export type { VendorCallErrorInit, VendorCallFailure } from './errors.ts';
+export { createLimiter, minTimeFor } from './limits.ts';
+export type { VendorLimits } from './limits.ts';
+export { redactUrl } from './redact-url.ts';
+export { backoffDelay, parseRetryAfter } from './retry.ts';
+export type { BackoffOptions } from './retry.ts';
+export type * from './types.ts';

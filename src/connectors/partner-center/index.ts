@@ -1,0 +1,12 @@
+export { TokenProvider } from './auth.ts';
+export type { GrantMode, PartnerCenterCredentials, TokenProviderOptions } from './auth.ts';
+export { PartnerCenterClient, createPartnerCenterLimiters } from './client.ts';
+export type { PartnerCenterClientOptions, PartnerCenterClientStats, PartnerCenterLimiters } from './client.ts';
+export { partnerCenterDeclaration, secretCredentialFields } from './declaration.ts';
+export type { CredentialField, PartnerCenterAudience } from './declaration.ts';
+export { ConsentLapsedError, isConsentLapsedError } from './errors.ts';
+export { readJsonLines } from './json-lines.ts';
+export type { JsonLine } from './json-lines.ts';
+export { decodeCursor, encodeCursor, resolveLink } from './paging.ts';
+export type { PartnerCenterCollection, PartnerCenterLink, PartnerCenterPage } from './paging.ts';
+export type * from './types.ts';
