@@ -3,6 +3,19 @@ import type { ColumnType, Generated } from 'kysely';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+export interface AlertsTable {
+  id: Generated<string>;
+  kind: string;
+  severity: string;
+  status: Generated<string>;
+  customer_id: string | null;
+  connection_id: string | null;
+  message: string;
+  detail: ColumnType<JsonValue, string | undefined, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ApiKeysTable {
   id: Generated<string>;
   name: string;
@@ -32,6 +45,14 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface BillingPeriodsTable {
+  period: string;
+  status: Generated<string>;
+  closed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ConnectionsTable {
   id: Generated<string>;
   provider: string;
@@ -40,6 +61,17 @@ export interface ConnectionsTable {
   credentials_encrypted: string;
   credential_fields: Generated<string[]>;
   settings: ColumnType<JsonValue, string | undefined, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ConsentsTable {
+  customer_id: string;
+  connection_id: string;
+  status: string;
+  lapsed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  restored_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  detail: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -88,6 +120,226 @@ export interface IdempotencyKeysTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ImportsTable {
+  id: Generated<string>;
+  kind: string;
+  source_name: string | null;
+  format: string;
+  accepted: Generated<number>;
+  duplicates: Generated<number>;
+  rejected: Generated<number>;
+  errors: ColumnType<JsonValue, string | undefined, string>;
+  requested_by: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface LicenseLinesTable {
+  id: Generated<string>;
+  line_key: string;
+  customer_id: string;
+  connection_id: string | null;
+  sync_run_id: string | null;
+  import_id: string | null;
+  source: string;
+  charge_period: string;
+  late: Generated<boolean>;
+  late_detected_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  supersedes_id: string | null;
+  revision: Generated<number>;
+  first_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  partner_id: string | null;
+  customer_tenant_id: string;
+  customer_name: string | null;
+  customer_domain_name: string | null;
+  customer_country: string | null;
+  invoice_number: string | null;
+  mpn_id: string | null;
+  reseller_mpn_id: string | null;
+  order_id: string | null;
+  order_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  product_id: string | null;
+  sku_id: string | null;
+  availability_id: string | null;
+  sku_name: string | null;
+  product_name: string | null;
+  charge_type: string | null;
+  unit_price: ColumnType<string | null, string | null, string | null>;
+  quantity: ColumnType<string | null, string | null, string | null>;
+  subtotal: ColumnType<string | null, string | null, string | null>;
+  tax_total: ColumnType<string | null, string | null, string | null>;
+  total_for_customer: ColumnType<string | null, string | null, string | null>;
+  currency: string | null;
+  price_adjustment_description: string | null;
+  publisher_name: string | null;
+  publisher_id: string | null;
+  subscription_description: string | null;
+  subscription_id: string | null;
+  charge_start_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  charge_end_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  term_and_billing_cycle: string | null;
+  effective_unit_price: ColumnType<string | null, string | null, string | null>;
+  unit_type: string | null;
+  alternate_id: string | null;
+  billable_quantity: ColumnType<string | null, string | null, string | null>;
+  billing_frequency: string | null;
+  pricing_currency: string | null;
+  pc_to_bc_exchange_rate: ColumnType<string | null, string | null, string | null>;
+  pc_to_bc_exchange_rate_date: string | null;
+  meter_description: string | null;
+  reservation_order_id: string | null;
+  credit_reason_code: string | null;
+  subscription_start_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  subscription_end_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  reference_id: string | null;
+  product_qualifiers: ColumnType<JsonValue, string | undefined, string>;
+  promotion_id: string | null;
+  product_category: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SubscriptionEventsTable {
+  id: Generated<string>;
+  subscription_id: string;
+  type: string;
+  effective_date: string;
+  quantity_before: number | null;
+  quantity_after: number | null;
+  source: string;
+  detail: ColumnType<JsonValue, string | undefined, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SubscriptionsTable {
+  id: Generated<string>;
+  customer_id: string;
+  connection_id: string | null;
+  offer_id: string | null;
+  offer_name: string | null;
+  friendly_name: string | null;
+  sku_id: string | null;
+  quantity: Generated<number>;
+  unit_type: string | null;
+  status: string;
+  billing_type: string | null;
+  billing_cycle: string | null;
+  term_duration: string | null;
+  auto_renew: boolean | null;
+  is_trial: Generated<boolean>;
+  creation_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  effective_start_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  commitment_end_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  refund_expires_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  order_id: string | null;
+  last_synced_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SyncCursorsTable {
+  connection_id: string;
+  scope: string;
+  cursor: ColumnType<JsonValue, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SyncRunsTable {
+  id: Generated<string>;
+  connection_id: string;
+  kind: string;
+  period: string | null;
+  trigger: string;
+  status: Generated<string>;
+  customers_total: Generated<number>;
+  customers_done: Generated<number>;
+  pages: Generated<number>;
+  lines: Generated<number>;
+  retries: Generated<number>;
+  error_count: Generated<number>;
+  errors: ColumnType<JsonValue, string | undefined, string>;
+  pending_jobs: Generated<number>;
+  requested_by: string | null;
+  started_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface UsageLinesTable {
+  id: Generated<number>;
+  usage_date: string;
+  line_key: string;
+  customer_id: string;
+  connection_id: string | null;
+  sync_run_id: string | null;
+  import_id: string | null;
+  source: string;
+  late: Generated<boolean>;
+  late_detected_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  supersedes_id: number | null;
+  revision: Generated<number>;
+  first_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  partner_id: string | null;
+  partner_name: string | null;
+  customer_tenant_id: string;
+  customer_name: string | null;
+  customer_domain_name: string | null;
+  customer_country: string | null;
+  mpn_id: string | null;
+  tier2_mpn_id: string | null;
+  invoice_number: string | null;
+  product_id: string | null;
+  sku_id: string | null;
+  availability_id: string | null;
+  sku_name: string | null;
+  product_name: string | null;
+  publisher_name: string | null;
+  publisher_id: string | null;
+  subscription_description: string | null;
+  subscription_id: string | null;
+  charge_start_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  charge_end_date: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  meter_type: string | null;
+  meter_category: string | null;
+  meter_id: string | null;
+  meter_sub_category: string | null;
+  meter_name: string | null;
+  meter_region: string | null;
+  unit: string | null;
+  resource_location: string | null;
+  consumed_service: string | null;
+  resource_group: string | null;
+  resource_uri: string | null;
+  charge_type: string | null;
+  unit_price: ColumnType<string | null, string | null, string | null>;
+  quantity: ColumnType<string | null, string | null, string | null>;
+  unit_type: string | null;
+  billing_pre_tax_total: ColumnType<string | null, string | null, string | null>;
+  billing_currency: string | null;
+  pricing_pre_tax_total: ColumnType<string | null, string | null, string | null>;
+  pricing_currency: string | null;
+  service_info1: string | null;
+  service_info2: string | null;
+  tags: ColumnType<JsonValue, string | undefined, string>;
+  additional_info: string | null;
+  effective_unit_price: ColumnType<string | null, string | null, string | null>;
+  pc_to_bc_exchange_rate: ColumnType<string | null, string | null, string | null>;
+  pc_to_bc_exchange_rate_date: string | null;
+  entitlement_id: string | null;
+  entitlement_description: string | null;
+  partner_earned_credit_percentage: ColumnType<string | null, string | null, string | null>;
+  credit_percentage: ColumnType<string | null, string | null, string | null>;
+  credit_type: string | null;
+  benefit_order_id: string | null;
+  benefit_id: string | null;
+  benefit_type: string | null;
+}
+
 export interface WebhookInboxTable {
   id: Generated<string>;
   provider: string;
@@ -111,13 +363,23 @@ export interface WorkerHeartbeatsTable {
 }
 
 export interface Database {
+  alerts: AlertsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  billing_periods: BillingPeriodsTable;
   connections: ConnectionsTable;
+  consents: ConsentsTable;
   cost_nodes: CostNodesTable;
   customers: CustomersTable;
   external_links: ExternalLinksTable;
   idempotency_keys: IdempotencyKeysTable;
+  imports: ImportsTable;
+  license_lines: LicenseLinesTable;
+  subscription_events: SubscriptionEventsTable;
+  subscriptions: SubscriptionsTable;
+  sync_cursors: SyncCursorsTable;
+  sync_runs: SyncRunsTable;
+  usage_lines: UsageLinesTable;
   webhook_inbox: WebhookInboxTable;
   worker_heartbeats: WorkerHeartbeatsTable;
 }

@@ -1,0 +1,43 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/** One CSV field for COPY: NULL is an unquoted empty field, everything else is quoted. */
+export function csvField(value: string | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  return `"${value.replace(/"/g, '""')}"`;
+}
+
+/** Stream rows into `table (columns)` with COPY … FROM STDIN: the bulk path, never a round-trip per row. */
+export async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], rows: Iterable<(string | null)[]>): Promise<void> {
+  const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin with (format csv)`));
+  async function* chunks() {
+    let buffer = '';
+    for (const row of rows) {
+      buffer += row.map(csvField).join(',') + '\n';
+      if (buffer.length > 1 << 20) {
+        yield buffer;
+        buffer = '';
+      }
+    }
+    if (buffer) yield buffer;
+  }
+  await pipeline(Readable.from(chunks()), stream);
+}
+
+/** Run fn in a transaction on one pooled connection (COPY needs the raw client). */
+export async function withClientTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
