@@ -52,7 +52,7 @@ export async function openRuntime(config: HubConfig, options: { logger?: Logger;
   try {
     if (options.migrate !== false) await migrateToLatest(database.db, database.pool);
     const secrets = new SecretBox(await resolveSecretKey(config, logger));
-    const ctx: HubContext = { db: database.db, config, logger, secrets, webhookProviders: defaultWebhookProviders() };
+    const ctx: HubContext = { db: database.db, pool: database.pool, config, logger, secrets, webhookProviders: defaultWebhookProviders() };
     return {
       ctx,
       database,

@@ -32,7 +32,8 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'authorityUrl', description: `Default ${partnerCenterDeclaration.baseUrls.authority}` },
       { name: 'blobBaseUrl', description: 'Replaces the scheme and host of export blob URLs (for a sandbox)' },
       { name: 'currency', description: 'Currency code for unbilled exports, default USD' },
-      { name: 'requestsPerMinute', description: `Override of the documented limit (${partnerCenterDeclaration.limits.partnerCenter.requestsPerMinute}/min)` },
+      { name: 'requestsPerMinute', description: `Override of the documented Partner Center limit (${partnerCenterDeclaration.limits.partnerCenter.requestsPerMinute}/min)` },
+      { name: 'graphRequestsPerMinute', description: `Override of the Graph billing-export limit (${partnerCenterDeclaration.limits.graph.requestsPerMinute}/min)` },
     ],
   },
 ];

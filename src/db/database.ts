@@ -32,3 +32,14 @@ export function openDatabase(url: string, options: { max?: number; onError?: (er
     },
   };
 }
+
+/**
+ * A Kysely bound to one already-checked-out client, so typed queries join the raw
+ * client's open transaction (COPY needs the raw client; cursors and counters must
+ * commit with the rows they describe).
+ */
+export function kyselyOnClient(client: pg.PoolClient): Db {
+  const borrowed = { query: client.query.bind(client), release: () => {} };
+  const pool = { connect: async () => borrowed, end: async () => {} } as unknown as pg.Pool;
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,13 +1,33 @@
 import type { TaskList } from 'graphile-worker';
 import type { HubContext } from '../context.ts';
 import { processWebhook, type WebhookProcessPayload } from './tasks/webhook-process.ts';
+import { scheduleSyncs } from './partner-center/schedule.ts';
+import { syncPartner } from './partner-center/sync.ts';
+import { syncCustomer, type SyncCustomerPayload } from './partner-center/sync-customer.ts';
+import { syncTask } from './partner-center/task.ts';
+import { ingestUsageBlob, type UsageBlobPayload } from './partner-center/usage-blob.ts';
+import { exportUsage, type UsageExportPayload } from './partner-center/usage-export.ts';
+import type { SyncKind } from './partner-center/start-run.ts';
 
-/** Every task the worker runs, by identifier. Payloads are validated by each task. */
+/** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
   return {
     'webhook.process': async (payload) => processWebhook(payload as WebhookProcessPayload, ctx),
+    'partner_center.schedule': async (payload) => scheduleSyncs(payload as { kind: SyncKind }, ctx),
+    'partner_center.sync': syncTask('partner_center.sync', ctx, (p) => syncPartner(p, ctx)),
+    'partner_center.sync_customer': syncTask<SyncCustomerPayload>('partner_center.sync_customer', ctx, (p) => syncCustomer(p, ctx)),
+    'partner_center.usage_export': syncTask<UsageExportPayload>('partner_center.usage_export', ctx, (p) => exportUsage(p, ctx)),
+    'partner_center.usage_blob': syncTask<UsageBlobPayload>('partner_center.usage_blob', ctx, (p) => ingestUsageBlob(p, ctx)),
   };
 }
 
-/** graphile-worker crontab lines; each task is idempotent, so a missed or doubled tick is harmless. */
-export const CRONTAB = '';
+/**
+ * graphile-worker crontab (UTC). Each task is idempotent and a run already in progress
+ * is reused, so a missed or doubled tick is harmless.
+ */
+export const CRONTAB = [
+  '# unbilled daily rated usage, every morning',
+  '0 6 * * * partner_center.schedule ?id=pc-unbilled-daily {"kind":"unbilled"}',
+  "# billed data for last month, after Microsoft's invoice close (6th-8th)",
+  '0 7 9 * * partner_center.schedule ?id=pc-billed-monthly {"kind":"billed"}',
+].join('\n');

@@ -11,6 +11,7 @@ import { costNodeRoutes, CostNode } from './routes/cost-nodes.ts';
 import { customerRoutes, Customer } from './routes/customers.ts';
 import { healthRoutes } from './routes/health.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,13 +45,14 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   await registerOpenApi(app);
   registerIdempotency(app, ctx.db);
 
-  for (const schema of [Customer, CostNode, Connection]) app.addSchema(schema);
+  for (const schema of [Customer, CostNode, Connection, SyncRun]) app.addSchema(schema);
 
   healthRoutes(app, ctx);
   customerRoutes(app, ctx);
   costNodeRoutes(app, ctx);
   connectionRoutes(app, ctx);
   auditRoutes(app, ctx);
+  syncRunRoutes(app, ctx);
   await webhookRoutes(app, ctx);
 
   return app;

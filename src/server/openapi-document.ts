@@ -13,6 +13,7 @@ export async function renderOpenApi(): Promise<string> {
   const database = openDatabase('postgres://unused@127.0.0.1:1/unused', { max: 1 });
   const app = await buildApp({
     db: database.db,
+    pool: database.pool,
     config: loadConfig({}),
     logger: pino({ level: 'silent' }),
     secrets: new SecretBox(Buffer.alloc(32)),

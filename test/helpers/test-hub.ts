@@ -26,6 +26,7 @@ export async function createTestHub(options: { webhookProviders?: WebhookProvide
   const database = await createTestDatabase();
   const ctx: HubContext = {
     db: database.db,
+    pool: database.pool,
     config: { ...loadConfig({}), databaseUrl: database.url },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     secrets: new SecretBox(randomBytes(32)),

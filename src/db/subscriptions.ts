@@ -1,0 +1,111 @@
+import type { Selectable } from 'kysely';
+import type { PartnerCenterSubscription } from '../connectors/partner-center/index.ts';
+import type { Db } from './database.ts';
+import { writeAudit, type ActorContext } from './audit.ts';
+import type { Database } from './types.ts';
+import { PARTNER_CENTER } from './ingest/customers.ts';
+
+type SubscriptionRow = Selectable<Database['subscriptions']>;
+
+function dateOrNull(value: unknown): Date | null {
+  if (typeof value !== 'string' || value === '') return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function refundExpiry(sub: PartnerCenterSubscription): Date | null {
+  const options = sub.refundOptions;
+  if (!Array.isArray(options)) return null;
+  const dates = options
+    .map((o) => dateOrNull((o as Record<string, unknown>).expiresAfter ?? (o as Record<string, unknown>).expiresAt))
+    .filter((d): d is Date => d !== null);
+  return dates.length ? new Date(Math.max(...dates.map((d) => d.getTime()))) : null;
+}
+
+/** What the subscription change means as a billing event, if anything. */
+function eventsFor(before: SubscriptionRow | undefined, after: { quantity: number; status: string }): { type: 'purchase' | 'add' | 'remove' | 'suspend' | 'reactivate' | 'cancel'; before: number | null; after: number }[] {
+  if (!before) return after.status === 'active' || after.status === 'pending' ? [{ type: 'purchase', before: null, after: after.quantity }] : [];
+  const events: ReturnType<typeof eventsFor> = [];
+  if (after.quantity > before.quantity) events.push({ type: 'add', before: before.quantity, after: after.quantity });
+  if (after.quantity < before.quantity) events.push({ type: 'remove', before: before.quantity, after: after.quantity });
+  if (before.status !== after.status) {
+    if (after.status === 'suspended') events.push({ type: 'suspend', before: before.quantity, after: after.quantity });
+    else if (after.status === 'active' && before.status === 'suspended') events.push({ type: 'reactivate', before: before.quantity, after: after.quantity });
+    else if (after.status === 'deleted' || after.status === 'expired' || after.status === 'disabled') events.push({ type: 'cancel', before: before.quantity, after: 0 });
+  }
+  return events;
+}
+
+/**
+ * Upsert a customer's subscriptions as Partner Center lists them. The vendor id lives
+ * in external_links; a quantity or status change becomes an effective-dated event,
+ * dated the day the sync saw it (license lines give exact dates when they arrive).
+ */
+export async function upsertSubscriptions(
+  db: Db,
+  input: { customerId: string; connectionId: string; subscriptions: PartnerCenterSubscription[]; seenAt: Date },
+  actor: ActorContext,
+): Promise<{ created: number; changed: number; events: number }> {
+  const counts = { created: 0, changed: 0, events: 0 };
+  if (input.subscriptions.length === 0) return counts;
+  await db.transaction().execute(async (trx) => {
+    const links = await trx
+      .selectFrom('external_links')
+      .select(['external_id', 'entity_id'])
+      .where('system', '=', PARTNER_CENTER)
+      .where('entity', '=', 'subscription')
+      .where('external_id', 'in', input.subscriptions.map((s) => s.id))
+      .execute();
+    const idByExternal = new Map(links.map((l) => [l.external_id, l.entity_id]));
+    for (const sub of input.subscriptions) {
+      const values = {
+        customer_id: input.customerId,
+        connection_id: input.connectionId,
+        offer_id: sub.offerId ?? null,
+        offer_name: sub.offerName ?? null,
+        friendly_name: sub.friendlyName ?? null,
+        sku_id: typeof sub.offerId === 'string' ? sub.offerId.split(':')[1] ?? null : null,
+        quantity: Number(sub.quantity ?? 0),
+        unit_type: sub.unitType ?? null,
+        status: sub.status ?? 'active',
+        billing_type: sub.billingType === 'license' || sub.billingType === 'usage' ? sub.billingType : 'none',
+        billing_cycle: sub.billingCycle ?? null,
+        term_duration: sub.termDuration ?? null,
+        auto_renew: sub.autoRenewEnabled ?? null,
+        is_trial: sub.isTrial ?? false,
+        creation_date: dateOrNull(sub.creationDate),
+        effective_start_date: dateOrNull(sub.effectiveStartDate),
+        commitment_end_date: dateOrNull(sub.commitmentEndDate),
+        refund_expires_at: refundExpiry(sub),
+        order_id: sub.orderId ?? null,
+        last_synced_at: input.seenAt,
+      };
+      const existingId = idByExternal.get(sub.id);
+      const before = existingId ? await trx.selectFrom('subscriptions').selectAll().where('id', '=', existingId).executeTakeFirst() : undefined;
+      let row: SubscriptionRow;
+      if (before) {
+        row = await trx.updateTable('subscriptions').set(values).where('id', '=', before.id).returningAll().executeTakeFirstOrThrow();
+      } else {
+        row = await trx.insertInto('subscriptions').values(values).returningAll().executeTakeFirstOrThrow();
+        await trx.insertInto('external_links').values({ entity: 'subscription', entity_id: row.id, system: PARTNER_CENTER, external_id: sub.id }).execute();
+        counts.created++;
+      }
+      const events = eventsFor(before, { quantity: values.quantity, status: values.status });
+      const effective = (before ? input.seenAt : (values.effective_start_date ?? values.creation_date ?? input.seenAt)).toISOString().slice(0, 10);
+      for (const e of events) {
+        await trx
+          .insertInto('subscription_events')
+          .values({ subscription_id: row.id, type: e.type, effective_date: effective, quantity_before: e.before, quantity_after: e.after, source: 'sync', detail: JSON.stringify({ status: values.status }) })
+          .execute();
+      }
+      counts.events += events.length;
+      if (before && events.length > 0) {
+        counts.changed++;
+        await writeAudit(trx, { ...actor, action: 'subscription.change', entity: 'subscription', entityId: row.id, before, after: row });
+      } else if (!before) {
+        await writeAudit(trx, { ...actor, action: 'subscription.create', entity: 'subscription', entityId: row.id, after: row });
+      }
+    }
+  });
+  return counts;
+}
