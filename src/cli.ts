@@ -90,7 +90,7 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
   try {
     if (parts.worker) worker = await startWorker(runtime.database.pool, ctx);
     const address = app ? await app.listen({ host: config.host, port: config.port }) : null;
-    ctx.logger.info({ address, worker: worker?.id ?? null }, 'hub running');
+    ctx.logger.info({ address, workers: worker ? [...worker.ids] : [] }, 'hub running');
     if (onReady) await onReady(runtime, address);
   } catch (err) {
     await app?.close();

@@ -14,6 +14,10 @@ export interface HubConfig {
   workerConcurrency: number;
   /** IANA zone in which billing periods (calendar months) are cut. */
   billingTimeZone: string;
+  /** How often a worker proves it is alive; three missed beats and its jobs are freed for others. */
+  workerHeartbeatMs: number;
+  /** Lines per ingestion transaction (each commits with the position it reached). */
+  ingestBatchLines: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -39,5 +43,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     logLevel: env.LOG_LEVEL || 'info',
     workerConcurrency: intFrom(env, 'WORKER_CONCURRENCY', 4),
     billingTimeZone: env.HUB_BILLING_TIME_ZONE || 'UTC',
+    workerHeartbeatMs: Math.max(100, intFrom(env, 'HUB_WORKER_HEARTBEAT_MS', 10_000)),
+    ingestBatchLines: Math.max(1, intFrom(env, 'HUB_INGEST_BATCH_LINES', 10_000)),
   };
 }

@@ -12,12 +12,12 @@ import type { SyncKind } from './partner-center/start-run.ts';
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
   return {
-    'webhook.process': async (payload) => processWebhook(payload as WebhookProcessPayload, ctx),
-    'partner_center.schedule': async (payload) => scheduleSyncs(payload as { kind: SyncKind }, ctx),
-    'partner_center.sync': syncTask('partner_center.sync', ctx, (p) => syncPartner(p, ctx)),
-    'partner_center.sync_customer': syncTask<SyncCustomerPayload>('partner_center.sync_customer', ctx, (p) => syncCustomer(p, ctx)),
-    'partner_center.usage_export': syncTask<UsageExportPayload>('partner_center.usage_export', ctx, (p) => exportUsage(p, ctx)),
-    'partner_center.usage_blob': syncTask<UsageBlobPayload>('partner_center.usage_blob', ctx, (p) => ingestUsageBlob(p, ctx)),
+    'webhook:process': async (payload) => processWebhook(payload as WebhookProcessPayload, ctx),
+    'partner_center:schedule': async (payload) => scheduleSyncs(payload as { kind: SyncKind }, ctx),
+    'partner_center:sync': syncTask('partner_center:sync', ctx, (p) => syncPartner(p, ctx)),
+    'partner_center:sync_customer': syncTask<SyncCustomerPayload>('partner_center:sync_customer', ctx, (p) => syncCustomer(p, ctx)),
+    'partner_center:usage_export': syncTask<UsageExportPayload>('partner_center:usage_export', ctx, (p) => exportUsage(p, ctx)),
+    'partner_center:usage_blob': syncTask<UsageBlobPayload>('partner_center:usage_blob', ctx, (p) => ingestUsageBlob(p, ctx)),
   };
 }
 
@@ -27,7 +27,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
  */
 export const CRONTAB = [
   '# unbilled daily rated usage, every morning',
-  '0 6 * * * partner_center.schedule ?id=pc-unbilled-daily {"kind":"unbilled"}',
+  '0 6 * * * partner_center:schedule ?id=pc-unbilled-daily {"kind":"unbilled"}',
   "# billed data for last month, after Microsoft's invoice close (6th-8th)",
-  '0 7 9 * * partner_center.schedule ?id=pc-billed-monthly {"kind":"billed"}',
+  '0 7 9 * * partner_center:schedule ?id=pc-billed-monthly {"kind":"billed"}',
 ].join('\n');

@@ -22,14 +22,14 @@ export interface TestHub {
 }
 
 /** The real app on a fresh real database, driven with app.inject(). */
-export async function createTestHub(options: { webhookProviders?: WebhookProvider[] } = {}): Promise<TestHub> {
+export async function createTestHub(options: { webhookProviders?: WebhookProvider[]; secretKeyHex?: string; env?: Record<string, string> } = {}): Promise<TestHub> {
   const database = await createTestDatabase();
   const ctx: HubContext = {
     db: database.db,
     pool: database.pool,
-    config: { ...loadConfig({}), databaseUrl: database.url },
+    config: { ...loadConfig(options.env ?? {}), databaseUrl: database.url },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    secrets: new SecretBox(randomBytes(32)),
+    secrets: new SecretBox(options.secretKeyHex ? Buffer.from(options.secretKeyHex, 'hex') : randomBytes(32)),
     webhookProviders: webhookRegistry(options.webhookProviders ?? []),
   };
   const app = await buildApp(ctx);

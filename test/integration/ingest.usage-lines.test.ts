@@ -63,6 +63,15 @@ describe('usage line ingestion', () => {
     expect(rows).toEqual([{ quantity: '23.5', invoice_number: 'G012345678', revision: 2, source: 'billed_export' }]);
   });
 
+  it('never lets an unbilled estimate replace a billed line, whatever order the exports finish in', async () => {
+    const billed = await toInputs([usageRecord({ UsageDate: '2026-10-07', InvoiceNumber: 'G099', Quantity: '10', BillingPreTaxTotal: '0.81' })]);
+    const unbilled = await toInputs([usageRecord({ UsageDate: '2026-10-07', Quantity: '9', BillingPreTaxTotal: '0.73' })]);
+    await ingest(billed, { ...SOURCE, source: 'billed_export' });
+    expect(await ingest(unbilled)).toEqual({ inserted: 0, updated: 0, unchanged: 1, late: 0 });
+    const row = await database.db.selectFrom('usage_lines').select(['quantity', 'invoice_number']).where('usage_date', '=', '2026-10-07').executeTakeFirstOrThrow();
+    expect(row).toEqual({ quantity: '10', invoice_number: 'G099' });
+  });
+
   it('keeps the last of duplicate lines within one batch', async () => {
     const batch = await toInputs([usageRecord({ UsageDate: '2026-10-06', Quantity: '1' }), usageRecord({ UsageDate: '2026-10-06', Quantity: '2' })]);
     expect(await ingest(batch)).toMatchObject({ inserted: 1 });

@@ -138,7 +138,10 @@ export async function ingestUsageLines(client: pg.PoolClient, input: UsageLineIn
         tags = excluded.tags, customer_id = excluded.customer_id,
         source = excluded.source, sync_run_id = excluded.sync_run_id, connection_id = excluded.connection_id, import_id = excluded.import_id,
         revision = usage_lines.revision + 1, last_seen_at = now()
-      where not excluded.late and ${tuple('usage_lines', compared)} is distinct from ${tuple('excluded', compared)}
+      where not excluded.late
+        -- A billed line is final: an unbilled estimate arriving later (exports finish in any order) never replaces it.
+        and not (usage_lines.invoice_number is not null and excluded.invoice_number is null)
+        and ${tuple('usage_lines', compared)} is distinct from ${tuple('excluded', compared)}
       returning revision = 1 as inserted, late
     )
     select count(*) filter (where inserted and not late)::int as inserted,

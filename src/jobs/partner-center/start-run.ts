@@ -41,7 +41,7 @@ export async function startSyncRun(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await enqueueJob(trx, 'partner_center.sync', { runId: run.id }, { jobKey: `pc:sync:${run.id}`, maxAttempts: 5 });
+    await enqueueJob(trx, 'partner_center:sync', { runId: run.id }, { jobKey: `pc:sync:${run.id}`, maxAttempts: 5 });
     await writeAudit(trx, { ...actor, action: 'sync_run.start', entity: 'sync_run', entityId: run.id, after: run });
     return { run, duplicate: false };
   });

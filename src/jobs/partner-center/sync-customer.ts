@@ -32,7 +32,7 @@ export async function syncCustomer(payload: SyncCustomerPayload, ctx: HubContext
   } catch (err) {
     if (!isConsentLapsedError(err)) throw err;
     await markConsentLapsed(ctx.db, { customerId: payload.customerId, connectionId: payload.connectionId, detail: err.message }, ACTOR);
-    await recordRunError(ctx.db, payload.runId, { job: 'partner_center.sync_customer', customerId: payload.customerId, message: `consent lapsed: ${err.message}` });
+    await recordRunError(ctx.db, payload.runId, { job: 'partner_center:sync_customer', customerId: payload.customerId, message: `consent lapsed: ${err.message}` });
     await addProgress(ctx.db, payload.runId, { customersDone: 1, pendingJobs: -1, retries });
     return;
   }

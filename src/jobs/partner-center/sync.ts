@@ -31,7 +31,7 @@ export async function syncPartner(payload: RunPayload, ctx: HubContext): Promise
         for (const t of tenants) {
           await enqueueJob(
             trx,
-            'partner_center.sync_customer',
+            'partner_center:sync_customer',
             { runId: run.id, connectionId: run.connection_id, tenantId: t.tenantId, customerId: customers.get(t.tenantId)! },
             { jobKey: `pc:customer:${run.id}:${t.tenantId}`, maxAttempts: 5 },
           );
@@ -50,7 +50,7 @@ export async function syncPartner(payload: RunPayload, ctx: HubContext): Promise
     if (enqueued?.done) return;
     for (const source of sources) {
       const key = source.kind === 'billed' ? `billed:${source.invoiceId}` : `unbilled:${source.billingPeriod}:${source.currencyCode}`;
-      await enqueueJob(trx, 'partner_center.usage_export', { runId: run.id, connectionId: run.connection_id, source, key }, { jobKey: `pc:usage:${run.id}:${key}`, maxAttempts: 5 });
+      await enqueueJob(trx, 'partner_center:usage_export', { runId: run.id, connectionId: run.connection_id, source, key }, { jobKey: `pc:usage:${run.id}:${key}`, maxAttempts: 5 });
     }
     await writeCursor(trx, run.connection_id, `run:${run.id}:data`, { done: true });
     // The children take this job's place in the pending count.

@@ -15,7 +15,6 @@ export interface UsageBlobPayload extends RunPayload {
   sourceKind: 'billed' | 'unbilled';
 }
 
-export const BLOB_BATCH_LINES = 10_000;
 const ACTOR = 'system:partner_center.usage_blob';
 
 /**
@@ -38,7 +37,7 @@ export async function ingestUsageBlob(payload: UsageBlobPayload, ctx: HubContext
     for (const r of rejected.slice(0, 5)) {
       if (!r.mapped.ok) {
         await recordRunError(ctx.db, payload.runId, {
-          job: 'partner_center.usage_blob',
+          job: 'partner_center:usage_blob',
           message: `${payload.blobName} line ${r.line}: ${r.mapped.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
         });
       }
@@ -60,7 +59,7 @@ export async function ingestUsageBlob(payload: UsageBlobPayload, ctx: HubContext
     index++;
     if (index <= saved.committed) continue;
     batch.push({ line: index, mapped: mapUsageLine(record) });
-    if (batch.length >= BLOB_BATCH_LINES) await flush(index, false);
+    if (batch.length >= ctx.config.ingestBatchLines) await flush(index, false);
   }
   await flush(index, true);
 }

@@ -39,13 +39,13 @@ export async function exportUsage(payload: UsageExportPayload, ctx: HubContext):
     client.blobUrls(manifest).forEach((url, i) => blobs.push({ url, name: `${manifest.id}:${manifest.blobs[i]?.name ?? i}` }));
   } else if (String(result.error.code) !== '5000') {
     // Code 5000, "No data available", is an empty month, not a failure.
-    await recordRunError(ctx.db, payload.runId, { job: 'partner_center.usage_export', message: `export ${payload.key} failed: ${result.error.code} ${result.error.message}` });
+    await recordRunError(ctx.db, payload.runId, { job: 'partner_center:usage_export', message: `export ${payload.key} failed: ${result.error.code} ${result.error.message}` });
   }
   await ctx.db.transaction().execute(async (trx) => {
     for (const blob of blobs) {
       await enqueueJob(
         trx,
-        'partner_center.usage_blob',
+        'partner_center:usage_blob',
         { runId: payload.runId, connectionId: payload.connectionId, url: blob.url, blobName: blob.name, sourceKind: payload.source.kind },
         { jobKey: `pc:blob:${payload.runId}:${blob.name}`, maxAttempts: 8 },
       );

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import Type from 'typebox';
 import type { HubContext } from '../../context.ts';
-import { HEARTBEAT_FRESH_MS } from '../../jobs/worker.ts';
+import { MISSED_BEATS_BEFORE_DEAD } from '../../jobs/worker.ts';
 
 export function healthRoutes(app: FastifyInstance, ctx: HubContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -43,7 +43,7 @@ export function healthRoutes(app: FastifyInstance, ctx: HubContext): void {
       } catch {
         database = 'unreachable';
       }
-      const worker = seenAt === null ? 'none' : Date.now() - seenAt.getTime() <= HEARTBEAT_FRESH_MS ? 'ok' : 'stale';
+      const worker = seenAt === null ? 'none' : Date.now() - seenAt.getTime() <= ctx.config.workerHeartbeatMs * MISSED_BEATS_BEFORE_DEAD ? 'ok' : 'stale';
       const ready = database === 'ok' && worker === 'ok';
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not_ready',
