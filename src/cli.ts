@@ -1,6 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { writeFile, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join, dirname } from 'node:path';
+import { basename, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type HubConfig } from './config.ts';
@@ -30,6 +31,11 @@ Usage: hub <command> [options]
                         roles: ${ROLES.join(', ')}
   api-key revoke --id ID
   audit verify          walk the audit hash chain; report the first broken link
+  import partner-center FILE [--format csv|jsonl]
+                        import a reconciliation file downloaded from the Partner
+                        Center portal (daily rated usage or licences, CSV or JSON
+                        lines); prints { importId, kind, accepted, duplicates,
+                        rejected, errors }
   openapi [--check]     write openapi/openapi.json from the route schemas
   db-types [--check]    write src/db/types.ts from the migrated schema
 
@@ -56,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       return apiKeyCommand(config, rest);
     case 'audit':
       return auditCommand(config, rest);
+    case 'import':
+      return importCommand(config, rest);
     case 'openapi':
       return openApiCommand(rest);
     case 'db-types':
@@ -174,6 +182,28 @@ async function auditCommand(config: HubConfig, args: string[]): Promise<number> 
     const b = result.firstBroken!;
     console.log(`audit chain BROKEN at entry seq=${b.seq} id=${b.id}: ${b.reason} (${result.checked} entries before it verified)`);
     return 1;
+  });
+}
+
+async function importCommand(config: HubConfig, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' } } });
+  const [source, file] = positionals;
+  const { formatFromFileName, importPartnerCenterFile, HeaderError } = await import('./db/ingest/partner-center-file.ts');
+  const format = values.format ?? (file ? formatFromFileName(file) : undefined);
+  if (source !== 'partner-center' || !file || positionals.length !== 2 || (format !== 'csv' && format !== 'jsonl')) {
+    console.error('usage: hub import partner-center FILE [--format csv|jsonl]  (the format comes from .csv, .jsonl, .ndjson or .json otherwise)');
+    return 2;
+  }
+  return withRuntime(config, async ({ ctx }) => {
+    try {
+      const result = await importPartnerCenterFile(ctx, { text: createReadStream(file), format, sourceName: basename(file), actor: { actor: `cli:${userInfo().username}` } });
+      console.log(JSON.stringify(result, null, 2));
+      return 0;
+    } catch (err) {
+      if (!(err instanceof HeaderError)) throw err;
+      console.error(`header: ${err.message}`);
+      return 1;
+    }
   });
 }
 

@@ -16,6 +16,40 @@ export interface AlertsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface AllocationRuleSplitsTable {
+  id: Generated<string>;
+  allocation_rule_version_id: string;
+  position: number;
+  cost_node_id: string;
+  percent: ColumnType<string, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AllocationRuleVersionsTable {
+  id: Generated<string>;
+  allocation_rule_id: string;
+  version: number;
+  status: Generated<string>;
+  priority: number;
+  match_kind: string;
+  match_value: string;
+  match_tag_value: string | null;
+  effective_from: string;
+  justification: string;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AllocationRulesTable {
+  id: Generated<string>;
+  customer_id: string;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ApiKeysTable {
   id: Generated<string>;
   name: string;
@@ -25,6 +59,19 @@ export interface ApiKeysTable {
   customer_id: string | null;
   last_used_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   revoked_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ApprovalsTable {
+  id: Generated<string>;
+  entity: string;
+  entity_id: string;
+  version: number;
+  role: string;
+  decision: string;
+  api_key_id: string;
+  comment: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -49,6 +96,24 @@ export interface BillingPeriodsTable {
   period: string;
   status: Generated<string>;
   closed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ChargeCategoryMappingVersionsTable {
+  id: Generated<string>;
+  version: number;
+  created_by: string;
+  justification: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ChargeCategoryMappingsTable {
+  id: Generated<string>;
+  match_kind: string;
+  match_value: string;
+  category: string;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -108,6 +173,17 @@ export interface ExternalLinksTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface FxRatesTable {
+  id: Generated<string>;
+  source: string;
+  from_currency: string;
+  to_currency: string;
+  rate: ColumnType<string, string, string>;
+  rate_date: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface IdempotencyKeysTable {
   api_key_id: string;
   key: string;
@@ -132,6 +208,11 @@ export interface ImportsTable {
   requested_by: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  status: Generated<string>;
+  rows_total: Generated<number>;
+  error_count: Generated<number>;
+  failure: string | null;
+  finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
 export interface LicenseLinesTable {
@@ -196,6 +277,54 @@ export interface LicenseLinesTable {
   product_qualifiers: ColumnType<JsonValue, string | undefined, string>;
   promotion_id: string | null;
   product_category: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  picked_up_by_run: string | null;
+}
+
+export interface RateCardRulesTable {
+  id: Generated<string>;
+  rate_card_version_id: string;
+  position: number;
+  match_kind: string;
+  match_value: string | null;
+  basis: string | null;
+  markup_percent: ColumnType<string | null, string | null, string | null>;
+  unit_price: ColumnType<string | null, string | null, string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface RateCardVersionsTable {
+  id: Generated<string>;
+  rate_card_id: string;
+  version: number;
+  status: Generated<string>;
+  effective_from: string;
+  effective_to: string | null;
+  currency: string;
+  rounding_scope: string;
+  rounding_mode: string;
+  fx_source: string;
+  fx_from_currency: string | null;
+  fx_rate: ColumnType<string | null, string | null, string | null>;
+  minimum_monthly: ColumnType<string | null, string | null, string | null>;
+  target_margin_percent: ColumnType<string | null, string | null, string | null>;
+  requested_by: string;
+  requested_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  justification: string | null;
+  decided_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface RateCardsTable {
+  id: Generated<string>;
+  name: string;
+  customer_id: string | null;
+  is_template: Generated<boolean>;
+  template_id: string | null;
+  created_by: string;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -338,6 +467,7 @@ export interface UsageLinesTable {
   benefit_order_id: string | null;
   benefit_id: string | null;
   benefit_type: string | null;
+  picked_up_by_run: string | null;
 }
 
 export interface WebhookInboxTable {
@@ -364,17 +494,27 @@ export interface WorkerHeartbeatsTable {
 
 export interface Database {
   alerts: AlertsTable;
+  allocation_rule_splits: AllocationRuleSplitsTable;
+  allocation_rule_versions: AllocationRuleVersionsTable;
+  allocation_rules: AllocationRulesTable;
   api_keys: ApiKeysTable;
+  approvals: ApprovalsTable;
   audit_log: AuditLogTable;
   billing_periods: BillingPeriodsTable;
+  charge_category_mapping_versions: ChargeCategoryMappingVersionsTable;
+  charge_category_mappings: ChargeCategoryMappingsTable;
   connections: ConnectionsTable;
   consents: ConsentsTable;
   cost_nodes: CostNodesTable;
   customers: CustomersTable;
   external_links: ExternalLinksTable;
+  fx_rates: FxRatesTable;
   idempotency_keys: IdempotencyKeysTable;
   imports: ImportsTable;
   license_lines: LicenseLinesTable;
+  rate_card_rules: RateCardRulesTable;
+  rate_card_versions: RateCardVersionsTable;
+  rate_cards: RateCardsTable;
   subscription_events: SubscriptionEventsTable;
   subscriptions: SubscriptionsTable;
   sync_cursors: SyncCursorsTable;

@@ -5,11 +5,17 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
+import { allocationRuleRoutes, AllocationRuleSchema } from './routes/allocation-rules.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { chargeCategoryRoutes, ChargeCategoryMapping } from './routes/charge-categories.ts';
 import { connectionRoutes, Connection } from './routes/connections.ts';
 import { costNodeRoutes, CostNode } from './routes/cost-nodes.ts';
 import { customerRoutes, Customer } from './routes/customers.ts';
+import { fxRateRoutes, FxRate } from './routes/fx-rates.ts';
 import { healthRoutes } from './routes/health.ts';
+import { importRoutes } from './routes/imports.ts';
+import { lateUsageRoutes } from './routes/late-usage.ts';
+import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 
@@ -46,12 +52,19 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   registerIdempotency(app, ctx.db);
 
   for (const schema of [Customer, CostNode, Connection, SyncRun]) app.addSchema(schema);
+  for (const schema of [RateCard, RateCardVersion, RateCardSummary, EffectiveRateCardView, FxRate, ChargeCategoryMapping, AllocationRuleSchema]) app.addSchema(schema);
 
   healthRoutes(app, ctx);
   customerRoutes(app, ctx);
   costNodeRoutes(app, ctx);
   connectionRoutes(app, ctx);
+  rateCardRoutes(app, ctx);
+  fxRateRoutes(app, ctx);
+  chargeCategoryRoutes(app, ctx);
+  allocationRuleRoutes(app, ctx);
   auditRoutes(app, ctx);
+  await importRoutes(app, ctx);
+  lateUsageRoutes(app, ctx);
   syncRunRoutes(app, ctx);
   await webhookRoutes(app, ctx);
 

@@ -36,6 +36,9 @@ export interface FieldError {
 
 export const badRequest = (field: string, reason: string) =>
   new ApiProblem(400, 'validation', 'Invalid request', `${field}: ${reason}`, { field, errors: [{ field, reason }] });
+/** 400 naming every offending field (the first one is `field`). */
+export const invalidFields = (errors: FieldError[]) =>
+  new ApiProblem(400, 'validation', 'Invalid request', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { field: errors[0]?.field ?? 'body', errors });
 export const notFound = (entity: string, id: string) =>
   new ApiProblem(404, 'not-found', 'Not found', `${entity} ${id} does not exist`);
 export const conflict = (detail: string, field?: string) =>

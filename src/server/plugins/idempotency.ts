@@ -27,9 +27,9 @@ export function registerIdempotency(app: FastifyInstance, db: Db): void {
     const key = request.headers['idempotency-key'];
     if (typeof key !== 'string' || key === '' || !request.principal) return;
     if (key.length > 255) throw new ApiProblem(400, 'validation', 'Invalid request', 'Idempotency-Key: at most 255 characters', { field: 'Idempotency-Key' });
-    const requestHash = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
-      .digest('hex');
+    // A raw body (a file upload) is hashed as the bytes received; anything parsed, as canonical JSON.
+    const body = Buffer.isBuffer(request.body) ? request.body : canonicalJson(request.body ?? null);
+    const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n`).update(body).digest('hex');
     const claimed = await db
       .insertInto('idempotency_keys')
       .values({ api_key_id: request.principal.keyId, key, method: request.method, path: request.url, request_hash: requestHash })

@@ -30,7 +30,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'system', description: 'Health and readiness' },
         { name: 'customers', description: "The MSP's clients, their identities in other systems and their cost hierarchy" },
+        { name: 'rate-cards', description: 'Versioned price rules per customer or template, approved by sales ops and finance; charge categories' },
+        { name: 'fx-rates', description: 'Exchange rates by source and date' },
         { name: 'connections', description: 'Vendor accounts the hub syncs with; credentials are write-only' },
+        { name: 'imports', description: 'Partner Center reconciliation files downloaded from the portal, imported as CSV or JSON lines' },
+        { name: 'usage', description: 'Usage and licence lines; late lines waiting for a close' },
         { name: 'audit', description: 'The append-only, hash-chained record of every change' },
         { name: 'webhooks', description: 'Signed vendor webhooks, stored before processing' },
       ],

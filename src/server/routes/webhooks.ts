@@ -59,7 +59,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
               .executeTakeFirstOrThrow();
             return { id: existing.id, duplicate: true };
           }
-          await enqueueJob(trx, 'webhook.process', { inboxId: inserted.id }, { jobKey: `webhook:${inserted.id}` });
+          await enqueueJob(trx, 'webhook:process', { inboxId: inserted.id }, { jobKey: `webhook:${inserted.id}` });
           return { id: inserted.id, duplicate: false };
         });
         return reply.code(202).send(result);

@@ -1,0 +1,765 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import Type, { type Static } from 'typebox';
+import type { HubContext } from '../../context.ts';
+import { decisionsFor, recordDecision, type Decision } from '../../db/approvals.ts';
+import { writeAudit } from '../../db/audit.ts';
+import { PRICING_STATUSES, loadEffectiveRateCard, ruleMatchKey, ruleMatchOf, versionEffectiveOn, type EffectiveRateCard } from '../../db/rate-cards.ts';
+import type { Database } from '../../db/types.ts';
+import { CHARGE_CATEGORIES } from '../../engine/categories.ts';
+import { addDays } from '../../engine/dates.ts';
+import { Decimal } from '../../engine/decimal.ts';
+import { MINOR_UNITS } from '../../engine/money.ts';
+import type { ChargeCategory, RateRuleMatch } from '../../engine/types.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
+import { ApiProblem, badRequest, conflict, forbidden, invalidFields, notFound, type FieldError } from '../problem.ts';
+import { CurrencyCode, DecimalString, IsoDate, Justification, Timestamp, UnsignedDecimalString, Uuid, decimalStringsOnly, todayIn } from '../wire-types.ts';
+
+// Rate cards: versioned, effective-dated price rules per customer or template. A version
+// is pending and prices nothing until a sales_ops key and a finance key — neither of them
+// the key that requested it — approve it. See README "Rate cards" for the decisions.
+
+/** The roles whose approvals a version needs, one each. */
+export const APPROVER_ROLES = ['sales_ops', 'finance'] as const;
+type ApproverRole = (typeof APPROVER_ROLES)[number];
+const ENTITY = 'rate_card';
+
+const Category = Type.Enum(CHARGE_CATEGORIES as ChargeCategory[], { description: 'A charge category' });
+const Status = Type.Enum(['pending', 'approved', 'rejected', 'superseded']);
+const Basis = Type.Enum(['cost', 'list'], { description: "cost = Microsoft's billed cost; list = UnitPrice × quantity" });
+const Rounding = Type.Object(
+  { scope: Type.Enum(['line', 'invoice']), mode: Type.Enum(['half_up', 'half_even']) },
+  { additionalProperties: false, description: 'Where and how prices round to the minor unit (default invoice, half_up)' },
+);
+
+const RuleMatch = Type.Object(
+  {
+    sku: Type.Optional(Type.String({ pattern: '^[^:]+:[^:]+$', maxLength: 200, description: "'ProductId:SkuId'", examples: ['DZH318Z0BQPS:00TF'] })),
+    meterId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    category: Type.Optional(Category),
+    default: Type.Optional(Type.Literal(true)),
+  },
+  { additionalProperties: false, minProperties: 1, maxProperties: 1, description: 'Exactly one of sku, meterId, category or default: true' },
+);
+
+const RuleInput = Type.Object(
+  {
+    match: RuleMatch,
+    basis: Type.Optional(Basis),
+    markupPercent: Type.Optional(DecimalString({ description: 'Markup in percent on the basis (with basis); -100 or more', examples: ['15'] })),
+    unitPrice: Type.Optional(UnsignedDecimalString({ description: "Fixed price per unit in the card's currency (instead of a markup)", examples: ['36.00'] })),
+  },
+  { additionalProperties: false },
+);
+
+const versionInput = {
+  currency: CurrencyCode,
+  rounding: Type.Optional(Rounding),
+  fx: Type.Optional(
+    Type.Object(
+      {
+        source: Type.Enum(['microsoft', 'market', 'fixed']),
+        rate: Type.Optional(UnsignedDecimalString({ description: 'With source fixed: units of the card currency per one `from`', examples: ['1.08'] })),
+        from: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'With source fixed: the currency the rate converts from' })),
+      },
+      { additionalProperties: false, description: 'Currency conversion into the card currency (default microsoft)' },
+    ),
+  ),
+  minimumMonthly: Type.Optional(UnsignedDecimalString({ description: "Minimum charge per month, whole minor units of the card's currency" })),
+  targetMarginPercent: Type.Optional(DecimalString({ description: 'Target gross margin in percent (below 100)' })),
+  effectiveFrom: Type.Optional(Type.String({ format: 'date', description: 'First day the version prices once approved (default today, billing time zone)' })),
+  justification: Type.Optional(Justification),
+  rules: Type.Array(RuleInput, { maxItems: 1000, description: "Price rules; a card inheriting from a template may have none of its own" }),
+};
+const CreateRateCard = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    customerId: Type.Optional(Uuid),
+    template: Type.Optional(Type.Boolean({ description: 'A template belongs to no customer; customer cards inherit its rules' })),
+    templateId: Type.Optional(Uuid),
+    ...versionInput,
+  },
+  { additionalProperties: false },
+);
+const CreateVersion = Type.Object(versionInput, { additionalProperties: false });
+type VersionInput = Static<typeof CreateVersion>;
+
+const cardFields = {
+  id: Uuid,
+  name: Type.String(),
+  customerId: Type.Union([Uuid, Type.Null()]),
+  template: Type.Boolean(),
+  templateId: Type.Union([Uuid, Type.Null()]),
+};
+const RuleOut = Type.Object({
+  id: Uuid,
+  position: Type.Integer(),
+  match: RuleMatch,
+  basis: Type.Union([Basis, Type.Null()]),
+  markupPercent: Type.Union([Type.String(), Type.Null()]),
+  unitPrice: Type.Union([Type.String(), Type.Null()]),
+});
+const DecisionOut = Type.Object({
+  role: Type.String(),
+  decision: Type.Enum(['approve', 'reject']),
+  actor: Type.String({ description: 'key:<api key id>' }),
+  comment: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
+const versionFields = {
+  versionId: Uuid,
+  version: Type.Integer(),
+  status: Status,
+  effectiveFrom: Type.String({ format: 'date' }),
+  effectiveTo: Type.Union([Type.String({ format: 'date' }), Type.Null()], { description: 'Last day priced (inclusive); null while no successor is approved' }),
+  currency: Type.String(),
+  rounding: Rounding,
+  fx: Type.Object({ source: Type.String(), rate: Type.Union([Type.String(), Type.Null()]), from: Type.Union([Type.String(), Type.Null()]) }),
+  minimumMonthly: Type.Union([Type.String(), Type.Null()]),
+  targetMarginPercent: Type.Union([Type.String(), Type.Null()]),
+  justification: Type.Union([Type.String(), Type.Null()]),
+  requestedBy: Type.String(),
+  requestedAt: Timestamp,
+  decidedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was approved or rejected' }),
+  rules: Type.Array(RuleOut),
+  approvals: Type.Array(DecisionOut, { description: 'Approvals and the rejection, oldest first' }),
+  awaiting: Type.Array(Type.Enum([...APPROVER_ROLES]), { description: 'Roles whose approval a pending version still needs' }),
+};
+const VersionView = Type.Object(versionFields);
+type VersionView = Static<typeof VersionView>;
+
+export const RateCardVersion = Type.Object({ ...cardFields, ...versionFields }, { $id: 'RateCardVersion' });
+export const RateCard = Type.Object(
+  { ...cardFields, createdBy: Type.String(), createdAt: Timestamp, updatedAt: Timestamp, versions: Type.Array(VersionView) },
+  { $id: 'RateCard' },
+);
+export const RateCardSummary = Type.Object(
+  {
+    ...cardFields,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    latestVersion: Type.Object({ version: Type.Integer(), status: Status }),
+    activeVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'The approved version pricing today, if any' }),
+  },
+  { $id: 'RateCardSummary' },
+);
+export const EffectiveRateCardView = Type.Object(
+  {
+    id: Uuid,
+    version: Type.Integer(),
+    versionId: Uuid,
+    customerId: Type.Union([Uuid, Type.Null()]),
+    currency: Type.String(),
+    rounding: Rounding,
+    fx: Type.Object({ source: Type.String() }),
+    minimumMonthly: Type.Union([Type.String(), Type.Null()]),
+    targetMarginPercent: Type.Union([Type.String(), Type.Null()]),
+    effectiveFrom: Type.String({ format: 'date' }),
+    effectiveTo: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
+    template: Type.Union([Type.Object({ id: Uuid, version: Type.Integer() }), Type.Null()]),
+    rules: Type.Array(
+      Type.Object({
+        id: Uuid,
+        match: RuleMatch,
+        basis: Type.Union([Basis, Type.Null()]),
+        markupPercent: Type.Union([Type.String(), Type.Null()]),
+        unitPrice: Type.Union([Type.String(), Type.Null()]),
+        inherited: Type.Boolean({ description: "true when the rule comes from the card's template" }),
+      }),
+    ),
+  },
+  { $id: 'EffectiveRateCard' },
+);
+
+type Db = Kysely<Database>;
+type CardRow = Selectable<Database['rate_cards']>;
+type VersionRow = Selectable<Database['rate_card_versions']>;
+type RuleRow = Selectable<Database['rate_card_rules']>;
+
+function toVersionView(row: VersionRow, rules: RuleRow[], decisions: Decision[]): VersionView {
+  const approvedRoles = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.role));
+  return {
+    versionId: row.id,
+    version: row.version,
+    status: row.status as VersionView['status'],
+    effectiveFrom: row.effective_from,
+    effectiveTo: row.effective_to,
+    currency: row.currency,
+    rounding: { scope: row.rounding_scope as 'line' | 'invoice', mode: row.rounding_mode as 'half_up' | 'half_even' },
+    fx: { source: row.fx_source, rate: row.fx_rate, from: row.fx_from_currency },
+    minimumMonthly: row.minimum_monthly,
+    targetMarginPercent: row.target_margin_percent,
+    justification: row.justification,
+    requestedBy: row.requested_by,
+    requestedAt: row.requested_at.toISOString(),
+    decidedAt: row.decided_at ? row.decided_at.toISOString() : null,
+    rules: rules.map((r) => ({
+      id: r.id,
+      position: r.position,
+      match: ruleMatchOf(r),
+      basis: r.basis as 'cost' | 'list' | null,
+      markupPercent: r.markup_percent,
+      unitPrice: r.unit_price,
+    })),
+    approvals: decisions.map((d) => ({ role: d.role, decision: d.decision, actor: `key:${d.apiKeyId}`, comment: d.comment, createdAt: d.createdAt.toISOString() })),
+    awaiting: row.status === 'pending' ? APPROVER_ROLES.filter((role) => !approvedRoles.has(role)) : [],
+  };
+}
+
+function cardView(card: CardRow) {
+  return { id: card.id, name: card.name, customerId: card.customer_id, template: card.is_template, templateId: card.template_id };
+}
+
+interface LoadedCard {
+  card: CardRow;
+  versions: VersionView[];
+}
+
+/** A card with every version, its rules and its decisions; undefined when there is no such card. */
+async function loadCard(db: Db, id: string, onlyVersion?: number): Promise<LoadedCard | undefined> {
+  const card = await db.selectFrom('rate_cards').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!card) return undefined;
+  let versionQuery = db.selectFrom('rate_card_versions').selectAll().where('rate_card_id', '=', id);
+  if (onlyVersion !== undefined) versionQuery = versionQuery.where('version', '=', onlyVersion);
+  const versions = await versionQuery.orderBy('version').execute();
+  const rules = versions.length
+    ? await db.selectFrom('rate_card_rules').selectAll().where('rate_card_version_id', 'in', versions.map((v) => v.id)).orderBy('position').execute()
+    : [];
+  const decisions = await decisionsFor(db, ENTITY, id);
+  return {
+    card,
+    versions: versions.map((v) => toVersionView(v, rules.filter((r) => r.rate_card_version_id === v.id), decisions.get(v.version) ?? [])),
+  };
+}
+
+async function loadVersion(db: Db, cardId: string, version: number): Promise<Static<typeof RateCardVersion> | undefined> {
+  const loaded = await loadCard(db, cardId, version);
+  const view = loaded?.versions[0];
+  return loaded && view ? { ...cardView(loaded.card), ...view } : undefined;
+}
+
+/** Collects every problem of a request body, so one answer names all the fields to fix. */
+class FieldProblems {
+  readonly #errors: FieldError[] = [];
+  add(field: string, reason: string): void {
+    this.#errors.push({ field, reason });
+  }
+  throwIfAny(): void {
+    if (this.#errors.length > 0) throw invalidFields(this.#errors);
+  }
+}
+
+function engineMatch(match: Static<typeof RuleMatch>): RateRuleMatch {
+  if (match.sku !== undefined) return { sku: match.sku };
+  if (match.meterId !== undefined) return { meterId: match.meterId };
+  if (match.category !== undefined) return { category: match.category };
+  return { default: true };
+}
+
+/** How a match is stored: its kind and the value it compares (none for the default rule). */
+function matchColumns(match: RateRuleMatch): { match_kind: string; match_value: string | null } {
+  if ('sku' in match) return { match_kind: 'sku', match_value: match.sku };
+  if ('meterId' in match) return { match_kind: 'meterId', match_value: match.meterId };
+  if ('category' in match) return { match_kind: 'category', match_value: match.category };
+  return { match_kind: 'default', match_value: null };
+}
+
+/** Checks the schema cannot express: pricing fields that go together, ranges, duplicate matches. */
+function checkVersion(input: VersionInput, problems: FieldProblems, options: { inherits: boolean }): void {
+  const places = MINOR_UNITS[input.currency];
+  if (places === undefined) problems.add('currency', `${input.currency} has no ISO 4217 minor unit the engine knows, so prices in it cannot be rounded`);
+
+  const fx = input.fx ?? { source: 'microsoft' };
+  if (fx.source === 'fixed') {
+    if (fx.rate === undefined) problems.add('fx.rate', 'is required when fx.source is fixed');
+    else if (new Decimal(fx.rate).isZero()) problems.add('fx.rate', 'must be more than 0');
+    if (fx.from === undefined) problems.add('fx.from', 'is required when fx.source is fixed: the currency the rate converts into the card currency');
+    else if (fx.from === input.currency) problems.add('fx.from', 'must differ from the card currency');
+  } else {
+    if (fx.rate !== undefined) problems.add('fx.rate', 'is only allowed when fx.source is fixed');
+    if (fx.from !== undefined) problems.add('fx.from', 'is only allowed when fx.source is fixed');
+  }
+
+  if (input.minimumMonthly !== undefined && places !== undefined && new Decimal(input.minimumMonthly).decimalPlaces() > places) {
+    problems.add('minimumMonthly', `must be in whole ${input.currency} minor units (${places} decimals)`);
+  }
+  if (input.targetMarginPercent !== undefined && new Decimal(input.targetMarginPercent).greaterThanOrEqualTo(100)) {
+    problems.add('targetMarginPercent', 'must be below 100');
+  }
+
+  if (input.rules.length === 0 && !options.inherits) problems.add('rules', 'needs at least one rule (only a card with a template may have none of its own)');
+  const seen = new Map<string, number>();
+  input.rules.forEach((rule, i) => {
+    const at = `rules.${i}`;
+    if (rule.markupPercent !== undefined && rule.unitPrice !== undefined) {
+      problems.add(`${at}.unitPrice`, 'a rule has either markupPercent or unitPrice, not both');
+    } else if (rule.markupPercent === undefined && rule.unitPrice === undefined) {
+      problems.add(`${at}.markupPercent`, 'a rule needs markupPercent (with basis) or unitPrice');
+    } else if (rule.markupPercent !== undefined) {
+      if (rule.basis === undefined) problems.add(`${at}.basis`, 'is required with markupPercent: cost or list');
+      if (new Decimal(rule.markupPercent).lessThan(-100)) problems.add(`${at}.markupPercent`, 'must be -100 or more: a price cannot go below zero');
+    } else if (rule.basis !== undefined) {
+      problems.add(`${at}.basis`, 'a fixed unitPrice has no basis');
+    }
+    const key = ruleMatchKey(engineMatch(rule.match));
+    const first = seen.get(key);
+    if (first !== undefined) problems.add(`${at}.match`, `matches the same lines as rules.${first}.match`);
+    else seen.set(key, i);
+  });
+}
+
+/** A card inheriting a template's fixed prices must price in the template's currency. */
+async function checkTemplateCurrency(db: Db, templateId: string, currency: string, problems: FieldProblems, today: string): Promise<void> {
+  const current = await versionEffectiveOn(db, templateId, today);
+  if (current && current.currency !== currency) {
+    problems.add('currency', `must be ${current.currency}, the currency of template ${templateId} v${current.version} whose rules this card inherits`);
+  }
+}
+
+async function insertVersion(trx: Transaction<Database>, cardId: string, version: number, input: VersionInput, requestedBy: string, today: string): Promise<void> {
+  const fx = input.fx ?? { source: 'microsoft' as const };
+  const rounding = input.rounding ?? { scope: 'invoice' as const, mode: 'half_up' as const };
+  const row = await trx
+    .insertInto('rate_card_versions')
+    .values({
+      rate_card_id: cardId,
+      version,
+      effective_from: input.effectiveFrom ?? today,
+      currency: input.currency,
+      rounding_scope: rounding.scope,
+      rounding_mode: rounding.mode,
+      fx_source: fx.source,
+      fx_from_currency: fx.source === 'fixed' ? fx.from! : null,
+      fx_rate: fx.source === 'fixed' ? fx.rate! : null,
+      minimum_monthly: input.minimumMonthly ?? null,
+      target_margin_percent: input.targetMarginPercent ?? null,
+      requested_by: requestedBy,
+      justification: input.justification?.trim() || null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (input.rules.length === 0) return;
+  await trx
+    .insertInto('rate_card_rules')
+    .values(
+      input.rules.map((rule, position) => ({
+        rate_card_version_id: row.id,
+        position,
+        ...matchColumns(engineMatch(rule.match)),
+        basis: rule.markupPercent !== undefined ? rule.basis! : null,
+        markup_percent: rule.markupPercent ?? null,
+        unit_price: rule.unitPrice ?? null,
+      })),
+    )
+    .execute();
+}
+
+/** The version a new request would replace: the one approved most recently, if any (the audit's "before"). */
+async function latestApproved(db: Db, cardId: string): Promise<Static<typeof RateCardVersion> | undefined> {
+  const row = await db
+    .selectFrom('rate_card_versions')
+    .select('version')
+    .where('rate_card_id', '=', cardId)
+    .where('status', '=', 'approved')
+    .orderBy('decided_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? loadVersion(db, cardId, row.version) : undefined;
+}
+
+async function requestVersion(
+  trx: Transaction<Database>,
+  card: CardRow,
+  input: VersionInput,
+  request: FastifyRequest,
+  today: string,
+): Promise<Static<typeof RateCardVersion>> {
+  const last = await trx.selectFrom('rate_card_versions').select(({ fn }) => fn.max('version').as('v')).where('rate_card_id', '=', card.id).executeTakeFirst();
+  const version = (last?.v ?? 0) + 1;
+  const before = await latestApproved(trx, card.id);
+  await insertVersion(trx, card.id, version, input, actorOf(request).actor, today);
+  const after = (await loadVersion(trx, card.id, version))!;
+  await writeAudit(trx, {
+    ...actorOf(request),
+    action: 'rate_card.version.request',
+    entity: ENTITY,
+    entityId: card.id,
+    before: before ?? null,
+    after,
+    justification: after.justification,
+  });
+  return after;
+}
+
+/** Which approver role this key's approval counts as (a key holding both counts once: see README). */
+function approvalRole(request: FastifyRequest, asked: ApproverRole | undefined, approved: Set<string>): ApproverRole {
+  const held = APPROVER_ROLES.filter((role) => request.principal!.roles.includes(role));
+  if (asked !== undefined) {
+    if (!held.includes(asked)) throw forbidden(`this key does not hold the ${asked} role`);
+    if (approved.has(asked)) throw conflict(`${asked} has already approved this version: it needs one approval per role`, 'role');
+    return asked;
+  }
+  const open = held.find((role) => !approved.has(role));
+  if (!open) throw conflict(`${held.join(' and ')} already approved this version: it needs one approval per role`, 'role');
+  return open;
+}
+
+export function rateCardRoutes(app: FastifyInstance, ctx: HubContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const staff = ['admin', 'finance', 'sales_ops', 'billing_ops', 'auditor'] as const;
+  const writers = ['admin', 'finance', 'sales_ops'] as const;
+  const Params = Type.Object({ id: Uuid });
+  const VersionParams = Type.Object({ id: Uuid, v: Type.Integer({ minimum: 1 }) });
+  const today = () => todayIn(ctx.config.billingTimeZone);
+
+  r.post(
+    '/v1/rate-cards',
+    {
+      config: { auth: { roles: [...writers] }, idempotent: true },
+      preValidation: decimalStringsOnly(CreateRateCard),
+      schema: {
+        tags: ['rate-cards'],
+        summary: 'Create a rate card (a customer card or a template) with its first version, pending approval',
+        body: CreateRateCard,
+        response: { 201: Type.Ref('RateCardVersion') },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const day = today();
+      const created = await ctx.db.transaction().execute(async (trx) => {
+        const problems = new FieldProblems();
+        if (b.template) {
+          if (b.customerId !== undefined) problems.add('customerId', 'a template belongs to no customer');
+          if (b.templateId !== undefined) problems.add('templateId', 'a template does not inherit from another template');
+        } else if (b.customerId === undefined) {
+          problems.add('customerId', 'is required unless template is true');
+        } else if (!(await trx.selectFrom('customers').select('id').where('id', '=', b.customerId).executeTakeFirst())) {
+          problems.add('customerId', `no customer ${b.customerId}`);
+        }
+        if (b.templateId !== undefined && !b.template) {
+          const template = await trx.selectFrom('rate_cards').select(['is_template']).where('id', '=', b.templateId).executeTakeFirst();
+          if (!template?.is_template) problems.add('templateId', `no template rate card ${b.templateId}`);
+          else await checkTemplateCurrency(trx, b.templateId, b.currency, problems, day);
+        }
+        checkVersion(b, problems, { inherits: b.templateId !== undefined && !b.template });
+        problems.throwIfAny();
+        if (b.customerId !== undefined) {
+          const existing = await trx.selectFrom('rate_cards').select('id').where('customer_id', '=', b.customerId).executeTakeFirst();
+          if (existing) throw conflict(`customer ${b.customerId} already has rate card ${existing.id}: request a new version of it`, 'customerId');
+        }
+        const card = await trx
+          .insertInto('rate_cards')
+          .values({
+            name: b.name.trim(),
+            customer_id: b.customerId ?? null,
+            is_template: b.template ?? false,
+            template_id: b.templateId ?? null,
+            created_by: actorOf(request).actor,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await writeAudit(trx, { ...actorOf(request), action: 'rate_card.create', entity: ENTITY, entityId: card.id, after: cardView(card) });
+        return requestVersion(trx, card, b, request, day);
+      });
+      return reply.code(201).send(created);
+    },
+  );
+
+  r.get(
+    '/v1/rate-cards',
+    {
+      config: { auth: { roles: [...staff] } },
+      schema: {
+        tags: ['rate-cards'],
+        summary: 'List rate cards, newest first',
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            customerId: Type.Optional(Uuid),
+            template: Type.Optional(Type.Boolean({ description: 'true: templates only; false: customer cards only' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: pageOf(Type.Ref('RateCardSummary')) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, customerId, template } = request.query;
+      const position = decodeCursor(cursor);
+      let query = ctx.db.selectFrom('rate_cards').selectAll();
+      if (customerId) query = query.where('customer_id', '=', customerId);
+      if (template !== undefined) query = query.where('is_template', '=', template);
+      if (position) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(position.createdAt, position.id)));
+      const page = paginate(await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute(), limit);
+      const ids = page.rows.map((c) => c.id);
+      const versions = ids.length
+        ? await ctx.db.selectFrom('rate_card_versions').select(['rate_card_id', 'version', 'status']).where('rate_card_id', 'in', ids).orderBy('version').execute()
+        : [];
+      const active = ids.length
+        ? await ctx.db
+            .selectFrom('rate_card_versions')
+            .select(['rate_card_id', 'version'])
+            .distinctOn('rate_card_id')
+            .where('rate_card_id', 'in', ids)
+            .where('status', 'in', [...PRICING_STATUSES])
+            .where('effective_from', '<=', today())
+            .where((eb) => eb.or([eb('effective_to', 'is', null), eb('effective_to', '>=', today())]))
+            .orderBy('rate_card_id')
+            .orderBy('effective_from', 'desc')
+            .orderBy('version', 'desc')
+            .execute()
+        : [];
+      const items = page.rows.map((card) => {
+        const own = versions.filter((v) => v.rate_card_id === card.id);
+        const latest = own[own.length - 1]!;
+        return {
+          ...cardView(card),
+          createdAt: card.created_at.toISOString(),
+          updatedAt: card.updated_at.toISOString(),
+          latestVersion: { version: latest.version, status: latest.status as VersionView['status'] },
+          activeVersion: active.find((a) => a.rate_card_id === card.id)?.version ?? null,
+        };
+      });
+      return { items, nextCursor: page.nextCursor };
+    },
+  );
+
+  r.get(
+    '/v1/rate-cards/:id',
+    {
+      config: { auth: { roles: [...staff] } },
+      schema: { tags: ['rate-cards'], summary: 'A rate card with every version, its rules and its approval state', params: Params, response: { 200: Type.Ref('RateCard') } },
+    },
+    async (request) => {
+      const loaded = await loadCard(ctx.db, request.params.id);
+      if (!loaded) throw notFound('rate card', request.params.id);
+      const { card, versions } = loaded;
+      return { ...cardView(card), createdBy: card.created_by, createdAt: card.created_at.toISOString(), updatedAt: card.updated_at.toISOString(), versions };
+    },
+  );
+
+  r.post(
+    '/v1/rate-cards/:id/versions',
+    {
+      config: { auth: { roles: [...writers] }, idempotent: true },
+      preValidation: decimalStringsOnly(CreateVersion),
+      schema: {
+        tags: ['rate-cards'],
+        summary: 'Request a new version of a rate card; it is pending until approved',
+        params: Params,
+        body: CreateVersion,
+        response: { 201: Type.Ref('RateCardVersion') },
+      },
+    },
+    async (request, reply) => {
+      const day = today();
+      const created = await ctx.db.transaction().execute(async (trx) => {
+        // The lock serialises version numbers per card.
+        const card = await trx.selectFrom('rate_cards').selectAll().where('id', '=', request.params.id).forUpdate().executeTakeFirst();
+        if (!card) throw notFound('rate card', request.params.id);
+        const problems = new FieldProblems();
+        if (card.template_id) await checkTemplateCurrency(trx, card.template_id, request.body.currency, problems, day);
+        checkVersion(request.body, problems, { inherits: card.template_id !== null });
+        problems.throwIfAny();
+        return requestVersion(trx, card, request.body, request, day);
+      });
+      return reply.code(201).send(created);
+    },
+  );
+
+  r.get(
+    '/v1/rate-cards/:id/versions/:v',
+    {
+      config: { auth: { roles: [...staff] } },
+      schema: { tags: ['rate-cards'], summary: 'One version of a rate card with its rules and approvals', params: VersionParams, response: { 200: Type.Ref('RateCardVersion') } },
+    },
+    async (request) => {
+      const found = await loadVersion(ctx.db, request.params.id, request.params.v);
+      if (!found) throw notFound('rate card version', `${request.params.id} v${request.params.v}`);
+      return found;
+    },
+  );
+
+  /** Lock a version for a decision; only a pending version takes one. */
+  async function pendingVersion(trx: Transaction<Database>, cardId: string, version: number, verb: string): Promise<VersionRow> {
+    const row = await trx
+      .selectFrom('rate_card_versions')
+      .selectAll()
+      .where('rate_card_id', '=', cardId)
+      .where('version', '=', version)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw notFound('rate card version', `${cardId} v${version}`);
+    if (row.status !== 'pending') throw conflict(`version ${version} is ${row.status}: only a pending version can be ${verb}`);
+    return row;
+  }
+
+  r.post(
+    '/v1/rate-cards/:id/versions/:v/approve',
+    {
+      config: { auth: { roles: [...APPROVER_ROLES] }, idempotent: true },
+      schema: {
+        tags: ['rate-cards'],
+        summary: 'Approve a pending version (one sales_ops and one finance approval, neither by the requester, activate it)',
+        params: VersionParams,
+        body: Type.Object(
+          {
+            comment: Type.Optional(Type.String({ maxLength: 2000 })),
+            role: Type.Optional(Type.Enum([...APPROVER_ROLES], { description: 'For a key holding both roles: which approval this is (default: the one still missing)' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Ref('RateCardVersion') },
+      },
+    },
+    async (request) => {
+      const { id, v } = request.params;
+      const actor = actorOf(request);
+      return ctx.db.transaction().execute(async (trx) => {
+        const row = await pendingVersion(trx, id, v, 'approved');
+        if (row.requested_by === actor.actor) throw forbidden('the key that requested a version cannot approve it');
+        const before = (await loadVersion(trx, id, v))!;
+        const approvals = before.approvals.filter((d) => d.decision === 'approve');
+        if (approvals.some((d) => d.actor === actor.actor)) {
+          throw conflict(`this key already approved version ${v}: the other approval must come from another key`, 'role');
+        }
+        const role = approvalRole(request, request.body.role, new Set(approvals.map((d) => d.role)));
+        const comment = request.body.comment?.trim() || null;
+        await recordDecision(trx, { entity: ENTITY, entityId: id, version: v, role, decision: 'approve', apiKeyId: request.principal!.keyId, comment });
+        const approved = (await loadVersion(trx, id, v))!;
+        await writeAudit(trx, { ...actor, action: 'rate_card.version.approve', entity: ENTITY, entityId: id, before, after: approved, justification: comment });
+        if (approved.awaiting.length > 0) return approved;
+        return activate(trx, row, approved, request);
+      });
+    },
+  );
+
+  /**
+   * The second approval: the version becomes approved and, from its effective date on,
+   * replaces every version approved before it. A version starting earlier ends the day
+   * before; one starting on or after that date is superseded before it ever prices.
+   */
+  async function activate(trx: Transaction<Database>, row: VersionRow, approved: Static<typeof RateCardVersion>, request: FastifyRequest) {
+    const from = row.effective_from;
+    const replaced = await trx
+      .selectFrom('rate_card_versions')
+      .select(['version', 'status', 'effective_from', 'effective_to'])
+      .where('rate_card_id', '=', row.rate_card_id)
+      .where('id', '<>', row.id)
+      .where('status', 'in', ['approved', 'superseded'])
+      .where((eb) => eb.or([eb('effective_to', 'is', null), eb.and([eb('effective_to', '>=', from), eb('effective_to', '>=', eb.ref('effective_from'))])]))
+      .orderBy('version')
+      .forUpdate()
+      .execute();
+    const shortened = replaced.map((old) => ({
+      version: old.version,
+      before: { status: old.status, effectiveFrom: old.effective_from, effectiveTo: old.effective_to },
+      after: { status: 'superseded', effectiveFrom: old.effective_from, effectiveTo: addDays(old.effective_from < from ? from : old.effective_from, -1) },
+    }));
+    for (const change of shortened) {
+      await trx
+        .updateTable('rate_card_versions')
+        .set({ status: 'superseded', effective_to: change.after.effectiveTo })
+        .where('rate_card_id', '=', row.rate_card_id)
+        .where('version', '=', change.version)
+        .execute();
+    }
+    await trx.updateTable('rate_card_versions').set({ status: 'approved', decided_at: new Date() }).where('id', '=', row.id).execute();
+    const after = (await loadVersion(trx, row.rate_card_id, row.version))!;
+    await writeAudit(trx, {
+      ...actorOf(request),
+      action: 'rate_card.version.activate',
+      entity: ENTITY,
+      entityId: row.rate_card_id,
+      before: { version: approved, superseded: shortened.map((c) => ({ version: c.version, ...c.before })) },
+      after: { version: after, superseded: shortened.map((c) => ({ version: c.version, ...c.after })) },
+    });
+    return after;
+  }
+
+  r.post(
+    '/v1/rate-cards/:id/versions/:v/reject',
+    {
+      config: { auth: { roles: [...APPROVER_ROLES, 'admin'] }, idempotent: true },
+      schema: {
+        tags: ['rate-cards'],
+        summary: 'Reject a pending version with a reason; it will never price',
+        params: VersionParams,
+        body: Type.Object({ reason: Type.String({ maxLength: 2000, description: 'Required: why the version is refused' }) }, { additionalProperties: false }),
+        response: { 200: Type.Ref('RateCardVersion') },
+      },
+    },
+    async (request) => {
+      const { id, v } = request.params;
+      const reason = request.body.reason.trim();
+      if (reason === '') throw badRequest('reason', 'must say why the version is refused');
+      const actor = actorOf(request);
+      return ctx.db.transaction().execute(async (trx) => {
+        await pendingVersion(trx, id, v, 'rejected');
+        const before = (await loadVersion(trx, id, v))!;
+        const role = (['sales_ops', 'finance', 'admin'] as const).find((r) => request.principal!.roles.includes(r))!;
+        await recordDecision(trx, { entity: ENTITY, entityId: id, version: v, role, decision: 'reject', apiKeyId: request.principal!.keyId, comment: reason });
+        await trx
+          .updateTable('rate_card_versions')
+          .set({ status: 'rejected', decided_at: new Date() })
+          .where('rate_card_id', '=', id)
+          .where('version', '=', v)
+          .execute();
+        const after = (await loadVersion(trx, id, v))!;
+        await writeAudit(trx, { ...actor, action: 'rate_card.version.reject', entity: ENTITY, entityId: id, before, after, justification: reason });
+        return after;
+      });
+    },
+  );
+
+  r.get(
+    '/v1/customers/:id/rate-card',
+    {
+      config: { auth: { roles: [...staff, 'portal'], customerParam: 'id' } },
+      schema: {
+        tags: ['rate-cards'],
+        summary: "The customer's approved rate card as it prices a day, template rules merged in",
+        params: Params,
+        querystring: Type.Object({ date: Type.Optional(IsoDate) }, { additionalProperties: false }),
+        response: { 200: Type.Ref('EffectiveRateCard') },
+      },
+    },
+    async (request) => {
+      const customer = await ctx.db.selectFrom('customers').select('id').where('id', '=', request.params.id).executeTakeFirst();
+      if (!customer) throw notFound('customer', request.params.id);
+      const date = request.query.date ?? today();
+      const card = await loadEffectiveRateCard(ctx.db, request.params.id, date);
+      if (!card) throw new ApiProblem(404, 'not-found', 'Not found', `customer ${request.params.id} has no approved rate card effective on ${date}`);
+      return effectiveView(card);
+    },
+  );
+}
+
+function effectiveView(card: EffectiveRateCard): Static<typeof EffectiveRateCardView> {
+  const inherited = new Set(card.template?.ruleIds ?? []);
+  return {
+    id: card.id,
+    version: card.version,
+    versionId: card.versionId,
+    customerId: card.customerId,
+    currency: card.currency,
+    rounding: card.rounding,
+    fx: { source: card.fx.source },
+    minimumMonthly: card.minimumMonthly?.toString() ?? null,
+    targetMarginPercent: card.targetMarginPercent?.toString() ?? null,
+    effectiveFrom: card.effectiveFrom,
+    effectiveTo: card.effectiveTo,
+    template: card.template ? { id: card.template.id, version: card.template.version } : null,
+    rules: card.rules.map((rule) => ({
+      id: rule.id,
+      match: rule.match,
+      basis: rule.basis ?? null,
+      markupPercent: rule.markupPercent?.toString() ?? null,
+      unitPrice: rule.unitPrice?.toString() ?? null,
+      inherited: inherited.has(rule.id),
+    })),
+  };
+}
