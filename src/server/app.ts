@@ -41,8 +41,18 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
       },
     },
   });
+  // Once shutdown begins, answer in-flight requests with Connection: close so their
+  // keep-alive sockets end with the answer instead of holding the drain for seconds.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
 
   registerErrorHandling(app);
