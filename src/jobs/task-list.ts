@@ -7,6 +7,7 @@ import { syncCustomer, type SyncCustomerPayload } from './partner-center/sync-cu
 import { syncTask } from './partner-center/task.ts';
 import { ingestUsageBlob, type UsageBlobPayload } from './partner-center/usage-blob.ts';
 import { exportUsage, type UsageExportPayload } from './partner-center/usage-export.ts';
+import { syncLicenseLines, type LicenseLinesPayload } from './partner-center/license-lines.ts';
 import type { SyncKind } from './partner-center/start-run.ts';
 
 /** Every task the worker runs, by identifier. */
@@ -18,6 +19,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
     'partner_center:sync_customer': syncTask<SyncCustomerPayload>('partner_center:sync_customer', ctx, (p) => syncCustomer(p, ctx)),
     'partner_center:usage_export': syncTask<UsageExportPayload>('partner_center:usage_export', ctx, (p) => exportUsage(p, ctx)),
     'partner_center:usage_blob': syncTask<UsageBlobPayload>('partner_center:usage_blob', ctx, (p) => ingestUsageBlob(p, ctx)),
+    'partner_center:license_lines': syncTask<LicenseLinesPayload>('partner_center:license_lines', ctx, (p) => syncLicenseLines(p, ctx)),
   };
 }
 

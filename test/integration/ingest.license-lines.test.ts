@@ -66,6 +66,12 @@ describe('licence line ingestion', () => {
     expect(await ingest(billed, { ...UNBILLED, source: 'billed' })).toEqual({ inserted: 0, updated: 1, unchanged: 0, late: 0 });
     const rows = await database.db.selectFrom('license_lines').select(['subtotal', 'invoice_number', 'revision', 'source']).where('reference_id', '=', 'ref-2').execute();
     expect(rows).toEqual([{ subtotal: '103.19', invoice_number: 'G012345678', revision: 2, source: 'billed' }]);
+
+    // The unbilled estimate fetched again afterwards (jobs finish in any order) changes nothing.
+    const estimate = await toInputs([licenseRecord({ ChargeType: 'new', ReferenceId: 'ref-2', Quantity: '10', BillableQuantity: '10', Subtotal: '103.20' })]);
+    expect(await ingest(estimate)).toEqual({ inserted: 0, updated: 0, unchanged: 1, late: 0 });
+    const after = await database.db.selectFrom('license_lines').select(['subtotal', 'invoice_number']).where('reference_id', '=', 'ref-2').execute();
+    expect(after).toEqual([{ subtotal: '103.19', invoice_number: 'G012345678' }]);
   });
 
   it('keeps the last of duplicate lines within one batch, and a second batch in one transaction sees only its own lines', async () => {

@@ -55,10 +55,17 @@ describe('Partner Center sync', () => {
     // October's billed lines carry their invoice number: the billed export revised the unbilled ones.
     expect(first.some((f) => f.startsWith('2026-10') && !f.endsWith('|'))).toBe(true);
 
+    // Seat and one-time charges from the reconciliation line items, billed ones with their invoice.
+    const licenses = await hub.ctx.db.selectFrom('license_lines').select(['charge_period', 'invoice_number', 'source']).execute();
+    expect(licenses.length).toBeGreaterThan(0);
+    expect(licenses.some((l) => l.charge_period === '2026-10' && l.invoice_number !== null && l.source === 'billed')).toBe(true);
+    const licenseCount = licenses.length;
+
     const again = await startSync(connectionId);
     const second = await waitForRun(hub, again.json().id);
     expect(second.status).toBe('succeeded');
     expect(await usageFingerprint(hub)).toEqual(first);
+    expect(await hub.ctx.db.selectFrom('license_lines').select('id').execute()).toHaveLength(licenseCount);
   });
 
   it('returns the run already in progress instead of starting the same work twice', async () => {

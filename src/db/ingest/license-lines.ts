@@ -115,7 +115,10 @@ export async function ingestLicenseLines(client: pg.PoolClient, input: LicenseLi
         product_qualifiers = excluded.product_qualifiers, customer_id = excluded.customer_id, charge_period = excluded.charge_period,
         source = excluded.source, sync_run_id = excluded.sync_run_id, connection_id = excluded.connection_id, import_id = excluded.import_id,
         revision = license_lines.revision + 1, last_seen_at = now()
-      where not excluded.late and ${tuple('license_lines', compared)} is distinct from ${tuple('excluded', compared)}
+      where not excluded.late
+        -- A billed line is final: an unbilled estimate fetched later never replaces it.
+        and not (license_lines.invoice_number is not null and excluded.invoice_number is null)
+        and ${tuple('license_lines', compared)} is distinct from ${tuple('excluded', compared)}
       returning revision = 1 as inserted, late
     )
     select count(*) filter (where inserted and not late)::int as inserted,

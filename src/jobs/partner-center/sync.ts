@@ -6,6 +6,7 @@ import { periodOf, previousPeriod } from './periods.ts';
 import { addProgress, readCursor, writeCursor } from './run-progress.ts';
 import type { RunPayload } from './task.ts';
 import type { BillingExportSource } from '../../connectors/partner-center/index.ts';
+import type { LicenseSource } from './license-lines.ts';
 
 const ACTOR = 'system:partner_center.sync';
 
@@ -44,43 +45,53 @@ export async function syncPartner(payload: RunPayload, ctx: HubContext): Promise
     }
   }
 
-  const sources = await dataSources(run.kind as 'full' | 'unbilled' | 'billed', run.period, ctx, client, (n) => (retries += n));
+  const sources = await dataSources(run.kind as 'full' | 'unbilled' | 'billed', run.period, run.connection_id, ctx, client);
   await ctx.db.transaction().execute(async (trx) => {
     const enqueued = await readCursor<{ done: boolean }>(trx, run.connection_id, `run:${run.id}:data`);
     if (enqueued?.done) return;
-    for (const source of sources) {
+    for (const source of sources.usage) {
       const key = source.kind === 'billed' ? `billed:${source.invoiceId}` : `unbilled:${source.billingPeriod}:${source.currencyCode}`;
       await enqueueJob(trx, 'partner_center:usage_export', { runId: run.id, connectionId: run.connection_id, source, key }, { jobKey: `pc:usage:${run.id}:${key}`, maxAttempts: 5 });
     }
+    for (const source of sources.licenses) {
+      const key = source.kind === 'billed' ? `billed:${source.invoiceId}` : `unbilled:${source.period}:${source.currency}`;
+      await enqueueJob(trx, 'partner_center:license_lines', { runId: run.id, connectionId: run.connection_id, source, key }, { jobKey: `pc:license:${run.id}:${key}`, maxAttempts: 5 });
+    }
     await writeCursor(trx, run.connection_id, `run:${run.id}:data`, { done: true });
     // The children take this job's place in the pending count.
-    await addProgress(trx, run.id, { pendingJobs: sources.length - 1, retries });
+    await addProgress(trx, run.id, { pendingJobs: sources.usage.length + sources.licenses.length - 1, retries });
   });
 }
 
-/** What usage to export for the run: unbilled current and last month, or the billed invoices of its period. */
+/**
+ * What the run fetches: unbilled usage and licence lines of the current and last month,
+ * and/or the billed ones of each invoice of its period.
+ */
 async function dataSources(
   kind: 'full' | 'unbilled' | 'billed',
   period: string | null,
+  connectionId: string,
   ctx: HubContext,
   client: Awaited<ReturnType<typeof partnerCenterClientFor>>,
-  _countRetry: (n: number) => void,
-): Promise<BillingExportSource[]> {
-  const connection = await ctx.db.selectFrom('sync_runs').innerJoin('connections', 'connections.id', 'sync_runs.connection_id').select('connections.settings').executeTakeFirst();
+): Promise<{ usage: BillingExportSource[]; licenses: LicenseSource[] }> {
+  const connection = await ctx.db.selectFrom('connections').select('settings').where('id', '=', connectionId).executeTakeFirst();
   const currency = String((connection?.settings as Record<string, unknown> | undefined)?.currency ?? 'USD');
-  const sources: BillingExportSource[] = [];
+  const usage: BillingExportSource[] = [];
+  const licenses: LicenseSource[] = [];
   if (kind === 'unbilled' || kind === 'full') {
-    sources.push({ kind: 'unbilled', billingPeriod: 'current', currencyCode: currency });
-    sources.push({ kind: 'unbilled', billingPeriod: 'last', currencyCode: currency });
+    usage.push({ kind: 'unbilled', billingPeriod: 'current', currencyCode: currency }, { kind: 'unbilled', billingPeriod: 'last', currencyCode: currency });
+    licenses.push({ kind: 'unbilled', period: 'current', currency }, { kind: 'unbilled', period: 'previous', currency });
   }
   if (kind === 'billed' || kind === 'full') {
     const wanted = period ?? previousPeriod(periodOf(new Date(), ctx.config.billingTimeZone));
     for await (const page of client.invoices()) {
       for (const invoice of page.items) {
-        const start = invoice.billingPeriodStartDate?.slice(0, 7);
-        if (start === wanted && invoice.id) sources.push({ kind: 'billed', invoiceId: invoice.id });
+        if (invoice.billingPeriodStartDate?.slice(0, 7) === wanted && invoice.id) {
+          usage.push({ kind: 'billed', invoiceId: invoice.id });
+          licenses.push({ kind: 'billed', invoiceId: invoice.id });
+        }
       }
     }
   }
-  return sources;
+  return { usage, licenses };
 }
