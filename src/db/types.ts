@@ -100,6 +100,46 @@ export interface BillingPeriodsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface BillingRunCustomersTable {
+  billing_run_id: string;
+  customer_id: string;
+  outcome: string;
+  invoice_id: string | null;
+  currency: string | null;
+  usage_lines: Generated<number>;
+  license_lines: Generated<number>;
+  late_lines: Generated<number>;
+  unpriced_lines: Generated<number>;
+  unmapped_lines: Generated<number>;
+  discrepancies: Generated<number>;
+  cost: ColumnType<string | null, string | null, string | null>;
+  price: ColumnType<string | null, string | null, string | null>;
+  unallocated: ColumnType<string | null, string | null, string | null>;
+  rate_card_version_id: string | null;
+  inputs: ColumnType<JsonValue, string | undefined, string>;
+  fingerprint: string | null;
+  problems: ColumnType<JsonValue, string | undefined, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface BillingRunsTable {
+  id: Generated<string>;
+  period: string;
+  time_zone: string;
+  status: Generated<string>;
+  customers_total: Generated<number>;
+  customers_done: Generated<number>;
+  pending_jobs: Generated<number>;
+  error_count: Generated<number>;
+  errors: ColumnType<JsonValue, string | undefined, string>;
+  requested_by: string | null;
+  started_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ChargeCategoryMappingVersionsTable {
   id: Generated<string>;
   version: number;
@@ -139,6 +179,23 @@ export interface ConsentsTable {
   detail: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface CostDiscrepanciesTable {
+  id: Generated<number>;
+  billing_run_id: string;
+  customer_id: string;
+  period: string;
+  line_kind: string;
+  usage_line_id: number | null;
+  license_line_id: string | null;
+  field: string;
+  formula: string;
+  microsoft: ColumnType<string, string, string>;
+  recomputed: ColumnType<string, string, string>;
+  difference: ColumnType<string, string, string>;
+  currency: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface CostNodesTable {
@@ -213,6 +270,112 @@ export interface ImportsTable {
   error_count: Generated<number>;
   failure: string | null;
   finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+export interface InvoiceLineSourcesTable {
+  id: Generated<number>;
+  invoice_line_id: string;
+  source_kind: string;
+  rate_rule_id: string;
+  rate_card_id: string;
+  rate_card_version: number;
+  basis: string;
+  markup_percent: ColumnType<string | null, string | null, string | null>;
+  unit_price: ColumnType<string | null, string | null, string | null>;
+  fx: ColumnType<JsonValue | null, string | null, string | null>;
+  cost_fx: ColumnType<JsonValue, string, string>;
+  allocation_rule_id: string | null;
+  allocation_rule_version: number | null;
+  cost_node_id: string;
+  percent: ColumnType<string, string, string>;
+  rounding: ColumnType<JsonValue, string, string>;
+  usage_line_ids: number[] | null;
+  license_line_ids: string[] | null;
+  line_count: number;
+  quantity: ColumnType<string, string, string>;
+  cost: ColumnType<string, string, string>;
+  unrounded_price: ColumnType<string, string, string>;
+  price: ColumnType<string, string, string>;
+  allocated_amount: ColumnType<string, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface InvoiceLinesTable {
+  id: Generated<string>;
+  invoice_id: string;
+  position: number;
+  line_key: string;
+  kind: string;
+  description: string;
+  category: string | null;
+  subscription_id: string | null;
+  resource_group: string | null;
+  meter_id: string | null;
+  sku: string | null;
+  adjustment_id: string | null;
+  adjustment_period: string | null;
+  adjustment_label: string | null;
+  quantity: ColumnType<string | null, string | null, string | null>;
+  exact_amount: ColumnType<string, string, string>;
+  amount: ColumnType<string, string, string>;
+  cost: ColumnType<string, string, string>;
+  rate_rule_id: string | null;
+  rate_card_id: string;
+  rate_card_version: number;
+  rounding: ColumnType<JsonValue, string, string>;
+  source_count: Generated<number>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface InvoiceMarginFlagsTable {
+  id: Generated<number>;
+  invoice_id: string;
+  line_kind: string;
+  line_id: string;
+  category: string;
+  rate_rule_id: string;
+  cost: ColumnType<string, string, string>;
+  price: ColumnType<string, string, string>;
+  margin_percent: ColumnType<string | null, string | null, string | null>;
+  target_margin_percent: ColumnType<string, string, string>;
+  deviation_points: ColumnType<string | null, string | null, string | null>;
+  reason: string;
+}
+
+export interface InvoicesTable {
+  id: Generated<string>;
+  customer_id: string;
+  period: string;
+  revision: number;
+  number: string;
+  status: Generated<string>;
+  billing_run_id: string;
+  currency: string;
+  minor_units: number;
+  rate_card_id: string;
+  rate_card_version_id: string;
+  rate_card_version: number;
+  rounding_scope: string;
+  rounding_mode: string;
+  charges_total: ColumnType<string, string, string>;
+  adjustments_total: ColumnType<string, string, string>;
+  minimum_charge: ColumnType<string, string, string>;
+  rounding_adjustment: ColumnType<string, string, string>;
+  total: ColumnType<string, string, string>;
+  cost: ColumnType<string, string, string>;
+  subtotals_by_category: ColumnType<JsonValue, string, string>;
+  subtotals_by_cost_node: ColumnType<JsonValue, string, string>;
+  summary: ColumnType<JsonValue, string, string>;
+  margin: ColumnType<JsonValue, string, string>;
+  margin_flag_count: Generated<number>;
+  inputs: ColumnType<JsonValue, string, string>;
+  fingerprint: string;
+  superseded_by: string | null;
+  superseded_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  issued_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface LicenseLinesTable {
@@ -325,6 +488,13 @@ export interface RateCardsTable {
   is_template: Generated<boolean>;
   template_id: string | null;
   created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: ColumnType<JsonValue, string, string>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -501,20 +671,28 @@ export interface Database {
   approvals: ApprovalsTable;
   audit_log: AuditLogTable;
   billing_periods: BillingPeriodsTable;
+  billing_run_customers: BillingRunCustomersTable;
+  billing_runs: BillingRunsTable;
   charge_category_mapping_versions: ChargeCategoryMappingVersionsTable;
   charge_category_mappings: ChargeCategoryMappingsTable;
   connections: ConnectionsTable;
   consents: ConsentsTable;
+  cost_discrepancies: CostDiscrepanciesTable;
   cost_nodes: CostNodesTable;
   customers: CustomersTable;
   external_links: ExternalLinksTable;
   fx_rates: FxRatesTable;
   idempotency_keys: IdempotencyKeysTable;
   imports: ImportsTable;
+  invoice_line_sources: InvoiceLineSourcesTable;
+  invoice_lines: InvoiceLinesTable;
+  invoice_margin_flags: InvoiceMarginFlagsTable;
+  invoices: InvoicesTable;
   license_lines: LicenseLinesTable;
   rate_card_rules: RateCardRulesTable;
   rate_card_versions: RateCardVersionsTable;
   rate_cards: RateCardsTable;
+  settings: SettingsTable;
   subscription_events: SubscriptionEventsTable;
   subscriptions: SubscriptionsTable;
   sync_cursors: SyncCursorsTable;

@@ -9,6 +9,7 @@ import { ingestUsageBlob, type UsageBlobPayload } from './partner-center/usage-b
 import { exportUsage, type UsageExportPayload } from './partner-center/usage-export.ts';
 import { syncLicenseLines, type LicenseLinesPayload } from './partner-center/license-lines.ts';
 import type { SyncKind } from './partner-center/start-run.ts';
+import { closeCustomerTask, closeTask } from './billing/task.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -20,6 +21,8 @@ export function buildTaskList(ctx: HubContext): TaskList {
     'partner_center:usage_export': syncTask<UsageExportPayload>('partner_center:usage_export', ctx, (p) => exportUsage(p, ctx)),
     'partner_center:usage_blob': syncTask<UsageBlobPayload>('partner_center:usage_blob', ctx, (p) => ingestUsageBlob(p, ctx)),
     'partner_center:license_lines': syncTask<LicenseLinesPayload>('partner_center:license_lines', ctx, (p) => syncLicenseLines(p, ctx)),
+    'billing:close': closeTask(ctx),
+    'billing:close_customer': closeCustomerTask(ctx),
   };
 }
 

@@ -7,6 +7,9 @@ import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { allocationRuleRoutes, AllocationRuleSchema } from './routes/allocation-rules.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { billingRunRoutes } from './routes/billing-runs.ts';
+import { invoiceRoutes } from './routes/invoices.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { chargeCategoryRoutes, ChargeCategoryMapping } from './routes/charge-categories.ts';
 import { connectionRoutes, Connection } from './routes/connections.ts';
 import { costNodeRoutes, CostNode } from './routes/cost-nodes.ts';
@@ -76,6 +79,9 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   await importRoutes(app, ctx);
   lateUsageRoutes(app, ctx);
   syncRunRoutes(app, ctx);
+  billingRunRoutes(app, ctx);
+  invoiceRoutes(app, ctx);
+  reportRoutes(app, ctx);
   await webhookRoutes(app, ctx);
 
   return app;

@@ -109,6 +109,7 @@ describe('GET /v1/late-usage', () => {
     expect(seen).toEqual(items.map((i) => `${i.kind}:${i.id}`));
 
     // A close that picked a line up takes it off the list.
+    await hub.ctx.db.insertInto('billing_runs').values({ id: '00000000-0000-4000-8000-0000000000aa', period: '2026-10', time_zone: 'UTC', status: 'succeeded' }).execute();
     await hub.ctx.db.updateTable('usage_lines').set({ picked_up_by_run: '00000000-0000-4000-8000-0000000000aa' }).where('id', '=', Number(revised.id)).execute();
     expect((await lateUsage()).items.map((i) => i.id)).toEqual([licenseLate!.id, fresh.id]);
   });

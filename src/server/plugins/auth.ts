@@ -14,9 +14,11 @@ export interface Principal {
 /**
  * Every route declares who may call it: `public` (health, docs, signed webhooks) or
  * the roles allowed. `customerParam` names the path (or query) parameter holding a
- * customer id, which a portal key must match; routes without one refuse portal keys.
+ * customer id, which a portal key must match. `customerScope: 'record'` admits a portal
+ * key to a route whose records carry their customer (an invoice by id, a filtered list):
+ * the handler confines it with `portalScope(request)`. Routes with neither refuse portal keys.
  */
-export type RouteAuth = 'public' | { roles: Role[]; customerParam?: string };
+export type RouteAuth = 'public' | { roles: Role[]; customerParam?: string; customerScope?: 'record' };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -89,6 +91,7 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
     }
     if (principal.customerId && principal.roles.includes('portal') && principal.roles.length === 1) {
       const param = auth.customerParam;
+      if (!param && auth.customerScope === 'record') return;
       const value = param
         ? ((request.params as Record<string, string>)[param] ?? (request.query as Record<string, string> | undefined)?.[param])
         : undefined;

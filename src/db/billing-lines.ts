@@ -1,0 +1,300 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { Decimal, ZERO } from '../engine/decimal.ts';
+import { addDays, addMonthsClamped, daysInclusive, periodBounds } from '../engine/dates.ts';
+import type { BillingLine, BillingPeriod, CurrencyCode, IsoDate, LicenseLine, UsageLine } from '../engine/types.ts';
+import type { Db } from './database.ts';
+
+// Reads a customer's canonical Partner Center lines as the billing engine's lines: only
+// the columns the engine needs, numerics as Decimal, one customer at a time (a close
+// never holds more than one customer's month in memory).
+//
+// Engine line ids say where a line came from, so lineage can be written back:
+//   'u:<usage_lines.id>', 'l:<license_lines.id>', and for a late revision the reversal of
+//   the frozen line it supersedes: 'ru:<usage_lines.id>' / 'rl:<license_lines.id>'.
+
+export type SourceKind = 'usage' | 'license' | 'usage_reversal' | 'license_reversal';
+
+const PREFIX: Record<string, SourceKind> = { u: 'usage', l: 'license', ru: 'usage_reversal', rl: 'license_reversal' };
+
+/** Where an engine line id points. @example sourceOfLineId('u:42') // { kind: 'usage', id: '42' } */
+export function sourceOfLineId(lineId: string): { kind: SourceKind; id: string } {
+  const colon = lineId.indexOf(':');
+  const kind = PREFIX[lineId.slice(0, colon)];
+  if (colon < 0 || !kind) throw new Error(`not a billing line id: ${lineId}`);
+  return { kind, id: lineId.slice(colon + 1) };
+}
+
+interface UsageRow {
+  id: number;
+  revision: number;
+  customer_id: string;
+  usage_date: string;
+  entitlement_id: string | null;
+  subscription_id: string | null;
+  product_id: string | null;
+  sku_id: string | null;
+  product_name: string | null;
+  sku_name: string | null;
+  publisher_name: string | null;
+  quantity: string | null;
+  unit_price: string | null;
+  effective_unit_price: string | null;
+  pricing_currency: string | null;
+  billing_currency: string | null;
+  pc_to_bc_exchange_rate: string | null;
+  pc_to_bc_exchange_rate_date: string | null;
+  billing_pre_tax_total: string | null;
+  tags: Record<string, unknown> | null;
+  resource_group: string | null;
+  meter_id: string | null;
+  meter_category: string | null;
+  meter_name: string | null;
+  supersedes_id: number | null;
+  period: string;
+}
+
+interface LicenseRow {
+  id: string;
+  revision: number;
+  customer_id: string;
+  charge_period: string;
+  subscription_id: string | null;
+  product_id: string | null;
+  sku_id: string | null;
+  product_name: string | null;
+  sku_name: string | null;
+  publisher_name: string | null;
+  charge_type: string | null;
+  billable_quantity: string | null;
+  quantity: string | null;
+  unit_price: string | null;
+  effective_unit_price: string | null;
+  pricing_currency: string | null;
+  currency: string | null;
+  pc_to_bc_exchange_rate: string | null;
+  pc_to_bc_exchange_rate_date: string | null;
+  subtotal: string | null;
+  start_day: string | null;
+  end_day: string | null;
+  billing_frequency: string | null;
+  supersedes_id: string | null;
+}
+
+const USAGE_COLUMNS = sql.raw(`id, revision, customer_id, usage_date, entitlement_id, subscription_id, product_id, sku_id, product_name, sku_name,
+  publisher_name, quantity::text, unit_price::text, effective_unit_price::text, pricing_currency, billing_currency,
+  pc_to_bc_exchange_rate::text, pc_to_bc_exchange_rate_date, billing_pre_tax_total::text, tags, resource_group, meter_id,
+  meter_category, meter_name, supersedes_id, to_char(usage_date, 'YYYY-MM') as period`);
+
+const LICENSE_COLUMNS = sql.raw(`id, revision, customer_id, charge_period, subscription_id, product_id, sku_id, product_name, sku_name,
+  publisher_name, charge_type, billable_quantity::text, quantity::text, unit_price::text, effective_unit_price::text, pricing_currency,
+  currency, pc_to_bc_exchange_rate::text, pc_to_bc_exchange_rate_date, subtotal::text,
+  to_char(charge_start_date at time zone 'UTC', 'YYYY-MM-DD') as start_day, to_char(charge_end_date at time zone 'UTC', 'YYYY-MM-DD') as end_day,
+  billing_frequency, supersedes_id`);
+
+const dec = (value: string | null, fallback: Decimal = ZERO): Decimal => (value === null || value === '' ? fallback : new Decimal(value));
+
+function tagsOf(raw: Record<string, unknown> | null): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw ?? {})) tags[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return tags;
+}
+
+function usageLineOf(row: UsageRow, currency: CurrencyCode, id = `u:${row.id}`, negate = false): UsageLine {
+  const billingCurrency = row.billing_currency || row.pricing_currency || currency;
+  const quantity = dec(row.quantity);
+  const cost = dec(row.billing_pre_tax_total);
+  return {
+    kind: 'usage',
+    id,
+    customerId: row.customer_id,
+    subscriptionId: row.entitlement_id ?? row.subscription_id ?? '',
+    productId: row.product_id ?? '',
+    skuId: row.sku_id ?? '',
+    productName: row.product_name,
+    skuName: row.sku_name,
+    publisherName: row.publisher_name,
+    date: row.usage_date,
+    quantity: negate ? quantity.negated() : quantity,
+    unitPrice: dec(row.unit_price),
+    effectiveUnitPrice: dec(row.effective_unit_price),
+    pricingCurrency: row.pricing_currency || billingCurrency,
+    billingCurrency,
+    pcToBCExchangeRate: dec(row.pc_to_bc_exchange_rate, new Decimal(1)),
+    pcToBCExchangeRateDate: row.pc_to_bc_exchange_rate_date ?? row.usage_date,
+    cost: negate ? cost.negated() : cost,
+    tags: tagsOf(row.tags),
+    resourceGroup: row.resource_group,
+    meterId: row.meter_id,
+    meterCategory: row.meter_category,
+    meterName: row.meter_name,
+  };
+}
+
+/**
+ * The share of its charge cycle a licence line bills: ChargeStartDate..ChargeEndDate
+ * (inclusive) over the cycle ending on ChargeEndDate (a month, or a year for annual
+ * billing). A line without dates counts as a full cycle.
+ */
+export function chargeDaysOf(startDay: IsoDate | null, endDay: IsoDate | null, billingFrequency: string | null): { days: number; daysInCycle: number } {
+  if (!startDay || !endDay || endDay < startDay) return { days: 1, daysInCycle: 1 };
+  const months = /annual|year/i.test(billingFrequency ?? '') ? 12 : /trienn/i.test(billingFrequency ?? '') ? 36 : 1;
+  const cycleStart = addMonthsClamped(addDays(endDay, 1), -months);
+  const daysInCycle = daysInclusive(cycleStart, endDay);
+  return { days: Math.min(daysInclusive(startDay, endDay), daysInCycle), daysInCycle };
+}
+
+function licenseLineOf(row: LicenseRow, currency: CurrencyCode, id = `l:${row.id}`, negate = false): LicenseLine {
+  const billingCurrency = row.currency || row.pricing_currency || currency;
+  const quantity = dec(row.billable_quantity ?? row.quantity);
+  const cost = dec(row.subtotal);
+  const date = row.start_day ?? periodBounds(row.charge_period).start;
+  return {
+    kind: 'license',
+    id,
+    customerId: row.customer_id,
+    subscriptionId: row.subscription_id ?? '',
+    productId: row.product_id ?? '',
+    skuId: row.sku_id ?? '',
+    productName: row.product_name,
+    skuName: row.sku_name,
+    publisherName: row.publisher_name,
+    date,
+    quantity: negate ? quantity.negated() : quantity,
+    unitPrice: dec(row.unit_price),
+    effectiveUnitPrice: dec(row.effective_unit_price),
+    pricingCurrency: row.pricing_currency || billingCurrency,
+    billingCurrency,
+    pcToBCExchangeRate: dec(row.pc_to_bc_exchange_rate, new Decimal(1)),
+    pcToBCExchangeRateDate: row.pc_to_bc_exchange_rate_date ?? date,
+    cost: negate ? cost.negated() : cost,
+    tags: {},
+    pricingModel: /usage/i.test(row.charge_type ?? '') ? 'usage' : 'seat',
+    chargeType: row.charge_type ?? '',
+    chargeDays: chargeDaysOf(row.start_day, row.end_day, row.billing_frequency),
+  };
+}
+
+/** A line's identity for the input fingerprint: which row, which revision, which amounts. */
+function fingerprintOf(kind: string, id: string | number, revision: number, quantity: string | null, cost: string | null): string {
+  return `${kind}:${id}:${revision}:${quantity ?? ''}:${cost ?? ''}\n`;
+}
+
+export interface PeriodLines {
+  lines: BillingLine[];
+  usageCount: number;
+  licenseCount: number;
+  /** sha256 over every line's id, revision and amounts, in id order. */
+  digest: string;
+}
+
+/**
+ * A customer's usage and licence lines of a billing period, as the close froze them:
+ * lines stored late (after the period closed) are left for a later close's adjustments.
+ *
+ * @example const { lines } = await loadPeriodLines(db, customerId, '2026-10', 'USD');
+ */
+export async function loadPeriodLines(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<PeriodLines> {
+  const { start, end } = periodBounds(period);
+  const hash = createHash('sha256');
+  const usage = await sql<UsageRow>`
+    select ${USAGE_COLUMNS} from usage_lines
+    where customer_id = ${customerId}::uuid and usage_date >= ${start}::date and usage_date <= ${end}::date and not late
+    order by id`.execute(db);
+  const lines: BillingLine[] = [];
+  for (const row of usage.rows) {
+    hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
+    lines.push(usageLineOf(row, currency));
+  }
+  const licenses = await sql<LicenseRow>`
+    select ${LICENSE_COLUMNS} from license_lines
+    where customer_id = ${customerId}::uuid and charge_period = ${period} and not late
+    order by id`.execute(db);
+  for (const row of licenses.rows) {
+    hash.update(fingerprintOf('l', row.id, row.revision, row.billable_quantity ?? row.quantity, row.subtotal));
+    lines.push(licenseLineOf(row, currency));
+  }
+  return { lines, usageCount: usage.rows.length, licenseCount: licenses.rows.length, digest: hash.digest('hex') };
+}
+
+export interface LateGroup {
+  /** The earlier, closed period the lines belong to. */
+  period: BillingPeriod;
+  /** Late lines, and the reversal of each frozen line a late revision supersedes. */
+  lines: BillingLine[];
+  usageIds: number[];
+  licenseIds: string[];
+}
+
+export interface LateLines {
+  groups: LateGroup[];
+  count: number;
+  digest: string;
+}
+
+/**
+ * Late lines a close of `period` bills as adjustments: lines stored late for earlier
+ * (closed) periods that no close has picked up yet, or that an earlier run of this same
+ * period picked up (a re-run keeps them). A late revision of a frozen line comes with
+ * the reversal of that line, so the adjustment is the difference.
+ */
+export async function loadLateLines(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<LateLines> {
+  const { start } = periodBounds(period);
+  const pickedBySamePeriod = sql`picked_up_by_run in (select id from billing_runs where period = ${period})`;
+  const usage = await sql<UsageRow>`
+    select ${USAGE_COLUMNS} from usage_lines
+    where customer_id = ${customerId}::uuid and late and usage_date < ${start}::date
+      and (picked_up_by_run is null or ${pickedBySamePeriod})
+    order by id`.execute(db);
+  const licenses = await sql<LicenseRow>`
+    select ${LICENSE_COLUMNS} from license_lines
+    where customer_id = ${customerId}::uuid and late and charge_period < ${period}
+      and (picked_up_by_run is null or ${pickedBySamePeriod})
+    order by id`.execute(db);
+
+  const supersededUsage = usage.rows.filter((r) => r.supersedes_id !== null).map((r) => r.supersedes_id as number);
+  const supersededLicense = licenses.rows.filter((r) => r.supersedes_id !== null).map((r) => r.supersedes_id as string);
+  const frozenUsage = supersededUsage.length
+    ? (await sql<UsageRow>`select ${USAGE_COLUMNS} from usage_lines where id = any(${supersededUsage}::bigint[]) and customer_id = ${customerId}::uuid`.execute(db)).rows
+    : [];
+  const frozenLicense = supersededLicense.length
+    ? (await sql<LicenseRow>`select ${LICENSE_COLUMNS} from license_lines where id = any(${supersededLicense}::uuid[])`.execute(db)).rows
+    : [];
+  const frozenUsageById = new Map(frozenUsage.map((r) => [r.id, r]));
+  const frozenLicenseById = new Map(frozenLicense.map((r) => [r.id, r]));
+
+  const hash = createHash('sha256');
+  const groups = new Map<string, LateGroup>();
+  const groupOf = (p: string): LateGroup => {
+    let g = groups.get(p);
+    if (!g) groups.set(p, (g = { period: p, lines: [], usageIds: [], licenseIds: [] }));
+    return g;
+  };
+  for (const row of usage.rows) {
+    const g = groupOf(row.period);
+    hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
+    g.usageIds.push(row.id);
+    g.lines.push(usageLineOf(row, currency));
+    const frozen = row.supersedes_id === null ? undefined : frozenUsageById.get(row.supersedes_id);
+    if (frozen) {
+      hash.update(fingerprintOf('ru', frozen.id, frozen.revision, frozen.quantity, frozen.billing_pre_tax_total));
+      g.lines.push(usageLineOf(frozen, currency, `ru:${frozen.id}`, true));
+    }
+  }
+  for (const row of licenses.rows) {
+    const g = groupOf(row.charge_period);
+    hash.update(fingerprintOf('l', row.id, row.revision, row.billable_quantity ?? row.quantity, row.subtotal));
+    g.licenseIds.push(row.id);
+    g.lines.push(licenseLineOf(row, currency));
+    const frozen = row.supersedes_id === null ? undefined : frozenLicenseById.get(row.supersedes_id);
+    if (frozen) {
+      hash.update(fingerprintOf('rl', frozen.id, frozen.revision, frozen.billable_quantity ?? frozen.quantity, frozen.subtotal));
+      g.lines.push(licenseLineOf(frozen, currency, `rl:${frozen.id}`, true));
+    }
+  }
+  return {
+    groups: [...groups.values()].sort((a, b) => (a.period < b.period ? -1 : 1)),
+    count: usage.rows.length + licenses.rows.length,
+    digest: hash.digest('hex'),
+  };
+}

@@ -1,0 +1,320 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { HubContext } from '../../context.ts';
+import { loadAllocationRules } from '../../db/allocation-rules.ts';
+import { writeAudit } from '../../db/audit.ts';
+import { loadLateLines, loadPeriodLines, sourceOfLineId } from '../../db/billing-lines.ts';
+import { loadCategoryMapping } from '../../db/charge-categories.ts';
+import type { Db } from '../../db/database.ts';
+import { loadEffectiveRateCard, loadFxPolicy, type EffectiveRateCard } from '../../db/rate-cards.ts';
+import type { Database } from '../../db/types.ts';
+import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
+import { periodBounds } from '../../engine/dates.ts';
+import type { CostDiscrepancy, FxPolicy } from '../../engine/types.ts';
+import { addCloseProgress, recordCloseError } from './run-progress.ts';
+import { saveInvoice, supersede } from './save-invoice.ts';
+
+export interface CloseCustomerPayload {
+  runId: string;
+  customerId: string;
+}
+
+const ACTOR = { actor: 'system:billing:close_customer' };
+const MAX_PROBLEMS = 100;
+
+/** INV-2026-10-1A2B3C4D-r2: stable per customer, period and revision. */
+export function invoiceNumber(customerId: string, period: string, revision: number): string {
+  return `INV-${period}-${customerId.replace(/-/g, '').slice(0, 8).toUpperCase()}-r${revision}`;
+}
+
+function fxJson(fx: FxPolicy): unknown {
+  if (fx.source === 'market') return { source: 'market', rates: fx.table.map((r) => ({ id: r.id ?? null, from: r.from, to: r.to, date: r.date, rate: r.rate.toString() })) };
+  if (fx.source === 'fixed') return { source: 'fixed', id: fx.id ?? null, from: fx.from, to: fx.to, date: fx.date, rate: fx.rate.toString() };
+  return { source: 'microsoft', note: "each line's own PCToBCExchangeRate" };
+}
+
+interface Loaded {
+  customer: { id: string; name: string; billing_currency: string };
+  period: string;
+  card: EffectiveRateCard | undefined;
+  result: CustomerCloseResult;
+  usageCount: number;
+  licenseCount: number;
+  late: { usageIds: number[]; licenseIds: string[]; count: number };
+  costNodeNames: Map<string, string>;
+  unallocatedNodeId: string;
+  inputs: Record<string, unknown>;
+  fingerprint: string;
+  cards: EffectiveRateCard[];
+  /** Billing currency (Microsoft's figures are in it) of each line with a cost finding. */
+  discrepancyCurrency: Map<string, string>;
+}
+
+/** Load one customer's inputs and run the pure close. Reads only. */
+async function loadAndClose(db: Db, customerId: string, period: string): Promise<Loaded> {
+  const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency']).where('id', '=', customerId).executeTakeFirstOrThrow();
+  const { end } = periodBounds(period);
+  const card = await loadEffectiveRateCard(db, customerId, end);
+  const fx = card ? await loadFxPolicy(db, card, period) : null;
+  const currency = card?.currency ?? customer.billing_currency;
+  const mapping = await loadCategoryMapping(db);
+  const allocationRules = await loadAllocationRules(db, customerId, end);
+  const nodes = await db.selectFrom('cost_nodes').select(['id', 'parent_id', 'name', 'kind']).where('customer_id', '=', customerId).orderBy('id').execute();
+  const unallocated = nodes.find((n) => n.kind === 'unallocated');
+  if (!unallocated) throw new Error(`customer ${customerId} has no unallocated cost node`);
+  const current = await loadPeriodLines(db, customerId, period, currency);
+  const lateLines = await loadLateLines(db, customerId, period, currency);
+
+  // Late lines are priced with the card that priced their own period, when it is in the same currency.
+  const cards: EffectiveRateCard[] = card ? [card] : [];
+  const late: LateAdjustmentInput[] = [];
+  if (card && fx) {
+    for (const group of lateLines.groups) {
+      const original = await loadEffectiveRateCard(db, customerId, periodBounds(group.period).end);
+      const useOriginal = original && original.currency === card.currency;
+      const groupCard = useOriginal ? original : card;
+      const groupFx = useOriginal ? await loadFxPolicy(db, original, group.period) : fx;
+      if (!cards.some((c) => c.id === groupCard.id && c.version === groupCard.version)) cards.push(groupCard);
+      late.push({ originalPeriod: group.period, lines: group.lines, card: groupCard, fx: groupFx });
+    }
+  }
+
+  const result = closeCustomerPeriod({
+    customerId,
+    period,
+    lines: current.lines,
+    late,
+    mapping,
+    card: card ?? null,
+    fx,
+    allocationRules,
+    unallocatedNodeId: unallocated.id,
+  });
+
+  const flagged = new Set(result.discrepancies.map((f) => f.lineId));
+  const discrepancyCurrency = new Map<string, string>();
+  if (flagged.size > 0) {
+    for (const l of [...current.lines, ...lateLines.groups.flatMap((g) => g.lines)]) if (flagged.has(l.id)) discrepancyCurrency.set(l.id, l.billingCurrency);
+  }
+
+  const inputs = {
+    rateCard: card
+      ? { id: card.id, version: card.version, versionId: card.versionId, effectiveFrom: card.effectiveFrom, effectiveTo: card.effectiveTo, template: card.template, currency: card.currency }
+      : null,
+    fx: fx ? fxJson(fx) : null,
+    adjustmentRateCards: late.map((g) => ({ period: g.originalPeriod, id: g.card.id, version: g.card.version, fx: g.fx.source })),
+    allocationRules: allocationRules.map((r) => ({ id: r.id, version: r.version })),
+    categoryMapping: { id: mapping.id, version: mapping.version },
+    costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id })),
+    lines: { usage: current.usageCount, license: current.licenseCount, late: lateLines.count, digest: current.digest, lateDigest: lateLines.digest },
+  };
+  const fingerprint = createHash('sha256')
+    .update(
+      JSON.stringify({
+        period,
+        card: card ? [card.versionId, card.template?.versionId ?? null] : null,
+        fx: fx ? fxJson(fx) : null,
+        adjustmentCards: cards.map((c) => c.versionId),
+        rules: allocationRules,
+        mapping: [mapping.id, mapping.version],
+        nodes: inputs.costNodes,
+        unallocated: unallocated.id,
+        lines: current.digest,
+        late: lateLines.digest,
+      }),
+    )
+    .digest('hex');
+
+  return {
+    customer,
+    period,
+    card,
+    result,
+    usageCount: current.usageCount,
+    licenseCount: current.licenseCount,
+    late: {
+      usageIds: lateLines.groups.flatMap((g) => g.usageIds),
+      licenseIds: lateLines.groups.flatMap((g) => g.licenseIds),
+      count: lateLines.count,
+    },
+    costNodeNames: new Map(nodes.map((n) => [n.id, n.name])),
+    unallocatedNodeId: unallocated.id,
+    inputs,
+    fingerprint,
+    cards,
+    discrepancyCurrency,
+  };
+}
+
+async function saveDiscrepancies(trx: Transaction<Database>, runId: string, customerId: string, period: string, findings: readonly CostDiscrepancy[], currencyOf: (lineId: string) => string | null): Promise<void> {
+  for (let i = 0; i < findings.length; i += 500) {
+    const rows = findings.slice(i, i + 500).map((f) => {
+      const { kind, id } = sourceOfLineId(f.lineId);
+      return {
+        billing_run_id: runId,
+        customer_id: customerId,
+        period,
+        line_kind: kind,
+        usage_line_id: kind === 'usage' ? Number(id) : null,
+        license_line_id: kind === 'license' ? id : null,
+        field: f.field,
+        formula: f.formula,
+        microsoft: f.microsoft.toString(),
+        recomputed: f.recomputed.toString(),
+        difference: f.difference.toString(),
+        currency: currencyOf(f.lineId),
+      };
+    });
+    await trx.insertInto('cost_discrepancies').values(rows).execute();
+  }
+}
+
+async function markLatePickedUp(trx: Transaction<Database>, runId: string, customerId: string, period: string, late: Loaded['late']): Promise<void> {
+  const { start } = periodBounds(period);
+  if (late.usageIds.length > 0) {
+    await sql`update usage_lines set picked_up_by_run = ${runId}::uuid
+      where customer_id = ${customerId}::uuid and usage_date < ${start}::date and late and id = any(${late.usageIds}::bigint[])`.execute(trx);
+  }
+  if (late.licenseIds.length > 0) {
+    await sql`update license_lines set picked_up_by_run = ${runId}::uuid where id = any(${late.licenseIds}::uuid[])`.execute(trx);
+  }
+}
+
+/**
+ * `billing:close_customer`: one customer's close. Loads its month (and late lines),
+ * runs the pure engine, and in one transaction stores the cost findings and either a
+ * new invoice revision (superseding the previous one), the unchanged current revision
+ * (same input fingerprint), or why no invoice was issued; then counts the customer
+ * done. A second execution for the same run and customer changes nothing.
+ */
+export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubContext): Promise<void> {
+  const run = await ctx.db.selectFrom('billing_runs').select(['id', 'period', 'status']).where('id', '=', payload.runId).executeTakeFirst();
+  if (!run) return;
+  const already = await ctx.db
+    .selectFrom('billing_run_customers')
+    .select('outcome')
+    .where('billing_run_id', '=', run.id)
+    .where('customer_id', '=', payload.customerId)
+    .executeTakeFirst();
+  if (already) return;
+
+  const loaded = await loadAndClose(ctx.db, payload.customerId, run.period);
+  const { result, card } = loaded;
+  const lineCurrency = loaded.discrepancyCurrency;
+
+  await ctx.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`invoice:${payload.customerId}:${run.period}`}))`.execute(trx);
+    const done = await trx
+      .selectFrom('billing_run_customers')
+      .select('outcome')
+      .where('billing_run_id', '=', run.id)
+      .where('customer_id', '=', payload.customerId)
+      .executeTakeFirst();
+    if (done) return;
+
+    await saveDiscrepancies(trx, run.id, payload.customerId, run.period, result.discrepancies, (id) => lineCurrency.get(id) ?? null);
+
+    let outcome: 'issued' | 'reused' | 'unpriced' | 'no_rate_card';
+    let invoiceId: string | null = null;
+    const problems: unknown[] = [];
+    if (result.held === 'no_rate_card') {
+      outcome = 'no_rate_card';
+      problems.push({ reason: `no approved rate card prices ${periodBounds(run.period).end} for this customer` });
+    } else if (result.held === 'unpriced' || !result.invoice || !result.margin || !card) {
+      outcome = 'unpriced';
+      for (const u of result.unpriced.slice(0, MAX_PROBLEMS)) problems.push({ lineId: u.lineId, reason: u.reason });
+    } else {
+      const current = await trx
+        .selectFrom('invoices')
+        .select(['id', 'fingerprint', 'revision', 'number', 'total'])
+        .where('customer_id', '=', payload.customerId)
+        .where('period', '=', run.period)
+        .where('status', '=', 'issued')
+        .executeTakeFirst();
+      if (current && current.fingerprint === loaded.fingerprint) {
+        outcome = 'reused';
+        invoiceId = current.id;
+      } else {
+        outcome = 'issued';
+        const last = await trx
+          .selectFrom('invoices')
+          .select((eb) => eb.fn.max('revision').as('revision'))
+          .where('customer_id', '=', payload.customerId)
+          .where('period', '=', run.period)
+          .executeTakeFirst();
+        const revision = (last?.revision ?? 0) + 1;
+        invoiceId = randomUUID();
+        if (current) await supersede(trx, current.id, invoiceId, ACTOR);
+        const number = invoiceNumber(payload.customerId, run.period, revision);
+        await saveInvoice(trx, {
+          id: invoiceId,
+          runId: run.id,
+          customerId: payload.customerId,
+          period: run.period,
+          revision,
+          number,
+          card,
+          cards: loaded.cards,
+          invoice: result.invoice,
+          margin: result.margin,
+          cost: result.cost,
+          fingerprint: loaded.fingerprint,
+          inputs: loaded.inputs,
+          costNodeNames: loaded.costNodeNames,
+        });
+        await markLatePickedUp(trx, run.id, payload.customerId, run.period, loaded.late);
+        await writeAudit(trx, {
+          ...ACTOR,
+          action: 'invoice.issue',
+          entity: 'invoice',
+          entityId: invoiceId,
+          after: { number, revision, period: run.period, customerId: payload.customerId, currency: result.invoice.currency, total: result.invoice.total.toString(), billingRunId: run.id, supersedes: current?.id ?? null },
+        });
+      }
+    }
+
+    const unallocated = result.invoice?.subtotalsByCostNode.find((n) => n.costNodeId === loaded.unallocatedNodeId)?.amount ?? null;
+    await trx
+      .insertInto('billing_run_customers')
+      .values({
+        billing_run_id: run.id,
+        customer_id: payload.customerId,
+        outcome,
+        invoice_id: invoiceId,
+        currency: card?.currency ?? null,
+        usage_lines: loaded.usageCount,
+        license_lines: loaded.licenseCount,
+        late_lines: loaded.late.count,
+        unpriced_lines: result.unpriced.length,
+        unmapped_lines: result.unmappedLineIds.length,
+        discrepancies: result.discrepancies.length,
+        cost: result.invoice ? result.cost.toString() : null,
+        price: result.invoice ? result.invoice.total.toString() : null,
+        unallocated: result.invoice ? (unallocated?.toString() ?? '0') : null,
+        rate_card_version_id: card?.versionId ?? null,
+        inputs: JSON.stringify(loaded.inputs),
+        fingerprint: loaded.fingerprint,
+        problems: JSON.stringify(problems),
+      })
+      .execute();
+    await addCloseProgress(trx, run.id, { customersDone: 1, pendingJobs: -1 });
+  });
+}
+
+/**
+ * On the last failed attempt the customer is recorded as failed on the run and counted
+ * done, so one broken customer never leaves the run hanging or fails the others.
+ */
+export async function recordCustomerFailure(ctx: HubContext, payload: CloseCustomerPayload, message: string): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('billing_run_customers')
+      .values({ billing_run_id: payload.runId, customer_id: payload.customerId, outcome: 'failed', problems: JSON.stringify([{ reason: message }]) })
+      .onConflict((oc) => oc.columns(['billing_run_id', 'customer_id']).doNothing())
+      .returning('outcome')
+      .executeTakeFirst();
+    if (!inserted) return;
+    await recordCloseError(trx, payload.runId, { job: 'billing:close_customer', customerId: payload.customerId, message });
+    await addCloseProgress(trx, payload.runId, { customersDone: 1, pendingJobs: -1 });
+  });
+}

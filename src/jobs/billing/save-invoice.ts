@@ -1,0 +1,280 @@
+import { sql, type Transaction } from 'kysely';
+import { writeAudit } from '../../db/audit.ts';
+import { sourceOfLineId } from '../../db/billing-lines.ts';
+import type { EffectiveRateCard } from '../../db/rate-cards.ts';
+import type { Database } from '../../db/types.ts';
+import { Decimal, ZERO, sum } from '../../engine/decimal.ts';
+import type { FxUsed, Invoice, InvoiceLine, MarginReport, MarginRow, RateCard, RateRule } from '../../engine/types.ts';
+
+// Writes an issued invoice: the invoice, its lines, their lineage (grouped: one row per
+// invoice line × source kind × fx × allocation split, with the source ids as an array),
+// its off-target margin flags. Totals are asserted to equal the sum of the lines, here
+// and again in SQL after the insert, before anything commits.
+
+const CHUNK = 500;
+const MAX_FLAGS = 1000;
+
+export interface SaveInvoiceInput {
+  /** The new invoice's id, chosen up front so the previous revision can point to it. */
+  id: string;
+  runId: string;
+  customerId: string;
+  period: string;
+  revision: number;
+  number: string;
+  card: EffectiveRateCard;
+  /** Every card that priced a line (the period's, and the ones adjustments were priced with). */
+  cards: readonly RateCard[];
+  invoice: Invoice;
+  margin: MarginReport;
+  cost: Decimal;
+  fingerprint: string;
+  inputs: unknown;
+  costNodeNames: ReadonlyMap<string, string>;
+}
+
+function marginRowJson(row: MarginRow) {
+  return {
+    category: row.category,
+    cost: row.cost.toString(),
+    price: row.price.toString(),
+    margin: row.margin.toString(),
+    marginPercent: row.marginPercent?.toDecimalPlaces(4).toString() ?? null,
+    targetMarginPercent: row.targetMarginPercent?.toString() ?? null,
+    deviationPoints: row.deviationPoints?.toDecimalPlaces(4).toString() ?? null,
+  };
+}
+
+interface LineageRow {
+  kind: string;
+  ruleId: string;
+  cardId: string;
+  cardVersion: number;
+  basis: string;
+  fx: string | null;
+  costFx: string;
+  allocationRuleId: string | null;
+  allocationRuleVersion: number | null;
+  costNodeId: string;
+  percent: string;
+  ids: string[];
+  quantity: Decimal;
+  cost: Decimal;
+  unroundedPrice: Decimal;
+  price: Decimal;
+  allocated: Decimal;
+}
+
+/** An fx rate as lineage records it; the identity (same currency) carries no date, so it never splits a group. */
+function fxKey(fx: FxUsed | null): string | null {
+  if (!fx) return null;
+  if (fx.source === 'identity') return JSON.stringify({ from: fx.from, to: fx.to, rate: '1', source: 'identity', rateDate: null, rateId: null });
+  return JSON.stringify(fx);
+}
+
+/** The lineage of one invoice line, grouped so that a million source lines stay a handful of rows. */
+export function lineageRows(line: InvoiceLine): LineageRow[] {
+  const groups = new Map<string, LineageRow>();
+  for (const source of line.sources) {
+    const { kind, id } = sourceOfLineId(source.lineId);
+    const fx = fxKey(source.fx);
+    const costFx = fxKey(source.costFx)!;
+    for (const a of source.allocations) {
+      const key = [kind, source.ruleId, `${source.cardId}@${source.cardVersion}`, fx ?? '', costFx, a.ruleId ?? '', a.ruleVersion ?? '', a.costNodeId, a.percent.toString()].join('|');
+      let g = groups.get(key);
+      if (!g) {
+        g = {
+          kind,
+          ruleId: source.ruleId,
+          cardId: source.cardId,
+          cardVersion: source.cardVersion,
+          basis: source.basis,
+          fx,
+          costFx,
+          allocationRuleId: a.ruleId,
+          allocationRuleVersion: a.ruleVersion,
+          costNodeId: a.costNodeId,
+          percent: a.percent.toString(),
+          ids: [],
+          quantity: ZERO,
+          cost: ZERO,
+          unroundedPrice: ZERO,
+          price: ZERO,
+          allocated: ZERO,
+        };
+        groups.set(key, g);
+      }
+      g.ids.push(id);
+      g.quantity = g.quantity.plus(source.quantity);
+      g.cost = g.cost.plus(source.cost);
+      g.unroundedPrice = g.unroundedPrice.plus(source.unroundedPrice);
+      g.price = g.price.plus(source.price);
+      g.allocated = g.allocated.plus(a.amount);
+    }
+  }
+  return [...groups.values()];
+}
+
+/** Insert an issued invoice with its lines and lineage; returns its id. Throws (rolling back) when totals do not add up. */
+export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoiceInput): Promise<string> {
+  const { invoice, card } = input;
+  const lineTotal = sum(invoice.lines.map((l) => l.amount));
+  if (!lineTotal.equals(invoice.total)) {
+    throw new Error(`Invoice ${input.number}: total ${invoice.total.toString()} is not the sum of its lines ${lineTotal.toString()}`);
+  }
+  const amountOf = (kind: InvoiceLine['kind']) => sum(invoice.lines.filter((l) => l.kind === kind).map((l) => l.amount));
+  const byCategory: Record<string, string> = {};
+  for (const [category, amount] of Object.entries(invoice.subtotalsByCategory)) if (amount) byCategory[category] = amount.toString();
+  const ruleById = new Map<string, RateRule>();
+  for (const c of input.cards) for (const r of c.rules) ruleById.set(`${c.id}@${c.version}:${r.id}`, r);
+  const totalRow = input.margin.byCustomer[0];
+
+  const inserted = await trx
+    .insertInto('invoices')
+    .values({
+      id: input.id,
+      customer_id: input.customerId,
+      period: input.period,
+      revision: input.revision,
+      number: input.number,
+      billing_run_id: input.runId,
+      currency: invoice.currency,
+      minor_units: invoice.rounding.places,
+      rate_card_id: card.id,
+      rate_card_version_id: card.versionId,
+      rate_card_version: card.version,
+      rounding_scope: invoice.rounding.scope,
+      rounding_mode: invoice.rounding.mode,
+      charges_total: amountOf('charge').toString(),
+      adjustments_total: amountOf('adjustment').toString(),
+      minimum_charge: invoice.minimumCharge.toString(),
+      rounding_adjustment: invoice.roundingAdjustment.toString(),
+      total: invoice.total.toString(),
+      cost: input.cost.toString(),
+      subtotals_by_category: JSON.stringify(byCategory),
+      subtotals_by_cost_node: JSON.stringify(
+        invoice.subtotalsByCostNode.map((n) => ({ costNodeId: n.costNodeId, name: input.costNodeNames.get(n.costNodeId) ?? null, amount: n.amount.toString() })),
+      ),
+      summary: JSON.stringify(invoice.summary),
+      margin: JSON.stringify({
+        byCategory: input.margin.byCustomerCategory.map(marginRowJson),
+        total: totalRow ? marginRowJson(totalRow) : null,
+      }),
+      margin_flag_count: input.margin.flags.length,
+      inputs: JSON.stringify(input.inputs),
+      fingerprint: input.fingerprint,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const invoiceId = inserted.id;
+
+  const lineIds = new Map<string, string>();
+  for (let i = 0; i < invoice.lines.length; i += CHUNK) {
+    const chunk = invoice.lines.slice(i, i + CHUNK);
+    const rows = await trx
+      .insertInto('invoice_lines')
+      .values(
+        chunk.map((l, k) => ({
+          invoice_id: invoiceId,
+          position: i + k + 1,
+          line_key: l.id,
+          kind: l.kind,
+          description: l.description,
+          category: l.category,
+          subscription_id: l.subscriptionId,
+          resource_group: l.resourceGroup,
+          meter_id: l.meterId,
+          sku: l.sku,
+          adjustment_id: l.adjustment?.id ?? null,
+          adjustment_period: l.adjustment?.originalPeriod ?? null,
+          adjustment_label: l.adjustment?.label ?? null,
+          quantity: l.quantity?.toString() ?? null,
+          exact_amount: l.exactAmount.toString(),
+          amount: l.amount.toString(),
+          cost: sum(l.sources.map((s) => s.cost)).toString(),
+          rate_rule_id: l.ruleId,
+          rate_card_id: l.cardId,
+          rate_card_version: l.cardVersion,
+          rounding: JSON.stringify(l.rounding),
+          source_count: l.sources.length,
+        })),
+      )
+      .returning(['id', 'line_key'])
+      .execute();
+    for (const r of rows) lineIds.set(r.line_key, r.id);
+  }
+
+  const sources = invoice.lines.flatMap((l) =>
+    lineageRows(l).map((g) => {
+      const rule = ruleById.get(`${g.cardId}@${g.cardVersion}:${g.ruleId}`);
+      const usage = g.kind === 'usage' || g.kind === 'usage_reversal';
+      return {
+        invoice_line_id: lineIds.get(l.id)!,
+        source_kind: g.kind,
+        rate_rule_id: g.ruleId,
+        rate_card_id: g.cardId,
+        rate_card_version: g.cardVersion,
+        basis: g.basis,
+        markup_percent: rule?.markupPercent?.toString() ?? null,
+        unit_price: rule?.unitPrice?.toString() ?? null,
+        fx: g.fx,
+        cost_fx: g.costFx,
+        allocation_rule_id: g.allocationRuleId,
+        allocation_rule_version: g.allocationRuleVersion,
+        cost_node_id: g.costNodeId,
+        percent: g.percent,
+        rounding: JSON.stringify({ ...l.rounding, applied: l.rounding.scope === 'line' }),
+        usage_line_ids: usage ? g.ids.map(Number) : null,
+        license_line_ids: usage ? null : g.ids,
+        line_count: g.ids.length,
+        quantity: g.quantity.toString(),
+        cost: g.cost.toString(),
+        unrounded_price: g.unroundedPrice.toString(),
+        price: g.price.toString(),
+        allocated_amount: g.allocated.toString(),
+      };
+    }),
+  );
+  for (let i = 0; i < sources.length; i += CHUNK) {
+    await trx.insertInto('invoice_line_sources').values(sources.slice(i, i + CHUNK)).execute();
+  }
+
+  const flags = input.margin.flags.slice(0, MAX_FLAGS).map((f) => {
+    const { kind, id } = sourceOfLineId(f.lineId);
+    return {
+      invoice_id: invoiceId,
+      line_kind: kind,
+      line_id: id,
+      category: f.category,
+      rate_rule_id: f.ruleId,
+      cost: f.cost.toString(),
+      price: f.price.toString(),
+      margin_percent: f.marginPercent?.toDecimalPlaces(4).toString() ?? null,
+      target_margin_percent: f.targetMarginPercent.toString(),
+      deviation_points: f.deviationPoints?.toDecimalPlaces(4).toString() ?? null,
+      reason: f.reason,
+    };
+  });
+  for (let i = 0; i < flags.length; i += CHUNK) await trx.insertInto('invoice_margin_flags').values(flags.slice(i, i + CHUNK)).execute();
+
+  // The database's own sum, in numeric: the invoice commits only if it adds up.
+  const check = await sql<{ lines: string | null; total: string }>`
+    select (select sum(amount) from invoice_lines where invoice_id = ${invoiceId}::uuid)::text as lines, total::text as total
+    from invoices where id = ${invoiceId}::uuid`.execute(trx);
+  const row = check.rows[0];
+  if (!row || !new Decimal(row.lines ?? '0').equals(new Decimal(row.total))) {
+    throw new Error(`Invoice ${input.number}: stored lines sum to ${row?.lines ?? 'nothing'}, not the total ${row?.total ?? '?'}`);
+  }
+  return invoiceId;
+}
+
+/**
+ * Mark the customer's issued invoice for the period superseded by the new one (kept, never
+ * edited otherwise). Call it before inserting the new one: one invoice per customer and
+ * period is issued at a time (the reference to the new id is checked at commit).
+ */
+export async function supersede(trx: Transaction<Database>, previousId: string, newId: string, actor: { actor: string }): Promise<void> {
+  const before = await trx.selectFrom('invoices').select(['id', 'number', 'revision', 'status', 'total']).where('id', '=', previousId).executeTakeFirstOrThrow();
+  await trx.updateTable('invoices').set({ status: 'superseded', superseded_by: newId, superseded_at: new Date() }).where('id', '=', previousId).execute();
+  await writeAudit(trx, { ...actor, action: 'invoice.supersede', entity: 'invoice', entityId: previousId, before, after: { ...before, status: 'superseded', supersededBy: newId } });
+}

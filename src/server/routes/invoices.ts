@@ -1,0 +1,357 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type, { type Static } from 'typebox';
+import type { HubContext } from '../../context.ts';
+import { invoiceLines, invoiceSources, loadEngineInvoice, loadSellerSetting, type InvoiceRow } from '../../db/invoices.ts';
+import { addDays } from '../../engine/dates.ts';
+import { Decimal } from '../../engine/decimal.ts';
+import { toInvoiceDocument } from '../../documents/invoice-view.ts';
+import { renderInvoiceDocument } from '../../documents/render.ts';
+import { portalScope } from '../plugins/auth.ts';
+import { forbidden, notFound } from '../problem.ts';
+import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Money = Type.String({ pattern: '^-?[0-9]+(\\.[0-9]+)?$', description: 'Decimal string', examples: ['1234.56'] });
+const Period = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'Billing month, YYYY-MM', examples: ['2026-10'] });
+const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+const InvoiceLineView = Type.Object({
+  id: Uuid,
+  position: Type.Integer(),
+  key: Type.String({ description: "The engine's deterministic key of the group the line stands for" }),
+  kind: Type.String({ description: 'charge, adjustment (late usage of an earlier period), minimum or rounding' }),
+  description: Type.String(),
+  category: Nullable(Type.String()),
+  subscriptionId: Nullable(Type.String()),
+  resourceGroup: Nullable(Type.String()),
+  meterId: Nullable(Type.String()),
+  sku: Nullable(Type.String()),
+  adjustment: Nullable(Type.Object({ id: Type.String(), period: Period, label: Type.String() })),
+  quantity: Nullable(Money),
+  amount: Money,
+  exactAmount: Type.String({ description: 'The exact sum of the source lines’ prices before display rounding' }),
+  cost: Type.String({ description: "Microsoft's cost of the source lines, in the invoice currency, full precision" }),
+  rateRuleId: Nullable(Type.String()),
+  rateCardVersion: Type.Integer(),
+  sourceCount: Type.Integer({ description: 'Partner Center lines behind this line' }),
+});
+
+export const InvoiceView = Type.Object(
+  {
+    id: Uuid,
+    number: Type.String({ examples: ['INV-2026-10-1A2B3C4D-r1'] }),
+    customerId: Uuid,
+    customerName: Type.String(),
+    period: Period,
+    revision: Type.Integer({ description: '1 for the first issue; a changed input issues the next revision and supersedes this one' }),
+    status: Type.String({ description: 'issued, or superseded (kept, never edited)' }),
+    supersededBy: Nullable(Uuid),
+    billingRunId: Uuid,
+    currency: Type.String(),
+    rateCard: Type.Object({ id: Uuid, version: Type.Integer(), versionId: Uuid }),
+    rounding: Type.Object({ scope: Type.String(), mode: Type.String(), places: Type.Integer() }),
+    totals: Type.Object(
+      { charges: Money, adjustments: Money, minimum: Money, rounding: Money, total: Money },
+      { description: 'Tax-free; total = charges + adjustments + minimum + rounding = Σ lines[].amount exactly' },
+    ),
+    cost: Type.String({ description: "Microsoft's cost of every priced line, in the invoice currency" }),
+    subtotalsByCategory: Type.Record(Type.String(), Money, { description: "This period's charges per charge category" }),
+    subtotalsByCostNode: Type.Array(Type.Object({ costNodeId: Uuid, name: Nullable(Type.String()), amount: Money }), {
+      description: 'Charges and adjustments per cost node (the minimum top-up is not allocated)',
+    }),
+    issuedAt: Type.String({ format: 'date-time' }),
+    lines: Type.Optional(Type.Array(InvoiceLineView)),
+  },
+  { $id: 'Invoice' },
+);
+type InvoiceViewType = Static<typeof InvoiceView>;
+
+const Fx = Type.Object({
+  source: Type.String({ description: 'microsoft (the line’s PCToBCExchangeRate), market, fixed, or identity (same currency)' }),
+  from: Type.String(),
+  to: Type.String(),
+  rate: Type.String(),
+  rateDate: Nullable(Type.String({ description: 'The date the rate is valid from (null for identity)' })),
+  rateId: Nullable(Type.String({ description: 'fx_rates id (market) or rate card version id (fixed)' })),
+});
+
+const Lineage = Type.Object({
+  invoiceId: Uuid,
+  number: Type.String(),
+  currency: Type.String(),
+  lines: Type.Array(
+    Type.Object({
+      id: Uuid,
+      position: Type.Integer(),
+      kind: Type.String(),
+      description: Type.String(),
+      amount: Money,
+      exactAmount: Type.String(),
+      rounding: Type.Object({
+        scope: Type.String({ description: 'line: every source line rounded; invoice: lines summed exactly, shown rounded, the total rounded once' }),
+        mode: Type.String(),
+        places: Type.Integer(),
+        difference: Type.String({ description: 'amount − exactAmount' }),
+      }),
+      sourceCount: Type.Integer(),
+      sources: Type.Array(
+        Type.Object({
+          kind: Type.String({ description: 'usage, license, or the reversal of a frozen line a late revision replaces (usage_reversal, license_reversal)' }),
+          ids: Type.Array(Type.String(), { description: 'usage_lines ids or license_lines ids' }),
+          count: Type.Integer(),
+          rateCard: Type.Object({ id: Uuid, version: Type.Integer() }),
+          rule: Type.Object({ id: Type.String(), basis: Type.String(), markupPercent: Nullable(Type.String()), unitPrice: Nullable(Type.String()) }),
+          fx: Nullable(Fx),
+          costFx: Fx,
+          allocation: Type.Object({
+            ruleId: Nullable(Uuid),
+            ruleVersion: Nullable(Type.Integer()),
+            costNodeId: Uuid,
+            costNodeName: Nullable(Type.String()),
+            percent: Type.String(),
+            amount: Type.String(),
+          }),
+          roundingApplied: Type.Boolean({ description: 'Whether these source lines were rounded one by one (card rounds per line)' }),
+          quantity: Type.String(),
+          cost: Type.String(),
+          unroundedPrice: Type.String(),
+          price: Type.String(),
+        }),
+      ),
+    }),
+  ),
+});
+
+function toInvoiceView(row: InvoiceRow & { customer_name: string }): InvoiceViewType {
+  return {
+    id: row.id,
+    number: row.number,
+    customerId: row.customer_id,
+    customerName: row.customer_name,
+    period: row.period,
+    revision: row.revision,
+    status: row.status,
+    supersededBy: row.superseded_by,
+    billingRunId: row.billing_run_id,
+    currency: row.currency,
+    rateCard: { id: row.rate_card_id, version: row.rate_card_version, versionId: row.rate_card_version_id },
+    rounding: { scope: row.rounding_scope, mode: row.rounding_mode, places: row.minor_units },
+    totals: {
+      charges: row.charges_total,
+      adjustments: row.adjustments_total,
+      minimum: row.minimum_charge,
+      rounding: row.rounding_adjustment,
+      total: row.total,
+    },
+    cost: row.cost,
+    subtotalsByCategory: row.subtotals_by_category as Record<string, string>,
+    subtotalsByCostNode: row.subtotals_by_cost_node as InvoiceViewType['subtotalsByCostNode'],
+    issuedAt: row.issued_at.toISOString(),
+  };
+}
+
+export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
+  app.addSchema(InvoiceView);
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  // Portal keys are admitted and confined to their own customer's invoices below.
+  const readers = { roles: ['admin', 'finance', 'billing_ops', 'auditor', 'sales_ops', 'portal'] as const, customerScope: 'record' as const };
+  const auth = { roles: [...readers.roles], customerScope: readers.customerScope };
+
+  async function findInvoice(request: FastifyRequest, id: string) {
+    const row = await ctx.db
+      .selectFrom('invoices as i')
+      .innerJoin('customers as c', 'c.id', 'i.customer_id')
+      .selectAll('i')
+      .select(['c.name as customer_name', 'c.billing_email'])
+      .where('i.id', '=', id)
+      .executeTakeFirst();
+    const scope = portalScope(request);
+    if (!row || (scope !== undefined && row.customer_id !== scope)) throw notFound('invoice', id);
+    return row;
+  }
+
+  r.get(
+    '/v1/invoices',
+    {
+      config: { auth },
+      schema: {
+        tags: ['billing'],
+        summary: 'Invoices, newest first (a portal key sees its own customer only)',
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            customerId: Type.Optional(Uuid),
+            period: Type.Optional(Period),
+            status: Type.Optional(Type.Union([Type.Literal('issued'), Type.Literal('superseded')])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: pageOf(Type.Ref('Invoice')) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, customerId, period, status } = request.query;
+      const scope = portalScope(request);
+      if (scope !== undefined && customerId !== undefined && customerId !== scope) throw forbidden('a portal key sees its own customer only');
+      const position = decodeCursor(cursor);
+      let q = ctx.db.selectFrom('invoices as i').innerJoin('customers as c', 'c.id', 'i.customer_id').selectAll('i').select('c.name as customer_name');
+      const customer = scope ?? customerId;
+      if (customer) q = q.where('i.customer_id', '=', customer);
+      if (period) q = q.where('i.period', '=', period);
+      if (status) q = q.where('i.status', '=', status);
+      if (position) q = q.where((eb) => eb(eb.refTuple('i.created_at', 'i.id'), '<', eb.tuple(position.createdAt, position.id)));
+      const page = paginate(await q.orderBy('i.created_at', 'desc').orderBy('i.id', 'desc').limit(limit + 1).execute(), limit);
+      return { items: page.rows.map(toInvoiceView), nextCursor: page.nextCursor };
+    },
+  );
+
+  r.get(
+    '/v1/invoices/:id',
+    {
+      config: { auth },
+      schema: {
+        tags: ['billing'],
+        summary: 'An invoice with its lines, subtotals per category and per cost node, and tax-free totals',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: Type.Ref('Invoice') },
+      },
+    },
+    async (request) => {
+      const row = await findInvoice(request, request.params.id);
+      const lines = await invoiceLines(ctx.db, row.id);
+      return {
+        ...toInvoiceView(row),
+        lines: lines.map((l) => ({
+          id: l.id,
+          position: l.position,
+          key: l.line_key,
+          kind: l.kind,
+          description: l.description,
+          category: l.category,
+          subscriptionId: l.subscription_id,
+          resourceGroup: l.resource_group,
+          meterId: l.meter_id,
+          sku: l.sku,
+          adjustment: l.adjustment_id ? { id: l.adjustment_id, period: l.adjustment_period!, label: l.adjustment_label! } : null,
+          quantity: l.quantity,
+          amount: l.amount,
+          exactAmount: l.exact_amount,
+          cost: l.cost,
+          rateRuleId: l.rate_rule_id,
+          rateCardVersion: l.rate_card_version,
+          sourceCount: l.source_count,
+        })),
+      };
+    },
+  );
+
+  r.get(
+    '/v1/invoices/:id/lineage',
+    {
+      config: { auth },
+      schema: {
+        tags: ['billing'],
+        summary: 'For each invoice line: its source lines, rate card version and rule, fx rate and source, allocation rule and percentage, rounding',
+        params: Type.Object({ id: Uuid }),
+        response: { 200: Lineage },
+      },
+    },
+    async (request) => {
+      const row = await findInvoice(request, request.params.id);
+      const lines = await invoiceLines(ctx.db, row.id);
+      const sources = await invoiceSources(ctx.db, lines.map((l) => l.id));
+      const nodes = await ctx.db.selectFrom('cost_nodes').select(['id', 'name']).where('customer_id', '=', row.customer_id).execute();
+      const nodeName = new Map(nodes.map((n) => [n.id, n.name]));
+      const byLine = new Map<string, typeof sources>();
+      for (const s of sources) byLine.set(s.invoice_line_id, [...(byLine.get(s.invoice_line_id) ?? []), s]);
+      const fxOf = (value: unknown) => {
+        if (!value) return null;
+        const fx = value as { source: string; from: string; to: string; rate: string; rateDate: string | null; rateId: string | null };
+        return { source: fx.source, from: fx.from, to: fx.to, rate: String(fx.rate), rateDate: fx.rateDate ?? null, rateId: fx.rateId ?? null };
+      };
+      return {
+        invoiceId: row.id,
+        number: row.number,
+        currency: row.currency,
+        lines: lines.map((l) => {
+          const rounding = l.rounding as { scope: string; mode: string; places: number };
+          return {
+            id: l.id,
+            position: l.position,
+            kind: l.kind,
+            description: l.description,
+            amount: l.amount,
+            exactAmount: l.exact_amount,
+            rounding: { scope: rounding.scope, mode: rounding.mode, places: rounding.places, difference: new Decimal(l.amount).minus(l.exact_amount).toString() },
+            sourceCount: l.source_count,
+            sources: (byLine.get(l.id) ?? []).map((s) => ({
+              kind: s.source_kind,
+              ids: (s.usage_line_ids ?? s.license_line_ids ?? []).map(String),
+              count: s.line_count,
+              rateCard: { id: s.rate_card_id, version: s.rate_card_version },
+              rule: { id: s.rate_rule_id, basis: s.basis, markupPercent: s.markup_percent, unitPrice: s.unit_price },
+              fx: fxOf(s.fx),
+              costFx: fxOf(s.cost_fx)!,
+              allocation: {
+                ruleId: s.allocation_rule_id,
+                ruleVersion: s.allocation_rule_version,
+                costNodeId: s.cost_node_id,
+                costNodeName: nodeName.get(s.cost_node_id) ?? null,
+                percent: s.percent,
+                amount: s.allocated_amount,
+              },
+              roundingApplied: (s.rounding as { applied?: boolean }).applied === true,
+              quantity: s.quantity,
+              cost: s.cost,
+              unroundedPrice: s.unrounded_price,
+              price: s.price,
+            })),
+          };
+        }),
+      };
+    },
+  );
+
+  r.get(
+    '/v1/invoices/:id/document',
+    {
+      config: { auth },
+      schema: {
+        tags: ['billing'],
+        summary: 'The invoice as a PDF, HTML or CSV document, detailed (per subscription, resource group and meter) or summary (per category)',
+        params: Type.Object({ id: Uuid }),
+        querystring: Type.Object(
+          {
+            format: Type.Optional(Type.Union([Type.Literal('detailed'), Type.Literal('summary')], { default: 'detailed' })),
+            type: Type.Optional(Type.Union([Type.Literal('pdf'), Type.Literal('html'), Type.Literal('csv')], { default: 'pdf' })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const row = await findInvoice(request, request.params.id);
+      const invoice = await loadEngineInvoice(ctx.db, row);
+      const seller = await loadSellerSetting(ctx.db);
+      const nodes = await ctx.db.selectFrom('cost_nodes').select(['id', 'parent_id', 'name']).where('customer_id', '=', row.customer_id).execute();
+      const issuedAt = row.issued_at.toISOString().slice(0, 10);
+      const doc = toInvoiceDocument(invoice, {
+        invoiceNumber: row.number,
+        issuedAt,
+        dueDate: addDays(issuedAt, seller.paymentTermsDays ?? 30),
+        revision: row.revision,
+        seller,
+        customer: { name: row.customer_name, billingEmail: row.billing_email },
+        notes: [
+          ...(row.revision > 1 ? [`Revision ${row.revision}: replaces the earlier revision of this invoice for ${row.period}.`] : []),
+          ...(row.status === 'superseded' ? ['This revision has been superseded.'] : []),
+          'Amounts exclude tax.',
+        ],
+        costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id, name: n.name })),
+      });
+      const rendered = await renderInvoiceDocument(doc, { format: request.query.format ?? 'detailed', type: request.query.type ?? 'pdf' });
+      return reply.type(rendered.contentType).header('content-disposition', `attachment; filename="${rendered.filename}"`).send(rendered.body);
+    },
+  );
+}

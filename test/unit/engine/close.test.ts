@@ -1,0 +1,85 @@
+/**
+ * One customer's close, pure: the cost check reports and never corrects, late lines
+ * become a labelled adjustment, no card or an unpriced line holds the invoice.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CATEGORY_MAPPING } from '../../../src/engine/categories.ts';
+import { closeCustomerPeriod, type CustomerCloseInput } from '../../../src/engine/close.ts';
+import { sum } from '../../../src/engine/decimal.ts';
+import { card, d, expectDecimal, licenseLine, usageLine } from './fixtures.ts';
+
+const theCard = card({
+  rules: [
+    { id: 'compute', match: { category: 'compute' }, basis: 'cost', markupPercent: d('15') },
+    { id: 'seats', match: { sku: 'CFQ7TTC0LDPB:0001' }, unitPrice: d('14.00') },
+  ],
+  minimumMonthly: d('50.00'),
+  targetMarginPercent: d('13'),
+});
+
+// 0.0833333 × 1200 = 99.99996 → FLOOR 99.99, as Microsoft's formula bills it.
+const input = (overrides: Partial<CustomerCloseInput> = {}): CustomerCloseInput => ({
+  customerId: 'c1',
+  period: '2026-11',
+  lines: [
+    usageLine({ id: 'u:1', cost: d('99.99') }),
+    usageLine({ id: 'u:2', cost: d('100.00'), date: '2026-11-21' }),
+    licenseLine({ id: 'l:1', cost: d('120.00') }),
+  ],
+  late: [],
+  mapping: DEFAULT_CATEGORY_MAPPING,
+  card: theCard,
+  fx: { source: 'microsoft' },
+  allocationRules: [],
+  unallocatedNodeId: 'unallocated',
+  ...overrides,
+});
+
+describe('closeCustomerPeriod', () => {
+  it("prices, allocates and invoices the month, listing the line whose cost differs from Microsoft's formula", () => {
+    const result = closeCustomerPeriod(input());
+    expect(result.held).toBeNull();
+    expect(result.discrepancies.map((f) => [f.lineId, f.microsoft.toString(), f.recomputed.toString()])).toEqual([['u:2', '100', '99.99']]);
+    // 99.99 × 1.15 = 114.9885 → 114.99; 100.00 × 1.15 = 115.00 (Microsoft's figure, not corrected); 14.00 × 10 seats = 140.00.
+    expectDecimal(result.invoice?.total, '369.99');
+    expectDecimal(sum(result.invoice!.lines.map((l) => l.amount)), '369.99');
+    expectDecimal(result.cost, '319.99');
+    expect(result.invoice?.subtotalsByCostNode.map((n) => [n.costNodeId, n.amount.toString()])).toEqual([['unallocated', '369.99']]);
+    expect(result.margin?.byCustomer[0]?.price.toString()).toBe('369.99');
+  });
+
+  it('bills late lines of an earlier period as a labelled adjustment, priced with the card given for them', () => {
+    const older = card({ version: 2, rules: [{ id: 'old', match: { default: true }, basis: 'cost', markupPercent: d('10') }] });
+    const result = closeCustomerPeriod(
+      input({
+        late: [{ originalPeriod: '2026-10', lines: [usageLine({ id: 'u:9', cost: d('10.00'), date: '2026-10-30' })], card: older, fx: { source: 'microsoft' } }],
+      }),
+    );
+    const adjustment = result.invoice!.lines.filter((l) => l.kind === 'adjustment');
+    expect(adjustment.map((l) => [l.adjustment?.label, l.adjustment?.originalPeriod, l.amount.toString(), l.cardVersion])).toEqual([['Late usage', '2026-10', '11', 2]]);
+    expectDecimal(result.invoice?.total, '380.99');
+    // Margin covers this period's charges only.
+    expect(result.margin?.byCustomer[0]?.price.toString()).toBe('369.99');
+  });
+
+  it('holds the invoice when the customer has no card, still reporting the cost findings', () => {
+    const result = closeCustomerPeriod(input({ card: null, fx: null }));
+    expect(result).toMatchObject({ held: 'no_rate_card', invoice: null });
+    expect(result.discrepancies).toHaveLength(1);
+  });
+
+  it('holds the invoice when a line has no rule, naming the line', () => {
+    const result = closeCustomerPeriod(input({ lines: [usageLine({ id: 'u:3', cost: d('99.99'), meterCategory: 'Storage', meterId: 'lrs' })] }));
+    expect(result.held).toBe('unpriced');
+    expect(result.unpriced.map((u) => u.lineId)).toEqual(['u:3']);
+    expect(result.invoice).toBeNull();
+  });
+
+  it('counts the lines no category mapping claims', () => {
+    const result = closeCustomerPeriod(
+      input({ card: card({ rules: [{ id: 'any', match: { default: true }, basis: 'cost', markupPercent: d('10') }] }), lines: [usageLine({ id: 'u:4', cost: d('99.99'), meterCategory: 'Quantum' })] }),
+    );
+    expect(result.unmappedLineIds).toEqual(['u:4']);
+    expect(result.invoice?.lines[0]?.category).toBe('other');
+  });
+});
