@@ -1,32 +1,286 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { HubConfig } from './config.ts';
 import { runHub } from './cli.ts';
 import { createApiKey } from './db/api-keys.ts';
-import { createCustomer } from './server/routes/customers.ts';
+import type { Db } from './db/database.ts';
+import { periodOf, previousPeriod } from './jobs/partner-center/periods.ts';
+import { Decimal } from './engine/decimal.ts';
+import { ProgressBar } from './progress-bar.ts';
+import { startPartnerCenterSandbox, type PartnerCenterSandbox } from './sandbox/partner-center/index.ts';
 
 const DEMO_ACTOR = { actor: 'system:demo' };
 
-/** `npm run demo`: the hub on embedded PostgreSQL with a seeded customer, and where to look. */
+/**
+ * `npm run demo`: the hub on embedded PostgreSQL against the sandbox Partner Center.
+ * Everything goes through the public API, as an integration partner would drive it:
+ * connect, price (rate cards with dual approval), allocate, sync, close last month,
+ * and write each invoice to ./out as PDF, HTML and CSV.
+ */
 export async function runDemo(config: HubConfig): Promise<number> {
-  return runHub(config, { api: true, worker: true }, async (runtime, address) => {
-    const { db } = runtime.ctx;
-    const existing = await db.selectFrom('customers').select('id').where('name', '=', 'Contoso Ltd (demo)').executeTakeFirst();
-    if (!existing) {
-      await db.transaction().execute((trx) =>
-        createCustomer(trx, { name: 'Contoso Ltd (demo)', billingCurrency: 'USD', billingEmail: 'ap@contoso.example' }, DEMO_ACTOR),
+  let sandbox: PartnerCenterSandbox | undefined;
+  try {
+    return await runHub(config, { api: true, worker: true }, async (runtime, address) => {
+      const now = new Date();
+      const period = previousPeriod(periodOf(now, config.billingTimeZone));
+      sandbox = await startPartnerCenterSandbox({
+        seed: 2026,
+        customers: Number(process.env.DEMO_CUSTOMERS ?? 12),
+        subscriptionsPerCustomer: 4,
+        resourcesPerSubscription: 6,
+        period,
+        now,
+        exportRetryAfterSeconds: 1,
+        linesPerBlob: 20_000,
+      });
+      const keys = await demoKeys(runtime.ctx.db);
+      const api = client(address!, keys.admin);
+
+      const connectionId = await connect(api, sandbox);
+      // Customers arrive with the sync; then each gets prices and cost allocation.
+      const run = await sync(api, connectionId, period);
+      await priceEveryone(api, keys, sandbox, period);
+      await allocateByProject(api, period);
+      const close = await closePeriod(api, period);
+      const written = await writeInvoices(api, period);
+      printSummary(period, run, close, written);
+      process.stdout.write(
+        [
+          '',
+          'The hub is running',
+          `  API        ${address}`,
+          `  Docs       ${address}/docs`,
+          `  Invoices   ${resolve('out', period)}`,
+          `  Admin key  ${keys.admin}`,
+          `  Try        curl -H "Authorization: Bearer ${keys.admin}" "${address}/v1/invoices?period=${period}"`,
+          '  Stop       Ctrl-C (drains requests and jobs, then stops the embedded database)',
+          '',
+        ].join('\n') + '\n',
       );
+    });
+  } finally {
+    await sandbox?.close();
+  }
+}
+
+type Api = (<T = any>(method: string, path: string, body?: unknown, key?: string) => Promise<T>) & {
+  /** A GET whose answer is a file (PDF, HTML, CSV), not JSON. */
+  file(path: string): Promise<{ filename: string; body: Buffer }>;
+};
+
+function client(address: string, adminKey: string): Api {
+  const call = async (method: string, path: string, body?: unknown, key = adminKey) => {
+    const res = await fetch(`${address}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as never;
+  };
+  const file = async (path: string) => {
+    const res = await fetch(`${address}${path}`, { headers: { authorization: `Bearer ${adminKey}` } });
+    if (!res.ok) throw new Error(`GET ${path} answered ${res.status}: ${await res.text()}`);
+    const disposition = res.headers.get('content-disposition') ?? '';
+    const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? path.split('/').at(-2) ?? 'document';
+    return { filename, body: Buffer.from(await res.arrayBuffer()) };
+  };
+  return Object.assign(call, { file });
+}
+
+/** Separate people for separate duties: rate cards need a sales_ops and a finance approval besides the requester. */
+async function demoKeys(db: Db) {
+  const make = async (role: 'admin' | 'sales_ops' | 'finance') =>
+    (await createApiKey(db, { name: `demo ${role} ${new Date().toISOString()}`, roles: [role], customerId: null }, DEMO_ACTOR)).key;
+  return { admin: await make('admin'), salesOps: await make('sales_ops'), finance: await make('finance') };
+}
+
+async function connect(api: Api, sandbox: PartnerCenterSandbox): Promise<string> {
+  const settings = {
+    partnerCenterBaseUrl: sandbox.partnerCenterUrl,
+    graphBaseUrl: sandbox.graphUrl,
+    authorityUrl: sandbox.authorityUrl,
+    blobBaseUrl: sandbox.url,
+    requestsPerMinute: 3000,
+    graphRequestsPerMinute: 300,
+  };
+  const existing = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/connections?provider=partner-center')).items.find((c) => c.name === 'Partner Center (sandbox)');
+  if (existing) {
+    // The sandbox listens on a new port each run: point the connection at it.
+    await api('PATCH', `/v1/connections/${existing.id}`, { settings, credentials: sandbox.credentials });
+    return existing.id;
+  }
+  const created = await api<{ id: string }>('POST', '/v1/connections', { provider: 'partner-center', name: 'Partner Center (sandbox)', credentials: sandbox.credentials, settings });
+  return created.id;
+}
+
+async function sync(api: Api, connectionId: string, period: string) {
+  const bar = new ProgressBar('Sync');
+  const started = await api<{ id: string }>('POST', `/v1/connections/${connectionId}/sync`, { kind: 'full', period });
+  for (;;) {
+    const run = await api<any>('GET', `/v1/sync-runs/${started.id}`);
+    const p = run.progress;
+    bar.update(p.customersDone + (p.pendingJobs === 0 ? 1 : 0), p.customersTotal + 1, `customers ${p.customersDone}/${p.customersTotal}  lines ${p.lines.toLocaleString('en')}  retries ${p.retries}`);
+    if (!['queued', 'running'].includes(run.status)) {
+      bar.done(`${run.status}: ${p.lines.toLocaleString('en')} usage lines, ${p.customersTotal} customers`);
+      return run;
     }
-    const { key } = await createApiKey(db, { name: `demo ${new Date().toISOString()}`, roles: ['admin'], customerId: null }, DEMO_ACTOR);
-    const lines = [
-      '',
-      'CSP Billing Hub demo is running',
-      `  API        ${address}`,
-      `  Docs       ${address}/docs`,
-      `  Health     ${address}/health`,
-      `  Admin key  ${key}`,
-      `  Try        curl -H "Authorization: Bearer ${key}" ${address}/v1/customers`,
-      '  Stop       Ctrl-C (drains requests and jobs, then stops the embedded database)',
-      '',
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** One MSP template (margins by category) and a card per customer inheriting it, each approved by two people. */
+async function priceEveryone(api: Api, keys: { admin: string; salesOps: string; finance: string }, sandbox: PartnerCenterSandbox, period: string) {
+  const effectiveFrom = `${period}-01`;
+  const cards = (await api<{ items: { id: string; template: boolean; customerId: string | null }[] }>('GET', '/v1/rate-cards?limit=500')).items;
+  let template = cards.find((c) => c.template);
+  if (!template) {
+    template = await api('POST', '/v1/rate-cards', {
+      name: 'MSP standard margins',
+      template: true,
+      currency: 'USD',
+      effectiveFrom,
+      rounding: { scope: 'invoice', mode: 'half_up' },
+      fx: { source: 'microsoft' },
+      targetMarginPercent: '15',
+      justification: 'Demo: the MSP standard price list',
+      rules: [
+        { match: { category: 'compute' }, basis: 'cost', markupPercent: '15' },
+        { match: { category: 'storage' }, basis: 'cost', markupPercent: '20' },
+        { match: { category: 'networking' }, basis: 'cost', markupPercent: '10' },
+        { match: { category: 'databases' }, basis: 'cost', markupPercent: '18' },
+        { match: { category: 'licenses' }, basis: 'cost', markupPercent: '20' },
+        { match: { default: true }, basis: 'cost', markupPercent: '12' },
+      ],
+    });
+    await approve(api, keys, template!.id, 1);
+  }
+  const customers = (await api<{ items: { id: string; name: string; externalLinks: { system: string }[] }[] }>('GET', '/v1/customers?limit=500')).items;
+  const bar = new ProgressBar('Rate cards');
+  const billable = customers.filter((c) => c.externalLinks.some((l) => l.system === 'partner-center'));
+  // Customers appear with the first sync; price the ones the sandbox will bring as they come.
+  const expected = sandbox.portfolio.customers.length;
+  let done = 0;
+  for (const customer of billable) {
+    if (!cards.some((c) => c.customerId === customer.id)) {
+      const card = await api<{ id: string }>('POST', '/v1/rate-cards', {
+        name: `${customer.name} prices`,
+        customerId: customer.id,
+        templateId: template!.id,
+        currency: 'USD',
+        effectiveFrom,
+        rounding: { scope: 'invoice', mode: 'half_up' },
+        fx: { source: 'microsoft' },
+        minimumMonthly: '50.00',
+        justification: 'Demo: signed quote',
+        rules: [],
+      });
+      await approve(api, keys, card.id, 1);
+    }
+    bar.update(++done, Math.max(expected, billable.length), customer.name);
+  }
+  if (billable.length > 0) bar.done(`${billable.length} customers priced (sales_ops + finance approved)`);
+}
+
+async function approve(api: Api, keys: { salesOps: string; finance: string }, cardId: string, version: number) {
+  await api('POST', `/v1/rate-cards/${cardId}/versions/${version}/approve`, { comment: 'Margins checked' }, keys.salesOps);
+  await api('POST', `/v1/rate-cards/${cardId}/versions/${version}/approve`, { comment: 'Approved for billing' }, keys.finance);
+}
+
+/** Each customer gets a cost node per project tag, and a rule sending tagged cost there. */
+async function allocateByProject(api: Api, period: string) {
+  const customers = (await api<{ items: { id: string }[] }>('GET', '/v1/customers?limit=500')).items;
+  for (const customer of customers) {
+    const rules = (await api<{ items: unknown[] }>('GET', `/v1/customers/${customer.id}/allocation-rules`)).items;
+    if (rules.length > 0) continue;
+    const projects = ['apollo', 'atlas', 'hermes', 'orion', 'phoenix', 'zephyr', 'nova', 'vega'];
+    const unit = await api<{ id: string }>('POST', `/v1/customers/${customer.id}/cost-nodes`, { name: 'Projects', kind: 'business_unit' });
+    for (const [i, project] of projects.entries()) {
+      const node = await api<{ id: string }>('POST', `/v1/customers/${customer.id}/cost-nodes`, { name: project, parentId: unit.id, kind: 'project', psaProjectCode: `P-${project.toUpperCase()}` });
+      await api('POST', `/v1/customers/${customer.id}/allocation-rules`, {
+        priority: 10 + i,
+        match: { tag: { key: 'project', value: project } },
+        splits: [{ costNodeId: node.id, percent: '100' }],
+        justification: 'Demo: cost follows the project tag',
+        effectiveFrom: `${period}-01`,
+      });
+    }
+  }
+}
+
+async function closePeriod(api: Api, period: string) {
+  const bar = new ProgressBar('Close');
+  const started = await api<{ id: string }>('POST', '/v1/billing-runs', { period });
+  for (;;) {
+    const run = await api<any>('GET', `/v1/billing-runs/${started.id}`);
+    const p = run.progress ?? {};
+    bar.update(p.customersDone ?? 0, p.customersTotal ?? 1, `customers ${p.customersDone ?? 0}/${p.customersTotal ?? '?'}`);
+    if (!['queued', 'running'].includes(run.status)) {
+      bar.done(`${run.status}`);
+      return run;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+interface Written {
+  customer: string;
+  invoiceNumber: string;
+  currency: string;
+  cost: string;
+  total: string;
+  files: string[];
+}
+
+async function writeInvoices(api: Api, period: string): Promise<Written[]> {
+  const dir = join('out', period);
+  await mkdir(dir, { recursive: true });
+  const invoices = (await api<{ items: any[] }>('GET', `/v1/invoices?period=${period}&limit=500`)).items;
+  const bar = new ProgressBar('Documents');
+  const written: Written[] = [];
+  for (const [i, invoice] of invoices.entries()) {
+    const files: string[] = [];
+    for (const [format, type] of [['detailed', 'pdf'], ['summary', 'pdf'], ['detailed', 'html'], ['detailed', 'csv']] as const) {
+      const res = await api.file(`/v1/invoices/${invoice.id}/document?format=${format}&type=${type}`);
+      const file = join(dir, res.filename);
+      await writeFile(file, res.body);
+      files.push(file);
+    }
+    written.push({ customer: invoice.customerName, invoiceNumber: invoice.number, currency: invoice.currency, cost: invoice.cost, total: invoice.totals.total, files });
+    bar.update(i + 1, invoices.length, invoice.number);
+  }
+  bar.done(`${written.length} invoices written to ${dir}`);
+  return written;
+}
+
+function printSummary(period: string, sync: any, close: any, written: Written[]) {
+  const head = ['Customer', 'Invoice', 'Cur', 'MS cost', 'Invoiced', 'Margin'];
+  const rows = written.map((w) => {
+    // Microsoft's cost is exact (fx at full precision); shown here to the cent.
+    const cost = new Decimal(w.cost).toDecimalPlaces(2);
+    return [w.customer, w.invoiceNumber, w.currency, cost.toFixed(2), w.total, new Decimal(w.total).minus(cost).toFixed(2)];
   });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const report = close.report;
+  process.stdout.write(
+    [
+      '',
+      `Month-end close for ${period}: ${close.status}`,
+      `  synced        ${sync.progress.lines.toLocaleString('en')} usage and licence lines from ${sync.progress.customersTotal} customers`,
+      `  closed        ${report.lines.usage.toLocaleString('en')} usage lines, ${report.lines.license.toLocaleString('en')} licence lines, ${report.lines.latePickedUp} late lines picked up`,
+      `  invoices      ${report.customers.issued} issued, ${report.customers.reused} unchanged, ${report.customers.noRateCard + report.customers.unpriced} held`,
+      `  checks        ${report.unmappedLines} unmapped lines, ${report.costDiscrepancies} cost discrepancies against Microsoft's formulas`,
+      ...report.totals.map(
+        (t: any) =>
+          `  ${t.currency.padEnd(13)} cost ${new Decimal(t.cost).toFixed(2)}  price ${t.price}  margin ${new Decimal(t.margin).toFixed(2)} (${new Decimal(t.marginPercent ?? 0).toFixed(1)} %)  unallocated ${new Decimal(t.unallocated ?? 0).toFixed(2)}`,
+      ),
+      '',
+      line(head),
+      line(widths.map((w) => '-'.repeat(w))),
+      ...rows.map(line),
+      '',
+    ].join('\n') + '\n',
+  );
 }

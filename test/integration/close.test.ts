@@ -178,7 +178,7 @@ describe('the month-end close', () => {
     expect(september.report.customers).toMatchObject({ total: 1, issued: 1 });
     const invoice = await invoiceOf(ids.a, '2026-09');
     // 2.24 of compute is under the 100.00 minimum: topped up.
-    expect(invoice.totals).toEqual({ charges: '2.24', adjustments: '0', minimum: '97.76', rounding: '0', total: '100' });
+    expect(invoice.totals).toEqual({ charges: '2.24', adjustments: '0.00', minimum: '97.76', rounding: '0.00', total: '100.00' });
     expectTotalsAddUp(invoice);
     const period = await hub.ctx.db.selectFrom('billing_periods').selectAll().where('period', '=', '2026-09').executeTakeFirstOrThrow();
     expect(period.status).toBe('closed');
@@ -222,8 +222,8 @@ describe('the month-end close', () => {
     expect(invoice).toMatchObject({ number: `INV-2026-10-${ids.a.replace(/-/g, '').slice(0, 8).toUpperCase()}-r1`, revision: 1, status: 'issued', currency: 'USD' });
     // 2.24 + 9.38 + 5.75 (compute) + 1.10 (storage) + 196.45 (14.00 × 15 seats × 29/31) = 214.92;
     // late: 3.91 × 1.15 = 4.4965 → 4.50, reversal of 1.95 → −2.24, new 8.16 → 9.38: 11.64.
-    expect(invoice.totals).toEqual({ charges: '214.92', adjustments: '11.64', minimum: '0', rounding: '0', total: '226.56' });
-    expect(invoice.subtotalsByCategory).toEqual({ compute: '17.37', storage: '1.1', licenses: '196.45' });
+    expect(invoice.totals).toEqual({ charges: '214.92', adjustments: '11.64', minimum: '0.00', rounding: '0.00', total: '226.56' });
+    expect(invoice.subtotalsByCategory).toEqual({ compute: '17.37', storage: '1.10', licenses: '196.45' });
     const byNode = Object.fromEntries(invoice.subtotalsByCostNode.map((n: { costNodeId: string; amount: string }) => [n.costNodeId, n.amount]));
     expect(byNode).toEqual({ [nodes.web]: '29.01', [nodes.finance]: '0.66', [nodes.ops]: '0.44', [nodes.unallocated]: '196.45' });
     expectTotalsAddUp(invoice);

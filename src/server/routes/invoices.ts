@@ -123,7 +123,13 @@ const Lineage = Type.Object({
   ),
 });
 
+/** An amount already rounded to the currency's minor unit, written with all its places ("744.90", not "744.9"). */
+function atPlaces(value: string, places: number): string {
+  return new Decimal(value).toFixed(places);
+}
+
 function toInvoiceView(row: InvoiceRow & { customer_name: string }): InvoiceViewType {
+  const places = row.minor_units;
   return {
     id: row.id,
     number: row.number,
@@ -138,15 +144,15 @@ function toInvoiceView(row: InvoiceRow & { customer_name: string }): InvoiceView
     rateCard: { id: row.rate_card_id, version: row.rate_card_version, versionId: row.rate_card_version_id },
     rounding: { scope: row.rounding_scope, mode: row.rounding_mode, places: row.minor_units },
     totals: {
-      charges: row.charges_total,
-      adjustments: row.adjustments_total,
-      minimum: row.minimum_charge,
-      rounding: row.rounding_adjustment,
-      total: row.total,
+      charges: atPlaces(row.charges_total, places),
+      adjustments: atPlaces(row.adjustments_total, places),
+      minimum: atPlaces(row.minimum_charge, places),
+      rounding: atPlaces(row.rounding_adjustment, places),
+      total: atPlaces(row.total, places),
     },
     cost: row.cost,
-    subtotalsByCategory: row.subtotals_by_category as Record<string, string>,
-    subtotalsByCostNode: row.subtotals_by_cost_node as InvoiceViewType['subtotalsByCostNode'],
+    subtotalsByCategory: Object.fromEntries(Object.entries(row.subtotals_by_category as Record<string, string>).map(([k, v]) => [k, atPlaces(v, places)])),
+    subtotalsByCostNode: (row.subtotals_by_cost_node as InvoiceViewType['subtotalsByCostNode']).map((n) => ({ ...n, amount: atPlaces(n.amount, places) })),
     issuedAt: row.issued_at.toISOString(),
   };
 }
@@ -235,7 +241,7 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
           sku: l.sku,
           adjustment: l.adjustment_id ? { id: l.adjustment_id, period: l.adjustment_period!, label: l.adjustment_label! } : null,
           quantity: l.quantity,
-          amount: l.amount,
+          amount: atPlaces(l.amount, row.minor_units),
           exactAmount: l.exact_amount,
           cost: l.cost,
           rateRuleId: l.rate_rule_id,
