@@ -45,7 +45,8 @@ interface UsageRow {
   pc_to_bc_exchange_rate: string | null;
   pc_to_bc_exchange_rate_date: string | null;
   billing_pre_tax_total: string | null;
-  tags: Record<string, unknown> | null;
+  /** jsonb as text: parsed once per distinct value (see `tagsOf`). */
+  tags: string | null;
   resource_group: string | null;
   meter_id: string | null;
   meter_category: string | null;
@@ -83,7 +84,7 @@ interface LicenseRow {
 
 const USAGE_COLUMNS = sql.raw(`id, revision, customer_id, usage_date, entitlement_id, subscription_id, product_id, sku_id, product_name, sku_name,
   publisher_name, quantity::text, unit_price::text, effective_unit_price::text, pricing_currency, billing_currency,
-  pc_to_bc_exchange_rate::text, pc_to_bc_exchange_rate_date, billing_pre_tax_total::text, tags, resource_group, meter_id,
+  pc_to_bc_exchange_rate::text, pc_to_bc_exchange_rate_date, billing_pre_tax_total::text, tags::text as tags, resource_group, meter_id,
   meter_category, meter_name, supersedes_id, to_char(usage_date, 'YYYY-MM') as period`);
 
 const LICENSE_COLUMNS = sql.raw(`id, revision, customer_id, charge_period, subscription_id, product_id, sku_id, product_name, sku_name,
@@ -92,13 +93,37 @@ const LICENSE_COLUMNS = sql.raw(`id, revision, customer_id, charge_period, subsc
   to_char(charge_start_date at time zone 'UTC', 'YYYY-MM-DD') as start_day, to_char(charge_end_date at time zone 'UTC', 'YYYY-MM-DD') as end_day,
   billing_frequency, supersedes_id`);
 
-const dec = (value: string | null, fallback: Decimal = ZERO): Decimal => (value === null || value === '' ? fallback : new Decimal(value));
+const ONE_DEC = new Decimal(1);
 
-function tagsOf(raw: Record<string, unknown> | null): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw ?? {})) tags[k] = typeof v === 'string' ? v : JSON.stringify(v);
+// Decimals are immutable, so lines share one instance per distinct text of a repetitive
+// column (unit prices, rates); the caches are bounded and cleared when full.
+const decimals = new Map<string, Decimal>();
+const dec = (value: string | null, fallback: Decimal = ZERO): Decimal => {
+  if (value === null || value === '') return fallback;
+  let d = decimals.get(value);
+  if (d === undefined) {
+    if (decimals.size >= 50_000) decimals.clear();
+    d = new Decimal(value);
+    decimals.set(value, d);
+  }
+  return d;
+};
+
+const parsedTags = new Map<string, Readonly<Record<string, string>>>();
+function tagsOf(text: string | null): Readonly<Record<string, string>> {
+  if (text === null) return EMPTY_TAGS;
+  let tags = parsedTags.get(text);
+  if (tags === undefined) {
+    const raw = JSON.parse(text) as Record<string, unknown> | null;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw ?? {})) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    tags = Object.freeze(out);
+    if (parsedTags.size >= 10_000) parsedTags.clear();
+    parsedTags.set(text, tags);
+  }
   return tags;
 }
+const EMPTY_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
 function usageLineOf(row: UsageRow, currency: CurrencyCode, id = `u:${row.id}`, negate = false): UsageLine {
   const billingCurrency = row.billing_currency || row.pricing_currency || currency;
@@ -120,7 +145,7 @@ function usageLineOf(row: UsageRow, currency: CurrencyCode, id = `u:${row.id}`, 
     effectiveUnitPrice: dec(row.effective_unit_price),
     pricingCurrency: row.pricing_currency || billingCurrency,
     billingCurrency,
-    pcToBCExchangeRate: dec(row.pc_to_bc_exchange_rate, new Decimal(1)),
+    pcToBCExchangeRate: dec(row.pc_to_bc_exchange_rate, ONE_DEC),
     pcToBCExchangeRateDate: row.pc_to_bc_exchange_rate_date ?? row.usage_date,
     cost: negate ? cost.negated() : cost,
     tags: tagsOf(row.tags),
@@ -165,7 +190,7 @@ function licenseLineOf(row: LicenseRow, currency: CurrencyCode, id = `l:${row.id
     effectiveUnitPrice: dec(row.effective_unit_price),
     pricingCurrency: row.pricing_currency || billingCurrency,
     billingCurrency,
-    pcToBCExchangeRate: dec(row.pc_to_bc_exchange_rate, new Decimal(1)),
+    pcToBCExchangeRate: dec(row.pc_to_bc_exchange_rate, ONE_DEC),
     pcToBCExchangeRateDate: row.pc_to_bc_exchange_rate_date ?? date,
     cost: negate ? cost.negated() : cost,
     tags: {},

@@ -81,7 +81,7 @@ export function validateAllocationRules(rules: readonly AllocationRule[]): void 
  */
 export function splitExactly(amount: Decimal, splits: readonly AllocationSplit[], currency: string): Decimal[] {
   const places = Math.max(minorUnits(currency), amount.decimalPlaces());
-  const unit = new Decimal(10).pow(-places);
+  const unit = unitOf(places);
   const whole = amount.abs();
   const exact = splits.map((s) => whole.times(s.percent).div(HUNDRED));
   const parts = roundPartsToTarget(exact, whole, unit);
@@ -99,28 +99,109 @@ export function splitExactly(amount: Decimal, splits: readonly AllocationSplit[]
  *   // [{ lineId: 'u1', costNodeId: 'finance', ruleId: 'r1', percent: 60, amount: 60.00 }, { ... 'ops' ... 40.00 }]
  */
 export function allocate(lines: readonly AllocatableLine[], rules: readonly AllocationRule[], unallocatedNodeId: string): Allocation[] {
-  validateAllocationRules(rules);
-  const ordered = rules.slice().sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const allocateLine = lineAllocator(rules, unallocatedNodeId);
   const allocations: Allocation[] = [];
   for (const line of lines) {
-    const rule = ordered.find((r) => ruleMatches(r, line));
-    if (!rule) {
-      allocations.push({ lineId: line.id, costNodeId: unallocatedNodeId, ruleId: null, ruleVersion: null, percent: HUNDRED, amount: line.amount });
-      continue;
-    }
-    const parts = splitExactly(line.amount, rule.splits, line.currency);
-    rule.splits.forEach((split, i) => {
-      allocations.push({
-        lineId: line.id,
-        costNodeId: split.costNodeId,
-        ruleId: rule.id,
-        ruleVersion: rule.version,
-        percent: split.percent,
-        amount: parts[i] ?? ZERO,
-      });
-    });
+    for (const a of allocateLine(line.id, line.amount, line.currency, line.tags, line.resourceGroup, line.subscriptionId, line.meterCategory)) allocations.push(a);
   }
   return allocations;
+}
+
+type Matcher = (tags: Readonly<Record<string, string>> | undefined, resourceGroup: string | null | undefined, subscriptionId: string | null | undefined, meterCategory: string | null | undefined) => boolean;
+
+/** ruleMatches with the rule's side lower-cased once. */
+function compileMatcher(rule: AllocationRule): Matcher {
+  const m = rule.match;
+  const lower = (value: string | null | undefined, wanted: string): boolean => value != null && value.toLowerCase() === wanted;
+  if ('tag' in m) {
+    const key = m.tag.key.toLowerCase();
+    const wanted = m.tag.value;
+    return (tags) => {
+      if (!tags) return false;
+      let value: string | undefined;
+      for (const k in tags) {
+        if (!Object.prototype.hasOwnProperty.call(tags, k)) continue;
+        if (k.toLowerCase() === key) {
+          value = tags[k];
+          break;
+        }
+      }
+      if (value === undefined || value.trim() === '') return false;
+      return wanted === undefined || value === wanted;
+    };
+  }
+  if ('resourceGroup' in m) {
+    const wanted = m.resourceGroup.toLowerCase();
+    return (_t, resourceGroup) => lower(resourceGroup, wanted);
+  }
+  if ('subscriptionId' in m) {
+    const wanted = m.subscriptionId.toLowerCase();
+    return (_t, _r, subscriptionId) => lower(subscriptionId, wanted);
+  }
+  if ('meterCategory' in m) {
+    const wanted = m.meterCategory.toLowerCase();
+    return (_t, _r, _s, meterCategory) => lower(meterCategory, wanted);
+  }
+  return () => {
+    throw new EngineError('invalid_allocation_rule', `Allocation rule ${(rule as AllocationRule).id} has no known matcher`, { ruleId: (rule as AllocationRule).id });
+  };
+}
+
+/** 10^-places, made once per number of places. */
+const units: Decimal[] = [];
+function unitOf(places: number): Decimal {
+  let unit = units[places];
+  if (!unit) units[places] = unit = new Decimal(10).pow(-places);
+  return unit;
+}
+
+/**
+ * The per-line step of `allocate`, with the rules validated, ordered and compiled once.
+ * Same results as `allocate` for one line; a rule with a single split (which validation
+ * makes exactly 100 %) gives the whole amount to its node, which is what the exact split
+ * yields for an amount of at most 40 significant digits.
+ */
+export function lineAllocator(
+  rules: readonly AllocationRule[],
+  unallocatedNodeId: string,
+): (
+  lineId: string,
+  amount: Decimal,
+  currency: string,
+  tags: Readonly<Record<string, string>> | undefined,
+  resourceGroup: string | null | undefined,
+  subscriptionId: string | null | undefined,
+  meterCategory: string | null | undefined,
+) => Allocation[] {
+  validateAllocationRules(rules);
+  const ordered = rules
+    .slice()
+    .sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((rule) => ({ rule, matches: compileMatcher(rule) }));
+  return (lineId, amount, currency, tags, resourceGroup, subscriptionId, meterCategory) => {
+    let rule: AllocationRule | undefined;
+    for (const r of ordered) {
+      if (r.matches(tags, resourceGroup, subscriptionId, meterCategory)) {
+        rule = r.rule;
+        break;
+      }
+    }
+    if (!rule) return [{ lineId, costNodeId: unallocatedNodeId, ruleId: null, ruleVersion: null, percent: HUNDRED, amount }];
+    const only = rule.splits.length === 1 ? rule.splits[0] : undefined;
+    if (only && amount.d && amount.d.length <= 5) {
+      // ≤ 35 significant digits: × 100 ÷ 100 and the unit rounding are exact, so the one part is the amount.
+      minorUnits(currency);
+      return [{ lineId, costNodeId: only.costNodeId, ruleId: rule.id, ruleVersion: rule.version, percent: only.percent, amount }];
+    }
+    const parts = splitExactly(amount, rule.splits, currency);
+    const out: Allocation[] = [];
+    const { splits } = rule;
+    for (let i = 0; i < splits.length; i += 1) {
+      const split = splits[i] as AllocationSplit;
+      out.push({ lineId, costNodeId: split.costNodeId, ruleId: rule.id, ruleVersion: rule.version, percent: split.percent, amount: parts[i] ?? ZERO });
+    }
+    return out;
+  };
 }
 
 /**

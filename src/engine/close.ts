@@ -10,21 +10,20 @@
  * - Margin is reported for this period's charges (adjustments belong to periods already
  *   reported; the minimum top-up is a customer-level charge with no cost).
  */
-import { allocate } from './allocation.ts';
+import { lineAllocator } from './allocation.ts';
 import { categorize } from './categories.ts';
 import { checkCost } from './cost-check.ts';
 import { ZERO, sum } from './decimal.ts';
 import type { Decimal } from './decimal.ts';
 import { buildInvoice } from './invoice.ts';
 import { marginReport } from './margin.ts';
-import { rateLines } from './rating.ts';
+import { rateLinesWithCategories } from './rating.ts';
 import type {
-  Allocation,
   AllocationRule,
   BillingLine,
   BillingPeriod,
-  CategorizedLine,
   CategoryMapping,
+  ChargeCategory,
   CostDiscrepancy,
   FxPolicy,
   Invoice,
@@ -77,35 +76,42 @@ export interface CustomerCloseResult {
   held: 'no_rate_card' | 'unpriced' | null;
 }
 
-function categorizeAll(lines: readonly BillingLine[], mapping: CategoryMapping, unmapped: string[]): CategorizedLine[] {
-  return lines.map((line) => {
-    const result = categorize(line, mapping);
+interface Categorized {
+  lines: readonly BillingLine[];
+  categories: ChargeCategory[];
+}
+
+/**
+ * Categories of many lines. `categorize` reads only the fields in the cache key, so lines
+ * that agree on them get the same category (looked up once per distinct key).
+ */
+function categorizeAll(lines: readonly BillingLine[], mapping: CategoryMapping, unmapped: string[]): Categorized {
+  const cache = new Map<string, { category: ChargeCategory; mapped: boolean }>();
+  const categories: ChargeCategory[] = new Array(lines.length);
+  const none = '\u0001';
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] as BillingLine;
+    const key = `${line.kind}\u0000${line.productId}\u0000${line.skuId}\u0000${line.productName ?? none}\u0000${line.kind === 'usage' ? (line.meterCategory ?? none) : none}\u0000${line.publisherName ?? none}`;
+    let result = cache.get(key);
+    if (!result) {
+      const r = categorize(line, mapping);
+      result = { category: r.category, mapped: r.mapped };
+      cache.set(key, result);
+    }
     if (!result.mapped) unmapped.push(line.id);
-    return { ...line, category: result.category };
-  });
+    categories[i] = result.category;
+  }
+  return { lines, categories };
 }
 
 function withAllocations(priced: readonly PricedLine[], rules: readonly AllocationRule[], unallocatedNodeId: string): InvoiceSourceLine[] {
-  const allocations = allocate(
-    priced.map((p) => ({
-      id: p.lineId,
-      amount: p.price,
-      currency: p.currency,
-      tags: p.tags,
-      resourceGroup: p.resourceGroup,
-      subscriptionId: p.subscriptionId,
-      meterCategory: p.meterCategory,
-    })),
-    rules,
-    unallocatedNodeId,
-  );
-  const byLine = new Map<string, Allocation[]>();
-  for (const a of allocations) {
-    const list = byLine.get(a.lineId);
-    if (list) list.push(a);
-    else byLine.set(a.lineId, [a]);
+  const allocateLine = lineAllocator(rules, unallocatedNodeId);
+  const out: InvoiceSourceLine[] = new Array(priced.length);
+  for (let i = 0; i < priced.length; i += 1) {
+    const p = priced[i] as PricedLine;
+    out[i] = { ...p, allocations: allocateLine(p.lineId, p.price, p.currency, p.tags, p.resourceGroup, p.subscriptionId, p.meterCategory) };
   }
-  return priced.map((p) => ({ ...p, allocations: byLine.get(p.lineId) ?? [] }));
+  return out;
 }
 
 /**
@@ -118,8 +124,10 @@ function withAllocations(priced: readonly PricedLine[], rules: readonly Allocati
  */
 export function closeCustomerPeriod(input: CustomerCloseInput): CustomerCloseResult {
   const shouldCheck = input.checkCostOf ?? ((line: BillingLine) => !line.id.startsWith('r'));
-  const lateLines = input.late.flatMap((g) => g.lines);
-  const discrepancies = checkCost([...input.lines, ...lateLines].filter(shouldCheck));
+  const toCheck: BillingLine[] = [];
+  for (const line of input.lines) if (shouldCheck(line)) toCheck.push(line);
+  for (const g of input.late) for (const line of g.lines) if (shouldCheck(line)) toCheck.push(line);
+  const discrepancies = checkCost(toCheck);
   const unmappedLineIds: string[] = [];
   const categorized = categorizeAll(input.lines, input.mapping, unmappedLineIds);
   const lateCategorized = input.late.map((g) => ({ group: g, lines: categorizeAll(g.lines, input.mapping, unmappedLineIds) }));
@@ -127,10 +135,10 @@ export function closeCustomerPeriod(input: CustomerCloseInput): CustomerCloseRes
   const empty = { unmappedLineIds, discrepancies, priced: [], allocated: [], cost: ZERO, invoice: null, margin: null };
   if (!input.card || !input.fx) return { ...empty, unpriced: [], held: 'no_rate_card' };
 
-  const { priced, unpriced } = rateLines(categorized, input.card, input.fx);
+  const { priced, unpriced } = rateLinesWithCategories(categorized.lines, categorized.categories, input.card, input.fx);
   const adjustments: { group: LateAdjustmentInput; priced: PricedLine[] }[] = [];
   for (const { group, lines } of lateCategorized) {
-    const rated = rateLines(lines, group.card, group.fx);
+    const rated = rateLinesWithCategories(lines.lines, lines.categories, group.card, group.fx);
     unpriced.push(...rated.unpriced);
     adjustments.push({ group, priced: rated.priced });
   }

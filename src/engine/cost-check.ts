@@ -9,7 +9,7 @@
  * first). We recompute with the documented Subtotal formula only, so a line billed
  * the "table" way shows up here with its difference instead of being explained away.
  */
-import { Decimal } from './decimal.ts';
+import { Decimal, ONE } from './decimal.ts';
 import { floorTo } from './money.ts';
 import type { BillingLine, CostDiscrepancy, CostField } from './types.ts';
 
@@ -75,13 +75,35 @@ export function recomputeCost(line: BillingLine): Recomputed {
  */
 export function checkCost(lines: readonly BillingLine[], options: { tolerance?: Decimal } = {}): CostDiscrepancy[] {
   const tolerance = options.tolerance ?? new Decimal(0);
+  // An equal figure differs by 0, which is reported only under a negative tolerance.
+  const reportEqual = tolerance.isNegative();
   const findings: CostDiscrepancy[] = [];
   for (const line of lines) {
-    const r = recomputeCost(line);
-    const difference = line.cost.minus(r.value);
+    const value = recomputedValue(line);
+    if (!reportEqual && line.cost.equals(value)) continue;
+    const difference = line.cost.minus(value);
     if (difference.abs().greaterThan(tolerance)) {
+      const r = recomputeCost(line);
       findings.push({ lineId: line.id, field: r.field, formula: r.formula, microsoft: line.cost, recomputed: r.value, difference });
     }
   }
   return findings;
+}
+
+/** recomputeCost(line).value without building the description; × a rate of exactly 1 is skipped (it changes nothing). */
+function recomputedValue(line: BillingLine): Decimal {
+  const rate = line.pcToBCExchangeRate;
+  const one = rate.equals(ONE);
+  if (line.kind === 'usage') {
+    const amount = line.effectiveUnitPrice.times(line.quantity);
+    return floorTo(one ? amount : amount.times(rate), 2);
+  }
+  if (line.pricingModel === 'usage') {
+    const floored = floorTo(line.effectiveUnitPrice.times(line.quantity), 2);
+    return floorTo(one ? floored : floored.times(rate), 2);
+  }
+  // × 1 still rounds to 40 significant digits: skip it only for a price short enough that it cannot.
+  const price = line.effectiveUnitPrice;
+  const short = price.d !== null && price.d !== undefined && price.d.length <= 5;
+  return floorTo(one && short ? price : price.times(rate), 2).times(line.quantity);
 }

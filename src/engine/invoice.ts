@@ -59,20 +59,26 @@ function validate(input: InvoiceInput): void {
     }
   }
   const seen = new Set<string>();
-  const all = [...input.pricedLines, ...(input.adjustments ?? []).flatMap((a) => a.lines)];
-  for (const line of all) {
+  const upperCurrency = currency.toUpperCase();
+  const places = minorUnits(currency);
+  const check = (line: InvoiceSourceLine): void => {
     if (seen.has(line.lineId)) throw bad(`Line ${line.lineId} appears twice on the invoice`, { lineId: line.lineId });
     seen.add(line.lineId);
     if (line.customerId !== customerId) throw bad(`Line ${line.lineId} belongs to customer ${line.customerId}, not ${customerId}`, { lineId: line.lineId });
-    if (line.currency.toUpperCase() !== currency.toUpperCase()) throw bad(`Line ${line.lineId} is priced in ${line.currency}, not ${currency}`, { lineId: line.lineId });
-    if (card.rounding.scope === 'line' && !isWholeMinorUnits(line.price, currency)) {
+    if (line.currency !== currency && line.currency.toUpperCase() !== upperCurrency) throw bad(`Line ${line.lineId} is priced in ${line.currency}, not ${currency}`, { lineId: line.lineId });
+    if (card.rounding.scope === 'line' && line.price.decimalPlaces() > places) {
       throw bad(`Line ${line.lineId} price ${line.price.toString()} is not rounded, but card ${card.id} v${card.version} rounds per line`, { lineId: line.lineId });
     }
+    // One allocation: Σ = 0 + a, which equals the price exactly when a does.
+    const single = line.allocations.length === 1 ? (line.allocations[0] as { amount: Decimal }).amount : null;
+    if (single !== null && single.equals(line.price)) return;
     const allocated = sum(line.allocations.map((a) => a.amount));
     if (!allocated.equals(line.price)) {
       throw bad(`Line ${line.lineId} allocations sum to ${allocated.toString()}, not its price ${line.price.toString()}`, { lineId: line.lineId });
     }
-  }
+  };
+  for (const line of input.pricedLines) check(line);
+  for (const a of input.adjustments ?? []) for (const line of a.lines) check(line);
 }
 
 function categoryRank(category: ChargeCategory | null): number {
@@ -80,15 +86,9 @@ function categoryRank(category: ChargeCategory | null): number {
 }
 
 function groupKey(line: InvoiceSourceLine, adjustment: InvoiceAdjustment | null): string {
-  return [
-    adjustment ? `adjustment:${adjustment.id}` : 'charge',
-    line.category,
-    line.subscriptionId,
-    line.resourceGroup ?? '',
-    line.meterId ?? line.sku,
-    `${line.cardId}@${line.cardVersion}`,
-    line.ruleId,
-  ].join('|');
+  // The same string as [..].join('|') (join prints null and undefined as '').
+  const head = adjustment ? `adjustment:${adjustment.id}` : 'charge';
+  return `${head}|${line.category ?? ''}|${line.subscriptionId ?? ''}|${line.resourceGroup ?? ''}|${line.meterId ?? line.sku ?? ''}|${line.cardId}@${line.cardVersion}|${line.ruleId ?? ''}`;
 }
 
 function sourceOf(line: InvoiceSourceLine): InvoiceLineSource {
@@ -127,9 +127,9 @@ export function buildInvoice(input: InvoiceInput): Invoice {
   const groups = new Map<string, { adjustment: InvoiceAdjustment | null; lines: InvoiceSourceLine[] }>();
   const add = (line: InvoiceSourceLine, adjustment: InvoiceAdjustment | null): void => {
     const key = groupKey(line, adjustment);
-    const group = groups.get(key) ?? { adjustment, lines: [] };
-    group.lines.push(line);
-    groups.set(key, group);
+    const group = groups.get(key);
+    if (group) group.lines.push(line);
+    else groups.set(key, { adjustment, lines: [line] });
   };
   for (const line of input.pricedLines) add(line, null);
   for (const adjustment of adjustments) for (const line of adjustment.lines) add(line, adjustment);
@@ -137,7 +137,15 @@ export function buildInvoice(input: InvoiceInput): Invoice {
   const detailed: InvoiceLine[] = [];
   for (const [key, { adjustment, lines }] of groups) {
     const first = lines[0] as InvoiceSourceLine;
-    const exactAmount = sum(lines.map((l) => l.price));
+    let exactAmount = ZERO;
+    let quantity = ZERO;
+    const sources: InvoiceLineSource[] = new Array(lines.length);
+    for (let i = 0; i < lines.length; i += 1) {
+      const l = lines[i] as InvoiceSourceLine;
+      exactAmount = exactAmount.plus(l.price);
+      quantity = quantity.plus(l.quantity);
+      sources[i] = sourceOf(l);
+    }
     detailed.push({
       id: key,
       kind: adjustment ? 'adjustment' : 'charge',
@@ -148,14 +156,14 @@ export function buildInvoice(input: InvoiceInput): Invoice {
       meterId: first.meterId,
       sku: first.sku,
       adjustment: adjustment ? { id: adjustment.id, originalPeriod: adjustment.originalPeriod, label: adjustment.label } : null,
-      quantity: sum(lines.map((l) => l.quantity)),
+      quantity,
       exactAmount,
       amount: scope === 'line' ? exactAmount : round(exactAmount),
       ruleId: first.ruleId,
       cardId: first.cardId,
       cardVersion: first.cardVersion,
       rounding,
-      sources: lines.map(sourceOf),
+      sources,
     });
   }
   const adjustmentRank = new Map(adjustments.map((a, i) => [a.id, i]));

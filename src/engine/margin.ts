@@ -12,7 +12,7 @@
  *   lines rounded to a cent do not flood the report; totals use the charged price.
  * - A line priced at zero that cost something is flagged 'no_price'.
  */
-import { Decimal, HUNDRED, sum } from './decimal.ts';
+import { Decimal, HUNDRED, ZERO } from './decimal.ts';
 import { CHARGE_CATEGORIES } from './categories.ts';
 import { EngineError } from './errors.ts';
 import type { ChargeCategory, MarginFlag, MarginReport, MarginRow, PricedLine, RateCard } from './types.ts';
@@ -23,11 +23,22 @@ export function marginPercent(cost: Decimal, price: Decimal): Decimal | null {
   return price.minus(cost).div(price).times(HUNDRED);
 }
 
-function row(customerId: string, category: ChargeCategory | null, lines: readonly PricedLine[], targetOf: (l: PricedLine) => Decimal | null): MarginRow {
-  const cost = sum(lines.map((l) => l.cost));
-  const price = sum(lines.map((l) => l.price));
+interface RowAcc {
+  cost: Decimal;
+  price: Decimal;
+  /** Distinct target-providing cards seen, in first-seen order (a card's target is one value). */
+  cards: Set<RateCard | null>;
+}
+
+function newAcc(): RowAcc {
+  return { cost: ZERO, price: ZERO, cards: new Set() };
+}
+
+function row(customerId: string, category: ChargeCategory | null, acc: RowAcc): MarginRow {
+  const { cost, price } = acc;
   const pct = marginPercent(cost, price);
-  const targets = new Set(lines.map((l) => targetOf(l)?.toString() ?? 'none'));
+  const targets = new Set<string>();
+  for (const card of acc.cards) targets.add(card?.targetMarginPercent?.toString() ?? 'none');
   const only = targets.size === 1 ? [...targets][0] : undefined;
   const target = only !== undefined && only !== 'none' ? new Decimal(only) : null;
   return {
@@ -56,32 +67,67 @@ export function marginReport(
 ): MarginReport {
   const tolerance = options.tolerancePoints ?? new Decimal(2);
   const cardByKey = new Map(cards.map((c) => [`${c.id}@${c.version}`, c]));
-  const targetOf = (line: PricedLine): Decimal | null => {
-    const card = cardByKey.get(`${line.cardId}@${line.cardVersion}`);
+  // One lookup per distinct (cardId, cardVersion) pair, not per line.
+  const cardCache = new Map<string, Map<number, RateCard>>();
+  const missing: { line: PricedLine; index: number }[] = [];
+  const cardOf = (line: PricedLine, index: number): RateCard | null => {
+    let versions = cardCache.get(line.cardId);
+    let card = versions?.get(line.cardVersion);
+    if (card) return card;
+    card = cardByKey.get(`${line.cardId}@${line.cardVersion}`);
     if (!card) {
-      throw new EngineError('invalid_input', `Line ${line.lineId} was priced with rate card ${line.cardId} v${line.cardVersion}, which was not supplied`, {
-        lineId: line.lineId,
-      });
+      missing.push({ line, index });
+      return null;
     }
-    return card.targetMarginPercent ?? null;
+    if (!versions) cardCache.set(line.cardId, (versions = new Map()));
+    versions.set(line.cardVersion, card);
+    return card;
   };
 
-  const customers = [...new Set(lines.map((l) => l.customerId))].sort();
+  // One pass: every row adds its lines in input order, exactly as filtering then summing did.
+  const byCustomerAcc = new Map<string, { total: RowAcc; categories: Map<ChargeCategory, RowAcc> }>();
+  const flagsOf: { line: PricedLine; target: Decimal }[] = [];
+  for (let index = 0; index < lines.length; index += 1) {
+    const line = lines[index] as PricedLine;
+    const card = cardOf(line, index);
+    if (card === null) continue;
+    let c = byCustomerAcc.get(line.customerId);
+    if (!c) byCustomerAcc.set(line.customerId, (c = { total: newAcc(), categories: new Map() }));
+    let cat = c.categories.get(line.category);
+    if (!cat) c.categories.set(line.category, (cat = newAcc()));
+    for (const acc of [cat, c.total]) {
+      acc.cost = acc.cost.plus(line.cost);
+      acc.price = acc.price.plus(line.price);
+      acc.cards.add(card);
+    }
+    const target = card.targetMarginPercent ?? null;
+    if (target !== null) flagsOf.push({ line, target });
+  }
+
+  if (missing.length > 0) {
+    // The line the per-row pass meets first: customers in order, then categories in order, then input order.
+    const rank = (c: ChargeCategory): number => (CHARGE_CATEGORIES.includes(c) ? CHARGE_CATEGORIES.indexOf(c) : CHARGE_CATEGORIES.length);
+    missing.sort((a, b) => (a.line.customerId < b.line.customerId ? -1 : a.line.customerId > b.line.customerId ? 1 : 0) || rank(a.line.category) - rank(b.line.category) || a.index - b.index);
+    const line = (missing[0] as { line: PricedLine }).line;
+    throw new EngineError('invalid_input', `Line ${line.lineId} was priced with rate card ${line.cardId} v${line.cardVersion}, which was not supplied`, {
+      lineId: line.lineId,
+    });
+  }
+
+  const customers = [...byCustomerAcc.keys()].sort();
   const byCustomerCategory: MarginRow[] = [];
   const byCustomer: MarginRow[] = [];
   for (const customerId of customers) {
-    const ofCustomer = lines.filter((l) => l.customerId === customerId);
+    const c = byCustomerAcc.get(customerId)!;
     for (const category of CHARGE_CATEGORIES) {
-      const inCategory = ofCustomer.filter((l) => l.category === category);
-      if (inCategory.length > 0) byCustomerCategory.push(row(customerId, category, inCategory, targetOf));
+      const acc = c.categories.get(category);
+      if (acc) byCustomerCategory.push(row(customerId, category, acc));
     }
-    byCustomer.push(row(customerId, null, ofCustomer, targetOf));
+    byCustomer.push(row(customerId, null, c.total));
   }
 
   const flags: MarginFlag[] = [];
-  for (const line of lines) {
-    const target = targetOf(line);
-    if (target === null) continue;
+  for (const { line, target } of flagsOf) {
     const base = {
       lineId: line.lineId,
       customerId: line.customerId,

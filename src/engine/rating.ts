@@ -19,13 +19,16 @@
  * Rounding: with scope 'line' the price is rounded here to the currency's minor unit;
  * with scope 'invoice' it keeps full precision and the invoice rounds once.
  */
-import { Decimal, HUNDRED, ONE } from './decimal.ts';
+import { Decimal, HUNDRED, ONE, ROUND_HALF_EVEN, ROUND_HALF_UP } from './decimal.ts';
+import { toDayNumber } from './dates.ts';
 import { EngineError } from './errors.ts';
 import { convertCurrency } from './fx.ts';
-import { minorUnits, roundMoney, isWholeMinorUnits } from './money.ts';
+import { minorUnits, isWholeMinorUnits } from './money.ts';
 import { CHARGE_CATEGORIES } from './categories.ts';
 import type {
+  BillingLine,
   CategorizedLine,
+  Converted,
   ChargeCategory,
   FxPolicy,
   PricedLine,
@@ -50,6 +53,8 @@ interface CompiledCard {
   byCategory: Map<ChargeCategory, RateRule>;
   fallback: RateRule | null;
   places: number;
+  /** Per markup rule: (100 + markupPercent) ÷ 100, made once (amount × it = applyMarkup(amount, markup), digit for digit). */
+  factors: Map<RateRule, Decimal>;
 }
 
 const compiledCards = new WeakMap<RateCard, CompiledCard>();
@@ -80,12 +85,15 @@ function compileCard(card: RateCard): CompiledCard {
     throw invalid(card, `minimumMonthly ${card.minimumMonthly.toString()} must be ≥ 0 and in whole ${card.currency} minor units`);
   }
 
-  const compiled: CompiledCard = { byMeterId: new Map(), bySku: new Map(), byCategory: new Map(), fallback: null, places };
+  const compiled: CompiledCard = { byMeterId: new Map(), bySku: new Map(), byCategory: new Map(), fallback: null, places, factors: new Map() };
   const ids = new Set<string>();
   for (const rule of card.rules) {
     if (ids.has(rule.id)) throw invalid(card, `rule id "${rule.id}" is used twice`, { ruleId: rule.id });
     ids.add(rule.id);
     validateRulePricing(card, rule);
+    // S = 100 + m rounded as applyMarkup rounds it; S ÷ 100 is exact, and amount × (S ÷ 100) rounds the
+    // same significant digits as amount × S, so it equals amount × S ÷ 100 exactly.
+    if (rule.markupPercent != null) compiled.factors.set(rule, HUNDRED.plus(rule.markupPercent).div(HUNDRED));
     const m = rule.match;
     const claim = <K>(map: Map<K, RateRule>, k: K, label: string): void => {
       const other = map.get(k);
@@ -127,27 +135,30 @@ function validateRulePricing(card: RateCard, rule: RateRule): void {
   }
 }
 
-function skuOf(line: CategorizedLine): string {
+function skuOf(line: BillingLine): string {
   return `${line.productId}:${line.skuId}`;
 }
 
 /** The rule that prices the line and how it matched, or null when none does. */
 export function findRule(line: CategorizedLine, card: RateCard): { rule: RateRule; matchedBy: RuleMatchedBy } | null {
-  const c = compileCard(card);
+  return findCompiled(line, line.category, skuOf(line), compileCard(card));
+}
+
+function findCompiled(line: BillingLine, category: ChargeCategory, sku: string, c: CompiledCard): { rule: RateRule; matchedBy: RuleMatchedBy } | null {
   if (line.kind === 'usage' && line.meterId) {
-    const rule = c.byMeterId.get(line.meterId.toLowerCase());
+    const rule = c.byMeterId.size === 0 ? undefined : c.byMeterId.get(line.meterId.toLowerCase());
     if (rule) return { rule, matchedBy: 'meterId' };
   }
-  const bySku = c.bySku.get(skuOf(line).toLowerCase());
+  const bySku = c.bySku.size === 0 ? undefined : c.bySku.get(sku.toLowerCase());
   if (bySku) return { rule: bySku, matchedBy: 'sku' };
-  const byCategory = c.byCategory.get(line.category);
+  const byCategory = c.byCategory.get(category);
   if (byCategory) return { rule: byCategory, matchedBy: 'category' };
   if (c.fallback) return { rule: c.fallback, matchedBy: 'default' };
   return null;
 }
 
 /** Share of a charge cycle the line bills: 1 for usage, days ÷ daysInCycle for a licence line. */
-function cycleShare(line: CategorizedLine): Decimal {
+function cycleShare(line: BillingLine): Decimal {
   if (line.kind === 'usage') return ONE;
   const { days, daysInCycle } = line.chargeDays;
   if (!Number.isInteger(days) || !Number.isInteger(daysInCycle) || days < 0 || daysInCycle <= 0 || days > daysInCycle) {
@@ -157,14 +168,14 @@ function cycleShare(line: CategorizedLine): Decimal {
 }
 
 /** A quantity-based amount carrying the line's direction: a credit when Microsoft's cost is negative. */
-function directed(line: CategorizedLine, amount: Decimal): Decimal {
+function directed(line: BillingLine, amount: Decimal): Decimal {
   const negative = line.cost.isZero() ? line.quantity.isNegative() : line.cost.isNegative();
   return negative ? amount.abs().negated() : amount.abs();
 }
 
-function describe(line: CategorizedLine): string {
-  if (line.kind === 'usage') return line.meterName ?? line.skuName ?? line.productName ?? skuOf(line);
-  return line.skuName ?? line.productName ?? skuOf(line);
+function describe(line: BillingLine, sku: string): string {
+  if (line.kind === 'usage') return line.meterName ?? line.skuName ?? line.productName ?? sku;
+  return line.skuName ?? line.productName ?? sku;
 }
 
 /**
@@ -177,7 +188,10 @@ function describe(line: CategorizedLine): string {
  *   // { status: 'priced', ruleId, basis: 'cost', unroundedPrice: 115, price: 115.00, cost: 100.00, ... }
  */
 export function priceLine(line: CategorizedLine, card: RateCard, fx: FxPolicy): RatingResult {
-  const c = compileCard(card);
+  return priceWith(line, line.category, card, compileCard(card), fx);
+}
+
+function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, c: CompiledCard, fx: FxPolicy): RatingResult {
   if (fx.source !== card.fx.source) {
     throw new EngineError(
       'fx_policy_mismatch',
@@ -186,20 +200,21 @@ export function priceLine(line: CategorizedLine, card: RateCard, fx: FxPolicy): 
     );
   }
 
-  const found = findRule(line, card);
+  const sku = skuOf(line);
+  const found = findCompiled(line, category, sku, c);
   if (!found) {
     const unpriced: UnpricedLine = {
       status: 'unpriced',
       lineId: line.id,
       customerId: line.customerId,
-      category: line.category,
-      sku: skuOf(line),
+      category,
+      sku: sku,
       meterId: line.kind === 'usage' ? line.meterId : null,
       cardId: card.id,
       cardVersion: card.version,
       reason:
         `No rule in rate card ${card.id} v${card.version} prices line ${line.id} ` +
-        `(SKU ${skuOf(line)}${line.kind === 'usage' && line.meterId ? `, meter ${line.meterId}` : ''}, category ${line.category}) and the card has no default rule`,
+        `(SKU ${sku}${line.kind === 'usage' && line.meterId ? `, meter ${line.meterId}` : ''}, category ${category}) and the card has no default rule`,
     };
     return unpriced;
   }
@@ -211,7 +226,14 @@ export function priceLine(line: CategorizedLine, card: RateCard, fx: FxPolicy): 
     pcToBCExchangeRate: line.pcToBCExchangeRate,
     pcToBCExchangeRateDate: line.pcToBCExchangeRateDate,
   };
-  const cost = convertCurrency({ amount: line.cost, from: line.billingCurrency, to: card.currency, date: line.date, microsoft }, fx);
+  let cost: Converted;
+  if (line.billingCurrency === card.currency) {
+    // convertCurrency's identity case, without its per-call case folding (the date is still checked).
+    toDayNumber(line.date);
+    cost = { amount: line.cost, fx: { from: line.billingCurrency, to: card.currency, rate: ONE, source: 'identity', rateDate: line.date, rateId: null } };
+  } else {
+    cost = convertCurrency({ amount: line.cost, from: line.billingCurrency, to: card.currency, date: line.date, microsoft }, fx);
+  }
 
   let basis: PricedLine['basis'];
   let basisAmount: Decimal | null;
@@ -226,18 +248,18 @@ export function priceLine(line: CategorizedLine, card: RateCard, fx: FxPolicy): 
     basis = 'cost';
     basisAmount = cost.amount;
     priceFx = cost.fx;
-    unroundedPrice = applyMarkup(cost.amount, rule.markupPercent);
+    unroundedPrice = cost.amount.times(c.factors.get(rule) as Decimal);
   } else {
     basis = 'list';
     const listAmount = directed(line, line.unitPrice.times(line.quantity).times(cycleShare(line)));
     const list = convertCurrency({ amount: listAmount, from: line.pricingCurrency, to: card.currency, date: line.date, microsoft }, fx);
     basisAmount = list.amount;
     priceFx = list.fx;
-    unroundedPrice = applyMarkup(list.amount, rule.markupPercent);
+    unroundedPrice = list.amount.times(c.factors.get(rule) as Decimal);
   }
 
   const { scope, mode } = card.rounding;
-  const price = scope === 'line' ? roundMoney(unroundedPrice, card.currency, mode) : unroundedPrice;
+  const price = scope === 'line' ? unroundedPrice.toDecimalPlaces(c.places, mode === 'half_up' ? ROUND_HALF_UP : ROUND_HALF_EVEN) : unroundedPrice;
 
   return {
     status: 'priced',
@@ -248,9 +270,9 @@ export function priceLine(line: CategorizedLine, card: RateCard, fx: FxPolicy): 
     resourceGroup: line.kind === 'usage' ? line.resourceGroup : null,
     meterId: line.kind === 'usage' ? line.meterId : null,
     meterCategory: line.kind === 'usage' ? line.meterCategory : null,
-    sku: skuOf(line),
-    description: describe(line),
-    category: line.category,
+    sku: sku,
+    description: describe(line, sku),
+    category,
     tags: line.tags,
     date: line.date,
     quantity: line.quantity,
@@ -279,8 +301,30 @@ export function priceLine(line: CategorizedLine, card: RateCard, fx: FxPolicy): 
 export function rateLines(lines: readonly CategorizedLine[], card: RateCard, fx: FxPolicy): { priced: PricedLine[]; unpriced: UnpricedLine[] } {
   const priced: PricedLine[] = [];
   const unpriced: UnpricedLine[] = [];
+  const c = compileCard(card);
   for (const line of lines) {
-    const result = priceLine(line, card, fx);
+    const result = priceWith(line, line.category, card, c, fx);
+    if (result.status === 'priced') priced.push(result);
+    else unpriced.push(result);
+  }
+  return { priced, unpriced };
+}
+
+/**
+ * rateLines over lines whose categories come beside them (categories[i] is lines[i]'s),
+ * so the close need not copy every line to attach its category. Same results.
+ */
+export function rateLinesWithCategories(
+  lines: readonly BillingLine[],
+  categories: readonly ChargeCategory[],
+  card: RateCard,
+  fx: FxPolicy,
+): { priced: PricedLine[]; unpriced: UnpricedLine[] } {
+  const priced: PricedLine[] = [];
+  const unpriced: UnpricedLine[] = [];
+  const c = compileCard(card);
+  for (let i = 0; i < lines.length; i += 1) {
+    const result = priceWith(lines[i] as BillingLine, categories[i] as ChargeCategory, card, c, fx);
     if (result.status === 'priced') priced.push(result);
     else unpriced.push(result);
   }

@@ -68,9 +68,17 @@ interface LineageRow {
 /** An fx rate as lineage records it; the identity (same currency) carries no date, so it never splits a group. */
 function fxKey(fx: FxUsed | null): string | null {
   if (!fx) return null;
-  if (fx.source === 'identity') return JSON.stringify({ from: fx.from, to: fx.to, rate: '1', source: 'identity', rateDate: null, rateId: null });
+  if (fx.source === 'identity') {
+    let key = identityKeys.get(`${fx.from}>${fx.to}`);
+    if (key === undefined) {
+      key = JSON.stringify({ from: fx.from, to: fx.to, rate: '1', source: 'identity', rateDate: null, rateId: null });
+      identityKeys.set(`${fx.from}>${fx.to}`, key);
+    }
+    return key;
+  }
   return JSON.stringify(fx);
 }
+const identityKeys = new Map<string, string>();
 
 /** The lineage of one invoice line, grouped so that a million source lines stay a handful of rows. */
 export function lineageRows(line: InvoiceLine): LineageRow[] {

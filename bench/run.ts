@@ -1,0 +1,37 @@
+/**
+ * `npm run bench -- <name> [flags]`: runs bench/<name>.ts in its own Node process
+ * (so its peak RSS is its own, and Node flags such as --cpu-prof given to this
+ * script reach it) and exits with its exit code. An unknown or missing name lists
+ * the benchmarks and exits 2.
+ *
+ * @example
+ *   npm run bench -- pc-ingest --lines 100000
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const NOT_BENCHMARKS = new Set(['run', 'support']);
+
+function available(): string[] {
+  return readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith('.ts') && !NOT_BENCHMARKS.has(f.slice(0, -3)))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
+
+const [name, ...args] = process.argv.slice(2);
+const names = available();
+if (name === undefined || !names.includes(name)) {
+  console.error(`${name === undefined ? 'which benchmark?' : `no benchmark named '${name}'`} Available: ${names.join(', ') || '(none)'}`);
+  console.error('usage: npm run bench -- <name> [flags]');
+  process.exit(2);
+}
+
+const child = spawn(process.execPath, [...process.execArgv, join(BENCH_DIR, `${name}.ts`), ...args], { stdio: 'inherit' });
+// Pass a stop request on, then wait for the benchmark to remove its database and exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)));

@@ -1,0 +1,258 @@
+/**
+ * What every benchmark shares: flags, a throwaway PostgreSQL with the hub's schema,
+ * CPU and memory accounting, and the closing line CI reads.
+ *
+ * A benchmark measures its workload and a baseline in the same run (these machines
+ * are noisy), and ends with one machine-readable line,
+ * `<name>: ratio=<x> target=<y> peak_rss_mb=<n>`, exiting non-zero when it misses.
+ *
+ * @example
+ *   const flags = parseFlags(process.argv.slice(2));
+ *   const database = await startBenchDatabase();
+ *   try { … } finally { await database.close(); }
+ *   finish({ name: 'pc-ingest', ratio: 1.42, target: 2, rssLimitMb: 400 });
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { ensureDatabase } from '../src/db/embedded-server.ts';
+import { openDatabase, type DatabaseHandle } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { startThrowawayServer } from '../src/db/throwaway-server.ts';
+
+/** `--name value` and `--flag` pairs; anything else is refused by name. */
+export function parseFlags(argv: string[], known: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(arg);
+    if (!match || !known.includes(match[1]!)) throw new Error(`unknown argument ${arg} (known: ${known.map((k) => `--${k}`).join(' ')})`);
+    const next = argv[i + 1];
+    const value = match[2] ?? (next !== undefined && !next.startsWith('--') ? (i++, next) : 'true');
+    flags.set(match[1]!, value);
+  }
+  return flags;
+}
+
+/** A positive integer flag; `1_000_000` and `1e6` are accepted. */
+export function intFlag(flags: Map<string, string>, name: string, fallback: number): number {
+  const raw = flags.get(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+export interface BenchDatabase extends DatabaseHandle {
+  url: string;
+  /** CPU seconds PostgreSQL's processes (backends, writers, checkpointer) have used so far. */
+  serverCpuSeconds(): Promise<number>;
+  /** The same, per process (title and pid): where the server's time went. */
+  serverCpuByProcess(): Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A throwaway PostgreSQL cluster (the tests' own: fsync off, removed on close) with
+ * one database migrated to the hub's latest schema. Ctrl-C stops and removes it too.
+ * `durable` turns fsync, synchronous commit and full-page writes back on, as in production.
+ */
+export async function startBenchDatabase(options: { durable?: boolean } = {}): Promise<BenchDatabase> {
+  const extraFlags = options.durable ? ['-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'full_page_writes=on'] : [];
+  // BENCH_PG_FLAGS='work_mem=64MB autovacuum=off': server settings to try without editing code.
+  for (const setting of (process.env.BENCH_PG_FLAGS ?? '').split(/\s+/).filter(Boolean)) extraFlags.push('-c', setting);
+  const server = await startThrowawayServer({ extraFlags });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopped) return;
+    process.stderr.write(`\n${signal}: stopping the benchmark's PostgreSQL\n`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await ensureDatabase(server.adminUrl, 'bench');
+    const url = new URL(server.adminUrl);
+    url.pathname = '/bench';
+    const handle = openDatabase(url.toString(), { max: 4 });
+    await migrateToLatest(handle.db, handle.pool);
+    const { rows } = await handle.pool.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const postmaster = parentPid(rows[0]!.pid);
+    return {
+      ...handle,
+      url: url.toString(),
+      serverCpuSeconds: async () => (postmaster === undefined ? Number.NaN : treeCpuSeconds(postmaster)),
+      serverCpuByProcess: () => (postmaster === undefined ? new Map() : treeCpu(postmaster)),
+      close: async () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await handle.close().catch(() => {});
+        await stop();
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+// Linux /proc accounting, best effort: elsewhere these report NaN and the benchmark still runs.
+const TICKS_PER_SECOND = 100;
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+function parentPid(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields ? Number(fields[1]) : undefined;
+}
+
+/** CPU seconds of a process and each of its live children (PostgreSQL's are one level deep), by process title. */
+function treeCpu(root: number): Map<string, number> {
+  const byProcess = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const fields = statFields(pid);
+    if (!fields || (pid !== root && Number(fields[1]) !== root)) continue;
+    let title = 'postmaster';
+    try {
+      if (pid !== root) title = `${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()} [${pid}]`;
+    } catch {
+      continue;
+    }
+    byProcess.set(title, (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+  }
+  return byProcess;
+}
+
+function treeCpuSeconds(root: number): number {
+  let total = 0;
+  for (const seconds of treeCpu(root).values()) total += seconds;
+  return total;
+}
+
+export interface Measured<T> {
+  value: T;
+  ms: number;
+  /** CPU seconds this process used meanwhile (every thread). */
+  nodeCpu: number;
+  /** CPU seconds PostgreSQL used meanwhile (every process of the cluster). */
+  serverCpu: number;
+}
+
+/** Wall time and CPU (ours and PostgreSQL's) of `fn`, and nothing around it. */
+export async function measured<T>(database: BenchDatabase, fn: () => Promise<T>): Promise<Measured<T>> {
+  const byProcess0 = database.serverCpuByProcess();
+  const server0 = await database.serverCpuSeconds();
+  const node0 = processCpuSeconds();
+  const started = performance.now();
+  const value = await fn();
+  const ms = performance.now() - started;
+  const nodeCpu = processCpuSeconds() - node0;
+  const serverCpu = (await database.serverCpuSeconds()) - server0;
+  // BENCH_DEBUG=1: which PostgreSQL processes used the time.
+  if (process.env.BENCH_DEBUG) {
+    for (const [title, seconds] of database.serverCpuByProcess()) {
+      const used = seconds - (byProcess0.get(title) ?? 0);
+      if (used >= 0.05) console.log(`    postgres ${used.toFixed(2)} s ${title}`);
+    }
+  }
+  return { value, ms, nodeCpu, serverCpu };
+}
+
+/** CPU seconds this process has used (all threads: the main one, zlib's, the GC's). */
+export function processCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** The highest resident set size this process has reached, in MB (kernel-tracked, so no peak is missed). */
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/**
+ * Runs `fn`, CPU-profiled when BENCH_CPU_PROF names a directory: one `<label>.cpuprofile`
+ * there (open it in Chrome DevTools), covering `fn` only, not the benchmark's setup.
+ */
+export async function profiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${label}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+export type MemoryPeaks = Record<'rss' | 'heapUsed' | 'heapTotal' | 'external' | 'arrayBuffers', number>;
+
+/** Samples process.memoryUsage() every `everyMs` while `fn` runs; returns its result and the peaks (MB). */
+export async function withMemoryPeaks<T>(fn: () => Promise<T>, everyMs = 50): Promise<{ value: T; peaks: MemoryPeaks }> {
+  const peaks = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  const sample = () => {
+    const usage = process.memoryUsage();
+    for (const key of Object.keys(peaks) as (keyof typeof peaks)[]) peaks[key] = Math.max(peaks[key], Math.round(usage[key] / 2 ** 20));
+  };
+  const timer = setInterval(sample, everyMs);
+  try {
+    const value = await fn();
+    sample();
+    return { value, peaks };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Milliseconds as `12.3 s`. */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** `1234567` as `1,234,567`. */
+export function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export interface BenchResult {
+  name: string;
+  ratio: number;
+  /** The ratio must not exceed this. */
+  target: number;
+  /** Peak RSS must stay under this, when the benchmark has a memory budget. */
+  rssLimitMb?: number;
+}
+
+/**
+ * Prints the closing line and sets the exit code: 1 when the ratio is above target
+ * or the peak RSS reached its limit. Returns whether the benchmark passed.
+ */
+export function finish(result: BenchResult): boolean {
+  const rss = peakRssMb();
+  const ratioOk = Number.isFinite(result.ratio) && result.ratio <= result.target;
+  const rssOk = result.rssLimitMb === undefined || rss < result.rssLimitMb;
+  if (!ratioOk) console.log(`MISS: ratio ${result.ratio.toFixed(2)} is above the target ${result.target}`);
+  if (!rssOk) console.log(`MISS: peak RSS ${rss} MB is not under ${result.rssLimitMb} MB`);
+  console.log(`${result.name}: ratio=${result.ratio.toFixed(2)} target=${result.target} peak_rss_mb=${rss}`);
+  process.exitCode = ratioOk && rssOk ? 0 : 1;
+  return ratioOk && rssOk;
+}

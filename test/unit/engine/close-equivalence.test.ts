@@ -1,0 +1,137 @@
+/**
+ * The optimised close (src/engine) against the engine as it was before the optimisation
+ * (test/unit/engine/reference, a verbatim copy): on seeded random lines — usage and
+ * licences, credits, many-digit prices, several currencies and fx policies, every
+ * rounding scope and mode, markup, list and fixed rules, multi-split allocation rules,
+ * late adjustments, margin targets — both must return the same result, value for value.
+ */
+import { describe, expect, it } from 'vitest';
+import { closeCustomerPeriod } from '../../../src/engine/close.ts';
+import { DEFAULT_CATEGORY_MAPPING } from '../../../src/engine/categories.ts';
+import { Decimal } from '../../../src/engine/decimal.ts';
+import type { AllocationRule, BillingLine, FxPolicy, RateCard } from '../../../src/engine/types.ts';
+import { closeCustomerPeriod as referenceClose } from './reference/close.ts';
+import { seededRandom } from './fixtures.ts';
+
+const d = (v: string | number) => new Decimal(v);
+
+/** Plain data with every Decimal as its exact digits (sign included, so −0 ≠ 0). */
+function plain(value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  if (typeof value === 'object' && value !== null && 'toStringTag' in value && (value as { toStringTag?: string }).toStringTag === '[object Decimal]') {
+    const v = value as unknown as Decimal;
+    return `D(${v.isNegative() ? '-' : ''}${v.abs().toString()})`;
+  }
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value as object).sort()) out[k] = plain((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+function scenario(seed: number) {
+  const rnd = seededRandom(seed);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const digits = (int: number, frac: number) => {
+    let s = String(Math.floor(rnd() * 10 ** int));
+    if (frac > 0) s += '.' + Array.from({ length: frac }, () => Math.floor(rnd() * 10)).join('');
+    return s;
+  };
+  const currency = pick(['USD', 'USD', 'EUR', 'JPY', 'BHD']);
+  const billing = pick([currency, currency, 'USD', 'EUR']);
+  const meterCats = ['Virtual Machines', 'Storage', 'Bandwidth', 'SQL Database', 'Unknown Meter', null];
+  const mkLine = (i: number, prefix: string): BillingLine => {
+    const tags: Record<string, string> = pick<Record<string, string>>([{}, { project: 'web' }, { Project: 'data' }, { project: ' ' }, { cc: 'x', project: 'web' }]);
+    const negative = rnd() < 0.1;
+    const qty = d(digits(3, pick([0, 2, 6])));
+    const eup = d(digits(1, pick([2, 6, 12])));
+    const rate = billing === 'USD' && rnd() < 0.7 ? d(1) : d(digits(1, 4)).plus(0.5);
+    const exact = eup.times(qty).times(rate).toDecimalPlaces(2, Decimal.ROUND_DOWN);
+    const cost0 = rnd() < 0.8 ? exact : exact.plus(d('0.01').times(Math.floor(rnd() * 5) - 2));
+    const cost = negative ? cost0.negated() : cost0;
+    const base = {
+      id: `${prefix}:${i}`,
+      customerId: 'c1',
+      subscriptionId: pick(['s1', 's2', 'S1']),
+      productId: pick(['P1', 'P2', '']),
+      skuId: pick(['0001', '0002']),
+      productName: pick([null, 'Product One']),
+      skuName: pick([null, 'Sku']),
+      publisherName: pick(['Microsoft', 'Contoso', null]),
+      date: `2026-10-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`,
+      quantity: negative && rnd() < 0.5 ? qty.negated() : qty,
+      unitPrice: d(digits(1, pick([2, 8]))),
+      effectiveUnitPrice: eup,
+      pricingCurrency: 'USD',
+      billingCurrency: billing,
+      pcToBCExchangeRate: rate,
+      pcToBCExchangeRateDate: '2026-09-28',
+      cost,
+      tags,
+    };
+    if (rnd() < 0.85) {
+      return { ...base, kind: 'usage', resourceGroup: pick(['rg-a', 'RG-A', 'rg-b', null]), meterId: pick(['m1', 'm2', 'M3', null]), meterCategory: pick(meterCats), meterName: pick([null, 'Meter']) };
+    }
+    const cycle = pick([30, 31, 365]);
+    return { ...base, kind: 'license', pricingModel: pick(['seat', 'usage'] as const), chargeType: 'cycleCharge', chargeDays: { days: 1 + Math.floor(rnd() * cycle), daysInCycle: cycle } };
+  };
+  const n = 50 + Math.floor(rnd() * 300);
+  const lines = Array.from({ length: n }, (_, i) => mkLine(i, pick(['u', 'u', 'l', 'r'])));
+  const markup = () => d(pick(['15', '20', '-5', '0', '12.5', '33.333333333333333333333333333333333333', '7.123456789']));
+  const rules = [
+    { id: 'r-compute', match: { category: 'compute' }, basis: 'cost', markupPercent: markup() },
+    { id: 'r-storage', match: { category: 'storage' }, basis: pick(['cost', 'list']), markupPercent: markup() },
+    ...(rnd() < 0.5 ? [{ id: 'r-meter', match: { meterId: 'm2' }, unitPrice: d(digits(1, 4)) }] : []),
+    ...(rnd() < 0.5 ? [{ id: 'r-sku', match: { sku: 'P1:0002' }, basis: 'list', markupPercent: markup() }] : []),
+    ...(rnd() < 0.9 ? [{ id: 'r-default', match: { default: true }, basis: 'cost', markupPercent: markup() }] : []),
+  ];
+  const fxSource = billing === currency ? pick(['microsoft', 'market', 'fixed'] as const) : pick(['market', 'fixed'] as const);
+  const fx: FxPolicy =
+    fxSource === 'microsoft'
+      ? { source: 'microsoft' }
+      : fxSource === 'market'
+        ? { source: 'market', table: [{ id: 'm', from: billing, to: currency, date: '2026-09-01', rate: d('1.0834567') }, { id: 'm2', from: 'USD', to: currency, date: '2026-09-01', rate: d('0.91') }] }
+        : { source: 'fixed', from: billing, to: currency, rate: d('1.1'), date: '2026-09-01' };
+  const card = {
+    id: 'card',
+    version: 1,
+    currency,
+    rounding: { scope: pick(['line', 'invoice']), mode: pick(['half_up', 'half_even']) },
+    fx: { source: fxSource },
+    minimumMonthly: rnd() < 0.3 ? d(currency === 'JPY' ? '100000' : '1000') : null,
+    targetMarginPercent: rnd() < 0.7 ? d(pick(['15', '13.04', '0'])) : null,
+    rules,
+  } as unknown as RateCard;
+  const allocationRules = [
+    { id: 'a1', version: 1, priority: 1, match: { tag: { key: 'PROJECT', value: 'web' } }, splits: [{ costNodeId: 'web', percent: d(100) }] },
+    { id: 'a2', version: 2, priority: 2, match: { resourceGroup: 'rg-a' }, splits: [{ costNodeId: 'x', percent: d('33.33') }, { costNodeId: 'y', percent: d('66.67') }] },
+    { id: 'a3', version: 1, priority: 3, match: { tag: { key: 'project' } }, splits: [{ costNodeId: 'p1', percent: d('50') }, { costNodeId: 'p2', percent: d('25') }, { costNodeId: 'p3', percent: d('25') }] },
+    { id: 'a4', version: 1, priority: 4, match: { meterCategory: 'storage' }, splits: [{ costNodeId: 'st', percent: d(100) }] },
+  ].slice(0, 1 + Math.floor(rnd() * 4)) as AllocationRule[];
+  const late = rnd() < 0.4 ? [{ originalPeriod: '2026-09', lines: Array.from({ length: 20 }, (_, i) => mkLine(i, 'ru')).map((l, i) => ({ ...l, id: `late:${i}` })), card, fx }] : [];
+  return { customerId: 'c1', period: '2026-10', lines, late, mapping: DEFAULT_CATEGORY_MAPPING, card, fx, allocationRules, unallocatedNodeId: 'unallocated' };
+}
+
+function outcome(run: () => unknown): unknown {
+  try {
+    return { ok: plain(run()) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+describe('optimised close = reference close', () => {
+  it('gives the same result, value for value, on 100 seeded random customers', () => {
+    let invoices = 0;
+    for (let seed = 1; seed <= 100; seed += 1) {
+      const input = scenario(seed);
+      const expected = outcome(() => referenceClose(input as never));
+      const actual = outcome(() => closeCustomerPeriod(input));
+      expect(actual, `seed ${seed}`).toEqual(expected);
+      if ((expected as { ok?: { invoice?: unknown } }).ok?.invoice) invoices += 1;
+    }
+    expect(invoices).toBeGreaterThan(30);
+  });
+});

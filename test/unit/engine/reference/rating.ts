@@ -1,0 +1,288 @@
+/**
+ * Rating: price a categorised Partner Center line with the customer's rate card.
+ *
+ * Rule precedence, most specific first: a meter override (usage lines), a SKU
+ * override ('ProductId:SkuId'), the line's charge category, the card's default. A
+ * line no rule prices is returned as an explicit `unpriced` result (never dropped,
+ * never priced at zero) so the close can list it and hold the invoice.
+ *
+ * Bases:
+ * - cost: Microsoft's billed cost (BillingPreTaxTotal / Subtotal, as reported, not
+ *   recomputed) converted to the card's currency, then marked up;
+ * - list: UnitPrice × quantity (× the licence line's share of its charge cycle), in the
+ *   pricing currency, converted, then marked up. PricingPreTaxTotal is not used: in
+ *   Microsoft's samples it already carries partner-earned credit, so it is not a list amount;
+ * - fixed: the rule's unitPrice × quantity (× the licence line's share of its cycle),
+ *   already in the card's currency.
+ * A credit line (negative Microsoft cost) is priced as a credit on every basis.
+ *
+ * Rounding: with scope 'line' the price is rounded here to the currency's minor unit;
+ * with scope 'invoice' it keeps full precision and the invoice rounds once.
+ */
+import { Decimal, HUNDRED, ONE } from './decimal.ts';
+import { EngineError } from './errors.ts';
+import { convertCurrency } from './fx.ts';
+import { minorUnits, roundMoney, isWholeMinorUnits } from './money.ts';
+import { CHARGE_CATEGORIES } from './categories.ts';
+import type {
+  CategorizedLine,
+  ChargeCategory,
+  FxPolicy,
+  PricedLine,
+  RateCard,
+  RateRule,
+  RatingResult,
+  RuleMatchedBy,
+  UnpricedLine,
+} from './types.ts';
+
+/**
+ * amount × (100 + markupPercent) ÷ 100. A negative markup is a discount.
+ * @example applyMarkup(new Decimal('100.00'), new Decimal('15')) // 115
+ */
+export function applyMarkup(amount: Decimal, markupPercent: Decimal): Decimal {
+  return amount.times(HUNDRED.plus(markupPercent)).div(HUNDRED);
+}
+
+interface CompiledCard {
+  byMeterId: Map<string, RateRule>;
+  bySku: Map<string, RateRule>;
+  byCategory: Map<ChargeCategory, RateRule>;
+  fallback: RateRule | null;
+  places: number;
+}
+
+const compiledCards = new WeakMap<RateCard, CompiledCard>();
+
+function invalid(card: RateCard, message: string, details: Record<string, unknown> = {}): EngineError {
+  return new EngineError('invalid_rate_card', `Rate card ${card.id} v${card.version}: ${message}`, { cardId: card.id, cardVersion: card.version, ...details });
+}
+
+/**
+ * Check a rate card is usable and index its rules (cached per card object: a card,
+ * like every approved version, is treated as immutable once used).
+ * Throws EngineError('invalid_rate_card') naming the card, version and rule.
+ */
+export function validateRateCard(card: RateCard): void {
+  compileCard(card);
+}
+
+function compileCard(card: RateCard): CompiledCard {
+  const cached = compiledCards.get(card);
+  if (cached) return cached;
+
+  const places = minorUnits(card.currency);
+  const { scope, mode } = card.rounding;
+  if (scope !== 'line' && scope !== 'invoice') throw invalid(card, `rounding scope must be 'line' or 'invoice', got "${String(scope)}"`);
+  if (mode !== 'half_up' && mode !== 'half_even') throw invalid(card, `rounding mode must be 'half_up' or 'half_even', got "${String(mode)}"`);
+  if (!['microsoft', 'market', 'fixed'].includes(card.fx.source)) throw invalid(card, `unknown fx source "${String(card.fx.source)}"`);
+  if (card.minimumMonthly != null && (card.minimumMonthly.isNegative() || !isWholeMinorUnits(card.minimumMonthly, card.currency))) {
+    throw invalid(card, `minimumMonthly ${card.minimumMonthly.toString()} must be ≥ 0 and in whole ${card.currency} minor units`);
+  }
+
+  const compiled: CompiledCard = { byMeterId: new Map(), bySku: new Map(), byCategory: new Map(), fallback: null, places };
+  const ids = new Set<string>();
+  for (const rule of card.rules) {
+    if (ids.has(rule.id)) throw invalid(card, `rule id "${rule.id}" is used twice`, { ruleId: rule.id });
+    ids.add(rule.id);
+    validateRulePricing(card, rule);
+    const m = rule.match;
+    const claim = <K>(map: Map<K, RateRule>, k: K, label: string): void => {
+      const other = map.get(k);
+      if (other) throw invalid(card, `rules "${other.id}" and "${rule.id}" both match ${label}`, { ruleId: rule.id });
+      map.set(k, rule);
+    };
+    if ('meterId' in m) claim(compiled.byMeterId, m.meterId.toLowerCase(), `meter ${m.meterId}`);
+    else if ('sku' in m) claim(compiled.bySku, m.sku.toLowerCase(), `SKU ${m.sku}`);
+    else if ('category' in m) {
+      if (!CHARGE_CATEGORIES.includes(m.category)) throw invalid(card, `rule "${rule.id}" matches unknown category "${m.category}"`, { ruleId: rule.id });
+      claim(compiled.byCategory, m.category, `category ${m.category}`);
+    } else if ('default' in m && m.default === true) {
+      if (compiled.fallback) throw invalid(card, `rules "${compiled.fallback.id}" and "${rule.id}" are both the default`, { ruleId: rule.id });
+      compiled.fallback = rule;
+    } else {
+      throw invalid(card, `rule "${rule.id}" has no sku, meterId, category or default match`, { ruleId: rule.id });
+    }
+  }
+  compiledCards.set(card, compiled);
+  return compiled;
+}
+
+function validateRulePricing(card: RateCard, rule: RateRule): void {
+  const hasMarkup = rule.markupPercent != null;
+  const hasUnitPrice = rule.unitPrice != null;
+  if (hasMarkup === hasUnitPrice) {
+    throw invalid(card, `rule "${rule.id}" needs exactly one of markupPercent or unitPrice`, { ruleId: rule.id });
+  }
+  if (rule.markupPercent != null) {
+    if (rule.basis !== 'cost' && rule.basis !== 'list') {
+      throw invalid(card, `rule "${rule.id}" needs basis 'cost' or 'list'`, { ruleId: rule.id });
+    }
+    if (rule.markupPercent.lessThan(-100)) {
+      throw invalid(card, `rule "${rule.id}" markup ${rule.markupPercent.toString()}% would price below zero`, { ruleId: rule.id });
+    }
+  }
+  if (rule.unitPrice != null && rule.unitPrice.isNegative()) {
+    throw invalid(card, `rule "${rule.id}" unit price ${rule.unitPrice.toString()} is negative`, { ruleId: rule.id });
+  }
+}
+
+function skuOf(line: CategorizedLine): string {
+  return `${line.productId}:${line.skuId}`;
+}
+
+/** The rule that prices the line and how it matched, or null when none does. */
+export function findRule(line: CategorizedLine, card: RateCard): { rule: RateRule; matchedBy: RuleMatchedBy } | null {
+  const c = compileCard(card);
+  if (line.kind === 'usage' && line.meterId) {
+    const rule = c.byMeterId.get(line.meterId.toLowerCase());
+    if (rule) return { rule, matchedBy: 'meterId' };
+  }
+  const bySku = c.bySku.get(skuOf(line).toLowerCase());
+  if (bySku) return { rule: bySku, matchedBy: 'sku' };
+  const byCategory = c.byCategory.get(line.category);
+  if (byCategory) return { rule: byCategory, matchedBy: 'category' };
+  if (c.fallback) return { rule: c.fallback, matchedBy: 'default' };
+  return null;
+}
+
+/** Share of a charge cycle the line bills: 1 for usage, days ÷ daysInCycle for a licence line. */
+function cycleShare(line: CategorizedLine): Decimal {
+  if (line.kind === 'usage') return ONE;
+  const { days, daysInCycle } = line.chargeDays;
+  if (!Number.isInteger(days) || !Number.isInteger(daysInCycle) || days < 0 || daysInCycle <= 0 || days > daysInCycle) {
+    throw new EngineError('invalid_input', `Licence line ${line.id}: chargeDays ${days}/${daysInCycle} is not a share of a cycle`, { lineId: line.id });
+  }
+  return new Decimal(days).div(daysInCycle);
+}
+
+/** A quantity-based amount carrying the line's direction: a credit when Microsoft's cost is negative. */
+function directed(line: CategorizedLine, amount: Decimal): Decimal {
+  const negative = line.cost.isZero() ? line.quantity.isNegative() : line.cost.isNegative();
+  return negative ? amount.abs().negated() : amount.abs();
+}
+
+function describe(line: CategorizedLine): string {
+  if (line.kind === 'usage') return line.meterName ?? line.skuName ?? line.productName ?? skuOf(line);
+  return line.skuName ?? line.productName ?? skuOf(line);
+}
+
+/**
+ * Price one categorised line with a rate card under the close's fx policy (whose
+ * source must be the one the card names).
+ *
+ * @example
+ *   // cost 100.00 USD, card in USD, rule { category: 'compute', basis: 'cost', markupPercent: 15 }
+ *   priceLine(line, card, { source: 'microsoft' })
+ *   // { status: 'priced', ruleId, basis: 'cost', unroundedPrice: 115, price: 115.00, cost: 100.00, ... }
+ */
+export function priceLine(line: CategorizedLine, card: RateCard, fx: FxPolicy): RatingResult {
+  const c = compileCard(card);
+  if (fx.source !== card.fx.source) {
+    throw new EngineError(
+      'fx_policy_mismatch',
+      `Rate card ${card.id} v${card.version} prices with ${card.fx.source} fx rates but the close supplied ${fx.source} rates`,
+      { cardId: card.id, cardVersion: card.version },
+    );
+  }
+
+  const found = findRule(line, card);
+  if (!found) {
+    const unpriced: UnpricedLine = {
+      status: 'unpriced',
+      lineId: line.id,
+      customerId: line.customerId,
+      category: line.category,
+      sku: skuOf(line),
+      meterId: line.kind === 'usage' ? line.meterId : null,
+      cardId: card.id,
+      cardVersion: card.version,
+      reason:
+        `No rule in rate card ${card.id} v${card.version} prices line ${line.id} ` +
+        `(SKU ${skuOf(line)}${line.kind === 'usage' && line.meterId ? `, meter ${line.meterId}` : ''}, category ${line.category}) and the card has no default rule`,
+    };
+    return unpriced;
+  }
+  const { rule, matchedBy } = found;
+
+  const microsoft = {
+    pricingCurrency: line.pricingCurrency,
+    billingCurrency: line.billingCurrency,
+    pcToBCExchangeRate: line.pcToBCExchangeRate,
+    pcToBCExchangeRateDate: line.pcToBCExchangeRateDate,
+  };
+  const cost = convertCurrency({ amount: line.cost, from: line.billingCurrency, to: card.currency, date: line.date, microsoft }, fx);
+
+  let basis: PricedLine['basis'];
+  let basisAmount: Decimal | null;
+  let priceFx: PricedLine['fx'];
+  let unroundedPrice: Decimal;
+  if (rule.unitPrice != null) {
+    basis = 'fixed';
+    basisAmount = null;
+    priceFx = null;
+    unroundedPrice = directed(line, rule.unitPrice.times(line.quantity).times(cycleShare(line)));
+  } else if (rule.basis === 'cost') {
+    basis = 'cost';
+    basisAmount = cost.amount;
+    priceFx = cost.fx;
+    unroundedPrice = applyMarkup(cost.amount, rule.markupPercent);
+  } else {
+    basis = 'list';
+    const listAmount = directed(line, line.unitPrice.times(line.quantity).times(cycleShare(line)));
+    const list = convertCurrency({ amount: listAmount, from: line.pricingCurrency, to: card.currency, date: line.date, microsoft }, fx);
+    basisAmount = list.amount;
+    priceFx = list.fx;
+    unroundedPrice = applyMarkup(list.amount, rule.markupPercent);
+  }
+
+  const { scope, mode } = card.rounding;
+  const price = scope === 'line' ? roundMoney(unroundedPrice, card.currency, mode) : unroundedPrice;
+
+  return {
+    status: 'priced',
+    lineId: line.id,
+    kind: line.kind,
+    customerId: line.customerId,
+    subscriptionId: line.subscriptionId,
+    resourceGroup: line.kind === 'usage' ? line.resourceGroup : null,
+    meterId: line.kind === 'usage' ? line.meterId : null,
+    meterCategory: line.kind === 'usage' ? line.meterCategory : null,
+    sku: skuOf(line),
+    description: describe(line),
+    category: line.category,
+    tags: line.tags,
+    date: line.date,
+    quantity: line.quantity,
+    currency: card.currency,
+    cardId: card.id,
+    cardVersion: card.version,
+    ruleId: rule.id,
+    matchedBy,
+    basis,
+    markupPercent: rule.markupPercent ?? null,
+    unitPrice: rule.unitPrice ?? null,
+    basisAmount,
+    unroundedPrice,
+    price,
+    cost: cost.amount,
+    fx: priceFx,
+    costFx: cost.fx,
+    rounding: { scope, mode, places: c.places, applied: scope === 'line' },
+  };
+}
+
+/**
+ * Price many lines; the unpriced ones are returned beside the priced ones, in input order.
+ * @example rateLines(lines, card, fx) // { priced: [...], unpriced: [{ lineId, reason }] }
+ */
+export function rateLines(lines: readonly CategorizedLine[], card: RateCard, fx: FxPolicy): { priced: PricedLine[]; unpriced: UnpricedLine[] } {
+  const priced: PricedLine[] = [];
+  const unpriced: UnpricedLine[] = [];
+  for (const line of lines) {
+    const result = priceLine(line, card, fx);
+    if (result.status === 'priced') priced.push(result);
+    else unpriced.push(result);
+  }
+  return { priced, unpriced };
+}
