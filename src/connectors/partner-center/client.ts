@@ -311,36 +311,12 @@ export class PartnerCenterClient {
    */
   async pollOperation(operationId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ExportOperationResult> {
     const timeoutMs = options.timeoutMs ?? this.#poll.timeoutMs;
-    const path = `${BILLING_REPORTS}/operations/${encodeURIComponent(operationId)}`;
     let waited = 0;
     for (let polls = 1; ; polls++) {
-      const { body, headers } = await this.#graph.request<OperationBody | undefined>({
-        call: 'billing.operations.get',
-        path,
-        ...(options.signal && { signal: options.signal }),
-      });
-      const status = String(body?.status ?? '').toLowerCase();
-      const dates = {
-        ...(body?.createdDateTime !== undefined && { createdDateTime: body.createdDateTime }),
-        ...(body?.lastActionDateTime !== undefined && { lastActionDateTime: body.lastActionDateTime }),
-      };
-      // Documented as `completed` in the resource page and `succeeded` in the example.
-      if (status === 'succeeded' || status === 'completed') {
-        const manifestUrl = body?.['resourceLocation@odata.navigationLink'];
-        if (typeof manifestUrl !== 'string' || manifestUrl === '') {
-          throw this.#invalid('billing.operations.get', 'GET', `${this.#graphBaseUrl}${path}`, 'succeeded without a manifest link');
-        }
-        return { id: operationId, status: 'succeeded', manifestId: lastSegment(manifestUrl), manifestUrl, ...dates, polls };
-      }
-      if (status === 'failed') {
-        const error = { code: String(body?.error?.code ?? ''), message: String(body?.error?.message ?? '') };
-        return { id: operationId, status: 'failed', error, ...dates, polls };
-      }
-
-      const waitMs =
-        parseRetryAfter(headers.get(declaration.retry.header), this.#now()) ??
-        Math.min(this.#poll.maxIntervalMs, this.#poll.intervalMs * 2 ** (polls - 1));
-      if (waited + waitMs > timeoutMs) {
+      const state = await this.operationStatus(operationId, { polls, ...(options.signal && { signal: options.signal }) });
+      if (state.status !== 'running') return state;
+      if (waited + state.retryAfterMs > timeoutMs) {
+        const path = `${BILLING_REPORTS}/operations/${encodeURIComponent(operationId)}`;
         throw new VendorCallError({
           vendor: declaration.vendor,
           call: 'billing.operations.get',
@@ -349,12 +325,52 @@ export class PartnerCenterClient {
           attempts: polls,
           retryable: true,
           reason: 'timeout',
-          message: `${declaration.vendor} billing.operations.get failed: export ${operationId} still ${status || 'pending'} after ${polls} polls over ${Math.round(waited / 1000)} s`,
+          message: `${declaration.vendor} billing.operations.get failed: export ${operationId} still ${state.reported || 'pending'} after ${polls} polls over ${Math.round(waited / 1000)} s`,
         });
       }
-      waited += waitMs;
-      await this.#sleep(waitMs);
+      waited += state.retryAfterMs;
+      await this.#sleep(state.retryAfterMs);
     }
+  }
+
+  /**
+   * One read of an export's status: its result once it succeeded or failed, else how
+   * long to wait before the next read (the server's `Retry-After`, or the client's
+   * backoff for the `polls`-th read). For callers that wait elsewhere, e.g. a job that
+   * comes back later rather than holding a worker while Microsoft works.
+   */
+  async operationStatus(
+    operationId: string,
+    options: { polls?: number; signal?: AbortSignal } = {},
+  ): Promise<ExportOperationResult | { id: string; status: 'running'; reported: string; retryAfterMs: number; polls: number }> {
+    const polls = options.polls ?? 1;
+    const path = `${BILLING_REPORTS}/operations/${encodeURIComponent(operationId)}`;
+    const { body, headers } = await this.#graph.request<OperationBody | undefined>({
+      call: 'billing.operations.get',
+      path,
+      ...(options.signal && { signal: options.signal }),
+    });
+    const status = String(body?.status ?? '').toLowerCase();
+    const dates = {
+      ...(body?.createdDateTime !== undefined && { createdDateTime: body.createdDateTime }),
+      ...(body?.lastActionDateTime !== undefined && { lastActionDateTime: body.lastActionDateTime }),
+    };
+    // Documented as `completed` in the resource page and `succeeded` in the example.
+    if (status === 'succeeded' || status === 'completed') {
+      const manifestUrl = body?.['resourceLocation@odata.navigationLink'];
+      if (typeof manifestUrl !== 'string' || manifestUrl === '') {
+        throw this.#invalid('billing.operations.get', 'GET', `${this.#graphBaseUrl}${path}`, 'succeeded without a manifest link');
+      }
+      return { id: operationId, status: 'succeeded', manifestId: lastSegment(manifestUrl), manifestUrl, ...dates, polls };
+    }
+    if (status === 'failed') {
+      const error = { code: String(body?.error?.code ?? ''), message: String(body?.error?.message ?? '') };
+      return { id: operationId, status: 'failed', error, ...dates, polls };
+    }
+    const retryAfterMs =
+      parseRetryAfter(headers.get(declaration.retry.header), this.#now()) ??
+      Math.min(this.#poll.maxIntervalMs, this.#poll.intervalMs * 2 ** (polls - 1));
+    return { id: operationId, status: 'running', reported: status, retryAfterMs, polls };
   }
 
   /** The manifest of a finished export, by id or by the operation's navigation link. */

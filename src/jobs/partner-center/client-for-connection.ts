@@ -1,4 +1,5 @@
-import { createPartnerCenterLimiters, PartnerCenterClient, type PartnerCenterLimiters } from '../../connectors/partner-center/index.ts';
+import { createHash } from 'node:crypto';
+import { createPartnerCenterLimiters, PartnerCenterClient, TokenProvider, type PartnerCenterLimiters } from '../../connectors/partner-center/index.ts';
 import { createLimiter } from '../../connectors/http/limits.ts';
 import { loadConnectionSecrets, updateConnectionSecret } from '../../db/connection-secrets.ts';
 import type { HubContext } from '../../context.ts';
@@ -6,6 +7,18 @@ import type { HubContext } from '../../context.ts';
 // One limiter set per connection per process: every job of one partner shares the
 // documented budget instead of each job spending it alone.
 const limitersByConnection = new Map<string, PartnerCenterLimiters>();
+
+// One token provider per connection per process, for the same reason: every job of a
+// run reuses the cached access tokens instead of exchanging the refresh token again
+// (one exchange per job queued 200 customer jobs behind the token endpoint's 5/s).
+interface SharedTokens {
+  provider: TokenProvider;
+  /** Which credentials it was built from: other ones (a rotated secret, another authority) need a new provider. */
+  fingerprint: string;
+  /** The refresh tokens it has held: any of them stored on the connection is this provider's own rotation. */
+  refreshTokens: Set<string>;
+}
+const tokensByConnection = new Map<string, SharedTokens>();
 
 export interface ClientHooks {
   /** Called for every retried vendor call (429, 5xx, timeout), for the run's progress. */
@@ -28,20 +41,42 @@ export async function partnerCenterClientFor(ctx: HubContext, connectionId: stri
     if (Number.isFinite(graphRpm) && graphRpm > 0) limiters.graph = createLimiter({ requestsPerMinute: graphRpm, maxConcurrent: 4 });
     limitersByConnection.set(connectionId, limiters);
   }
+  const clientCredentials = {
+    tenantId: credentials.tenantId!,
+    clientId: credentials.clientId!,
+    clientSecret: credentials.clientSecret!,
+    ...(credentials.refreshToken ? { refreshToken: credentials.refreshToken } : {}),
+  };
+  const authorityUrl = settings.authorityUrl ? String(settings.authorityUrl) : undefined;
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([clientCredentials.tenantId, clientCredentials.clientId, clientCredentials.clientSecret, authorityUrl ?? '']))
+    .digest('hex');
+  let tokens = tokensByConnection.get(connectionId);
+  const storedRefresh = clientCredentials.refreshToken;
+  if (!tokens || tokens.fingerprint !== fingerprint || (storedRefresh !== undefined && !tokens.refreshTokens.has(storedRefresh))) {
+    const refreshTokens = new Set<string>(storedRefresh ? [storedRefresh] : []);
+    const provider = new TokenProvider({
+      credentials: clientCredentials,
+      ...(authorityUrl !== undefined && { authorityUrl }),
+      limiter: limiters.authority,
+      // Microsoft rotates the refresh token on every exchange; losing the new one locks the partner out.
+      onRefreshTokenRotated: async (refreshToken) => {
+        refreshTokens.add(refreshToken);
+        await updateConnectionSecret(ctx, connectionId, { refreshToken });
+      },
+      logger: ctx.logger,
+    });
+    tokens = { provider, fingerprint, refreshTokens };
+    tokensByConnection.set(connectionId, tokens);
+  }
   return new PartnerCenterClient({
-    credentials: {
-      tenantId: credentials.tenantId!,
-      clientId: credentials.clientId!,
-      clientSecret: credentials.clientSecret!,
-      ...(credentials.refreshToken ? { refreshToken: credentials.refreshToken } : {}),
-    },
+    credentials: clientCredentials,
     ...(settings.partnerCenterBaseUrl ? { baseUrl: String(settings.partnerCenterBaseUrl) } : {}),
     ...(settings.graphBaseUrl ? { graphBaseUrl: String(settings.graphBaseUrl) } : {}),
-    ...(settings.authorityUrl ? { authorityUrl: String(settings.authorityUrl) } : {}),
+    ...(authorityUrl !== undefined ? { authorityUrl } : {}),
     ...(settings.blobBaseUrl ? { blobBaseUrl: String(settings.blobBaseUrl) } : {}),
     limiters,
-    // Microsoft rotates the refresh token on every exchange; losing the new one locks the partner out.
-    onRefreshTokenRotated: (refreshToken) => updateConnectionSecret(ctx, connectionId, { refreshToken }),
+    tokenProvider: tokens.provider,
     onRetry: () => hooks.onRetry?.(),
     ...(hooks.correlationId ? { correlationId: hooks.correlationId } : {}),
     logger: ctx.logger,

@@ -1,6 +1,7 @@
 import { isConsentLapsedError, type PartnerCenterSubscription } from '../../connectors/partner-center/index.ts';
 import type { HubContext } from '../../context.ts';
 import { lapsedCustomerIds, markConsentLapsed } from '../../db/consents.ts';
+import { resolveCustomers } from '../../db/ingest/customers.ts';
 import { upsertSubscriptions } from '../../db/subscriptions.ts';
 import { partnerCenterClientFor } from './client-for-connection.ts';
 import { addProgress, recordRunError } from './run-progress.ts';
@@ -9,14 +10,21 @@ import type { RunPayload } from './task.ts';
 export interface SyncCustomerPayload extends RunPayload {
   connectionId: string;
   tenantId: string;
-  customerId: string;
+  /** The company name Partner Center lists, for a customer the hub has not met yet. */
+  name?: string | null;
+  /** The hub's customer: resolved by the job (and set here for the run's error record), or given by older runs. */
+  customerId?: string;
 }
 
 const ACTOR = { actor: 'system:partner_center.sync_customer' };
+/** Customers first met in a sync are created on behalf of the run, as before jobs resolved their own. */
+const RESOLVE_ACTOR = 'system:partner_center.sync';
 
 /** One customer's subscriptions. A lapsed GDAP relationship pauses this customer alone. */
 export async function syncCustomer(payload: SyncCustomerPayload, ctx: HubContext): Promise<void> {
-  if ((await lapsedCustomerIds(ctx.db, payload.connectionId)).has(payload.customerId)) {
+  payload.customerId ??= (await resolveCustomers(ctx.db, [{ tenantId: payload.tenantId, name: payload.name ?? null }], RESOLVE_ACTOR)).get(payload.tenantId)!;
+  const customerId = payload.customerId;
+  if ((await lapsedCustomerIds(ctx.db, payload.connectionId)).has(customerId)) {
     await addProgress(ctx.db, payload.runId, { customersDone: 1, pendingJobs: -1 });
     return;
   }
@@ -31,11 +39,11 @@ export async function syncCustomer(payload: SyncCustomerPayload, ctx: HubContext
     }
   } catch (err) {
     if (!isConsentLapsedError(err)) throw err;
-    await markConsentLapsed(ctx.db, { customerId: payload.customerId, connectionId: payload.connectionId, detail: err.message }, ACTOR);
-    await recordRunError(ctx.db, payload.runId, { job: 'partner_center:sync_customer', customerId: payload.customerId, message: `consent lapsed: ${err.message}` });
+    await markConsentLapsed(ctx.db, { customerId, connectionId: payload.connectionId, detail: err.message }, ACTOR);
+    await recordRunError(ctx.db, payload.runId, { job: 'partner_center:sync_customer', customerId, message: `consent lapsed: ${err.message}` });
     await addProgress(ctx.db, payload.runId, { customersDone: 1, pendingJobs: -1, retries });
     return;
   }
-  await upsertSubscriptions(ctx.db, { customerId: payload.customerId, connectionId: payload.connectionId, subscriptions, seenAt: new Date() }, ACTOR);
+  await upsertSubscriptions(ctx.db, { customerId, connectionId: payload.connectionId, subscriptions, seenAt: new Date() }, ACTOR);
   await addProgress(ctx.db, payload.runId, { customersDone: 1, pages, retries, pendingJobs: -1 });
 }

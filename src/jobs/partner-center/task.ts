@@ -2,6 +2,27 @@ import type { JobHelpers, Task } from 'graphile-worker';
 import type { HubContext } from '../../context.ts';
 import { addProgress, recordRunError } from './run-progress.ts';
 
+/**
+ * How a run's jobs share a worker (measured on bench/pc-sync, a 200-customer sync with
+ * 4 worker slots). graphile-worker runs lower priority numbers first: the usage exports
+ * and the ingestion jobs jump the queue of customer jobs, so an export's wait on
+ * Microsoft and the ingestion of what it produced overlap the customer calls instead of
+ * trailing after the last of them.
+ */
+export const DATA_JOB_PRIORITY = -1;
+
+/**
+ * The ingestion jobs of one connection (licence pages, usage blobs) run one at a time,
+ * in a graphile-worker queue of their own, so they never take more than one worker slot
+ * from the jobs that make API calls. Usage ingestion takes one advisory lock per
+ * transaction anyway (ensureUsagePartitions in src/db/ingest/usage-lines.ts): side by
+ * side, the blobs only held slots and pool connections waiting for it — three of four
+ * slots for 3 s while customer jobs queued and the API budget went unused.
+ */
+export function ingestQueue(connectionId: string): string {
+  return `pc:ingest:${connectionId}`;
+}
+
 export interface RunPayload {
   runId: string;
 }
@@ -20,8 +41,10 @@ export function syncTask<P extends RunPayload>(name: string, ctx: HubContext, ha
       const message = err instanceof Error ? err.message : String(err);
       if (helpers.job.attempts < helpers.job.max_attempts) throw err;
       ctx.logger.error({ err, job: name, runId: p.runId }, 'sync job failed for good');
-      await recordRunError(ctx.db, p.runId, { job: name, message, ...('customerId' in p ? { customerId: String(p.customerId) } : {}) });
-      await addProgress(ctx.db, p.runId, { pendingJobs: -1, ...('customerId' in p ? { customersDone: 1 } : {}) });
+      // A customer job carries its tenant, and its hub customer once it has resolved it.
+      const customerId = 'customerId' in p && p.customerId ? { customerId: String(p.customerId) } : {};
+      await recordRunError(ctx.db, p.runId, { job: name, message, ...customerId });
+      await addProgress(ctx.db, p.runId, { pendingJobs: -1, ...('tenantId' in p ? { customersDone: 1 } : {}) });
     }
   };
 }

@@ -3,7 +3,7 @@ import type { HubContext } from '../../context.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { partnerCenterClientFor } from './client-for-connection.ts';
 import { addProgress, readCursor, recordRunError, writeCursor } from './run-progress.ts';
-import type { RunPayload } from './task.ts';
+import { DATA_JOB_PRIORITY, ingestQueue, type RunPayload } from './task.ts';
 
 export interface UsageExportPayload extends RunPayload {
   connectionId: string;
@@ -13,13 +13,27 @@ export interface UsageExportPayload extends RunPayload {
 
 interface ExportCursor {
   operationId?: string;
+  /** When the export was requested (ms): it is given up after EXPORT_TIMEOUT_MS. */
+  requestedAt?: number;
+  /** Status reads so far (the client's backoff when Microsoft sends no Retry-After). */
+  polls?: number;
   enqueued?: boolean;
+}
+
+/** Microsoft's exports run for minutes; one still running after this long has failed. */
+const EXPORT_TIMEOUT_MS = 2 * 60 * 60_000;
+
+export function usageExportJobKey(runId: string, key: string): string {
+  return `pc:usage:${runId}:${key}`;
 }
 
 /**
  * Microsoft's asynchronous daily-rated-usage export: request it once (the operation id
- * is saved, so a retry polls the same export instead of starting another), wait for
- * it, then fan out one ingestion job per blob of the manifest.
+ * is saved, so a retry polls the same export instead of starting another), read its
+ * status, then fan out one ingestion job per blob of the manifest. While it runs, the
+ * job schedules itself again for when Microsoft's Retry-After says instead of sleeping:
+ * a sleeping job holds a worker, and five exports waiting on Microsoft held all four of
+ * a default worker's slots while customer jobs queued behind them (bench/pc-sync).
  */
 export async function exportUsage(payload: UsageExportPayload, ctx: HubContext): Promise<void> {
   const scope = `run:${payload.runId}:usage-export:${payload.key}`;
@@ -27,12 +41,26 @@ export async function exportUsage(payload: UsageExportPayload, ctx: HubContext):
   if (saved.enqueued) return;
   let retries = 0;
   const client = await partnerCenterClientFor(ctx, payload.connectionId, { onRetry: () => retries++, correlationId: payload.runId });
-  let operationId = saved.operationId;
+  let { operationId, requestedAt = Date.now(), polls = 0 } = saved;
   if (!operationId) {
     operationId = await client.exportUsage(payload.source, { attributeSet: 'full' });
-    await writeCursor(ctx.db, payload.connectionId, scope, { operationId });
+    requestedAt = Date.now();
+    await writeCursor(ctx.db, payload.connectionId, scope, { operationId, requestedAt, polls });
   }
-  const result = await client.pollOperation(operationId);
+  const result = await client.operationStatus(operationId, { polls: ++polls });
+  if (result.status === 'running') {
+    const runAt = Date.now() + result.retryAfterMs;
+    if (runAt - requestedAt > EXPORT_TIMEOUT_MS) {
+      throw new Error(`export ${payload.key} (operation ${operationId}) still ${result.reported || 'pending'} after ${polls} polls over ${Math.round((Date.now() - requestedAt) / 60_000)} min`);
+    }
+    await ctx.db.transaction().execute(async (trx) => {
+      await writeCursor(trx, payload.connectionId, scope, { operationId, requestedAt, polls });
+      // The same job key: this running job hands its place (and its pending count) to the next read.
+      await enqueueJob(trx, 'partner_center:usage_export', { ...payload }, { jobKey: usageExportJobKey(payload.runId, payload.key), runAt: new Date(runAt), maxAttempts: 5, priority: DATA_JOB_PRIORITY });
+      if (retries > 0) await addProgress(trx, payload.runId, { retries });
+    });
+    return;
+  }
   const blobs: { url: string; name: string }[] = [];
   if (result.status === 'succeeded') {
     const manifest = await client.readManifest(result.manifestUrl || result.manifestId);
@@ -47,7 +75,7 @@ export async function exportUsage(payload: UsageExportPayload, ctx: HubContext):
         trx,
         'partner_center:usage_blob',
         { runId: payload.runId, connectionId: payload.connectionId, url: blob.url, blobName: blob.name, sourceKind: payload.source.kind },
-        { jobKey: `pc:blob:${payload.runId}:${blob.name}`, maxAttempts: 8 },
+        { jobKey: `pc:blob:${payload.runId}:${blob.name}`, maxAttempts: 8, priority: DATA_JOB_PRIORITY, queueName: ingestQueue(payload.connectionId) },
       );
     }
     await writeCursor(trx, payload.connectionId, scope, { operationId, enqueued: true });

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createLimiter, minTimeFor } from '../../../src/connectors/http/limits.ts';
+import { createLimiter, minTimeFor, RATE_HEADROOM } from '../../../src/connectors/http/limits.ts';
 
 describe('minTimeFor', () => {
-  it('spaces requests evenly at the documented rate', () => {
-    expect(minTimeFor({ requestsPerMinute: 500 })).toBe(120);
-    expect(minTimeFor({ requestsPerSecond: 20 })).toBe(50);
-    expect(minTimeFor({ requestsPerMinute: 7 })).toBe(8_572); // rounded up: never faster than allowed
+  it('spaces requests evenly, 1 % under the documented rate', () => {
+    expect(RATE_HEADROOM).toBe(0.01);
+    expect(minTimeFor({ requestsPerMinute: 500 })).toBe(122); // 120 at the limit
+    expect(minTimeFor({ requestsPerSecond: 20 })).toBe(51); // 50 at the limit
+    expect(minTimeFor({ requestsPerMinute: 7 })).toBe(8_658); // rounded up: never faster than allowed
   });
 
   it('takes the stricter of two limits', () => {
-    expect(minTimeFor({ requestsPerSecond: 20, requestsPerMinute: 600 })).toBe(100);
-    expect(minTimeFor({ requestsPerSecond: 5, requestsPerMinute: 6_000 })).toBe(200);
+    expect(minTimeFor({ requestsPerSecond: 20, requestsPerMinute: 600 })).toBe(101);
+    expect(minTimeFor({ requestsPerSecond: 5, requestsPerMinute: 6_000 })).toBe(202);
   });
 
   it('imposes no spacing when the vendor documents none', () => {
@@ -40,6 +41,40 @@ describe('createLimiter', () => {
     // Nine gaps of at least 50 ms; a little slack for timer granularity only.
     expect(performance.now() - t0).toBeGreaterThanOrEqual(9 * 50 - 5);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45);
+  });
+
+  it('keeps the spacing on real start times when a busy event loop delays them: no burst afterwards', async () => {
+    const limiter = createLimiter({ requestsPerSecond: 20 });
+    const starts: number[] = [];
+    const jobs = Array.from({ length: 6 }, () => limiter.schedule(async () => void starts.push(performance.now())));
+    // Let the limiter book the jobs' turns, then block the event loop for several turns.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const blockedUntil = performance.now() + 300;
+    while (performance.now() < blockedUntil) {
+      // busy: timers due meanwhile all fire late, together
+    }
+    await Promise.all(jobs);
+    // Bottleneck's minTime alone starts the four booked jobs within a millisecond here; the floor is the documented rate itself.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(50);
+  });
+
+  it("starts an idle limiter's first request at once", async () => {
+    const limiter = createLimiter({ requestsPerMinute: 60 });
+    const t0 = performance.now();
+    await limiter.schedule(async () => {});
+    expect(performance.now() - t0).toBeLessThan(50);
+  });
+
+  it('also paces schedule(options, fn, ...args)', async () => {
+    const limiter = createLimiter({ requestsPerSecond: 20 });
+    const starts: number[] = [];
+    const add = async (a: number, b: number) => {
+      starts.push(performance.now());
+      return a + b;
+    };
+    const sums = await Promise.all([limiter.schedule({ id: 'a' }, add, 1, 2), limiter.schedule({ id: 'b' }, add, 3, 4)]);
+    expect(sums).toEqual([3, 7]);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(50);
   });
 
   it('caps concurrent requests', async () => {

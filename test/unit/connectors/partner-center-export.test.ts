@@ -207,6 +207,32 @@ describe('pollOperation', () => {
   });
 });
 
+describe('operationStatus', () => {
+  it('reads the status once: a running export says how long Microsoft asks to wait', async () => {
+    nock(GRAPH_HOST).get(`${BILLING}/operations/op-1`).reply(200, { id: 'op-1', status: 'running' }, { 'retry-after': '12' });
+    const { pc, waits } = client();
+
+    expect(await pc.operationStatus('op-1')).toEqual({ id: 'op-1', status: 'running', reported: 'running', retryAfterMs: 12_000, polls: 1 });
+    expect(waits).toEqual([]);
+  });
+
+  it("backs off by the caller's poll count when Microsoft sends no Retry-After", async () => {
+    nock(GRAPH_HOST).get(`${BILLING}/operations/op-1`).reply(200, { id: 'op-1', status: 'notStarted' });
+    const { pc } = client({ poll: { intervalMs: 1_000, maxIntervalMs: 3_000 } });
+
+    expect(await pc.operationStatus('op-1', { polls: 3 })).toMatchObject({ status: 'running', reported: 'notstarted', retryAfterMs: 3_000, polls: 3 });
+  });
+
+  it('returns a finished export as pollOperation does', async () => {
+    nock(GRAPH_HOST)
+      .get(`${BILLING}/operations/op-1`)
+      .reply(200, { id: 'op-1', status: 'succeeded', 'resourceLocation@odata.navigationLink': `${GRAPH}/reports/partners/billing/manifests/m-9` });
+    const { pc } = client();
+
+    expect(await pc.operationStatus('op-1', { polls: 2 })).toMatchObject({ status: 'succeeded', manifestId: 'm-9', polls: 2 });
+  });
+});
+
 describe('manifests and blobs', () => {
   it('reads a manifest by id on the configured Graph root, never a foreign host', async () => {
     nock(GRAPH_HOST).get(`${BILLING}/manifests/man-1`).reply(200, manifest);
