@@ -26,6 +26,31 @@ export async function copyRows(client: pg.PoolClient, table: string, columns: re
   await pipeline(Readable.from(chunks()), stream);
 }
 
+const TEXT_SPECIALS = /[\\\t\n\r]/;
+const TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * One field in COPY's text format (the default, and cheaper for PostgreSQL to read
+ * than CSV): `\N` for NULL; backslash, tab, newline and carriage return escaped.
+ *
+ * @example
+ * [copyTextField('a\tb'), copyTextField(null)].join('\t') // 'a\\tb\t\\N'
+ */
+export function copyTextField(value: string | null | undefined): string {
+  if (value === null || value === undefined) return '\\N';
+  return TEXT_SPECIALS.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => TEXT_ESCAPES[c]!) : value;
+}
+
+/**
+ * Stream text already in COPY's text format (whole lines, each ending in a newline)
+ * into `table (columns)`; resolves with the number of rows PostgreSQL stored.
+ */
+export async function copyText(client: pg.PoolClient, table: string, columns: readonly string[], chunks: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<number> {
+  const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
+  await pipeline(Readable.from(chunks), stream);
+  return stream.rowCount ?? 0;
+}
+
 /** Run fn in a transaction on one pooled connection (COPY needs the raw client). */
 export async function withClientTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

@@ -14,9 +14,25 @@ export function parseDecimal(raw: unknown): Parsed<string> {
   return { ok: true, value: text.startsWith('+') ? text.slice(1) : text };
 }
 
+// A file or an export repeats a handful of dates (the usage day, the charge period) on
+// every line: each distinct text is parsed once. Bounded, so odd input cannot grow it.
+const DATE_MEMO_LIMIT = 4096;
+const dateMemo = new Map<string, Parsed<string>>();
+
 /** A Partner Center date or date-time, as an ISO 8601 UTC instant ('2026-10-01T00:00:00.000Z'). */
 export function parseVendorDate(raw: unknown): Parsed<string> {
-  if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'is not a date' };
+  if (typeof raw !== 'string') return { ok: false, reason: 'is not a date' };
+  let parsed = dateMemo.get(raw);
+  if (parsed === undefined) {
+    parsed = Object.freeze(parseVendorDateText(raw));
+    if (dateMemo.size >= DATE_MEMO_LIMIT) dateMemo.clear();
+    dateMemo.set(raw, parsed);
+  }
+  return parsed;
+}
+
+function parseVendorDateText(raw: string): Parsed<string> {
+  if (raw.trim() === '') return { ok: false, reason: 'is not a date' };
   const text = raw.trim();
   const portal = PORTAL_DATE.exec(text);
   if (portal) {
