@@ -20,7 +20,7 @@ import { createApiKey } from '../src/db/api-keys.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { SecretBox } from '../src/security/secret-box.ts';
 import { buildApp } from '../src/server/app.ts';
-import { count, finish, intFlag, parseFlags, seconds, startBenchDatabase } from './support.ts';
+import { count, finish, intFlag, parseFlags, peakRssMb, profiled, resetPeakRss, seconds, startBenchDatabase, withMemoryPeaks } from './support.ts';
 
 const flags = parseFlags(process.argv.slice(2), ['customers', 'lines-per-day', 'days', 'subscriptions']);
 const CUSTOMERS = intFlag(flags, 'customers', 200);
@@ -58,7 +58,10 @@ try {
   await rm(file, { force: true });
   console.log(`  bare COPY of ${count(CUSTOMERS * LINES_PER_DAY * DAYS)} usage rows: ${seconds(copyMs)}`);
 
-  const { closeMs, run } = await close();
+  const setupRss = peakRssMb();
+  resetPeakRss();
+  const { value: { closeMs, run }, peaks } = await withMemoryPeaks(() => profiled('close', close));
+  console.log(`  memory peaks (MB) during the close: ${Object.entries(peaks).map(([k, v]) => `${k} ${v}`).join(', ')}; ${setupRss} MB seeding`);
   console.log(`  close: ${seconds(closeMs)} (${count((CUSTOMERS * LINES_PER_DAY * DAYS) / (closeMs / 1000))} lines/s), status ${run.status}`);
   const invoices = await q(`select count(*)::int as n, coalesce(sum(total), 0)::text as total from invoices where period = $1`, [PERIOD]);
   console.log(`  invoices: ${invoices.rows[0].n}, total ${invoices.rows[0].total}`);
@@ -66,7 +69,7 @@ try {
     console.log(`MISS: the close did not invoice every customer (${run.status}, ${invoices.rows[0].n}/${CUSTOMERS})`);
     process.exitCode = 1;
   }
-  const ok = finish({ name: 'close', ratio: closeMs / copyMs, target: 3.0, rssLimitMb: 512 });
+  const ok = finish({ name: 'close', ratio: closeMs / copyMs, target: 3.0, peakRssMb: peakRssMb(), rssLimitMb: 512 });
   if (!ok || process.exitCode) process.exitCode = 1;
 } finally {
   await database.close();

@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- <name> [flags]`: runs bench/<name>.ts in its own Node process
- * (so its peak RSS is its own, and Node flags such as --cpu-prof given to this
- * script reach it) and exits with its exit code. An unknown or missing name lists
- * the benchmarks and exits 2.
+ * (so its peak RSS is its own), with the Node flags of the hub's own processes
+ * (package.json's start script) and any given to this script (--cpu-prof, say),
+ * and exits with its exit code. An unknown or missing name lists the benchmarks
+ * and exits 2.
  *
  * @example
  *   npm run bench -- pc-ingest --lines 100000
@@ -12,6 +13,7 @@ import { readdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hubNodeFlags } from './support.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const NOT_BENCHMARKS = new Set(['run', 'support']);
@@ -31,7 +33,8 @@ if (name === undefined || !names.includes(name)) {
   process.exit(2);
 }
 
-const child = spawn(process.execPath, [...process.execArgv, join(BENCH_DIR, `${name}.ts`), ...args], { stdio: 'inherit' });
+// With the Node flags the hub itself runs with: a benchmark measures the hub as deployed.
+const child = spawn(process.execPath, [...hubNodeFlags(), ...process.execArgv, join(BENCH_DIR, `${name}.ts`), ...args], { stdio: 'inherit' });
 // Pass a stop request on, then wait for the benchmark to remove its database and exit.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)));

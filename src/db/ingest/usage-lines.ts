@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { USAGE_COLUMNS, type LineRow } from '../../mappings/partner-center/lines.ts';
+import type { LineRow } from '../../mappings/partner-center/lines.ts';
 import { copyText, copyTextField } from './copy.ts';
+import { CANONICAL_USAGE_COLUMNS, copyChunks, encodeUsageLine, lastOfEachInKeyOrder, USAGE_VENDOR_COLUMNS as VENDOR_COLUMNS, type EncodedUsageLine } from './usage-encoding.ts';
 
 export interface UsageLineInput {
   row: LineRow;
@@ -28,30 +29,26 @@ export interface IngestCounts {
 
 // Amount-bearing fields: a change in one of these after a close is a late revision.
 const AMOUNT_COLUMNS = ['quantity', 'unit_price', 'effective_unit_price', 'billing_pre_tax_total', 'pricing_pre_tax_total', 'pc_to_bc_exchange_rate'];
-const VENDOR_COLUMNS = USAGE_COLUMNS.filter((c) => c !== 'usage_date');
-/** A usage line as the hub stores it: natural key, the hub's customer, tags, then every vendor field. */
-export const CANONICAL_USAGE_COLUMNS: readonly string[] = ['usage_date', 'line_key', 'customer_id', 'tags', ...VENDOR_COLUMNS];
 const SOURCE_COLUMNS = ['connection_id', 'sync_run_id', 'import_id', 'source'];
 const STAGE_COLUMNS = [...CANONICAL_USAGE_COLUMNS, 'closed'];
 
 const UNIQUE_VIOLATION = '23505';
-/** Bytes per COPY message. */
-const COPY_CHUNK = 1 << 20;
 
 function partitionName(month: string): string {
   return `usage_lines_${month.replace('-', '_')}`;
 }
 
 /**
- * Monthly partitions of usage_lines, created on first use (under a lock: DDL races
- * otherwise). Every ingestion transaction takes the lock, which also serialises
- * concurrent ingestions of usage lines.
+ * Monthly partitions of usage_lines, created on first use, under a lock (DDL races
+ * otherwise) taken only when one is missing: ingestions of usage lines run side by side.
  */
 export async function ensureUsagePartitions(client: pg.PoolClient, months: string[]): Promise<void> {
   if (months.length === 0) return;
+  const missing = (month: string[]) =>
+    client.query<{ month: string }>(`select m as month from unnest($1::text[]) m where to_regclass('usage_lines_' || replace(m, '-', '_')) is null`, [month]);
+  if ((await missing(months)).rows.length === 0) return;
   await client.query('select pg_advisory_xact_lock(7281002)');
-  const missing = await client.query<{ month: string }>(`select m as month from unnest($1::text[]) m where to_regclass('usage_lines_' || replace(m, '-', '_')) is null`, [months]);
-  for (const { month } of missing.rows) {
+  for (const { month } of (await missing(months)).rows) {
     const [y, m] = month.split('-').map(Number) as [number, number];
     const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
     await client.query(`create table if not exists ${partitionName(month)} partition of usage_lines for values from ('${month}-01') to ('${next}-01')`);
@@ -68,125 +65,14 @@ function sqlType(column: string): string {
   return 'text';
 }
 
-// usageLineCopyText's memory of the previous line: per column its value and COPY text,
-// and per segment of columns their joined text. Most columns repeat from one line to
-// the next (the same strings, even: mapping hands the previous line's back), so a
-// line costs a comparison per column and a join of the few segments that changed.
-const SEGMENT = 8;
-const UNSET = Symbol('unset');
-const lastValue: unknown[] = VENDOR_COLUMNS.map(() => UNSET);
-const segments = Array.from({ length: Math.ceil(VENDOR_COLUMNS.length / SEGMENT) }, (_, s) => ({
-  from: s * SEGMENT,
-  texts: VENDOR_COLUMNS.slice(s * SEGMENT, (s + 1) * SEGMENT).map(() => ''),
-  joined: '',
-}));
-const lineParts: string[] = new Array<string>(4 + segments.length);
-
-/**
- * A line's canonical columns (CANONICAL_USAGE_COLUMNS) in COPY's text format, without
- * the newline. The benchmark's baseline copies exactly this text.
- */
-export function usageLineCopyText(line: UsageLineInput): string {
-  const row = line.row;
-  lineParts[0] = copyTextField(row.usage_date);
-  lineParts[1] = copyTextField(row.line_key);
-  lineParts[2] = copyTextField(line.customerId);
-  lineParts[3] = copyTextField(JSON.stringify(line.tags));
-  for (let s = 0; s < segments.length; s++) {
-    const segment = segments[s]!;
-    const { from, texts } = segment;
-    let changed = false;
-    for (let j = 0; j < texts.length; j++) {
-      const value = row[VENDOR_COLUMNS[from + j]!];
-      if (value !== lastValue[from + j]) {
-        lastValue[from + j] = value;
-        texts[j] = copyTextField(value);
-        changed = true;
-      }
-    }
-    if (changed) segment.joined = texts.join('\t');
-    lineParts[4 + s] = segment.joined;
-  }
-  // One join makes one flat string; concatenation would build a deep rope to flatten later.
-  return lineParts.join('\t');
-}
-
-/** A batch's line, encoded once. */
-interface Encoded {
-  /** usageLineCopyText(line) */
-  text: string;
-  date: string;
-  key: string;
-  month: string;
-}
-
-function byDayThenKey(a: Encoded, b: Encoded): number {
-  if (a.date !== b.date) return a.date < b.date ? -1 : 1;
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-
-/**
- * The last occurrence of each line wins within a batch, as it would across batches;
- * the survivors come back in key order (usage day, then line key). Writing in one
- * order keeps index inserts local, and two ingestions of overlapping lines take
- * their row locks in the same order, so they wait for each other instead of
- * deadlocking. Lines are encoded in arrival order, where neighbours share most values.
- */
-function encodeInKeyOrder(lines: UsageLineInput[]): Encoded[] {
-  const encoded: Encoded[] = [];
-  let month = '';
-  let lastDate = '';
-  for (const line of lines) {
-    const date = line.row.usage_date!;
-    if (date !== lastDate) {
-      lastDate = date;
-      month = date.slice(0, 7);
-    }
-    encoded.push({ text: usageLineCopyText(line), date, key: line.row.line_key!, month });
-  }
-  // The sort is stable: repeats of a key stay in arrival order, and the last is kept.
-  encoded.sort(byDayThenKey);
-  let kept = 0;
-  for (let i = 0; i < encoded.length; i++) {
-    const line = encoded[i]!;
-    const next = encoded[i + 1];
-    if (next === undefined || byDayThenKey(line, next) !== 0) encoded[kept++] = line;
-  }
-  encoded.length = kept;
-  return encoded;
-}
-
-/**
- * COPY data for many lines, each followed by `suffix` (extra columns, tab first, and
- * the newline), in buffers of about 1 MiB made as the COPY takes them. A buffer is
- * what one turn of the event loop hands the socket: big enough to keep PostgreSQL
- * busy while mapping goes on, and outside V8's heap, so it costs no collection.
- */
-function* copyChunks(lines: Encoded[], suffix: (line: Encoded) => string): Generator<Buffer> {
-  let chunk = Buffer.allocUnsafeSlow(COPY_CHUNK);
-  let used = 0;
-  for (const line of lines) {
-    const end = suffix(line);
-    const size = Buffer.byteLength(line.text) + Buffer.byteLength(end);
-    if (used + size > chunk.length) {
-      if (used > 0) yield chunk.subarray(0, used);
-      chunk = Buffer.allocUnsafeSlow(Math.max(COPY_CHUNK, size));
-      used = 0;
-    }
-    used += chunk.write(line.text, used);
-    used += chunk.write(end, used);
-  }
-  if (used > 0) yield chunk.subarray(0, used);
-}
-
 /**
  * New lines of open periods go straight into usage_lines with one COPY: the common
  * case (a first load, a new day) costs about what a plain COPY of the rows costs plus
  * the indexes. A line already stored makes the unique index refuse the whole COPY;
  * the savepoint undoes it and the caller sorts the lines out. Returns false then.
  */
-async function copyNewLines(client: pg.PoolClient, lines: Encoded[], source: IngestSource): Promise<boolean> {
-  const suffix = `\t${[source.connectionId, source.syncRunId, source.importId, source.source].map(copyTextField).join('\t')}\n`;
+async function copyNewLines(client: pg.PoolClient, lines: EncodedUsageLine[], source: IngestSource): Promise<boolean> {
+  const suffix = `\t${[source.connectionId, source.syncRunId, source.importId, source.source].map(copyTextField).join('\t')}`;
   await client.query('savepoint usage_copy');
   try {
     await copyText(client, 'usage_lines', [...CANONICAL_USAGE_COLUMNS, ...SOURCE_COLUMNS], copyChunks(lines, () => suffix));
@@ -201,12 +87,12 @@ async function copyNewLines(client: pg.PoolClient, lines: Encoded[], source: Ing
 }
 
 /** Which of these lines usage_lines already holds (by natural key). */
-async function storedKeys(client: pg.PoolClient, lines: Encoded[]): Promise<Set<string>> {
+async function storedKeys(client: pg.PoolClient, lines: EncodedUsageLine[]): Promise<Set<string>> {
   const found = await client.query<{ key: string }>(
     `select k.usage_date::text || '|' || k.line_key as key
      from unnest($1::date[], $2::text[]) as k(usage_date, line_key)
      join usage_lines u on u.usage_date = k.usage_date and u.line_key = k.line_key`,
-    [lines.map((l) => l.date), lines.map((l) => l.key)],
+    [lines.map((l) => l.usageDate), lines.map((l) => l.lineKey)],
   );
   return new Set(found.rows.map((r) => r.key));
 }
@@ -224,8 +110,16 @@ async function storedKeys(client: pg.PoolClient, lines: Encoded[]): Promise<Set<
  *   // { inserted: 9998, updated: 2, unchanged: 0, late: 0 }
  */
 export async function ingestUsageLines(client: pg.PoolClient, input: UsageLineInput[], source: IngestSource): Promise<IngestCounts> {
+  return ingestEncodedUsageLines(client, input.map((line) => encodeUsageLine(line, line.customerId)), source);
+}
+
+/**
+ * ingestUsageLines for lines already encoded (encodeUsageLine) and given their
+ * customer: a stream encodes each line as it is mapped and keeps the text, not the row.
+ */
+export async function ingestEncodedUsageLines(client: pg.PoolClient, input: EncodedUsageLine[], source: IngestSource): Promise<IngestCounts> {
   if (input.length === 0) return { inserted: 0, updated: 0, unchanged: 0, late: 0 };
-  const lines = encodeInKeyOrder(input);
+  const lines = lastOfEachInKeyOrder(input);
   const months = [...new Set(lines.map((l) => l.month))];
   await ensureUsagePartitions(client, months);
   const closedRows = await client.query<{ period: string }>(`select period from billing_periods where status = 'closed' and period = any($1::text[])`, [months]);
@@ -239,7 +133,7 @@ export async function ingestUsageLines(client: pg.PoolClient, input: UsageLineIn
     else {
       // Some are stored already: COPY the ones that are not, merge the others.
       const stored = await storedKeys(client, open);
-      const isStored = (l: Encoded) => stored.has(`${l.date}|${l.key}`);
+      const isStored = (l: EncodedUsageLine) => stored.has(`${l.usageDate}|${l.lineKey}`);
       const fresh = open.filter((l) => !isStored(l));
       if (fresh.length > 0 && (await copyNewLines(client, fresh, source))) {
         copied = fresh.length;
@@ -253,16 +147,16 @@ export async function ingestUsageLines(client: pg.PoolClient, input: UsageLineIn
 }
 
 /** Lines already stored, or of closed periods: staged, then merged by key. */
-async function mergeThroughStage(client: pg.PoolClient, lines: Encoded[], closed: Set<string>, source: IngestSource): Promise<IngestCounts> {
+async function mergeThroughStage(client: pg.PoolClient, lines: EncodedUsageLine[], closed: Set<string>, source: IngestSource): Promise<IngestCounts> {
   await client.query(`
     create temp table if not exists usage_stage (
-      usage_date date, line_key text, customer_id uuid, tags jsonb,
+      usage_date date, line_key text, tags jsonb,
       ${VENDOR_COLUMNS.map((c) => `${c} ${sqlType(c)}`).join(', ')},
-      closed boolean
+      customer_id uuid, closed boolean
     ) on commit drop`);
   // A second batch in the same transaction must not see the first one's rows.
   await client.query('truncate usage_stage');
-  await copyText(client, 'usage_stage', STAGE_COLUMNS, copyChunks(lines, (l) => (closed.has(l.month) ? '\tt\n' : '\tf\n')));
+  await copyText(client, 'usage_stage', STAGE_COLUMNS, copyChunks(lines, (l) => (closed.has(l.month) ? '\tt' : '\tf')));
 
   const insertColumns = ['usage_date', 'line_key', 'customer_id', 'tags', 'connection_id', 'sync_run_id', 'import_id', 'source', 'late', 'late_detected_at', 'supersedes_id', 'revision', ...VENDOR_COLUMNS];
   const params = [source.connectionId, source.syncRunId, source.importId, source.source];

@@ -1,9 +1,11 @@
+import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../database.ts';
-import { mapUsageLine, type LineProblem, type MapOptions, type MappedLine } from '../../mappings/partner-center/lines.ts';
+import { mapUsageLine, type LineProblem, type MapOptions } from '../../mappings/partner-center/lines.ts';
 import { withClientTransaction } from './copy.ts';
 import { resolveCustomers } from './customers.ts';
-import { ingestUsageLines, type IngestCounts, type IngestSource, type UsageLineInput } from './usage-lines.ts';
+import { encodeUsageLine, type EncodedUsageLine } from './usage-encoding.ts';
+import { ensureUsagePartitions, ingestEncodedUsageLines, type IngestCounts, type IngestSource } from './usage-lines.ts';
 
 /** Lines mapped between two turns of the event loop while a batch is being stored. */
 const YIELD_EVERY = 256;
@@ -46,12 +48,12 @@ export interface UsageStreamTotals extends IngestCounts {
 
 /**
  * Stream parsed usage records (v2 export lines, v1 items, file rows) into usage_lines
- * in batches, one transaction per batch, in order. While PostgreSQL stores one batch,
- * the next is read and mapped, and the one after that is encoded and waiting on a
- * second connection: JavaScript and PostgreSQL work at once, on different cores,
- * instead of taking turns. Batches still commit one after another in stream order (a
- * batch waits for the previous one's commit, and rolls back if it failed), so a cursor
- * saved by `onBatch` never runs ahead of the lines it covers.
+ * in batches, one transaction per batch. While PostgreSQL stores two batches side by
+ * side (two connections: two of its processes), the next is read, mapped and encoded:
+ * JavaScript and PostgreSQL keep both cores busy instead of taking turns. Batches still
+ * commit in stream order (a batch waits for the previous one's commit, and rolls back
+ * if it failed), so a cursor saved by `onBatch` never runs ahead of the lines it covers;
+ * a line in two neighbouring batches is written by the later one after the earlier commits.
  *
  * @example
  *   const totals = await ingestUsageStream(ctx, client.streamUsageBlob(url), {
@@ -66,41 +68,81 @@ export async function ingestUsageStream(
 ): Promise<UsageStreamTotals> {
   const totals: UsageStreamTotals = { read: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0, late: 0 };
   const skip = options.skip ?? 0;
-  let mapped: MappedLine[] = [];
+  let encoded: EncodedUsageLine[] = [];
   let rejected: RejectedUsageLine[] = [];
-  // The batch committing, and the one behind it (encoded, waiting for the lock the first holds).
+  // The batch committing, and the one COPYing beside it.
   let committing: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
+  let queuedStarted: Promise<void> = Promise.resolve();
+  let queuedKeys = new Set<string>();
+  let batchIndex = 0;
+  // Each batch holds an advisory lock (stream, index) from the start of its transaction
+  // to its end, and the next one takes that lock before committing: it waits for the
+  // previous batch where PostgreSQL sees the wait, so a cycle with another session's
+  // row locks is a deadlock it detects and breaks, never a silent hang.
+  const streamKey = randomInt(-(2 ** 31), 2 ** 31);
 
-  const store = async (lines: MappedLine[], problems: RejectedUsageLine[], reached: number, last: boolean, before: Promise<void> | undefined) => {
-    const good: Extract<MappedLine, { ok: true }>[] = [];
-    for (const m of lines) if (m.ok) good.push(m);
-    const customers = await resolveCustomers(handle.db, good.map((m) => ({ tenantId: m.row.customer_tenant_id!, name: m.row.customer_name ?? null })), options.actor);
-    const inputs: UsageLineInput[] = good.map((m) => ({ row: m.row, tags: m.tags, customerId: customers.get(m.row.customer_tenant_id!)! }));
-    await withClientTransaction(handle.pool, async (client) => {
-      // ingestUsageLines encodes, then waits in PostgreSQL for the advisory lock the
-      // previous batch's transaction holds until it commits: its COPY follows at once.
-      const counts = await ingestUsageLines(client, inputs, options.source);
-      // Never commit ahead of an earlier batch, nor after one that failed.
-      await before;
-      await options.onBatch?.(client, { reached, last, lines: inputs.length, rejected: problems, counts });
-      totals.inserted += counts.inserted;
-      totals.updated += counts.updated;
-      totals.unchanged += counts.unchanged;
-      totals.late += counts.late;
-    });
-    totals.rejected += problems.length;
+  const store = async (
+    batch: { lines: EncodedUsageLine[]; problems: RejectedUsageLine[]; reached: number; last: boolean; index: number; overlaps: boolean },
+    previous: { done: Promise<void> | undefined; started: Promise<void> },
+    started: () => void,
+  ) => {
+    const { lines, problems, index } = batch;
+    try {
+      const customers = await resolveCustomers(handle.db, lines.map((l) => ({ tenantId: l.tenantId, name: l.customerName })), options.actor);
+      for (const line of lines) line.customerId = customers.get(line.tenantId)!;
+      // A month's first lines create its partition, in a transaction of its own: DDL in a
+      // batch's transaction would hold locks (the partition's, and its foreign keys' on
+      // customers) that the batch beside it needs, until the batch commits.
+      const months = [...new Set(lines.map((l) => l.month))];
+      await withClientTransaction(handle.pool, (client) => ensureUsagePartitions(client, months));
+      // The previous batch must hold its lock before this one may wait for it (else this
+      // one could take it first, and wait forever); and it waits with no connection of
+      // the pool in hand, so a busy pool can never leave the previous batch without one.
+      await previous.started;
+      await withClientTransaction(handle.pool, async (client) => {
+        await client.query('select pg_advisory_xact_lock($1, $2)', [streamKey, index]);
+        started();
+        // A line in both batches: this one must write after the other commits (it wins).
+        if (batch.overlaps) await previous.done;
+        const counts = await ingestEncodedUsageLines(client, lines, options.source);
+        // Never commit ahead of the previous batch, nor after it failed.
+        if (index > 0) await client.query('select pg_advisory_xact_lock($1, $2)', [streamKey, index - 1]);
+        await previous.done;
+        await options.onBatch?.(client, { reached: batch.reached, last: batch.last, lines: lines.length, rejected: problems, counts });
+        totals.inserted += counts.inserted;
+        totals.updated += counts.updated;
+        totals.unchanged += counts.unchanged;
+        totals.late += counts.late;
+      });
+      totals.rejected += problems.length;
+    } finally {
+      // Failed before taking its lock: the next batch must not wait for that.
+      started();
+    }
   };
 
-  // At most two batches at the database: one committing, one ready behind it.
+  // Two batches at the database at once, in two transactions: one committing (or
+  // finishing its COPY), the next COPYing beside it, on another core.
   const handOver = async (last: boolean) => {
-    const lines = mapped;
+    const lines = encoded;
     const problems = rejected;
-    mapped = [];
+    encoded = [];
     rejected = [];
     if (committing) await committing;
+    // The line key hashes the usage day in: the same key is the same line.
+    const keys = new Set<string>();
+    let overlaps = false;
+    for (const line of lines) {
+      keys.add(line.lineKey);
+      if (!overlaps && queuedKeys.has(line.lineKey)) overlaps = true;
+    }
+    let started!: () => void;
+    const startedNow = new Promise<void>((resolve) => (started = resolve));
     committing = queued;
-    queued = store(lines, problems, totals.read, last, committing);
+    queued = store({ lines, problems, reached: totals.read, last, index: batchIndex++, overlaps }, { done: committing, started: queuedStarted }, started);
+    queuedStarted = startedNow;
+    queuedKeys = keys;
     // Surfaced when awaited; never an unhandled rejection meanwhile.
     queued.catch(() => {});
   };
@@ -110,11 +152,12 @@ export async function ingestUsageStream(
       totals.read++;
       if (totals.read <= skip) continue;
       const line = mapUsageLine(record, options.mapOptions);
-      if (!line.ok) rejected.push({ line: totals.read, errors: line.errors });
-      mapped.push(line);
-      if (mapped.length >= options.batchLines) await handOver(false);
+      // Kept as its COPY text: the row dies young, and a batch waiting costs a fraction of the memory.
+      if (line.ok) encoded.push(encodeUsageLine(line));
+      else rejected.push({ line: totals.read, errors: line.errors });
+      if (encoded.length + rejected.length >= options.batchLines) await handOver(false);
       // Mapping is synchronous: let the stored batches' replies and COPY writes through now and then.
-      else if (queued && mapped.length % YIELD_EVERY === 0) await new Promise(setImmediate);
+      else if (queued && (encoded.length + rejected.length) % YIELD_EVERY === 0) await new Promise(setImmediate);
     }
     await handOver(true);
     await committing;

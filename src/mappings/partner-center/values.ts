@@ -67,8 +67,21 @@ export function parseList(raw: unknown): Parsed<string[]> {
   return { ok: true, value: text.split(/[;,]/).map((s) => s.trim()).filter(Boolean) };
 }
 
+// Lines of one resource carry the same tags: the last text's answer is kept (and copied out).
+let lastTagsText: string | undefined;
+let lastTags: Parsed<Record<string, string>> | undefined;
+
 /** Resource tags: a JSON object of strings, or empty. Anything else is refused, not guessed. */
 export function parseTags(raw: unknown): Parsed<Record<string, string>> {
+  if (typeof raw !== 'string' || raw === '') return parseTagsValue(raw);
+  if (raw !== lastTagsText || lastTags === undefined) {
+    lastTags = parseTagsValue(raw);
+    lastTagsText = raw;
+  }
+  return lastTags.ok ? { ok: true, value: { ...lastTags.value } } : lastTags;
+}
+
+function parseTagsValue(raw: unknown): Parsed<Record<string, string>> {
   if (raw === undefined || raw === null || raw === '') return { ok: true, value: {} };
   let value: unknown = raw;
   if (typeof raw === 'string') {
