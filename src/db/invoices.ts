@@ -3,6 +3,7 @@ import { Decimal } from '../engine/decimal.ts';
 import type { Allocation, ChargeCategory, Invoice, InvoiceLine, InvoiceLineSource, InvoiceSummaryLine, RoundingMode, RoundingScope } from '../engine/types.ts';
 import type { InvoiceParty } from '../documents/invoice-view.ts';
 import type { Db } from './database.ts';
+import { DEFAULT_PAYMENT_TERMS_DAYS, loadInvoiceSeller } from './settings.ts';
 import type { Database } from './types.ts';
 
 // Reads stored invoices back: as rows for the API, and as the engine's Invoice for the
@@ -112,15 +113,18 @@ export async function loadEngineInvoice(db: Db, invoice: InvoiceRow): Promise<In
   };
 }
 
-/** Seller header of invoice documents and payment terms, from the `invoice.seller` setting. */
+/** Seller header of invoice documents and payment terms, from the `invoice.seller` setting (PUT /v1/settings/invoice-seller). */
 export interface InvoiceSellerSetting extends InvoiceParty {
+  /** The seller's contact address (the documents print a party's billingEmail). */
+  billingEmail?: string | null;
   paymentTermsDays?: number;
 }
 
-export const DEFAULT_SELLER: InvoiceSellerSetting = { name: 'CSP Billing Hub', addressLines: [], taxId: null, paymentTermsDays: 30 };
+export const DEFAULT_SELLER: InvoiceSellerSetting = { name: 'CSP Billing Hub', addressLines: [], taxId: null, paymentTermsDays: DEFAULT_PAYMENT_TERMS_DAYS };
 
 export async function loadSellerSetting(db: Db): Promise<InvoiceSellerSetting> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', 'invoice.seller').executeTakeFirst();
-  const value = (row?.value ?? {}) as Partial<InvoiceSellerSetting>;
-  return { ...DEFAULT_SELLER, ...value };
+  const stored = await loadInvoiceSeller(db);
+  if (!stored) return DEFAULT_SELLER;
+  const { name, addressLines, taxId, email, paymentTermsDays } = stored.value;
+  return { name: name.trim() === '' ? DEFAULT_SELLER.name : name, addressLines, taxId, billingEmail: email, paymentTermsDays };
 }

@@ -121,6 +121,8 @@ export interface BillingRunCustomersTable {
   problems: ColumnType<JsonValue, string | undefined, string>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  tag_compliance: ColumnType<JsonValue | null, string | null, string | null>;
+  seat_discrepancies: Generated<number>;
 }
 
 export interface BillingRunsTable {
@@ -218,6 +220,7 @@ export interface CustomersTable {
   billing_email: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  required_tags: string[] | null;
 }
 
 export interface ExternalLinksTable {
@@ -492,6 +495,24 @@ export interface RateCardsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface SeatDiscrepanciesTable {
+  id: Generated<number>;
+  billing_run_id: string;
+  customer_id: string;
+  period: string;
+  subscription_id: string;
+  partner_center_subscription_id: string | null;
+  kind: string;
+  expected_seat_days: ColumnType<string | null, string | null, string | null>;
+  billed_seat_days: ColumnType<string, string, string>;
+  expected_amount: ColumnType<string | null, string | null, string | null>;
+  billed_amount: ColumnType<string, string, string>;
+  currency: string | null;
+  license_line_ids: Generated<string[]>;
+  message: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface SettingsTable {
   key: string;
   value: ColumnType<JsonValue, string, string>;
@@ -692,6 +713,7 @@ export interface Database {
   rate_card_rules: RateCardRulesTable;
   rate_card_versions: RateCardVersionsTable;
   rate_cards: RateCardsTable;
+  seat_discrepancies: SeatDiscrepanciesTable;
   settings: SettingsTable;
   subscription_events: SubscriptionEventsTable;
   subscriptions: SubscriptionsTable;

@@ -272,3 +272,22 @@ export function tagCompliance(lines: readonly AllocatableLine[], requiredTags: r
     nonCompliantLineIds,
   };
 }
+
+/**
+ * The distinct tag keys allocation rules match on, in the order the rules list them
+ * (keys compare case-insensitively, as matching does; the first spelling is kept): the
+ * tags a customer must carry when it names none itself.
+ * @example tagKeysOf([{ match: { tag: { key: 'project', value: 'web' } } }, { match: { tag: { key: 'Project' } } }]) // ['project']
+ */
+export function tagKeysOf(rules: readonly Pick<AllocationRule, 'match'>[]): string[] {
+  const seen = new Set<string>();
+  const keys: string[] = [];
+  for (const rule of rules) {
+    if (!('tag' in rule.match)) continue;
+    const key = rule.match.tag.key;
+    if (seen.has(key.toLowerCase())) continue;
+    seen.add(key.toLowerCase());
+    keys.push(key);
+  }
+  return keys;
+}

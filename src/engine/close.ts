@@ -4,13 +4,15 @@
  * comes back; nothing here reads or writes anything.
  *
  * - The cost check runs on every Microsoft line before pricing and only reports.
+ * - The seat check (checkSeats) compares the hub's own seat events with this period's
+ *   licence lines and only reports, like the cost check.
  * - Late lines of earlier, closed periods become one labelled adjustment per period,
  *   priced with the card (and fx) that priced that period when one is given.
  * - No card, or any line no rule prices: no invoice (the close reports why), never a throw.
  * - Margin is reported for this period's charges (adjustments belong to periods already
  *   reported; the minimum top-up is a customer-level charge with no cost).
  */
-import { lineAllocator } from './allocation.ts';
+import { lineAllocator, tagCompliance } from './allocation.ts';
 import { categorize } from './categories.ts';
 import { checkCost } from './cost-check.ts';
 import { ZERO, sum } from './decimal.ts';
@@ -18,7 +20,9 @@ import type { Decimal } from './decimal.ts';
 import { buildInvoice } from './invoice.ts';
 import { marginReport } from './margin.ts';
 import { rateLinesWithCategories } from './rating.ts';
+import { checkSeats } from './seat-check.ts';
 import type {
+  AllocatableLine,
   AllocationRule,
   BillingLine,
   BillingPeriod,
@@ -32,6 +36,9 @@ import type {
   MarginReport,
   PricedLine,
   RateCard,
+  SeatCheckSubscription,
+  SeatFinding,
+  TagCompliance,
   UnpricedLine,
 } from './types.ts';
 
@@ -58,6 +65,10 @@ export interface CustomerCloseInput {
   checkCostOf?: (line: BillingLine) => boolean;
   /** Label of the late-usage adjustments. Default 'Late usage'. */
   lateLabel?: string;
+  /** The customer's licence subscriptions with the hub's own events: checked against this period's licence lines (see checkSeats). */
+  seatSubscriptions?: readonly SeatCheckSubscription[];
+  /** Tag keys every usage line should carry (see `usageTagCompliance`). Absent: tag compliance is not computed. */
+  requiredTags?: readonly string[];
 }
 
 export interface CustomerCloseResult {
@@ -74,6 +85,10 @@ export interface CustomerCloseResult {
   margin: MarginReport | null;
   /** Why no invoice was built, when none was. */
   held: 'no_rate_card' | 'unpriced' | null;
+  /** Where the hub's seat events and this period's licence lines disagree (empty when no seatSubscriptions were given). Reported, never fixed. */
+  seatFindings: SeatFinding[];
+  /** Share of this period's usage cost carrying `requiredTags`; null when none were given. Computed for held invoices too. */
+  tagCompliance: TagCompliance | null;
 }
 
 interface Categorized {
@@ -115,6 +130,23 @@ function withAllocations(priced: readonly PricedLine[], rules: readonly Allocati
 }
 
 /**
+ * Tag compliance of this period's usage lines, weighted by Microsoft's cost (`cost`:
+ * BillingPreTaxTotal in the line's billing currency). That figure rather than the priced
+ * cost or the price: it is known for every line whether or not the card prices it (a
+ * held invoice still reports), it is free of the MSP's markup and fx choices (two
+ * customers' shares mean the same thing), and it is what Microsoft billed for the
+ * resource the tags sit on. Licence lines carry no tags and are left out. Partner Center
+ * bills a customer in one billing currency, so the amounts add up as they are.
+ * No required tags: nothing to check, so no share (rather than a vacuous 100 %).
+ */
+function usageTagCompliance(lines: readonly BillingLine[], requiredTags: readonly string[]): TagCompliance {
+  const usage: AllocatableLine[] = [];
+  for (const line of lines) if (line.kind === 'usage') usage.push({ id: line.id, amount: line.cost, currency: line.billingCurrency, tags: line.tags });
+  const result = tagCompliance(usage, requiredTags);
+  return requiredTags.length === 0 ? { ...result, compliantAmount: ZERO, share: null } : result;
+}
+
+/**
  * Close one customer's period.
  *
  * @example
@@ -132,7 +164,9 @@ export function closeCustomerPeriod(input: CustomerCloseInput): CustomerCloseRes
   const categorized = categorizeAll(input.lines, input.mapping, unmappedLineIds);
   const lateCategorized = input.late.map((g) => ({ group: g, lines: categorizeAll(g.lines, input.mapping, unmappedLineIds) }));
 
-  const empty = { unmappedLineIds, discrepancies, priced: [], allocated: [], cost: ZERO, invoice: null, margin: null };
+  const seatFindings = input.seatSubscriptions?.length ? checkSeats(input.seatSubscriptions, input.lines, input.period) : [];
+  const compliance = input.requiredTags ? usageTagCompliance(input.lines, input.requiredTags) : null;
+  const empty = { unmappedLineIds, discrepancies, priced: [], allocated: [], cost: ZERO, invoice: null, margin: null, tagCompliance: compliance, seatFindings };
   if (!input.card || !input.fx) return { ...empty, unpriced: [], held: 'no_rate_card' };
 
   const { priced, unpriced } = rateLinesWithCategories(categorized.lines, categorized.categories, input.card, input.fx);
@@ -175,5 +209,7 @@ export function closeCustomerPeriod(input: CustomerCloseInput): CustomerCloseRes
     invoice,
     margin,
     held: null,
+    tagCompliance: compliance,
+    seatFindings,
   };
 }

@@ -360,6 +360,42 @@ export interface ProrationResult {
   notes: string[];
 }
 
+// ─── Seat check ──────────────────────────────────────────────────────────────
+
+/** A hub licence subscription as the seat check reads it: its events, and how its licence lines are found. */
+export interface SeatCheckSubscription extends SeatSubscription {
+  /** Partner Center's SubscriptionId (the licence lines' subscriptionId); null: not linked, no line can match. */
+  partnerCenterId: string | null;
+  /**
+   * false: no licence line gave a per-seat price, so the events carry a price of 0 and
+   * only seat-days are compared (amounts are left null).
+   */
+  priceKnown: boolean;
+}
+
+/** seat_days: the seat-days differ; amount: same seat-days, different amounts; invalid_events: the events cannot be prorated. */
+export type SeatFindingKind = 'seat_days' | 'amount' | 'invalid_events';
+
+export interface SeatFinding {
+  /** The hub's subscription id. */
+  subscriptionId: string;
+  partnerCenterId: string | null;
+  kind: SeatFindingKind;
+  /** Σ seats × days the hub's events imply for the period (credits negative); null when the events are invalid. */
+  expectedSeatDays: Decimal | null;
+  /** Σ BillableQuantity × charge days of Microsoft's seat lines (monthly cycles scaled to the period's days; refunds negative). */
+  billedSeatDays: Decimal;
+  /** prorateByDay's total in the billing currency, full precision; null when the price or the events are unknown. */
+  expectedAmount: Decimal | null;
+  /** Σ Microsoft's Subtotal of the lines, in the billing currency. */
+  billedAmount: Decimal;
+  /** The lines' billing currency; null when Microsoft billed no line. */
+  currency: CurrencyCode | null;
+  /** The licence lines compared. */
+  lineIds: string[];
+  message: string;
+}
+
 // ─── Allocation ──────────────────────────────────────────────────────────────
 
 export type AllocationMatch =

@@ -10,6 +10,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { chargeCategoryRoutes, ChargeCategoryMapping } from './routes/charge-categories.ts';
 import { connectionRoutes, Connection } from './routes/connections.ts';
 import { costNodeRoutes, CostNode } from './routes/cost-nodes.ts';
@@ -82,6 +83,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   billingRunRoutes(app, ctx);
   invoiceRoutes(app, ctx);
   reportRoutes(app, ctx);
+  settingsRoutes(app, ctx);
   await webhookRoutes(app, ctx);
 
   return app;

@@ -46,7 +46,7 @@ async function ingestLicenses(records: Record<string, unknown>[]): Promise<void>
   await withClientTransaction(hub.database.pool, (client) => ingestLicenseLines(client, inputs, { source: 'billed', connectionId: null, syncRunId: null, importId: null }));
 }
 
-function send(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, key = hub.keys.admin, headers: Record<string, string> = {}) {
+function send(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown, key = hub.keys.admin, headers: Record<string, string> = {}) {
   return hub.app.inject({ method, url, headers: { ...hub.auth(key), ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
 }
 
@@ -161,6 +161,9 @@ beforeAll(async () => {
     fx: { source: 'fixed', from: 'USD', rate: '0.376' },
     rules: [{ match: { default: true }, basis: 'cost', markupPercent: '15' }],
   });
+  // Gulf Trading names its required tags (keys compare case-insensitively); Fabrikam defaults to its rules' tag key 'project'.
+  const tagged = await send('PATCH', `/v1/customers/${ids.c}`, { requiredTags: ['COSTCENTER'] });
+  expect(tagged.statusCode, tagged.body).toBe(200);
 }, 120_000);
 
 afterAll(async () => {
@@ -215,6 +218,23 @@ describe('the month-end close', () => {
     expect(frozen.inputs.fx).toMatchObject({ source: 'microsoft' });
     expect(frozen.inputs.allocationRules).toHaveLength(2);
     expect(frozen.inputs.categoryMapping).toMatchObject({ id: 'hub' });
+  });
+
+  it("reports each customer's tag compliance over October's usage cost, and a cost-weighted total per currency", async () => {
+    const compliance = (id: string) => october.customers.find((c: { customerId: string }) => c.customerId === id).tagCompliance;
+    // Fabrikam: no list of its own, so its allocation rules' tag key. Usage 1.95 + 8.16 + 5.00 carry project=web,
+    // the 1.00 storage line no tags (late September lines and the licence are not counted): 15.11 ÷ 16.11 = 0.9379267… → 0.937927.
+    expect(compliance(ids.a)).toEqual({ requiredTags: ['project'], source: 'allocation_rules', currency: 'USD', totalCost: '16.11', compliantCost: '15.11', share: '0.937927', nonCompliantLines: 1 });
+    // Gulf Trading: its own list. 1.95 + 8.16 carry costCenter, the 1.00 storage line not: 10.11 ÷ 11.11 = 0.909990999… → 0.909991.
+    expect(compliance(ids.c)).toEqual({ requiredTags: ['COSTCENTER'], source: 'customer', currency: 'USD', totalCost: '11.11', compliantCost: '10.11', share: '0.909991', nonCompliantLines: 1 });
+    // Contoso KK: neither, so nothing to check. No Card Ltd: the same, reported although its invoice is held.
+    expect(compliance(ids.b)).toEqual({ requiredTags: [], source: 'none', currency: 'JPY', totalCost: '293.76', compliantCost: null, share: null, nonCompliantLines: 0 });
+    expect(compliance(ids.d)).toMatchObject({ requiredTags: [], source: 'none', totalCost: '1.95', share: null });
+    // Run total, USD: (15.11 + 10.11) ÷ (16.11 + 11.11) = 25.22 ÷ 27.22 = 0.92652461… → 0.926525.
+    expect(october.report.tagCompliance).toEqual([{ currency: 'USD', customers: 2, totalCost: '27.22', compliantCost: '25.22', share: '0.926525' }]);
+    // Stored on the run's customer row as reported (no line ids, only their count).
+    const stored = await hub.ctx.db.selectFrom('billing_run_customers').select('tag_compliance').where('billing_run_id', '=', october.id).where('customer_id', '=', ids.a).executeTakeFirstOrThrow();
+    expect(stored.tag_compliance).toEqual(compliance(ids.a));
   });
 
   it("invoices Fabrikam's October to the cent, with the late September lines as a labelled adjustment", async () => {

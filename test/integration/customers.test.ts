@@ -107,6 +107,38 @@ describe('customers', () => {
     expect(audit[1]!.actor).toMatch(/^key:[0-9a-f-]{36}$/);
   });
 
+  it('takes the tag keys a customer must carry, trimmed, refusing blank and repeated keys, and audits the change', async () => {
+    const created = await post('/v1/customers', { name: 'Tagged Co', requiredTags: [' costCenter', 'project'] });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().requiredTags).toEqual(['costCenter', 'project']);
+    expect((await post('/v1/customers', { name: 'Untagged Co' })).json().requiredTags).toBeNull();
+    const patch = (payload: unknown) =>
+      hub.app.inject({ method: 'PATCH', url: `/v1/customers/${created.json().id}`, payload: payload as object, headers: hub.auth(hub.keys.billing_ops) });
+    const cases: [unknown, string, RegExp][] = [
+      [{ requiredTags: ['costCenter', '  '] }, 'requiredTags.1', /blank/],
+      [{ requiredTags: ['costCenter', 'COSTCENTER'] }, 'requiredTags.1', /repeats requiredTags.0/],
+      [{ requiredTags: [''] }, 'requiredTags.0', /blank/],
+      [{ requiredTags: ['x'.repeat(513)] }, 'requiredTags.0', /512/],
+    ];
+    for (const [payload, field, reason] of cases) {
+      const res = await patch(payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().field, res.body).toBe(field);
+      expect(res.json().errors.find((e: { field: string }) => e.field === field).reason).toMatch(reason);
+    }
+    const changed = await patch({ requiredTags: ['owner'] });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json().requiredTags).toEqual(['owner']);
+    expect((await patch({ requiredTags: [] })).json().requiredTags).toEqual([]);
+    expect((await patch({ requiredTags: null })).json().requiredTags).toBeNull();
+    const audit = await hub.ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', created.json().id).where('action', '=', 'customer.update').orderBy('seq').execute();
+    expect(audit.map((a) => [(a.before as { requiredTags: unknown }).requiredTags, (a.after as { requiredTags: unknown }).requiredTags])).toEqual([
+      [['costCenter', 'project'], ['owner']],
+      [['owner'], []],
+      [[], null],
+    ]);
+  });
+
   it('lets a portal key see its own customer only', async () => {
     const mine = (await post('/v1/customers', { name: 'Portal Co' })).json();
     const theirs = (await post('/v1/customers', { name: 'Someone Else' })).json();

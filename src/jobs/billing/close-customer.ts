@@ -7,10 +7,12 @@ import { loadLateLines, loadPeriodLines, sourceOfLineId } from '../../db/billing
 import { loadCategoryMapping } from '../../db/charge-categories.ts';
 import type { Db } from '../../db/database.ts';
 import { loadEffectiveRateCard, loadFxPolicy, type EffectiveRateCard } from '../../db/rate-cards.ts';
+import { loadSeatSubscriptions } from '../../db/seat-subscriptions.ts';
 import type { Database } from '../../db/types.ts';
+import { tagKeysOf } from '../../engine/allocation.ts';
 import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
 import { periodBounds } from '../../engine/dates.ts';
-import type { CostDiscrepancy, FxPolicy } from '../../engine/types.ts';
+import type { CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
 import { addCloseProgress, recordCloseError } from './run-progress.ts';
 import { saveInvoice, supersede } from './save-invoice.ts';
 
@@ -33,6 +35,38 @@ function fxJson(fx: FxPolicy): unknown {
   return { source: 'microsoft', note: "each line's own PCToBCExchangeRate" };
 }
 
+/**
+ * `billing_run_customers.tag_compliance`: the share of the period's usage cost (Microsoft's
+ * BillingPreTaxTotal, in the lines' billing currency) carrying every required tag.
+ * source: where the required tags came from — the customer's own list, the tag keys its
+ * allocation rules match on (the default), or none (nothing to check: share null).
+ */
+export interface StoredTagCompliance {
+  requiredTags: string[];
+  source: 'customer' | 'allocation_rules' | 'none';
+  /** Billing currency of the usage lines; null when there are none (or, never expected, several). */
+  currency: string | null;
+  totalCost: string;
+  /** null when nothing is required. */
+  compliantCost: string | null;
+  /** compliantCost ÷ totalCost to 6 decimals; null when nothing is required or there is no cost. */
+  share: string | null;
+  nonCompliantLines: number;
+}
+
+function storedTagCompliance(c: TagCompliance, source: StoredTagCompliance['source'], currency: string | null): StoredTagCompliance {
+  const none = c.requiredTags.length === 0;
+  return {
+    requiredTags: c.requiredTags,
+    source,
+    currency,
+    totalCost: c.totalAmount.toString(),
+    compliantCost: none ? null : c.compliantAmount.toString(),
+    share: c.share === null ? null : c.share.toDecimalPlaces(6).toString(),
+    nonCompliantLines: c.nonCompliantLineIds.length,
+  };
+}
+
 interface Loaded {
   customer: { id: string; name: string; billing_currency: string };
   period: string;
@@ -48,11 +82,12 @@ interface Loaded {
   cards: EffectiveRateCard[];
   /** Billing currency (Microsoft's figures are in it) of each line with a cost finding. */
   discrepancyCurrency: Map<string, string>;
+  tagCompliance: StoredTagCompliance | null;
 }
 
 /** Load one customer's inputs and run the pure close. Reads only. */
 async function loadAndClose(db: Db, customerId: string, period: string): Promise<Loaded> {
-  const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency']).where('id', '=', customerId).executeTakeFirstOrThrow();
+  const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency', 'required_tags']).where('id', '=', customerId).executeTakeFirstOrThrow();
   const { end } = periodBounds(period);
   const card = await loadEffectiveRateCard(db, customerId, end);
   const fx = card ? await loadFxPolicy(db, card, period) : null;
@@ -64,6 +99,8 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
   if (!unallocated) throw new Error(`customer ${customerId} has no unallocated cost node`);
   const current = await loadPeriodLines(db, customerId, period, currency);
   const lateLines = await loadLateLines(db, customerId, period, currency);
+  // The hub's own seat events, checked against this period's licence lines (reported, never applied).
+  const seatSubscriptions = await loadSeatSubscriptions(db, customerId, period, current.lines);
 
   // Late lines are priced with the card that priced their own period, when it is in the same currency.
   const cards: EffectiveRateCard[] = card ? [card] : [];
@@ -79,9 +116,18 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
     }
   }
 
+  // Required tags: the customer's own list (even an empty one), else the tag keys its rules allocate by.
+  const ruleTags = tagKeysOf(allocationRules);
+  const requiredTags = customer.required_tags ?? ruleTags;
+  const tagSource: StoredTagCompliance['source'] = customer.required_tags ? 'customer' : ruleTags.length > 0 ? 'allocation_rules' : 'none';
+  const usageCurrencies = new Set<string>();
+  for (const l of current.lines) if (l.kind === 'usage') usageCurrencies.add(l.billingCurrency);
+
   const result = closeCustomerPeriod({
     customerId,
     period,
+    seatSubscriptions,
+    requiredTags,
     lines: current.lines,
     late,
     mapping,
@@ -143,6 +189,7 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
     fingerprint,
     cards,
     discrepancyCurrency,
+    tagCompliance: result.tagCompliance ? storedTagCompliance(result.tagCompliance, tagSource, usageCurrencies.size === 1 ? [...usageCurrencies][0]! : null) : null,
   };
 }
 
@@ -166,6 +213,28 @@ async function saveDiscrepancies(trx: Transaction<Database>, runId: string, cust
       };
     });
     await trx.insertInto('cost_discrepancies').values(rows).execute();
+  }
+}
+
+/** The seat check's findings (see src/engine/seat-check.ts): one row per subscription that differs. */
+async function saveSeatDiscrepancies(trx: Transaction<Database>, runId: string, customerId: string, period: string, findings: readonly SeatFinding[]): Promise<void> {
+  for (let i = 0; i < findings.length; i += 500) {
+    const rows = findings.slice(i, i + 500).map((f) => ({
+      billing_run_id: runId,
+      customer_id: customerId,
+      period,
+      subscription_id: f.subscriptionId,
+      partner_center_subscription_id: f.partnerCenterId,
+      kind: f.kind,
+      expected_seat_days: f.expectedSeatDays?.toString() ?? null,
+      billed_seat_days: f.billedSeatDays.toString(),
+      expected_amount: f.expectedAmount?.toString() ?? null,
+      billed_amount: f.billedAmount.toString(),
+      currency: f.currency,
+      license_line_ids: f.lineIds.map((id) => sourceOfLineId(id)).filter((s) => s.kind === 'license').map((s) => s.id),
+      message: f.message,
+    }));
+    await trx.insertInto('seat_discrepancies').values(rows).execute();
   }
 }
 
@@ -213,6 +282,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
     if (done) return;
 
     await saveDiscrepancies(trx, run.id, payload.customerId, run.period, result.discrepancies, (id) => lineCurrency.get(id) ?? null);
+    await saveSeatDiscrepancies(trx, run.id, payload.customerId, run.period, result.seatFindings);
 
     let outcome: 'issued' | 'reused' | 'unpriced' | 'no_rate_card';
     let invoiceId: string | null = null;
@@ -288,6 +358,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
         unpriced_lines: result.unpriced.length,
         unmapped_lines: result.unmappedLineIds.length,
         discrepancies: result.discrepancies.length,
+        seat_discrepancies: result.seatFindings.length,
         cost: result.invoice ? result.cost.toString() : null,
         price: result.invoice ? result.invoice.total.toString() : null,
         unallocated: result.invoice ? (unallocated?.toString() ?? '0') : null,
@@ -295,6 +366,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
         inputs: JSON.stringify(loaded.inputs),
         fingerprint: loaded.fingerprint,
         problems: JSON.stringify(problems),
+        tag_compliance: loaded.tagCompliance ? JSON.stringify(loaded.tagCompliance) : null,
       })
       .execute();
     await addCloseProgress(trx, run.id, { customersDone: 1, pendingJobs: -1 });

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { Decimal, HUNDRED } from '../../engine/decimal.ts';
+import type { StoredTagCompliance } from '../../jobs/billing/close-customer.ts';
 import { startBillingRun, type BillingRunRow } from '../../jobs/billing/start-run.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { badRequest, notFound } from '../problem.ts';
@@ -24,6 +25,29 @@ const CurrencyTotals = Type.Object({
   unallocated: Money,
 });
 
+const CustomerTagCompliance = Type.Object(
+  {
+    requiredTags: Type.Array(Type.String(), { description: 'Tag keys every usage line must carry with a non-blank value (keys compare case-insensitively)' }),
+    source: Type.Union([Type.Literal('customer'), Type.Literal('allocation_rules'), Type.Literal('none')], {
+      description: "customer: the customer's requiredTags; allocation_rules: not set, so the tag keys its allocation rules match on; none: neither, nothing to check",
+    }),
+    currency: Nullable(Type.String({ description: "The usage lines' billing currency" })),
+    totalCost: Money,
+    compliantCost: NullableMoney,
+    share: Nullable(Type.String({ description: 'compliantCost ÷ totalCost (0..1), 6 decimals; null when nothing is required or there is no cost' })),
+    nonCompliantLines: Type.Integer({ description: 'Usage lines missing a required tag' }),
+  },
+  { description: "Share of this period's Azure usage cost (Microsoft's BillingPreTaxTotal, absolute amounts) carrying every required tag; licence lines carry no tags and are left out" },
+);
+
+const CurrencyTagCompliance = Type.Object({
+  currency: Type.String(),
+  customers: Type.Integer({ description: 'Customers with required tags and usage cost in this currency' }),
+  totalCost: Money,
+  compliantCost: Money,
+  share: Nullable(Type.String({ description: 'Σ compliantCost ÷ Σ totalCost (cost-weighted over customers), 6 decimals' })),
+});
+
 const RunCustomer = Type.Object({
   customerId: Uuid,
   customerName: Type.String(),
@@ -36,11 +60,13 @@ const RunCustomer = Type.Object({
   unpricedLines: Type.Integer(),
   unmappedLines: Type.Integer(),
   costDiscrepancies: Type.Integer(),
+  seatDiscrepancies: Type.Integer({ description: 'Licence subscriptions whose seat events and licence lines disagree (GET …/seat-discrepancies)' }),
   cost: NullableMoney,
   price: NullableMoney,
   unallocated: NullableMoney,
   inputs: Type.Unknown({ description: 'What the close froze: rate card version, fx rates and their source, allocation rule versions, category mapping version, line counts' }),
   problems: Type.Array(Type.Object({ lineId: Type.Optional(Type.String()), reason: Type.String() })),
+  tagCompliance: Nullable(CustomerTagCompliance),
 });
 
 export const BillingRun = Type.Object(
@@ -68,7 +94,13 @@ export const BillingRun = Type.Object(
       unmappedLines: Type.Integer({ description: 'Lines no category mapping claimed (priced as other)' }),
       unpricedLines: Type.Integer({ description: 'Lines no rate card rule priced: their invoices are held' }),
       costDiscrepancies: Type.Integer({ description: "Lines whose Microsoft cost differs from Microsoft's documented formula (GET …/cost-discrepancies)" }),
+      seatDiscrepancies: Type.Integer({
+        description: "Licence subscriptions whose seat-days or amount, prorated by day from the hub's own subscription events, differ from Microsoft's licence lines (GET …/seat-discrepancies)",
+      }),
       totals: Type.Array(CurrencyTotals, { description: 'Per invoice currency, over the invoices this run issued or reused; price is the tax-free invoice total' }),
+      tagCompliance: Type.Array(CurrencyTagCompliance, {
+        description: "Per billing currency of the usage lines, over the customers with required tags and usage cost (held invoices included); each customer's figures are under customers[].tagCompliance",
+      }),
       held: Type.Array(Type.Object({ customerId: Uuid, customerName: Type.String(), outcome: Type.String(), problems: Type.Array(Type.Object({ lineId: Type.Optional(Type.String()), reason: Type.String() })) }), {
         description: 'Customers whose invoice was not issued, and why',
       }),
@@ -98,6 +130,24 @@ const CostDiscrepancy = Type.Object({
   currency: Nullable(Type.String()),
 });
 
+const SeatDiscrepancy = Type.Object({
+  id: Type.String(),
+  customerId: Uuid,
+  period: Period,
+  subscriptionId: Uuid,
+  partnerCenterSubscriptionId: Nullable(Type.String({ description: "Partner Center's SubscriptionId: the licence lines' SubscriptionId" })),
+  kind: Type.String({
+    description: "seat_days (the seat-days differ), amount (same seat-days, amounts further apart than Microsoft's per-seat truncation explains) or invalid_events (the hub's events cannot be prorated: see message)",
+  }),
+  expectedSeatDays: Nullable(Type.String({ description: "Σ seats × days the hub's subscription events imply for the period; null when the events are invalid" })),
+  billedSeatDays: Type.String({ description: "Σ BillableQuantity × charge days of Microsoft's seat lines (monthly cycles scaled to the period's days, refunds negative)" }),
+  expectedAmount: Nullable(Type.String({ description: 'The events prorated by day at the per-seat price Microsoft charged; null when no line priced a seat or the events are invalid' })),
+  billedAmount: Type.String({ description: "Σ Microsoft's Subtotal of the subscription's seat lines" }),
+  currency: Nullable(Type.String({ description: "Microsoft's billing currency; null when it billed no line" })),
+  licenseLineIds: Type.Array(Uuid, { description: 'The license_lines compared' }),
+  message: Type.String(),
+});
+
 type CustomerRow = {
   customer_id: string;
   customer_name: string;
@@ -110,11 +160,13 @@ type CustomerRow = {
   unpriced_lines: number;
   unmapped_lines: number;
   discrepancies: number;
+  seat_discrepancies: number;
   cost: string | null;
   price: string | null;
   unallocated: string | null;
   inputs: unknown;
   problems: unknown;
+  tag_compliance: unknown;
 };
 
 async function customersOf(ctx: HubContext, runIds: string[]): Promise<Map<string, CustomerRow[]>> {
@@ -136,11 +188,13 @@ async function customersOf(ctx: HubContext, runIds: string[]): Promise<Map<strin
       'r.unpriced_lines',
       'r.unmapped_lines',
       'r.discrepancies',
+      'r.seat_discrepancies',
       'r.cost',
       'r.price',
       'r.unallocated',
       'r.inputs',
       'r.problems',
+      'r.tag_compliance',
     ])
     .where('r.billing_run_id', 'in', runIds)
     .orderBy('c.name')
@@ -166,6 +220,16 @@ function report(rows: CustomerRow[]): BillingRunView['report'] {
     t.unallocated = t.unallocated.plus(r.unallocated ?? '0');
     totals.set(r.currency, t);
   }
+  const compliance = new Map<string, { customers: number; total: Decimal; compliant: Decimal }>();
+  for (const r of rows) {
+    const c = r.tag_compliance as StoredTagCompliance | null;
+    if (!c || c.share === null || c.compliantCost === null || !c.currency) continue;
+    const t = compliance.get(c.currency) ?? { customers: 0, total: new Decimal(0), compliant: new Decimal(0) };
+    t.customers += 1;
+    t.total = t.total.plus(c.totalCost);
+    t.compliant = t.compliant.plus(c.compliantCost);
+    compliance.set(c.currency, t);
+  }
   const sumOf = (f: (r: CustomerRow) => number) => rows.reduce((n, r) => n + f(r), 0);
   return {
     customers: {
@@ -180,6 +244,7 @@ function report(rows: CustomerRow[]): BillingRunView['report'] {
     unmappedLines: sumOf((r) => r.unmapped_lines),
     unpricedLines: sumOf((r) => r.unpriced_lines),
     costDiscrepancies: sumOf((r) => r.discrepancies),
+    seatDiscrepancies: sumOf((r) => r.seat_discrepancies),
     totals: [...totals]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([currency, t]) => {
@@ -194,6 +259,15 @@ function report(rows: CustomerRow[]): BillingRunView['report'] {
           unallocated: t.unallocated.toString(),
         };
       }),
+    tagCompliance: [...compliance]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([currency, t]) => ({
+        currency,
+        customers: t.customers,
+        totalCost: t.total.toString(),
+        compliantCost: t.compliant.toString(),
+        share: t.total.isZero() ? null : t.compliant.div(t.total).toDecimalPlaces(6).toString(),
+      })),
     held: rows
       .filter((r) => r.outcome !== 'issued' && r.outcome !== 'reused')
       .map((r) => ({ customerId: r.customer_id, customerName: r.customer_name, outcome: r.outcome, problems: r.problems as { reason: string }[] })),
@@ -223,11 +297,13 @@ function toBillingRun(row: BillingRunRow, customers: CustomerRow[], withCustomer
             unpricedLines: r.unpriced_lines,
             unmappedLines: r.unmapped_lines,
             costDiscrepancies: r.discrepancies,
+            seatDiscrepancies: r.seat_discrepancies,
             cost: r.cost,
             price: r.price,
             unallocated: r.unallocated,
             inputs: r.inputs,
             problems: r.problems as { reason: string }[],
+            tagCompliance: (r.tag_compliance as StoredTagCompliance | null) ?? null,
           })),
         }
       : {}),
@@ -355,6 +431,57 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
           recomputed: d.recomputed,
           difference: d.difference,
           currency: d.currency,
+        })),
+        nextCursor: rows.length > limit && last ? Buffer.from(String(last.id)).toString('base64url') : null,
+      };
+    },
+  );
+
+  r.get(
+    '/v1/billing-runs/:id/seat-discrepancies',
+    {
+      config: { auth: { roles: [...watchers] } },
+      schema: {
+        tags: ['billing'],
+        summary: "Licence subscriptions whose seat events and Microsoft's licence lines disagree",
+        description:
+          "The close prorates each licence subscription's own events (seats added or removed, suspended, cancelled, upgraded, renewed) by day and compares the seat-days " +
+          "and amount with what Microsoft's licence lines billed. Reported, never corrected: the invoice is priced from Microsoft's lines.",
+        params: Type.Object({ id: Uuid }),
+        querystring: Type.Object({ ...PageQuery, customerId: Type.Optional(Uuid) }, { additionalProperties: false }),
+        response: { 200: pageOf(SeatDiscrepancy) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, customerId } = request.query;
+      const run = await ctx.db.selectFrom('billing_runs').select('id').where('id', '=', request.params.id).executeTakeFirst();
+      if (!run) throw notFound('billing run', request.params.id);
+      let after: number | undefined;
+      if (cursor !== undefined) {
+        after = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+        if (!Number.isSafeInteger(after)) throw badRequest('cursor', 'is not a cursor this API issued');
+      }
+      let q = ctx.db.selectFrom('seat_discrepancies').selectAll().where('billing_run_id', '=', run.id);
+      if (customerId) q = q.where('customer_id', '=', customerId);
+      if (after !== undefined) q = q.where('id', '<', after);
+      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((d) => ({
+          id: String(d.id),
+          customerId: d.customer_id,
+          period: d.period,
+          subscriptionId: d.subscription_id,
+          partnerCenterSubscriptionId: d.partner_center_subscription_id,
+          kind: d.kind,
+          expectedSeatDays: d.expected_seat_days,
+          billedSeatDays: d.billed_seat_days,
+          expectedAmount: d.expected_amount,
+          billedAmount: d.billed_amount,
+          currency: d.currency,
+          licenseLineIds: d.license_line_ids,
+          message: d.message,
         })),
         nextCursor: rows.length > limit && last ? Buffer.from(String(last.id)).toString('base64url') : null,
       };

@@ -5,7 +5,7 @@ import type { HubContext } from '../../context.ts';
 import { writeAudit } from '../../db/audit.ts';
 import type { Database } from '../../db/types.ts';
 import { actorOf } from '../plugins/auth.ts';
-import { ApiProblem, conflict, notFound } from '../problem.ts';
+import { ApiProblem, conflict, invalidFields, notFound, type FieldError } from '../problem.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
@@ -17,6 +17,18 @@ export const ExternalLinkInput = Type.Object(
   { system: System, externalId: Type.String({ minLength: 1, maxLength: 255 }) },
   { additionalProperties: false },
 );
+const REQUIRED_TAGS_DOC = {
+  maxItems: 50,
+  description:
+    "Tag keys every Azure usage line should carry with a non-blank value: the close reports the share of usage cost that does. null (not set): the tag keys the customer's allocation rules match on; []: nothing required.",
+  examples: [['costCenter', 'project']],
+};
+const TagKey = Type.String({ maxLength: 512, description: 'An Azure tag key (compared case-insensitively), not blank' });
+const RequiredTags = Type.Array(TagKey, REQUIRED_TAGS_DOC);
+// Input: one `type: ['array', 'null']` rather than a union, because the app's type coercion
+// tries a union's branches in turn and would read null as [""] (array branch) or [""] as
+// null (null branch). No minLength on the items for the same reason: requiredTagsOf names blank keys.
+const RequiredTagsInput = Type.Unsafe<string[] | null>({ type: ['array', 'null'], items: TagKey, ...REQUIRED_TAGS_DOC });
 const ExternalLink = Type.Object({ id: Uuid, system: Type.String(), externalId: Type.String(), createdAt: Type.String({ format: 'date-time' }) });
 
 export const Customer = Type.Object(
@@ -26,6 +38,7 @@ export const Customer = Type.Object(
     status: Type.Union([Type.Literal('active'), Type.Literal('inactive')]),
     billingCurrency: Type.String(),
     billingEmail: Type.Union([Type.String(), Type.Null()]),
+    requiredTags: Type.Union([RequiredTags, Type.Null()]),
     externalLinks: Type.Array(ExternalLink),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
@@ -38,6 +51,7 @@ const CreateCustomer = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     billingCurrency: Type.Optional(Currency),
     billingEmail: Type.Optional(Type.String({ format: 'email' })),
+    requiredTags: Type.Optional(RequiredTagsInput),
     externalLinks: Type.Optional(Type.Array(ExternalLinkInput, { maxItems: 20 })),
   },
   { additionalProperties: false },
@@ -48,9 +62,27 @@ const UpdateCustomer = Type.Object(
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('inactive')])),
     billingCurrency: Type.Optional(Currency),
     billingEmail: Type.Optional(Type.Union([Type.String({ format: 'email' }), Type.Null()])),
+    requiredTags: Type.Optional(RequiredTagsInput),
   },
   { additionalProperties: false, minProperties: 1 },
 );
+
+/** Trimmed tag keys; 400 naming each blank or repeated (case-insensitively) key. */
+function requiredTagsOf(tags: readonly string[] | null | undefined): string[] | null | undefined {
+  if (tags == null) return tags;
+  const errors: FieldError[] = [];
+  const seen = new Map<string, number>();
+  const out = tags.map((tag, i) => {
+    const key = tag.trim();
+    if (key === '') errors.push({ field: `requiredTags.${i}`, reason: 'must not be blank' });
+    const first = seen.get(key.toLowerCase());
+    if (first !== undefined) errors.push({ field: `requiredTags.${i}`, reason: `repeats requiredTags.${first} (tag keys compare case-insensitively)` });
+    else seen.set(key.toLowerCase(), i);
+    return key;
+  });
+  if (errors.length > 0) throw invalidFields(errors);
+  return out;
+}
 
 type CustomerRow = Selectable<Database['customers']>;
 type LinkRow = { id: string; system: string; external_id: string; created_at: Date };
@@ -62,6 +94,7 @@ function toCustomer(row: CustomerRow, links: LinkRow[]): Static<typeof Customer>
     status: row.status as 'active' | 'inactive',
     billingCurrency: row.billing_currency,
     billingEmail: row.billing_email,
+    requiredTags: row.required_tags,
     externalLinks: links.map((l) => ({ id: l.id, system: l.system, externalId: l.external_id, createdAt: l.created_at.toISOString() })),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -100,6 +133,7 @@ export async function createCustomer(
   actor: { actor: string; requestId?: string },
 ): Promise<Static<typeof Customer>> {
   const links = input.externalLinks ?? [];
+  const requiredTags = requiredTagsOf(input.requiredTags) ?? null;
   const seen = new Set<string>();
   for (const [i, link] of links.entries()) {
     if (seen.has(link.system)) throw conflict(`two links to ${link.system}: a customer has one identity per system`, `externalLinks.${i}.system`);
@@ -108,7 +142,7 @@ export async function createCustomer(
   }
   const row = await trx
     .insertInto('customers')
-    .values({ name: input.name.trim(), billing_currency: input.billingCurrency ?? 'USD', billing_email: input.billingEmail ?? null })
+    .values({ name: input.name.trim(), billing_currency: input.billingCurrency ?? 'USD', billing_email: input.billingEmail ?? null, required_tags: requiredTags })
     .returningAll()
     .executeTakeFirstOrThrow();
   await trx.insertInto('cost_nodes').values({ customer_id: row.id, name: 'Unallocated', kind: 'unallocated' }).execute();
@@ -210,6 +244,7 @@ export function customerRoutes(app: FastifyInstance, ctx: HubContext): void {
     },
     async (request) => {
       const { id } = request.params;
+      const requiredTags = requiredTagsOf(request.body.requiredTags);
       return ctx.db.transaction().execute(async (trx) => {
         const before = await loadCustomer(trx, id);
         if (!before) throw notFound('customer', id);
@@ -221,6 +256,7 @@ export function customerRoutes(app: FastifyInstance, ctx: HubContext): void {
             ...(b.status !== undefined ? { status: b.status } : {}),
             ...(b.billingCurrency !== undefined ? { billing_currency: b.billingCurrency } : {}),
             ...(b.billingEmail !== undefined ? { billing_email: b.billingEmail } : {}),
+            ...(requiredTags !== undefined ? { required_tags: requiredTags } : {}),
           })
           .where('id', '=', id)
           .execute();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocate, rollUp, splitExactly, tagCompliance } from '../../../src/engine/allocation.ts';
+import { allocate, rollUp, splitExactly, tagCompliance, tagKeysOf } from '../../../src/engine/allocation.ts';
 import { Decimal, sum } from '../../../src/engine/decimal.ts';
 import { EngineError } from '../../../src/engine/errors.ts';
 import { minorUnits } from '../../../src/engine/money.ts';
@@ -195,5 +195,18 @@ describe('tagCompliance', () => {
 
   it('has no share when there is no cost', () => {
     expect(tagCompliance([], ['costcenter']).share).toBeNull();
+  });
+});
+
+describe('tagKeysOf', () => {
+  it('lists the distinct tag keys the rules match on, case-insensitively, first spelling kept', () => {
+    const rules = [
+      { match: { tag: { key: 'project', value: 'web' } } },
+      { match: { resourceGroup: 'rg-data' } },
+      { match: { tag: { key: 'CostCenter' } } },
+      { match: { tag: { key: 'PROJECT' } } },
+    ];
+    expect(tagKeysOf(rules)).toEqual(['project', 'CostCenter']);
+    expect(tagKeysOf([{ match: { meterCategory: 'Storage' } }])).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { closeCustomerPeriod } from '../../../src/engine/close.ts';
 import { DEFAULT_CATEGORY_MAPPING } from '../../../src/engine/categories.ts';
 import { Decimal } from '../../../src/engine/decimal.ts';
 import type { AllocationRule, BillingLine, FxPolicy, RateCard } from '../../../src/engine/types.ts';
+import { tagCompliance as referenceTagCompliance } from './reference/allocation.ts';
 import { closeCustomerPeriod as referenceClose } from './reference/close.ts';
 import { seededRandom } from './fixtures.ts';
 
@@ -111,7 +112,8 @@ function scenario(seed: number) {
     { id: 'a4', version: 1, priority: 4, match: { meterCategory: 'storage' }, splits: [{ costNodeId: 'st', percent: d(100) }] },
   ].slice(0, 1 + Math.floor(rnd() * 4)) as AllocationRule[];
   const late = rnd() < 0.4 ? [{ originalPeriod: '2026-09', lines: Array.from({ length: 20 }, (_, i) => mkLine(i, 'ru')).map((l, i) => ({ ...l, id: `late:${i}` })), card, fx }] : [];
-  return { customerId: 'c1', period: '2026-10', lines, late, mapping: DEFAULT_CATEGORY_MAPPING, card, fx, allocationRules, unallocatedNodeId: 'unallocated' };
+  const requiredTags = pick([undefined, ['project'], ['PROJECT', 'cc'], []]);
+  return { customerId: 'c1', period: '2026-10', lines, late, mapping: DEFAULT_CATEGORY_MAPPING, card, fx, allocationRules, unallocatedNodeId: 'unallocated', ...(requiredTags ? { requiredTags } : {}) };
 }
 
 function outcome(run: () => unknown): unknown {
@@ -128,7 +130,17 @@ describe('optimised close = reference close', () => {
     for (let seed = 1; seed <= 100; seed += 1) {
       const input = scenario(seed);
       const expected = outcome(() => referenceClose(input as never));
-      const actual = outcome(() => closeCustomerPeriod(input));
+      // Tag compliance is newer than the reference: the rest must match it, and the
+      // compliance must be the reference's tagCompliance over this period's usage lines at Microsoft's cost.
+      const actual = outcome(() => {
+        const { tagCompliance, seatFindings, ...rest } = closeCustomerPeriod(input);
+        expect(seatFindings, `seed ${seed}: no seat subscriptions, no seat findings`).toEqual([]);
+        const usage = input.lines.filter((l) => l.kind === 'usage').map((l) => ({ id: l.id, amount: l.cost, currency: l.billingCurrency, tags: l.tags }));
+        const reference = input.requiredTags ? referenceTagCompliance(usage, input.requiredTags) : null;
+        const wanted = reference && input.requiredTags?.length === 0 ? { ...reference, compliantAmount: new Decimal(0), share: null } : reference;
+        expect(plain(tagCompliance), `seed ${seed} tag compliance`).toEqual(plain(wanted));
+        return rest;
+      });
       expect(actual, `seed ${seed}`).toEqual(expected);
       if ((expected as { ok?: { invoice?: unknown } }).ok?.invoice) invoices += 1;
     }

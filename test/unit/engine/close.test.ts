@@ -82,4 +82,45 @@ describe('closeCustomerPeriod', () => {
     expect(result.unmappedLineIds).toEqual(['u:4']);
     expect(result.invoice?.lines[0]?.category).toBe('other');
   });
+
+  describe('tag compliance', () => {
+    // Three usage lines at Microsoft's cost 60.00 / 30.00 / 10.00 and a 120.00 licence line (no tags: left out).
+    const tagged = (overrides: Partial<CustomerCloseInput> = {}) =>
+      input({
+        lines: [
+          usageLine({ id: 'u:1', cost: d('60.00'), tags: { CostCenter: 'FIN', project: 'erp' } }),
+          usageLine({ id: 'u:2', cost: d('30.00'), tags: { costcenter: 'OPS', Project: 'crm', owner: 'ann' } }),
+          // One of the two required tags: not compliant.
+          usageLine({ id: 'u:3', cost: d('10.00'), tags: { costcenter: 'OPS' } }),
+          licenseLine({ id: 'l:1', cost: d('120.00') }),
+        ],
+        requiredTags: ['costcenter', 'project'],
+        ...overrides,
+      });
+
+    it("is the share of this period's usage cost carrying every required tag: (60 + 30) ÷ 100 = 0.9", () => {
+      const { tagCompliance } = closeCustomerPeriod(tagged());
+      expect(tagCompliance?.requiredTags).toEqual(['costcenter', 'project']);
+      expectDecimal(tagCompliance?.totalAmount, '100.00');
+      expectDecimal(tagCompliance?.compliantAmount, '90.00');
+      expectDecimal(tagCompliance?.share, '0.9');
+      expect(tagCompliance?.nonCompliantLineIds).toEqual(['u:3']);
+    });
+
+    it('is reported for a held invoice too', () => {
+      const result = closeCustomerPeriod(tagged({ card: null, fx: null }));
+      expect(result.held).toBe('no_rate_card');
+      expectDecimal(result.tagCompliance?.share, '0.9');
+    });
+
+    it('has no share when nothing is required, and is not computed when no tags are given', () => {
+      const none = closeCustomerPeriod(tagged({ requiredTags: [] })).tagCompliance;
+      expect(none?.requiredTags).toEqual([]);
+      expect(none?.share).toBeNull();
+      expectDecimal(none?.totalAmount, '100.00');
+      expect(none?.nonCompliantLineIds).toEqual([]);
+      const { requiredTags: _, ...withoutTags } = tagged();
+      expect(closeCustomerPeriod(withoutTags).tagCompliance).toBeNull();
+    });
+  });
 });
