@@ -88,8 +88,6 @@ const EXPORT_POLLS_BEFORE_READY = 1;
 const PERIOD = '2026-10';
 /** November's unbilled month is running and October's invoices are out (ready on the 8th). */
 const NOW = new Date('2026-11-25T06:00:00Z');
-/** The connection's billing currency for unbilled exports (the hub's default). */
-const CURRENCY = 'USD';
 
 /** The sandbox runs in a child process: Microsoft's CPU is not the hub's, and its event loop must not stall the hub's. */
 const SANDBOX_OPTIONS: PartnerCenterSandboxOptions = {
@@ -391,8 +389,8 @@ function scopeOf(key: string, portfolio: Portfolio): UsageScope {
 async function checkLines(ctx: HubContext, portfolio: Portfolio, exports: RequestedExport[]): Promise<number> {
   const octIndex = parsePeriod(PERIOD);
   const wanted = [
-    'unbilled:current:' + CURRENCY,
-    'unbilled:last:' + CURRENCY,
+    // Unbilled usage in every currency the partner is billed in (src/jobs/partner-center/currencies.ts).
+    ...portfolio.currencies().flatMap((currency) => [`unbilled:current:${currency}`, `unbilled:last:${currency}`]),
     ...portfolio.invoices(NOW.getTime()).filter((i) => i.monthIndex === octIndex).map((i) => `billed:${i.id}`),
   ].sort();
   const got = exports.map((e) => e.key);

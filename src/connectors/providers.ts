@@ -31,7 +31,12 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'graphBaseUrl', description: `Default ${partnerCenterDeclaration.baseUrls.graph}` },
       { name: 'authorityUrl', description: `Default ${partnerCenterDeclaration.baseUrls.authority}` },
       { name: 'blobBaseUrl', description: 'Replaces the scheme and host of export blob URLs (for a sandbox)' },
-      { name: 'currency', description: 'Currency code for unbilled exports, default USD' },
+      {
+        name: 'currencies',
+        description:
+          "ISO 4217 codes to request unbilled data in (e.g. [\"EUR\", \"GBP\"]), added to the currencies of the connection's customers, of the lines Microsoft billed them in and of its recent invoices; USD when none is known",
+      },
+      { name: 'currency', description: 'One currency code for unbilled data (older form of currencies)' },
       { name: 'requestsPerMinute', description: `Override of the documented Partner Center limit (${partnerCenterDeclaration.limits.partnerCenter.requestsPerMinute}/min)` },
       { name: 'graphRequestsPerMinute', description: `Override of the Graph billing-export limit (${partnerCenterDeclaration.limits.graph.requestsPerMinute}/min)` },
     ],

@@ -20,7 +20,7 @@ export function startSmallSandbox(options: PartnerCenterSandboxOptions = {}): Pr
 }
 
 /** Connect the hub to the sandbox through the API, as an admin would. */
-export async function connectSandbox(hub: TestHub, sandbox: PartnerCenterSandbox, extraSettings: Record<string, string | number> = {}): Promise<string> {
+export async function connectSandbox(hub: TestHub, sandbox: PartnerCenterSandbox, extraSettings: Record<string, string | number | string[]> = {}): Promise<string> {
   const res = await hub.app.inject({
     method: 'POST',
     url: '/v1/connections',

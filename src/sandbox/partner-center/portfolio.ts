@@ -117,7 +117,7 @@ export class Portfolio {
    * Pricing (USD) → billing currency rate for a month: USD is 1, other currencies
    * wobble around a central rate with four decimals, fixed for the whole month.
    */
-  fxRate(currency: BillingCurrency, monthIndex: number): Decimal {
+  fxRate(currency: string, monthIndex: number): Decimal {
     const geo = GEOGRAPHIES.find((g) => g.currency === currency);
     if (!geo || currency === 'USD') return new Exact(1);
     const wobble = (hash2(seedFrom(this.options.seed, 'fx', currency), monthIndex) % 601) - 300;

@@ -18,12 +18,17 @@ import { Exact, usageBillingPreTaxTotal, usagePricingPreTaxTotal } from './formu
 import { decimalToken } from './json.ts';
 import { isLatent, publishAtMs } from './publishing.ts';
 import type { LineTemplate, LineWriter } from './line-writer.ts';
-import type { AzureResource, BillingCurrency, Customer, LineRecord } from './interfaces.ts';
+import type { AzureResource, Customer, LineRecord } from './interfaces.ts';
 import type { Portfolio } from './portfolio.ts';
 
 export interface UsageScope {
   billingMonth: number;
-  currency: BillingCurrency;
+  /**
+   * The billing currency asked for: only customers billed in it have lines here. Any ISO
+   * 4217 code may be asked for; one no customer is billed in yields no lines (an empty
+   * page, or an export that ends "No data available"), as Microsoft answers, not an error.
+   */
+  currency: string;
   /** Only lines published at or before this instant; Infinity for a closed invoice. */
   asOfMs: number;
   /** '' while unbilled, the invoice id once billed. */

@@ -13,9 +13,23 @@ import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const ProviderName = Type.Union(PROVIDERS.map((p) => Type.Literal(p.name)));
-const Settings = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
-  description: 'Non-secret options of the provider (see GET /v1/providers)',
-});
+const CurrencyCode = (description = 'ISO 4217 alphabetic currency code, e.g. EUR') => Type.String({ pattern: '^[A-Z]{3}$', description });
+const Settings = Type.Object(
+  {
+    currencies: Type.Optional(
+      Type.Array(CurrencyCode(), {
+        maxItems: 200,
+        uniqueItems: true,
+        description: 'Partner Center: billing currencies to request unbilled data in, on top of those the hub learns from customers and invoices',
+      }),
+    ),
+    currency: Type.Optional(CurrencyCode('Partner Center: one ISO 4217 billing currency to request unbilled data in (older form of currencies)')),
+  },
+  {
+    additionalProperties: Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+    description: 'Non-secret options of the provider (see GET /v1/providers)',
+  },
+);
 
 export const Connection = Type.Object(
   {
@@ -59,7 +73,7 @@ export function toConnection(row: ConnectionRow): Static<typeof Connection> {
     name: row.name,
     status: row.status,
     credentialFields: row.credential_fields,
-    settings: row.settings as Record<string, string>,
+    settings: row.settings as Static<typeof Settings>,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

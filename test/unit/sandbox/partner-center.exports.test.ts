@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPartnerCenterSandbox, USAGE_LINE_FIELDS, type PartnerCenterSandbox, type PartnerCenterSandboxOptions } from '../../../src/sandbox/partner-center/index.ts';
-import { downloadBlob, exportLines, GRAPH_RESOURCE, PC_RESOURCE, runExport, token, type ManifestJson } from './partner-center-client.ts';
+import { downloadBlob, exportLines, getAllPages, GRAPH_RESOURCE, PC_RESOURCE, runExport, token, type ManifestJson } from './partner-center-client.ts';
 
 const NOW = Date.parse('2026-09-20T12:00:00Z');
 let wallMs = NOW;
@@ -183,5 +183,58 @@ describe('blob format', () => {
     const raw = Buffer.from(await res.arrayBuffer());
     expect(raw.subarray(0, 2).toString('hex')).toBe('1f8b');
     expect(gunzipSync(raw).toString('utf8').endsWith('\n')).toBe(true);
+  });
+});
+
+describe('unbilled data per billing currency', () => {
+  const unbilledItems = async (currency: string, type: 'billinglineitems' | 'usagelineitems') =>
+    getAllPages<Record<string, unknown>>(
+      sandbox,
+      await token(sandbox, PC_RESOURCE),
+      `${sandbox.partnerCenterUrl}/v1/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype=${type}&currencycode=${currency}&period=current&size=2000`,
+    );
+
+  it('serves each customer’s lines only in its own billing currency, every customer in exactly one', async () => {
+    const currencies = sandbox.portfolio.currencies();
+    expect(currencies.length).toBeGreaterThan(1);
+    const usageSeen = new Map<string, string>();
+    const licenceSeen = new Map<string, string>();
+    for (const currency of currencies) {
+      const inCurrency = new Set(sandbox.portfolio.customers.filter((c) => c.geography.currency === currency).map((c) => c.id));
+      const op = await runExport(sandbox, graphToken, '/reports/partners/billing/usage/unbilled/export', { currencyCode: currency.toLowerCase(), billingPeriod: 'current', attributeSet: 'full' });
+      expect(op.status).toBe('succeeded');
+      for (const line of await exportLines(op.resourceLocation as ManifestJson)) {
+        expect(line.BillingCurrency).toBe(currency);
+        expect(inCurrency.has(String(line.CustomerId))).toBe(true);
+        expect(usageSeen.get(String(line.CustomerId)) ?? currency).toBe(currency);
+        usageSeen.set(String(line.CustomerId), currency);
+      }
+      const { items } = await unbilledItems(currency, 'billinglineitems');
+      for (const item of items) {
+        expect(item.currency).toBe(currency);
+        expect(inCurrency.has(String(item.customerId))).toBe(true);
+        expect(licenceSeen.get(String(item.customerId)) ?? currency).toBe(currency);
+        licenceSeen.set(String(item.customerId), currency);
+      }
+    }
+    const withPlan = sandbox.portfolio.customers.filter((c) => c.azurePlan);
+    expect([...usageSeen.keys()].sort()).toEqual(withPlan.map((c) => c.id).sort());
+    // Not every licence is charged this month (annual terms bill up front): those charged are each in one currency.
+    expect(licenceSeen.size).toBeGreaterThan(1);
+    expect(new Set(licenceSeen.values()).size).toBeGreaterThan(1);
+  });
+
+  it('answers a currency no customer is billed in with no lines rather than an error, as Microsoft does', async () => {
+    expect(sandbox.portfolio.currencies()).not.toContain('JPY');
+    for (const type of ['billinglineitems', 'usagelineitems'] as const) {
+      const { items, pages } = await unbilledItems('JPY', type);
+      expect(items).toEqual([]);
+      expect(pages).toBe(1);
+    }
+    // An export with nothing in it ends as Microsoft's empty exports do: "No data available", not a rejected request.
+    for (const dataset of ['usage', 'reconciliation']) {
+      const op = await runExport(sandbox, graphToken, `/reports/partners/billing/${dataset}/unbilled/export`, { currencyCode: 'JPY', billingPeriod: 'last', attributeSet: 'full' });
+      expect(op).toMatchObject({ status: 'failed', error: { code: '5000', message: 'No data available' } });
+    }
   });
 });

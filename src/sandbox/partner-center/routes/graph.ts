@@ -7,7 +7,6 @@ import { dayOf, isoInstant, monthIndexOfDay } from '../calendar.ts';
 import type { SandboxContext } from '../context.ts';
 import { graphError } from '../errors.ts';
 import type { ExportDataset, ExportOperation, Manifest } from '../exports.ts';
-import type { BillingCurrency } from '../interfaces.ts';
 import { AUDIENCES } from '../tokens.ts';
 import type { UsageScope } from '../usage-lines.ts';
 import { BILLED_AS_OF } from '../writers.ts';
@@ -60,7 +59,7 @@ function startExport(ctx: SandboxContext, req: FastifyRequest, reply: FastifyRep
     const period = body.billingPeriod;
     if (period !== 'current' && period !== 'last') return graphFail(ctx, reply, 400, 'BadRequest', "billingPeriod must be 'current' or 'last'.");
     const month = monthIndexOfDay(dayOf(nowMs));
-    scope = { billingMonth: period === 'current' ? month : month - 1, currency: currency as BillingCurrency, asOfMs: nowMs, invoiceNumber: '' };
+    scope = { billingMonth: period === 'current' ? month : month - 1, currency, asOfMs: nowMs, invoiceNumber: '' };
   }
   const op = ctx.exports.create({ dataset, billed, scope, attributeSet });
   return reply

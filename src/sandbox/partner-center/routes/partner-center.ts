@@ -12,7 +12,7 @@ import { dayOf, monthIndexOfDay } from '../calendar.ts';
 import { lowerQuery, type SandboxContext } from '../context.ts';
 import { decodeContinuation, encodeContinuation } from '../continuation.ts';
 import { partnerCenterError } from '../errors.ts';
-import type { BillingCurrency, Customer, Invoice } from '../interfaces.ts';
+import type { Customer, Invoice } from '../interfaces.ts';
 import { stringifyWithDecimals } from '../json.ts';
 import { scopeKey, type LineKind } from '../line-sources.ts';
 import { customerResource, invoiceResource, link, subscriptionsOf } from '../resources.ts';
@@ -125,7 +125,7 @@ function lineItems(ctx: SandboxContext, req: FastifyRequest, reply: FastifyReply
     const period = (q.period ?? '').toLowerCase();
     if (period !== 'current' && period !== 'previous') return badRequest(req, reply, "period must be 'current' or 'previous'.");
     const currentMonth = monthIndexOfDay(dayOf(ctx.clock.nowMs()));
-    scope = { billingMonth: period === 'current' ? currentMonth : currentMonth - 1, currency: currency as BillingCurrency, invoiceNumber: '' };
+    scope = { billingMonth: period === 'current' ? currentMonth : currentMonth - 1, currency, invoiceNumber: '' };
     asOfMs = ctx.clock.nowMs();
   } else {
     const inv = ctx.portfolio.findInvoice(invoiceId, ctx.clock.nowMs());
