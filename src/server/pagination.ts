@@ -41,3 +41,18 @@ export function paginate<T extends { created_at: Date; id: string }>(rows: T[], 
   const last = page[page.length - 1]!;
   return { rows: page, nextCursor: encodeCursor({ createdAt: last.created_at, id: last.id }) };
 }
+
+/** Keyset position over a bigint id, newest first (tables written once, in id order). */
+export function decodeIdCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const after = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(after)) throw badRequest('cursor', 'is not a cursor this API issued');
+  return after;
+}
+
+/** Given limit+1 rows fetched by id descending, cut the page and compute the next cursor. */
+export function paginateById<T extends { id: number | string }>(rows: T[], limit: number): { rows: T[]; nextCursor: string | null } {
+  if (rows.length <= limit) return { rows, nextCursor: null };
+  const page = rows.slice(0, limit);
+  return { rows: page, nextCursor: Buffer.from(String(page[page.length - 1]!.id)).toString('base64url') };
+}

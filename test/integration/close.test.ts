@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveCustomers } from '../../src/db/ingest/customers.ts';
-import { withClientTransaction } from '../../src/db/ingest/copy.ts';
-import { ingestLicenseLines, type LicenseLineInput } from '../../src/db/ingest/license-lines.ts';
-import { ingestUsageLines, type IngestSource, type UsageLineInput } from '../../src/db/ingest/usage-lines.ts';
+import type { IngestSource } from '../../src/db/ingest/usage-lines.ts';
 import { Decimal } from '../../src/engine/decimal.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
-import { mapLicenseLine, mapUsageLine } from '../../src/mappings/partner-center/lines.ts';
+import { ingestLicenseRecords, ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { licenseRecord } from '../helpers/license-fixtures.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
@@ -24,26 +21,12 @@ const nodes = { web: '', finance: '', ops: '', unallocated: '' };
 let cardA = '';
 const SOURCE: IngestSource = { source: 'billed_export', connectionId: null, syncRunId: null, importId: null };
 
-async function ingestUsage(records: Record<string, unknown>[]): Promise<void> {
-  const mapped = records.map((r) => {
-    const m = mapUsageLine(r);
-    if (!m.ok) throw new Error(JSON.stringify(m.errors));
-    return m;
-  });
-  const customers = await resolveCustomers(hub.ctx.db, mapped.map((m) => ({ tenantId: m.row.customer_tenant_id!, name: m.row.customer_name ?? null })), 'system:test');
-  const inputs: UsageLineInput[] = mapped.map((m) => ({ row: m.row, tags: m.tags, customerId: customers.get(m.row.customer_tenant_id!)! }));
-  await withClientTransaction(hub.database.pool, (client) => ingestUsageLines(client, inputs, SOURCE));
+function ingestUsage(records: Record<string, unknown>[]): Promise<void> {
+  return ingestUsageRecords(hub.database, records, SOURCE);
 }
 
-async function ingestLicenses(records: Record<string, unknown>[]): Promise<void> {
-  const mapped = records.map((r) => {
-    const m = mapLicenseLine(r);
-    if (!m.ok) throw new Error(JSON.stringify(m.errors));
-    return m;
-  });
-  const customers = await resolveCustomers(hub.ctx.db, mapped.map((m) => ({ tenantId: m.row.customer_tenant_id!, name: m.row.customer_name ?? null })), 'system:test');
-  const inputs: LicenseLineInput[] = mapped.map((m) => ({ row: m.row, productQualifiers: m.productQualifiers, customerId: customers.get(m.row.customer_tenant_id!)! }));
-  await withClientTransaction(hub.database.pool, (client) => ingestLicenseLines(client, inputs, { source: 'billed', connectionId: null, syncRunId: null, importId: null }));
+function ingestLicenses(records: Record<string, unknown>[]): Promise<void> {
+  return ingestLicenseRecords(hub.database, records);
 }
 
 function send(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown, key = hub.keys.admin, headers: Record<string, string> = {}) {

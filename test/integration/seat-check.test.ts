@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveCustomers } from '../../src/db/ingest/customers.ts';
-import { withClientTransaction } from '../../src/db/ingest/copy.ts';
-import { ingestLicenseLines, type LicenseLineInput } from '../../src/db/ingest/license-lines.ts';
 import { loadPeriodLines } from '../../src/db/billing-lines.ts';
 import { loadSeatSubscriptions } from '../../src/db/seat-subscriptions.ts';
 import { upsertSubscriptions } from '../../src/db/subscriptions.ts';
 import { Decimal } from '../../src/engine/decimal.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
-import { mapLicenseLine } from '../../src/mappings/partner-center/lines.ts';
+import { ingestLicenseRecords } from '../helpers/ingest-records.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { licenseRecord } from '../helpers/license-fixtures.ts';
 
@@ -36,15 +33,8 @@ function send(method: 'GET' | 'POST', url: string, payload?: unknown, key = hub.
   return hub.app.inject({ method, url, headers: hub.auth(key), ...(payload === undefined ? {} : { payload: payload as object }) });
 }
 
-async function ingestLicenses(records: Record<string, unknown>[]): Promise<void> {
-  const mapped = records.map((r) => {
-    const m = mapLicenseLine(r);
-    if (!m.ok) throw new Error(JSON.stringify(m.errors));
-    return m;
-  });
-  const customers = await resolveCustomers(hub.ctx.db, mapped.map((m) => ({ tenantId: m.row.customer_tenant_id!, name: m.row.customer_name ?? null })), 'system:test');
-  const inputs: LicenseLineInput[] = mapped.map((m) => ({ row: m.row, productQualifiers: m.productQualifiers, customerId: customers.get(m.row.customer_tenant_id!)! }));
-  await withClientTransaction(hub.database.pool, (client) => ingestLicenseLines(client, inputs, { source: 'billed', connectionId: null, syncRunId: null, importId: null }));
+function ingestLicenses(records: Record<string, unknown>[]): Promise<void> {
+  return ingestLicenseRecords(hub.database, records);
 }
 
 /** A USD seat line of 10.00 per seat per month, billed in USD. */

@@ -7,7 +7,7 @@ import type { StoredTagCompliance } from '../../jobs/billing/close-customer.ts';
 import { startBillingRun, type BillingRunRow } from '../../jobs/billing/start-run.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { badRequest, notFound } from '../problem.ts';
-import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
+import { PageQuery, decodeCursor, decodeIdCursor, pageOf, paginate, paginateById } from '../pagination.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Money = Type.String({ pattern: '^-?[0-9]+(\\.[0-9]+)?$', description: 'Decimal string', examples: ['1234.56'] });
@@ -407,17 +407,11 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       const { limit = 50, cursor, customerId } = request.query;
       const run = await ctx.db.selectFrom('billing_runs').select('id').where('id', '=', request.params.id).executeTakeFirst();
       if (!run) throw notFound('billing run', request.params.id);
-      let after: number | undefined;
-      if (cursor !== undefined) {
-        after = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-        if (!Number.isSafeInteger(after)) throw badRequest('cursor', 'is not a cursor this API issued');
-      }
+      const after = decodeIdCursor(cursor);
       let q = ctx.db.selectFrom('cost_discrepancies').selectAll().where('billing_run_id', '=', run.id);
       if (customerId) q = q.where('customer_id', '=', customerId);
       if (after !== undefined) q = q.where('id', '<', after);
-      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { rows: page, nextCursor } = paginateById(await q.orderBy('id', 'desc').limit(limit + 1).execute(), limit);
       return {
         items: page.map((d) => ({
           id: String(d.id),
@@ -432,7 +426,7 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
           difference: d.difference,
           currency: d.currency,
         })),
-        nextCursor: rows.length > limit && last ? Buffer.from(String(last.id)).toString('base64url') : null,
+        nextCursor,
       };
     },
   );
@@ -456,17 +450,11 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       const { limit = 50, cursor, customerId } = request.query;
       const run = await ctx.db.selectFrom('billing_runs').select('id').where('id', '=', request.params.id).executeTakeFirst();
       if (!run) throw notFound('billing run', request.params.id);
-      let after: number | undefined;
-      if (cursor !== undefined) {
-        after = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-        if (!Number.isSafeInteger(after)) throw badRequest('cursor', 'is not a cursor this API issued');
-      }
+      const after = decodeIdCursor(cursor);
       let q = ctx.db.selectFrom('seat_discrepancies').selectAll().where('billing_run_id', '=', run.id);
       if (customerId) q = q.where('customer_id', '=', customerId);
       if (after !== undefined) q = q.where('id', '<', after);
-      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { rows: page, nextCursor } = paginateById(await q.orderBy('id', 'desc').limit(limit + 1).execute(), limit);
       return {
         items: page.map((d) => ({
           id: String(d.id),
@@ -483,7 +471,7 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
           licenseLineIds: d.license_line_ids,
           message: d.message,
         })),
-        nextCursor: rows.length > limit && last ? Buffer.from(String(last.id)).toString('base64url') : null,
+        nextCursor,
       };
     },
   );
