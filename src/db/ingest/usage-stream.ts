@@ -92,8 +92,8 @@ export async function ingestUsageStream(
       const customers = await resolveCustomers(handle.db, lines.map((l) => ({ tenantId: l.tenantId, name: l.customerName })), options.actor);
       for (const line of lines) line.customerId = customers.get(line.tenantId)!;
       // A month's first lines create its partition, in a transaction of its own: DDL in a
-      // batch's transaction would hold locks (the partition's, and its foreign keys' on
-      // customers) that the batch beside it needs, until the batch commits.
+      // batch's transaction would hold its locks until the batch commits (the new
+      // partition's, and for its foreign key one on billing_runs, which a close writes).
       const months = [...new Set(lines.map((l) => l.month))];
       await withClientTransaction(handle.pool, (client) => ensureUsagePartitions(client, months));
       // The previous batch must hold its lock before this one may wait for it (else this
