@@ -175,7 +175,10 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
     customer,
     period,
     card,
-    result,
+    // Every line priced and allocated, twice over: saving needs only the invoice (whose
+    // lines carry their sources) and the margin. Dropped here, they are not kept alive
+    // through the save's round trips, which at tens of thousands of lines is most of the heap.
+    result: { ...result, priced: [], allocated: [] },
     usageCount: current.usageCount,
     licenseCount: current.licenseCount,
     late: {
