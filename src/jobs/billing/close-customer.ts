@@ -14,7 +14,7 @@ import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput
 import { periodBounds } from '../../engine/dates.ts';
 import type { CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
 import { addCloseProgress, recordCloseError } from './run-progress.ts';
-import { saveInvoice, supersede } from './save-invoice.ts';
+import { invoiceLineage, saveInvoice, supersede, type LineLineage } from './save-invoice.ts';
 
 export interface CloseCustomerPayload {
   runId: string;
@@ -83,6 +83,7 @@ interface Loaded {
   /** Billing currency (Microsoft's figures are in it) of each line with a cost finding. */
   discrepancyCurrency: Map<string, string>;
   tagCompliance: StoredTagCompliance | null;
+  lineage: ReadonlyMap<string, LineLineage> | undefined;
 }
 
 /** Load one customer's inputs and run the pure close. Reads only. */
@@ -137,6 +138,7 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
     unallocatedNodeId: unallocated.id,
   });
 
+  const lineage = result.invoice ? invoiceLineage(result.invoice) : undefined;
   const flagged = new Set(result.discrepancies.map((f) => f.lineId));
   const discrepancyCurrency = new Map<string, string>();
   if (flagged.size > 0) {
@@ -175,10 +177,12 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
     customer,
     period,
     card,
-    // Every line priced and allocated, twice over: saving needs only the invoice (whose
-    // lines carry their sources) and the margin. Dropped here, they are not kept alive
-    // through the save's round trips, which at tens of thousands of lines is most of the heap.
-    result: { ...result, priced: [], allocated: [] },
+    // Every line priced and allocated, twice over, and each invoice line's sources: saving
+    // needs only the invoice lines, their lineage (grouped, computed here) and the margin.
+    // Dropped here, they are not kept alive through the save's round trips, which at tens
+    // of thousands of lines per customer is most of the heap.
+    result: { ...result, priced: [], allocated: [], invoice: result.invoice ? { ...result.invoice, lines: result.invoice.lines.map((l) => ({ ...l, sources: [] })) } : null },
+    lineage,
     usageCount: current.usageCount,
     licenseCount: current.licenseCount,
     late: {
@@ -334,6 +338,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
           fingerprint: loaded.fingerprint,
           inputs: loaded.inputs,
           costNodeNames: loaded.costNodeNames,
+          ...(loaded.lineage ? { lineage: loaded.lineage } : {}),
         });
         await markLatePickedUp(trx, run.id, payload.customerId, run.period, loaded.late);
         await writeAudit(trx, {

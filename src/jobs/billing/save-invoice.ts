@@ -31,6 +31,8 @@ export interface SaveInvoiceInput {
   fingerprint: string;
   inputs: unknown;
   costNodeNames: ReadonlyMap<string, string>;
+  /** invoiceLineage(invoice), when the caller computed it and let go of the lines' sources. */
+  lineage?: ReadonlyMap<string, LineLineage>;
 }
 
 function marginRowJson(row: MarginRow) {
@@ -123,6 +125,24 @@ export function lineageRows(line: InvoiceLine): LineageRow[] {
   return [...groups.values()];
 }
 
+/** What saving needs of an invoice line's sources: its lineage groups, cost and count. */
+export interface LineLineage {
+  groups: LineageRow[];
+  cost: Decimal;
+  count: number;
+}
+
+/**
+ * Every invoice line's lineage, by line id. A close computes it as soon as the invoice is
+ * built and then drops the per-source-line objects, which would otherwise stay alive (one
+ * or more per source line) through every round trip of the save.
+ */
+export function invoiceLineage(invoice: Invoice): Map<string, LineLineage> {
+  const lineage = new Map<string, LineLineage>();
+  for (const line of invoice.lines) lineage.set(line.id, { groups: lineageRows(line), cost: sum(line.sources.map((s) => s.cost)), count: line.sources.length });
+  return lineage;
+}
+
 /** Insert an issued invoice with its lines and lineage; returns its id. Throws (rolling back) when totals do not add up. */
 export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoiceInput): Promise<string> {
   const { invoice, card } = input;
@@ -136,6 +156,12 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
   const ruleById = new Map<string, RateRule>();
   for (const c of input.cards) for (const r of c.rules) ruleById.set(`${c.id}@${c.version}:${r.id}`, r);
   const totalRow = input.margin.byCustomer[0];
+  const lineage = input.lineage ?? invoiceLineage(invoice);
+  const lineageOf = (line: InvoiceLine): LineLineage => {
+    const found = lineage.get(line.id);
+    if (!found) throw new Error(`Invoice ${input.number}: no lineage for line ${line.id}`);
+    return found;
+  };
 
   const inserted = await trx
     .insertInto('invoices')
@@ -199,12 +225,12 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
           quantity: l.quantity?.toString() ?? null,
           exact_amount: l.exactAmount.toString(),
           amount: l.amount.toString(),
-          cost: sum(l.sources.map((s) => s.cost)).toString(),
+          cost: lineageOf(l).cost.toString(),
           rate_rule_id: l.ruleId,
           rate_card_id: l.cardId,
           rate_card_version: l.cardVersion,
           rounding: JSON.stringify(l.rounding),
-          source_count: l.sources.length,
+          source_count: lineageOf(l).count,
         })),
       )
       .returning(['id', 'line_key'])
@@ -213,7 +239,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
   }
 
   const sources = invoice.lines.flatMap((l) =>
-    lineageRows(l).map((g) => {
+    lineageOf(l).groups.map((g) => {
       const rule = ruleById.get(`${g.cardId}@${g.cardVersion}:${g.ruleId}`);
       const usage = g.kind === 'usage' || g.kind === 'usage_reversal';
       return {
