@@ -9,11 +9,10 @@
  *   npm run bench -- pc-ingest --lines 100000
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hubNodeFlags } from './support.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const NOT_BENCHMARKS = new Set(['run', 'support']);
@@ -23,6 +22,17 @@ function available(): string[] {
     .filter((f) => f.endsWith('.ts') && !NOT_BENCHMARKS.has(f.slice(0, -3)))
     .map((f) => f.slice(0, -3))
     .sort();
+}
+
+/**
+ * The Node flags the hub's own processes run with (`npm start`'s: see package.json),
+ * for a benchmark that runs the hub's work in a process of its own.
+ */
+function hubNodeFlags(): string[] {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  const start = /^node((?: --[a-z-]+(?:=\S+)?)*) src\/cli\.ts/.exec(packageJson.scripts.start ?? '');
+  if (!start) throw new Error(`package.json's start script is not 'node [flags] src/cli.ts …': ${packageJson.scripts.start}`);
+  return start[1]!.split(' ').filter(Boolean);
 }
 
 const [name, ...args] = process.argv.slice(2);

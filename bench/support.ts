@@ -146,17 +146,6 @@ function treeCpuSeconds(root: number): number {
 }
 
 /**
- * The Node flags the hub's own processes run with (`npm start`'s: see package.json),
- * for a benchmark that runs the hub's work in a process of its own.
- */
-export function hubNodeFlags(): string[] {
-  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-  const start = /^node((?: --[a-z-]+(?:=\S+)?)*) src\/cli\.ts/.exec(packageJson.scripts.start ?? '');
-  if (!start) throw new Error(`package.json's start script is not 'node [flags] src/cli.ts …': ${packageJson.scripts.start}`);
-  return start[1]!.split(' ').filter(Boolean);
-}
-
-/**
  * What the database's client backends are doing, sampled every `everyMs` while `fn`
  * runs (BENCH_DEBUG=1): at each instant, running a statement, else waiting for the
  * client (idle in a transaction, or in a COPY: starved of data), else waiting for a

@@ -81,6 +81,8 @@ export async function ingestUsageStream(
   // previous batch where PostgreSQL sees the wait, so a cycle with another session's
   // row locks is a deadlock it detects and breaks, never a silent hang.
   const streamKey = randomInt(-(2 ** 31), 2 ** 31);
+  // Months whose partition this stream has made sure of (a blob is one or two months).
+  const partitioned = new Set<string>();
 
   const store = async (
     batch: { lines: EncodedUsageLine[]; problems: RejectedUsageLine[]; reached: number; last: boolean; index: number; overlaps: boolean },
@@ -94,8 +96,11 @@ export async function ingestUsageStream(
       // A month's first lines create its partition, in a transaction of its own: DDL in a
       // batch's transaction would hold its locks until the batch commits (the new
       // partition's, and for its foreign key one on billing_runs, which a close writes).
-      const months = [...new Set(lines.map((l) => l.month))];
-      await withClientTransaction(handle.pool, (client) => ensureUsagePartitions(client, months));
+      const months = [...new Set(lines.map((l) => l.month))].filter((m) => !partitioned.has(m));
+      if (months.length > 0) {
+        await withClientTransaction(handle.pool, (client) => ensureUsagePartitions(client, months));
+        for (const m of months) partitioned.add(m);
+      }
       // The previous batch must hold its lock before this one may wait for it (else this
       // one could take it first, and wait forever); and it waits with no connection of
       // the pool in hand, so a busy pool can never leave the previous batch without one.

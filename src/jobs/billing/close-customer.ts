@@ -138,7 +138,6 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
     unallocatedNodeId: unallocated.id,
   });
 
-  const lineage = result.invoice ? invoiceLineage(result.invoice) : undefined;
   const flagged = new Set(result.discrepancies.map((f) => f.lineId));
   const discrepancyCurrency = new Map<string, string>();
   if (flagged.size > 0) {
@@ -173,15 +172,25 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
     )
     .digest('hex');
 
+  // Lineage is grouped only for an invoice about to be issued: an unchanged input reuses
+  // the issued one (the save checks again under its lock, and groups it then if needed).
+  const issued = await db.selectFrom('invoices').select('fingerprint').where('customer_id', '=', customerId).where('period', '=', period).where('status', '=', 'issued').executeTakeFirst();
+  const lineage = result.invoice && issued?.fingerprint !== fingerprint ? invoiceLineage(result.invoice) : undefined;
+
   return {
     customer,
     period,
     card,
-    // Every line priced and allocated, twice over, and each invoice line's sources: saving
-    // needs only the invoice lines, their lineage (grouped, computed here) and the margin.
-    // Dropped here, they are not kept alive through the save's round trips, which at tens
-    // of thousands of lines per customer is most of the heap.
-    result: { ...result, priced: [], allocated: [], invoice: result.invoice ? { ...result.invoice, lines: result.invoice.lines.map((l) => ({ ...l, sources: [] })) } : null },
+    // Every line priced and allocated, twice over, and (once their lineage is grouped) each
+    // invoice line's sources: saving needs only the invoice lines, the grouped lineage and
+    // the margin. Dropped here, they are not kept alive through the save's round trips,
+    // which at tens of thousands of lines per customer is most of the heap.
+    result: {
+      ...result,
+      priced: [],
+      allocated: [],
+      invoice: result.invoice && lineage ? { ...result.invoice, lines: result.invoice.lines.map((l) => ({ ...l, sources: [] })) } : result.invoice,
+    },
     lineage,
     usageCount: current.usageCount,
     licenseCount: current.licenseCount,
