@@ -7,6 +7,10 @@
  * the close's elapsed time ÷ a bare COPY of the same usage rows into an unindexed table
  * in the same run (target ≤ 3.0); peak RSS must stay ≤ 512 MB, and the close streams per
  * customer, so 1 M and 6 M lines should peak alike (run both: --lines-per-day 167 ≈ 1 M).
+ *
+ * Also prints the CPU the hub and PostgreSQL used during the close. HUB_CLOSE_BATCH_LINES
+ * sets the close's batch size; BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot when
+ * the close ends (what is still live); BENCH_CPU_PROF and BENCH_DEBUG as in support.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -20,7 +24,7 @@ import { createApiKey } from '../src/db/api-keys.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { SecretBox } from '../src/security/secret-box.ts';
 import { buildApp } from '../src/server/app.ts';
-import { count, finish, intFlag, parseFlags, peakRssMb, profiled, resetPeakRss, seconds, startBenchDatabase, withMemoryPeaks } from './support.ts';
+import { count, finish, intFlag, measured, parseFlags, peakRssMb, profiled, resetPeakRss, seconds, startBenchDatabase, withMemoryPeaks } from './support.ts';
 
 const flags = parseFlags(process.argv.slice(2), ['customers', 'lines-per-day', 'days', 'subscriptions']);
 const CUSTOMERS = intFlag(flags, 'customers', 200);
@@ -33,7 +37,7 @@ const database = await startBenchDatabase();
 const ctx: HubContext = {
   db: database.db,
   pool: database.pool,
-  config: { ...loadConfig({}), databaseUrl: database.url, workerConcurrency: 2 },
+  config: { ...loadConfig({ HUB_CLOSE_BATCH_LINES: process.env.HUB_CLOSE_BATCH_LINES }), databaseUrl: database.url, workerConcurrency: 2 },
   logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
   secrets: new SecretBox(randomBytes(32)),
   webhookProviders: webhookRegistry([]),
@@ -60,8 +64,10 @@ try {
 
   const setupRss = peakRssMb();
   resetPeakRss();
-  const { value: { closeMs, run }, peaks } = await withMemoryPeaks(() => profiled('close', close));
+  const measuredClose = await measured(database, () => withMemoryPeaks(() => profiled('close', close)));
+  const { value: { closeMs, run }, peaks } = measuredClose.value;
   console.log(`  memory peaks (MB) during the close: ${Object.entries(peaks).map(([k, v]) => `${k} ${v}`).join(', ')}; ${setupRss} MB seeding`);
+  console.log(`  CPU during the close: hub ${measuredClose.nodeCpu.toFixed(1)} s, PostgreSQL ${measuredClose.serverCpu.toFixed(1)} s (2 workers)`);
   console.log(`  close: ${seconds(closeMs)} (${count((CUSTOMERS * LINES_PER_DAY * DAYS) / (closeMs / 1000))} lines/s), status ${run.status}`);
   const invoices = await q(`select count(*)::int as n, coalesce(sum(total), 0)::text as total from invoices where period = $1`, [PERIOD]);
   console.log(`  invoices: ${invoices.rows[0].n}, total ${invoices.rows[0].total}`);
@@ -164,7 +170,11 @@ async function close(): Promise<{ closeMs: number; run: { status: string } }> {
     const id = started.json().id as string;
     for (;;) {
       const run = (await app.inject({ method: 'GET', url: `/v1/billing-runs/${id}`, headers: { authorization: `Bearer ${key}` } })).json();
-      if (!['queued', 'running'].includes(run.status)) return { closeMs: performance.now() - t, run };
+      if (!['queued', 'running'].includes(run.status)) {
+        const closeMs = performance.now() - t;
+        if (process.env.BENCH_HEAP_SNAPSHOT) console.log(`  heap snapshot: ${(await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)}`);
+        return { closeMs, run };
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {

@@ -158,13 +158,13 @@ async function withServerWaits<T>(database: BenchDatabase, fn: () => Promise<T>,
   const sampler = (async () => {
     while (!done) {
       const { rows } = await observer.query<{ state: string; wait: string | null; query: string }>(
-        `select state, wait_event_type || ':' || wait_event as wait, left(query, 30) as query
+        `select state, wait_event_type || ':' || wait_event as wait, left(query, 60) as query
          from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`,
       );
       const active = rows.filter((r) => r.state === 'active');
       const running = active.find((r) => r.wait === null || r.wait.startsWith('IO:') || r.wait.startsWith('LWLock:'));
       const what = running
-        ? `running ${running.query.split(' ').slice(0, 2).join(' ')}`
+        ? `running ${running.query.split(' ').slice(0, 3).join(' ')}`
         : active.length > 0
           ? `waiting ${active[0]!.wait} (${active[0]!.query.split(' ').slice(0, 2).join(' ')})`
           : rows.some((r) => r.state.startsWith('idle in transaction'))

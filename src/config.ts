@@ -18,6 +18,8 @@ export interface HubConfig {
   workerHeartbeatMs: number;
   /** Lines per ingestion transaction (each commits with the position it reached). */
   ingestBatchLines: number;
+  /** Usage lines a close reads and prices at a time (its memory per customer is about one batch). */
+  closeBatchLines: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -45,5 +47,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     billingTimeZone: env.HUB_BILLING_TIME_ZONE || 'UTC',
     workerHeartbeatMs: Math.max(100, intFrom(env, 'HUB_WORKER_HEARTBEAT_MS', 10_000)),
     ingestBatchLines: Math.max(1, intFrom(env, 'HUB_INGEST_BATCH_LINES', 10_000)),
+    closeBatchLines: Math.max(1, intFrom(env, 'HUB_CLOSE_BATCH_LINES', 1_000)),
   };
 }

@@ -25,32 +25,24 @@ export function sourceOfLineId(lineId: string): { kind: SourceKind; id: string }
   return { kind, id: lineId.slice(colon + 1) };
 }
 
-interface UsageRow {
+/**
+ * A usage row as the close reads it: the per-line figures as columns, and everything a
+ * customer's lines repeat (product, meter, resource, prices, rate, tags) as one JSON
+ * array, `dims`, which is parsed once per distinct value and shared by the lines that
+ * carry it: a month has ~30 lines per resource and meter, all alike but for date and amounts.
+ */
+interface PeriodUsageRow {
   id: number;
   revision: number;
-  customer_id: string;
   usage_date: string;
-  entitlement_id: string | null;
-  subscription_id: string | null;
-  product_id: string | null;
-  sku_id: string | null;
-  product_name: string | null;
-  sku_name: string | null;
-  publisher_name: string | null;
   quantity: string | null;
-  unit_price: string | null;
-  effective_unit_price: string | null;
-  pricing_currency: string | null;
-  billing_currency: string | null;
-  pc_to_bc_exchange_rate: string | null;
-  pc_to_bc_exchange_rate_date: string | null;
   billing_pre_tax_total: string | null;
-  /** jsonb as text: parsed once per distinct value (see `tagsOf`). */
-  tags: string | null;
-  resource_group: string | null;
-  meter_id: string | null;
-  meter_category: string | null;
-  meter_name: string | null;
+  dims: string;
+}
+
+/** A late usage row also says which customer, which frozen line it revises and which period it is for. */
+interface UsageRow extends PeriodUsageRow {
+  customer_id: string;
   supersedes_id: number | null;
   period: string;
 }
@@ -82,10 +74,12 @@ interface LicenseRow {
   supersedes_id: string | null;
 }
 
-const USAGE_COLUMNS = sql.raw(`id, revision, customer_id, usage_date, entitlement_id, subscription_id, product_id, sku_id, product_name, sku_name,
-  publisher_name, quantity::text, unit_price::text, effective_unit_price::text, pricing_currency, billing_currency,
-  pc_to_bc_exchange_rate::text, pc_to_bc_exchange_rate_date, billing_pre_tax_total::text, tags::text as tags, resource_group, meter_id,
-  meter_category, meter_name, supersedes_id, to_char(usage_date, 'YYYY-MM') as period`);
+// Numerics travel as JSON strings (exact); the subscription is EntitlementId, else SubscriptionId.
+const PERIOD_USAGE_COLUMNS = `id, revision, usage_date, quantity::text, billing_pre_tax_total::text,
+  json_build_array(coalesce(entitlement_id, subscription_id), product_id, sku_id, product_name, sku_name, publisher_name,
+    unit_price::text, effective_unit_price::text, pricing_currency, billing_currency, pc_to_bc_exchange_rate::text,
+    pc_to_bc_exchange_rate_date, tags, resource_group, meter_id, meter_category, meter_name)::text as dims`;
+const USAGE_COLUMNS = sql.raw(`${PERIOD_USAGE_COLUMNS}, customer_id, supersedes_id, to_char(usage_date, 'YYYY-MM') as period`);
 
 const LICENSE_COLUMNS = sql.raw(`id, revision, customer_id, charge_period, subscription_id, product_id, sku_id, product_name, sku_name,
   publisher_name, charge_type, billable_quantity::text, quantity::text, unit_price::text, effective_unit_price::text, pricing_currency,
@@ -109,50 +103,99 @@ const dec = (value: string | null, fallback: Decimal = ZERO): Decimal => {
   return d;
 };
 
-const parsedTags = new Map<string, Readonly<Record<string, string>>>();
-function tagsOf(text: string | null): Readonly<Record<string, string>> {
-  if (text === null) return EMPTY_TAGS;
-  let tags = parsedTags.get(text);
-  if (tags === undefined) {
-    const raw = JSON.parse(text) as Record<string, unknown> | null;
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw ?? {})) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-    tags = Object.freeze(out);
-    if (parsedTags.size >= 10_000) parsedTags.clear();
-    parsedTags.set(text, tags);
+type DimsArray = [
+  subscriptionId: string | null,
+  productId: string | null,
+  skuId: string | null,
+  productName: string | null,
+  skuName: string | null,
+  publisherName: string | null,
+  unitPrice: string | null,
+  effectiveUnitPrice: string | null,
+  pricingCurrency: string | null,
+  billingCurrency: string | null,
+  rate: string | null,
+  rateDate: string | null,
+  tags: Record<string, unknown> | null,
+  resourceGroup: string | null,
+  meterId: string | null,
+  meterCategory: string | null,
+  meterName: string | null,
+];
+
+/** What a usage line takes from its `dims`; currencies and the rate date stay raw (a line falls back on its own). */
+type UsageDims = Pick<
+  UsageLine,
+  'subscriptionId' | 'productId' | 'skuId' | 'productName' | 'skuName' | 'publisherName' | 'unitPrice' | 'effectiveUnitPrice' | 'tags' | 'resourceGroup' | 'meterId' | 'meterCategory' | 'meterName'
+> & { pricingCurrency: string | null; billingCurrency: string | null; rate: Decimal; rateDate: string | null };
+
+const parsedDims = new Map<string, UsageDims>();
+function dimsOf(text: string): UsageDims {
+  let dims = parsedDims.get(text);
+  if (dims === undefined) {
+    const a = JSON.parse(text) as DimsArray;
+    const raw = a[12];
+    let tags = EMPTY_TAGS;
+    if (raw && Object.keys(raw).length > 0) {
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      tags = Object.freeze(out);
+    }
+    dims = {
+      subscriptionId: a[0] ?? '',
+      productId: a[1] ?? '',
+      skuId: a[2] ?? '',
+      productName: a[3],
+      skuName: a[4],
+      publisherName: a[5],
+      unitPrice: dec(a[6]),
+      effectiveUnitPrice: dec(a[7]),
+      pricingCurrency: a[8],
+      billingCurrency: a[9],
+      rate: dec(a[10], ONE_DEC),
+      rateDate: a[11],
+      tags,
+      resourceGroup: a[13],
+      meterId: a[14],
+      meterCategory: a[15],
+      meterName: a[16],
+    };
+    if (parsedDims.size >= 50_000) parsedDims.clear();
+    parsedDims.set(text, dims);
   }
-  return tags;
+  return dims;
 }
 const EMPTY_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
-function usageLineOf(row: UsageRow, currency: CurrencyCode, id = `u:${row.id}`, negate = false): UsageLine {
-  const billingCurrency = row.billing_currency || row.pricing_currency || currency;
+function usageLineOf(row: PeriodUsageRow, currency: CurrencyCode, customerId: string, id = `u:${row.id}`, negate = false): UsageLine {
+  const d = dimsOf(row.dims);
+  const billingCurrency = d.billingCurrency || d.pricingCurrency || currency;
   const quantity = dec(row.quantity);
   const cost = dec(row.billing_pre_tax_total);
   return {
     kind: 'usage',
     id,
-    customerId: row.customer_id,
-    subscriptionId: row.entitlement_id ?? row.subscription_id ?? '',
-    productId: row.product_id ?? '',
-    skuId: row.sku_id ?? '',
-    productName: row.product_name,
-    skuName: row.sku_name,
-    publisherName: row.publisher_name,
+    customerId,
+    subscriptionId: d.subscriptionId,
+    productId: d.productId,
+    skuId: d.skuId,
+    productName: d.productName,
+    skuName: d.skuName,
+    publisherName: d.publisherName,
     date: row.usage_date,
     quantity: negate ? quantity.negated() : quantity,
-    unitPrice: dec(row.unit_price),
-    effectiveUnitPrice: dec(row.effective_unit_price),
-    pricingCurrency: row.pricing_currency || billingCurrency,
+    unitPrice: d.unitPrice,
+    effectiveUnitPrice: d.effectiveUnitPrice,
+    pricingCurrency: d.pricingCurrency || billingCurrency,
     billingCurrency,
-    pcToBCExchangeRate: dec(row.pc_to_bc_exchange_rate, ONE_DEC),
-    pcToBCExchangeRateDate: row.pc_to_bc_exchange_rate_date ?? row.usage_date,
+    pcToBCExchangeRate: d.rate,
+    pcToBCExchangeRateDate: d.rateDate ?? row.usage_date,
     cost: negate ? cost.negated() : cost,
-    tags: tagsOf(row.tags),
-    resourceGroup: row.resource_group,
-    meterId: row.meter_id,
-    meterCategory: row.meter_category,
-    meterName: row.meter_name,
+    tags: d.tags,
+    resourceGroup: d.resourceGroup,
+    meterId: d.meterId,
+    meterCategory: d.meterCategory,
+    meterName: d.meterName,
   };
 }
 
@@ -222,14 +265,14 @@ export interface PeriodLines {
 export async function loadPeriodLines(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<PeriodLines> {
   const { start, end } = periodBounds(period);
   const hash = createHash('sha256');
-  const usage = await sql<UsageRow>`
-    select ${USAGE_COLUMNS} from usage_lines
+  const usage = await sql<PeriodUsageRow>`
+    select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines
     where customer_id = ${customerId}::uuid and usage_date >= ${start}::date and usage_date <= ${end}::date and not late
     order by id`.execute(db);
   const lines: BillingLine[] = [];
   for (const row of usage.rows) {
     hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
-    lines.push(usageLineOf(row, currency));
+    lines.push(usageLineOf(row, currency, customerId));
   }
   const licenses = await sql<LicenseRow>`
     select ${LICENSE_COLUMNS} from license_lines
@@ -240,6 +283,86 @@ export async function loadPeriodLines(db: Db, customerId: string, period: Billin
     lines.push(licenseLineOf(row, currency));
   }
   return { lines, usageCount: usage.rows.length, licenseCount: licenses.rows.length, digest: hash.digest('hex') };
+}
+
+/**
+ * A customer's lines of a billing period (the ones loadPeriodLines gives, in the same
+ * order and with the same digest), read through a cursor: usage in batches, so a close
+ * holds one batch of rows at a time however many the customer has. Licence lines are
+ * few (one or two per subscription) and come whole.
+ */
+export interface PeriodLineCursor {
+  licence: LicenseLine[];
+  /** Usage lines in id order, `batchSize` at a time; the next batch is fetched while this one is used. */
+  usage(): AsyncGenerator<UsageLine[]>;
+  usageCount(): number;
+  licenseCount: number;
+  /** loadPeriodLines' digest; complete once usage() is exhausted. */
+  digest(): string;
+}
+
+let cursors = 0;
+
+/**
+ * Open the cursor inside `trx`: run it in a repeatable-read transaction and every batch
+ * (and every other read in it) sees the same snapshot, as one query would.
+ *
+ * @example
+ *   const lines = await openPeriodLines(trx, customerId, '2026-10', 'USD');
+ *   for await (const batch of lines.usage()) close.addLines(batch);
+ *   close.addLines(lines.licence);
+ */
+export async function openPeriodLines(trx: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, batchSize = 4000): Promise<PeriodLineCursor> {
+  const { start, end } = periodBounds(period);
+  const licenses = await sql<LicenseRow>`
+    select ${LICENSE_COLUMNS} from license_lines
+    where customer_id = ${customerId}::uuid and charge_period = ${period} and not late
+    order by id`.execute(trx);
+  const licence = licenses.rows.map((row) => licenseLineOf(row, currency));
+  const cursor = sql.raw(`period_usage_${(cursors += 1)}`);
+  await sql`declare ${cursor} no scroll cursor for
+    select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines
+    where customer_id = ${customerId}::uuid and usage_date >= ${start}::date and usage_date <= ${end}::date and not late
+    order by id`.execute(trx);
+  const hash = createHash('sha256');
+  let usageCount = 0;
+  let done = false;
+  let digest: string | null = null;
+  const fetch = () => sql<PeriodUsageRow>`fetch forward ${sql.raw(String(batchSize))} from ${cursor}`.execute(trx).then((r) => r.rows);
+  return {
+    licence,
+    licenseCount: licence.length,
+    usageCount: () => usageCount,
+    async *usage() {
+      let next: Promise<PeriodUsageRow[]> | null = fetch();
+      try {
+        while (next) {
+          const rows: PeriodUsageRow[] = await next;
+          next = rows.length === batchSize ? fetch() : null;
+          const batch: UsageLine[] = new Array(rows.length);
+          for (let i = 0; i < rows.length; i += 1) {
+            const row = rows[i] as PeriodUsageRow;
+            hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
+            batch[i] = usageLineOf(row, currency, customerId);
+          }
+          usageCount += rows.length;
+          if (batch.length > 0) yield batch;
+        }
+        done = true;
+      } finally {
+        // A consumer that stops early leaves a fetch in flight: wait for it, so its failure is not unhandled.
+        if (next) await next.catch(() => undefined);
+      }
+    },
+    digest() {
+      if (!done) throw new Error('the period digest needs every usage line read first');
+      if (digest === null) {
+        for (const row of licenses.rows) hash.update(fingerprintOf('l', row.id, row.revision, row.billable_quantity ?? row.quantity, row.subtotal));
+        digest = hash.digest('hex');
+      }
+      return digest;
+    },
+  };
 }
 
 export interface LateGroup {
@@ -299,11 +422,11 @@ export async function loadLateLines(db: Db, customerId: string, period: BillingP
     const g = groupOf(row.period);
     hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
     g.usageIds.push(row.id);
-    g.lines.push(usageLineOf(row, currency));
+    g.lines.push(usageLineOf(row, currency, customerId));
     const frozen = row.supersedes_id === null ? undefined : frozenUsageById.get(row.supersedes_id);
     if (frozen) {
       hash.update(fingerprintOf('ru', frozen.id, frozen.revision, frozen.quantity, frozen.billing_pre_tax_total));
-      g.lines.push(usageLineOf(frozen, currency, `ru:${frozen.id}`, true));
+      g.lines.push(usageLineOf(frozen, currency, frozen.customer_id, `ru:${frozen.id}`, true));
     }
   }
   for (const row of licenses.rows) {

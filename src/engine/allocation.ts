@@ -17,6 +17,7 @@
  *   split as the mirror image of the same charge.
  */
 import { Decimal, HUNDRED, ZERO, sum } from './decimal.ts';
+import { DecimalSum } from './decimal-sum.ts';
 import { EngineError } from './errors.ts';
 import { minorUnits, roundPartsToTarget } from './money.ts';
 import type {
@@ -254,22 +255,36 @@ export function rollUp(allocations: readonly Allocation[], tree: readonly CostNo
  * @example tagCompliance(lines, ['costcenter', 'project']) // { share: 0.75, nonCompliantLineIds: ['u3'], ... }
  */
 export function tagCompliance(lines: readonly AllocatableLine[], requiredTags: readonly string[]): TagCompliance {
-  let totalAmount = ZERO;
-  let compliantAmount = ZERO;
+  const acc = startTagCompliance(requiredTags);
+  for (const line of lines) acc.add(line.id, line.amount, line.tags);
+  return acc.finish();
+}
+
+/** tagCompliance over lines that arrive in batches: `add` each line in order, then `finish` (same result). */
+export function startTagCompliance(requiredTags: readonly string[]): {
+  add(lineId: string, amount: Decimal, tags: Readonly<Record<string, string>> | undefined): void;
+  finish(): TagCompliance;
+} {
+  const total = new DecimalSum();
+  const compliant = new DecimalSum();
   const nonCompliantLineIds: string[] = [];
-  for (const line of lines) {
-    const amount = line.amount.abs();
-    totalAmount = totalAmount.plus(amount);
-    const compliant = requiredTags.every((key) => (tagValue(line.tags, key) ?? '').trim() !== '');
-    if (compliant) compliantAmount = compliantAmount.plus(amount);
-    else nonCompliantLineIds.push(line.id);
-  }
   return {
-    requiredTags: [...requiredTags],
-    totalAmount,
-    compliantAmount,
-    share: totalAmount.isZero() ? null : compliantAmount.div(totalAmount),
-    nonCompliantLineIds,
+    add(lineId, amount, tags) {
+      total.addAbs(amount);
+      if (requiredTags.every((key) => (tagValue(tags, key) ?? '').trim() !== '')) compliant.addAbs(amount);
+      else nonCompliantLineIds.push(lineId);
+    },
+    finish() {
+      const totalAmount = total.value();
+      const compliantAmount = compliant.value();
+      return {
+        requiredTags: [...requiredTags],
+        totalAmount,
+        compliantAmount,
+        share: totalAmount.isZero() ? null : compliantAmount.div(totalAmount),
+        nonCompliantLineIds: nonCompliantLineIds.slice(),
+      };
+    },
   };
 }
 

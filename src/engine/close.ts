@@ -3,6 +3,13 @@
  * buildInvoice → marginReport, over plain values a job loaded. The job persists what
  * comes back; nothing here reads or writes anything.
  *
+ * - Lines can stream in (`startCustomerClose`): each batch goes through every step at
+ *   once and only sums, the invoice's groups and what the report lists are kept, so a
+ *   customer's close holds the same memory at 5,000 lines as at 500,000. The result is
+ *   the one `closeCustomerPeriod` gives for all the lines at once, error included: a
+ *   step's error is kept until the end and the earliest step's first error is thrown, as
+ *   the step-by-step close over the whole list would have.
+ *
  * - The cost check runs on every Microsoft line before pricing and only reports.
  * - The seat check (checkSeats) compares the hub's own seat events with this period's
  *   licence lines and only reports, like the cost check.
@@ -12,17 +19,19 @@
  * - Margin is reported for this period's charges (adjustments belong to periods already
  *   reported; the minimum top-up is a customer-level charge with no cost).
  */
-import { lineAllocator, tagCompliance } from './allocation.ts';
+import { lineAllocator, startTagCompliance } from './allocation.ts';
 import { categorize } from './categories.ts';
 import { checkCost } from './cost-check.ts';
-import { ZERO, sum } from './decimal.ts';
+import { ZERO } from './decimal.ts';
+import { DecimalSum } from './decimal-sum.ts';
 import type { Decimal } from './decimal.ts';
-import { buildInvoice } from './invoice.ts';
-import { marginReport } from './margin.ts';
+import { EngineError } from './errors.ts';
+import { startInvoice, type InvoiceBuilder } from './invoice.ts';
+import { startMarginReport, type MarginAccumulator } from './margin.ts';
 import { rateLinesWithCategories } from './rating.ts';
 import { checkSeats } from './seat-check.ts';
 import type {
-  AllocatableLine,
+  Allocation,
   AllocationRule,
   BillingLine,
   BillingPeriod,
@@ -31,7 +40,7 @@ import type {
   CostDiscrepancy,
   FxPolicy,
   Invoice,
-  InvoiceAdjustment,
+  InvoiceLineSource,
   InvoiceSourceLine,
   MarginReport,
   PricedLine,
@@ -75,9 +84,9 @@ export interface CustomerCloseResult {
   unmappedLineIds: string[];
   discrepancies: CostDiscrepancy[];
   unpriced: UnpricedLine[];
-  /** This period's priced lines (adjustments excluded). */
+  /** This period's priced lines (adjustments excluded); empty when the close streamed without `keepLines`. */
   priced: PricedLine[];
-  /** Every priced line with its allocations, adjustments included. */
+  /** Every priced line with its allocations, adjustments included; empty when the close streamed without `keepLines`. */
   allocated: InvoiceSourceLine[];
   /** Σ cost of every priced line in the card's currency (adjustments included). */
   cost: Decimal;
@@ -91,42 +100,233 @@ export interface CustomerCloseResult {
   tagCompliance: TagCompliance | null;
 }
 
-interface Categorized {
-  lines: readonly BillingLine[];
-  categories: ChargeCategory[];
+/**
+ * Categories of a batch of lines, through a cache shared by every batch of the close:
+ * `categorize` reads only the fields in the cache key, so lines that agree on them get
+ * the same category (looked up once per distinct key).
+ */
+function categorizer(mapping: CategoryMapping): (lines: readonly BillingLine[], unmapped: string[]) => ChargeCategory[] {
+  const cache = new Map<string, { category: ChargeCategory; mapped: boolean }>();
+  const none = '\u0001';
+  return (lines, unmapped) => {
+    const categories: ChargeCategory[] = new Array(lines.length);
+    for (let i = 0; i < lines.length; i += 1) {
+      const line = lines[i] as BillingLine;
+      const key = `${line.kind}\u0000${line.productId}\u0000${line.skuId}\u0000${line.productName ?? none}\u0000${line.kind === 'usage' ? (line.meterCategory ?? none) : none}\u0000${line.publisherName ?? none}`;
+      let result = cache.get(key);
+      if (!result) {
+        const r = categorize(line, mapping);
+        result = { category: r.category, mapped: r.mapped };
+        cache.set(key, result);
+      }
+      if (!result.mapped) unmapped.push(line.id);
+      categories[i] = result.category;
+    }
+    return categories;
+  };
 }
+
+/** The header of one late group; its lines come later through `addLate`. */
+export type LateGroupSetup = Omit<LateAdjustmentInput, 'lines'>;
+
+export type CustomerCloseSetup = Omit<CustomerCloseInput, 'lines' | 'late'> & { late: readonly LateGroupSetup[] };
+
+export interface CustomerCloseOptions {
+  /** Keep the priced and allocated lines and every invoice line's sources in the result, as closeCustomerPeriod does. Default false. */
+  keepLines?: boolean;
+  /** Each invoice line's sources, as they are added (see InvoiceBuilderOptions.onSource). */
+  onSource?: (invoiceLineId: string, source: InvoiceLineSource) => void;
+}
+
+/** A customer's close fed in batches: this period's lines first, then each late group's, then `finish` once. */
+export interface CustomerClose {
+  addLines(lines: readonly BillingLine[]): void;
+  /** Lines of `setup.late[index]`; after every addLines, groups in order. */
+  addLate(index: number, lines: readonly BillingLine[]): void;
+  /** The cost findings so far, in line order (live: grows with each batch). */
+  readonly discrepancies: readonly CostDiscrepancy[];
+  finish(): CustomerCloseResult;
+}
+
+/** The steps in the order the close runs them over all lines; an earlier step's error wins. */
+const STEPS = ['cost', 'categorize', 'rating', 'allocation', 'invoice'] as const;
+type Step = (typeof STEPS)[number];
 
 /**
- * Categories of many lines. `categorize` reads only the fields in the cache key, so lines
- * that agree on them get the same category (looked up once per distinct key).
+ * Start one customer's close over lines that arrive in batches.
+ *
+ * @example
+ *   const close = startCustomerClose({ customerId, period: '2026-10', late: [], mapping, card, fx, allocationRules, unallocatedNodeId });
+ *   for await (const batch of batches) close.addLines(batch);
+ *   const result = close.finish(); // as closeCustomerPeriod over every batch's lines
  */
-function categorizeAll(lines: readonly BillingLine[], mapping: CategoryMapping, unmapped: string[]): Categorized {
-  const cache = new Map<string, { category: ChargeCategory; mapped: boolean }>();
-  const categories: ChargeCategory[] = new Array(lines.length);
-  const none = '\u0001';
-  for (let i = 0; i < lines.length; i += 1) {
-    const line = lines[i] as BillingLine;
-    const key = `${line.kind}\u0000${line.productId}\u0000${line.skuId}\u0000${line.productName ?? none}\u0000${line.kind === 'usage' ? (line.meterCategory ?? none) : none}\u0000${line.publisherName ?? none}`;
-    let result = cache.get(key);
-    if (!result) {
-      const r = categorize(line, mapping);
-      result = { category: r.category, mapped: r.mapped };
-      cache.set(key, result);
+export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerCloseOptions = {}): CustomerClose {
+  const keepLines = options.keepLines ?? false;
+  const shouldCheck = setup.checkCostOf ?? ((line: BillingLine) => !line.id.startsWith('r'));
+  const categorizeBatch = categorizer(setup.mapping);
+  const periods = new Set<string>();
+  for (const g of setup.late) {
+    if (g.originalPeriod >= setup.period || periods.has(g.originalPeriod)) {
+      throw new EngineError('invalid_input', `Late group ${g.originalPeriod} must be a period before ${setup.period}, given once`, { originalPeriod: g.originalPeriod });
     }
-    if (!result.mapped) unmapped.push(line.id);
-    categories[i] = result.category;
+    periods.add(g.originalPeriod);
   }
-  return { lines, categories };
-}
 
-function withAllocations(priced: readonly PricedLine[], rules: readonly AllocationRule[], unallocatedNodeId: string): InvoiceSourceLine[] {
-  const allocateLine = lineAllocator(rules, unallocatedNodeId);
-  const out: InvoiceSourceLine[] = new Array(priced.length);
-  for (let i = 0; i < priced.length; i += 1) {
-    const p = priced[i] as PricedLine;
-    out[i] = { ...p, allocations: allocateLine(p.lineId, p.price, p.currency, p.tags, p.resourceGroup, p.subscriptionId, p.meterCategory) };
+  const errors = new Map<Step, unknown>();
+  const fail = (step: Step, error: unknown): void => {
+    if (!errors.has(step)) errors.set(step, error);
+  };
+  const failedFrom = (step: Step): boolean => {
+    for (const s of STEPS.slice(0, STEPS.indexOf(step) + 1)) if (errors.has(s)) return true;
+    return false;
+  };
+
+  const discrepancies: CostDiscrepancy[] = [];
+  const unmappedLineIds: string[] = [];
+  const unpriced: UnpricedLine[] = [];
+  const seatLines: BillingLine[] = [];
+  const compliance = setup.requiredTags ? startTagCompliance(setup.requiredTags) : null;
+  const card = setup.card;
+  const fx = setup.fx;
+  const priced: PricedLine[] = [];
+  const allocated: InvoiceSourceLine[] = [];
+  const cost = new DecimalSum();
+  let margin: MarginAccumulator | null = null;
+  let invoice: InvoiceBuilder | null = null;
+  let allocateLine: ReturnType<typeof lineAllocator> | null = null;
+  const label = setup.lateLabel ?? 'Late usage';
+  if (card && fx) {
+    margin = startMarginReport([card, ...setup.late.map((g) => g.card)]);
+    try {
+      allocateLine = lineAllocator(setup.allocationRules, setup.unallocatedNodeId);
+    } catch (error) {
+      fail('allocation', error);
+    }
+    try {
+      invoice = startInvoice(
+        {
+          customerId: setup.customerId,
+          period: setup.period,
+          currency: card.currency,
+          card,
+          adjustments: setup.late.map((g) => ({ id: `late-${g.originalPeriod}`, originalPeriod: g.originalPeriod, label })),
+        },
+        { keepSources: keepLines, ...(options.onSource ? { onSource: options.onSource } : {}) },
+      );
+    } catch (error) {
+      fail('invoice', error);
+    }
   }
-  return out;
+
+  let lateIndex = -1;
+  const process = (lines: readonly BillingLine[], late: LateGroupSetup | null): void => {
+    const toCheck: BillingLine[] = [];
+    for (const line of lines) if (shouldCheck(line)) toCheck.push(line);
+    if (!errors.has('cost')) {
+      try {
+        for (const f of checkCost(toCheck)) discrepancies.push(f);
+      } catch (error) {
+        fail('cost', error);
+      }
+    }
+    let categories: ChargeCategory[];
+    try {
+      categories = categorizeBatch(lines, unmappedLineIds);
+    } catch (error) {
+      fail('categorize', error);
+      return;
+    }
+    if (!late) {
+      for (const line of lines) {
+        if (line.kind === 'license') seatLines.push(line);
+        else if (compliance) compliance.add(line.id, line.cost, line.tags);
+      }
+    }
+    if (!card || !fx || failedFrom('rating')) return;
+
+    let rated: { priced: PricedLine[]; unpriced: UnpricedLine[] };
+    try {
+      rated = late ? rateLinesWithCategories(lines, categories, late.card, late.fx) : rateLinesWithCategories(lines, categories, card, fx);
+    } catch (error) {
+      fail('rating', error);
+      return;
+    }
+    for (const u of rated.unpriced) unpriced.push(u);
+    // An unpriced line holds the invoice: nothing after rating matters any more. An
+    // allocation error outranks the invoice's, so lines are still allocated after one.
+    if (unpriced.length > 0 || errors.has('allocation') || !allocateLine) return;
+
+    const adjustmentId = late ? `late-${late.originalPeriod}` : null;
+    for (const p of rated.priced) {
+      let allocations: Allocation[];
+      try {
+        allocations = allocateLine(p.lineId, p.price, p.currency, p.tags, p.resourceGroup, p.subscriptionId, p.meterCategory);
+      } catch (error) {
+        fail('allocation', error);
+        return;
+      }
+      if (errors.has('invoice') || !invoice || !margin) continue;
+      const line: InvoiceSourceLine = { ...p, allocations };
+      try {
+        invoice.add(line, adjustmentId);
+      } catch (error) {
+        fail('invoice', error);
+        continue;
+      }
+      cost.add(p.cost);
+      if (!late) margin.add(p);
+      if (keepLines) {
+        if (!late) priced.push(p);
+        allocated.push(line);
+      }
+    }
+  };
+
+  let finished = false;
+  const open = (): void => {
+    if (finished) throw new Error('customer close already finished');
+  };
+  return {
+    discrepancies,
+    addLines(lines) {
+      open();
+      if (lateIndex >= 0) throw new Error("this period's lines must all come before the late groups'");
+      process(lines, null);
+    },
+    addLate(index, lines) {
+      open();
+      const group = setup.late[index];
+      if (!group || index < lateIndex) throw new Error(`late group ${index} is not next (groups come in order)`);
+      lateIndex = index;
+      process(lines, group);
+    },
+    finish() {
+      open();
+      finished = true;
+      for (const step of ['cost', 'categorize'] as const) if (errors.has(step)) throw errors.get(step);
+      const seatFindings: SeatFinding[] = setup.seatSubscriptions?.length ? checkSeats(setup.seatSubscriptions, seatLines, setup.period) : [];
+      const tags = compliance ? usageTagCompliance(compliance.finish(), setup.requiredTags ?? []) : null;
+      const empty = { unmappedLineIds, discrepancies, priced: [], allocated: [], cost: ZERO, invoice: null, margin: null, tagCompliance: tags, seatFindings };
+      if (!card || !fx) return { ...empty, unpriced: [], held: 'no_rate_card' };
+      if (errors.has('rating')) throw errors.get('rating');
+      if (unpriced.length > 0) return { ...empty, unpriced, held: 'unpriced' };
+      for (const step of ['allocation', 'invoice'] as const) if (errors.has(step)) throw errors.get(step);
+      const built = (invoice as InvoiceBuilder).finish();
+      return {
+        unmappedLineIds,
+        discrepancies,
+        unpriced: [],
+        priced,
+        allocated,
+        cost: cost.value(),
+        invoice: built,
+        margin: (margin as MarginAccumulator).finish(),
+        held: null,
+        tagCompliance: tags,
+        seatFindings,
+      };
+    },
+  };
 }
 
 /**
@@ -139,15 +339,13 @@ function withAllocations(priced: readonly PricedLine[], rules: readonly Allocati
  * bills a customer in one billing currency, so the amounts add up as they are.
  * No required tags: nothing to check, so no share (rather than a vacuous 100 %).
  */
-function usageTagCompliance(lines: readonly BillingLine[], requiredTags: readonly string[]): TagCompliance {
-  const usage: AllocatableLine[] = [];
-  for (const line of lines) if (line.kind === 'usage') usage.push({ id: line.id, amount: line.cost, currency: line.billingCurrency, tags: line.tags });
-  const result = tagCompliance(usage, requiredTags);
+function usageTagCompliance(result: TagCompliance, requiredTags: readonly string[]): TagCompliance {
   return requiredTags.length === 0 ? { ...result, compliantAmount: ZERO, share: null } : result;
 }
 
 /**
- * Close one customer's period.
+ * Close one customer's period, all its lines at once (the priced and allocated lines and
+ * the invoice lines' sources are kept in the result).
  *
  * @example
  *   const result = closeCustomerPeriod({ customerId, period: '2026-10', lines, late: [], mapping, card, fx,
@@ -155,61 +353,9 @@ function usageTagCompliance(lines: readonly BillingLine[], requiredTags: readonl
  *   result.invoice?.total // exactly Σ result.invoice.lines[].amount
  */
 export function closeCustomerPeriod(input: CustomerCloseInput): CustomerCloseResult {
-  const shouldCheck = input.checkCostOf ?? ((line: BillingLine) => !line.id.startsWith('r'));
-  const toCheck: BillingLine[] = [];
-  for (const line of input.lines) if (shouldCheck(line)) toCheck.push(line);
-  for (const g of input.late) for (const line of g.lines) if (shouldCheck(line)) toCheck.push(line);
-  const discrepancies = checkCost(toCheck);
-  const unmappedLineIds: string[] = [];
-  const categorized = categorizeAll(input.lines, input.mapping, unmappedLineIds);
-  const lateCategorized = input.late.map((g) => ({ group: g, lines: categorizeAll(g.lines, input.mapping, unmappedLineIds) }));
-
-  const seatFindings = input.seatSubscriptions?.length ? checkSeats(input.seatSubscriptions, input.lines, input.period) : [];
-  const compliance = input.requiredTags ? usageTagCompliance(input.lines, input.requiredTags) : null;
-  const empty = { unmappedLineIds, discrepancies, priced: [], allocated: [], cost: ZERO, invoice: null, margin: null, tagCompliance: compliance, seatFindings };
-  if (!input.card || !input.fx) return { ...empty, unpriced: [], held: 'no_rate_card' };
-
-  const { priced, unpriced } = rateLinesWithCategories(categorized.lines, categorized.categories, input.card, input.fx);
-  const adjustments: { group: LateAdjustmentInput; priced: PricedLine[] }[] = [];
-  for (const { group, lines } of lateCategorized) {
-    const rated = rateLinesWithCategories(lines.lines, lines.categories, group.card, group.fx);
-    unpriced.push(...rated.unpriced);
-    adjustments.push({ group, priced: rated.priced });
-  }
-  if (unpriced.length > 0) return { ...empty, unpriced, held: 'unpriced' };
-
-  const pricedLines = withAllocations(priced, input.allocationRules, input.unallocatedNodeId);
-  const label = input.lateLabel ?? 'Late usage';
-  const invoiceAdjustments: InvoiceAdjustment[] = adjustments
-    .filter((a) => a.priced.length > 0)
-    .map((a) => ({
-      id: `late-${a.group.originalPeriod}`,
-      originalPeriod: a.group.originalPeriod,
-      label,
-      lines: withAllocations(a.priced, input.allocationRules, input.unallocatedNodeId),
-    }));
-  const invoice = buildInvoice({
-    customerId: input.customerId,
-    period: input.period,
-    currency: input.card.currency,
-    card: input.card,
-    pricedLines,
-    adjustments: invoiceAdjustments,
-  });
-  const cards = [input.card, ...input.late.map((g) => g.card)];
-  const margin = marginReport(priced, cards);
-  const allocated = [...pricedLines, ...invoiceAdjustments.flatMap((a) => a.lines)];
-  return {
-    unmappedLineIds,
-    discrepancies,
-    unpriced: [],
-    priced,
-    allocated,
-    cost: sum(allocated.map((l) => l.cost)),
-    invoice,
-    margin,
-    held: null,
-    tagCompliance: compliance,
-    seatFindings,
-  };
+  const { lines, late, ...rest } = input;
+  const close = startCustomerClose({ ...rest, late: late.map(({ lines: _lines, ...header }) => header) }, { keepLines: true });
+  close.addLines(lines);
+  late.forEach((group, index) => close.addLate(index, group.lines));
+  return close.finish();
 }

@@ -23,12 +23,15 @@
  *   minimum top-up is a customer-level charge and is not allocated.
  */
 import { Decimal, ZERO, sum } from './decimal.ts';
+import { DecimalSum } from './decimal-sum.ts';
 import { CHARGE_CATEGORIES } from './categories.ts';
 import { periodBounds } from './dates.ts';
 import { EngineError } from './errors.ts';
 import { isWholeMinorUnits, minorUnit, minorUnits, roundMoney, roundPartsToTarget } from './money.ts';
 import type {
+  BillingPeriod,
   ChargeCategory,
+  CurrencyCode,
   Invoice,
   InvoiceAdjustment,
   InvoiceInput,
@@ -36,21 +39,22 @@ import type {
   InvoiceLineSource,
   InvoiceSourceLine,
   InvoiceSummaryLine,
+  RateCard,
 } from './types.ts';
 
 function bad(message: string, details: Record<string, unknown> = {}): EngineError {
   return new EngineError('invalid_invoice_input', message, details);
 }
 
-function validate(input: InvoiceInput): void {
-  const { card, currency, customerId, period } = input;
+function validateHeader(header: InvoiceHeader): void {
+  const { card, currency, period } = header;
   periodBounds(period);
   minorUnits(currency);
   if (card.currency.toUpperCase() !== currency.toUpperCase()) {
     throw bad(`Invoice in ${currency} cannot use rate card ${card.id} v${card.version}, which prices in ${card.currency}`);
   }
   const adjustmentIds = new Set<string>();
-  for (const adjustment of input.adjustments ?? []) {
+  for (const adjustment of header.adjustments ?? []) {
     if (adjustmentIds.has(adjustment.id)) throw bad(`Adjustment ${adjustment.id} is given twice`);
     adjustmentIds.add(adjustment.id);
     periodBounds(adjustment.originalPeriod);
@@ -58,10 +62,15 @@ function validate(input: InvoiceInput): void {
       throw bad(`Adjustment ${adjustment.id} is for ${adjustment.originalPeriod}, which is not a period before ${period}`, { adjustmentId: adjustment.id });
     }
   }
+}
+
+/** A check of one line against the invoice; throws on the first problem. */
+function lineChecker(header: InvoiceHeader): (line: InvoiceSourceLine) => void {
+  const { card, currency, customerId } = header;
   const seen = new Set<string>();
   const upperCurrency = currency.toUpperCase();
   const places = minorUnits(currency);
-  const check = (line: InvoiceSourceLine): void => {
+  return (line) => {
     if (seen.has(line.lineId)) throw bad(`Line ${line.lineId} appears twice on the invoice`, { lineId: line.lineId });
     seen.add(line.lineId);
     if (line.customerId !== customerId) throw bad(`Line ${line.lineId} belongs to customer ${line.customerId}, not ${customerId}`, { lineId: line.lineId });
@@ -77,15 +86,13 @@ function validate(input: InvoiceInput): void {
       throw bad(`Line ${line.lineId} allocations sum to ${allocated.toString()}, not its price ${line.price.toString()}`, { lineId: line.lineId });
     }
   };
-  for (const line of input.pricedLines) check(line);
-  for (const a of input.adjustments ?? []) for (const line of a.lines) check(line);
 }
 
 function categoryRank(category: ChargeCategory | null): number {
   return category === null ? CHARGE_CATEGORIES.length : CHARGE_CATEGORIES.indexOf(category);
 }
 
-function groupKey(line: InvoiceSourceLine, adjustment: InvoiceAdjustment | null): string {
+function groupKey(line: InvoiceSourceLine, adjustment: AdjustmentHeader | null): string {
   // The same string as [..].join('|') (join prints null and undefined as '').
   const head = adjustment ? `adjustment:${adjustment.id}` : 'charge';
   return `${head}|${line.category ?? ''}|${line.subscriptionId ?? ''}|${line.resourceGroup ?? ''}|${line.meterId ?? line.sku ?? ''}|${line.cardId}@${line.cardVersion}|${line.ruleId ?? ''}`;
@@ -108,6 +115,93 @@ function sourceOf(line: InvoiceSourceLine): InvoiceLineSource {
   };
 }
 
+/** What an invoice is for, before its lines: adjustments are named up front, their lines added later. */
+export interface InvoiceHeader {
+  customerId: string;
+  period: BillingPeriod;
+  currency: CurrencyCode;
+  card: RateCard;
+  adjustments?: readonly AdjustmentHeader[];
+}
+
+export type AdjustmentHeader = Omit<InvoiceAdjustment, 'lines'>;
+
+export interface InvoiceBuilderOptions {
+  /**
+   * Keep every invoice line's sources (InvoiceLine.sources). Default true. Without them
+   * the invoice holds a few values per invoice line however many lines it has, and
+   * `onSource` is the way to see each source as it is added.
+   */
+  keepSources?: boolean;
+  /** Called with each source as its line is added, with the key (id) of the invoice line it lands on. */
+  onSource?: (invoiceLineId: string, source: InvoiceLineSource) => void;
+}
+
+/** An invoice built line by line: `add` each priced line, then `finish` once. */
+export interface InvoiceBuilder {
+  /** Adds a priced line of this period (adjustmentId null) or of a named adjustment. Throws on a line the invoice refuses. */
+  add(line: InvoiceSourceLine, adjustmentId: string | null): void;
+  finish(): Invoice;
+}
+
+interface Group {
+  key: string;
+  adjustment: AdjustmentHeader | null;
+  first: InvoiceSourceLine;
+  exactAmount: DecimalSum;
+  quantity: DecimalSum;
+  sources: InvoiceLineSource[];
+}
+
+/**
+ * Start an invoice whose lines arrive one by one (or in batches), e.g. straight from a
+ * cursor. `finish` gives the same invoice as `buildInvoice` over the same lines in the
+ * same order; with `keepSources: false` its lines' `sources` are empty.
+ * Throws EngineError('invalid_invoice_input') on a header it refuses.
+ */
+export function startInvoice(header: InvoiceHeader, options: InvoiceBuilderOptions = {}): InvoiceBuilder {
+  validateHeader(header);
+  const keepSources = options.keepSources ?? true;
+  const onSource = options.onSource;
+  const check = lineChecker(header);
+  const adjustmentsById = new Map((header.adjustments ?? []).map((a) => [a.id, a]));
+  const groups = new Map<string, Group>();
+  // Cost-node subtotals add up the allocations of every line, in no particular order when
+  // lines stream in: summed exactly (beyond the engine's 40 digits), so the order cannot
+  // change a digit, then rounded once.
+  const byNode = new Map<string, DecimalSum>();
+  let finished = false;
+
+  const add = (line: InvoiceSourceLine, adjustmentId: string | null): void => {
+    if (finished) throw new Error('invoice already finished');
+    const adjustment = adjustmentId === null ? null : adjustmentsById.get(adjustmentId);
+    if (adjustment === undefined) throw bad(`Adjustment ${String(adjustmentId)} was not named when the invoice started`, { adjustmentId });
+    check(line);
+    const key = groupKey(line, adjustment);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { key, adjustment, first: line, exactAmount: new DecimalSum(), quantity: new DecimalSum(), sources: [] }));
+    group.exactAmount.add(line.price);
+    group.quantity.add(line.quantity);
+    for (const a of line.allocations) {
+      let node = byNode.get(a.costNodeId);
+      if (node === undefined) byNode.set(a.costNodeId, (node = new DecimalSum({ exact: true })));
+      node.add(a.amount);
+    }
+    if (keepSources || onSource) {
+      const source = sourceOf(line);
+      if (keepSources) group.sources.push(source);
+      onSource?.(key, source);
+    }
+  };
+
+  const finish = (): Invoice => {
+    if (finished) throw new Error('invoice already finished');
+    finished = true;
+    return finishInvoice(header, [...groups.values()], byNode);
+  };
+  return { add, finish };
+}
+
 /**
  * Build the invoice (detailed and summary views, subtotals, minimum, rounding, lineage).
  *
@@ -116,36 +210,30 @@ function sourceOf(line: InvoiceSourceLine): InvoiceLineSource {
  *   invoice.total.equals(sum(invoice.lines.map((l) => l.amount))) // always true
  */
 export function buildInvoice(input: InvoiceInput): Invoice {
-  validate(input);
-  const { card, currency } = input;
+  const adjustments = input.adjustments ?? [];
+  const builder = startInvoice({ customerId: input.customerId, period: input.period, currency: input.currency, card: input.card, adjustments });
+  // Every line is checked before any is grouped, so the first refused line is reported whatever follows it.
+  const check = lineChecker(input);
+  for (const line of input.pricedLines) check(line);
+  for (const adjustment of adjustments) for (const line of adjustment.lines) check(line);
+  for (const line of input.pricedLines) builder.add(line, null);
+  for (const adjustment of adjustments) for (const line of adjustment.lines) builder.add(line, adjustment.id);
+  return builder.finish();
+}
+
+function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: ReadonlyMap<string, DecimalSum>): Invoice {
+  const { card, currency } = header;
   const { scope, mode } = card.rounding;
   const places = minorUnits(currency);
   const rounding = { scope, mode, places };
   const round = (amount: Decimal): Decimal => roundMoney(amount, currency, mode);
-  const adjustments = input.adjustments ?? [];
-
-  const groups = new Map<string, { adjustment: InvoiceAdjustment | null; lines: InvoiceSourceLine[] }>();
-  const add = (line: InvoiceSourceLine, adjustment: InvoiceAdjustment | null): void => {
-    const key = groupKey(line, adjustment);
-    const group = groups.get(key);
-    if (group) group.lines.push(line);
-    else groups.set(key, { adjustment, lines: [line] });
-  };
-  for (const line of input.pricedLines) add(line, null);
-  for (const adjustment of adjustments) for (const line of adjustment.lines) add(line, adjustment);
+  const adjustments = header.adjustments ?? [];
 
   const detailed: InvoiceLine[] = [];
-  for (const [key, { adjustment, lines }] of groups) {
-    const first = lines[0] as InvoiceSourceLine;
-    let exactAmount = ZERO;
-    let quantity = ZERO;
-    const sources: InvoiceLineSource[] = new Array(lines.length);
-    for (let i = 0; i < lines.length; i += 1) {
-      const l = lines[i] as InvoiceSourceLine;
-      exactAmount = exactAmount.plus(l.price);
-      quantity = quantity.plus(l.quantity);
-      sources[i] = sourceOf(l);
-    }
+  for (const group of groups) {
+    const { key, adjustment, first, sources } = group;
+    const exactAmount = group.exactAmount.value();
+    const quantity = group.quantity.value();
     detailed.push({
       id: key,
       kind: adjustment ? 'adjustment' : 'charge',
@@ -236,24 +324,23 @@ export function buildInvoice(input: InvoiceInput): Invoice {
     }
   }
 
-  const byNode = new Map<string, Decimal>();
-  for (const l of detailed) {
-    for (const source of l.sources) {
-      for (const a of source.allocations) byNode.set(a.costNodeId, (byNode.get(a.costNodeId) ?? ZERO).plus(a.amount));
-    }
-  }
   const nodeIds = [...byNode.keys()].sort();
-  const nodeAmounts = roundPartsToTarget(nodeIds.map((id) => byNode.get(id) ?? ZERO), roundedAll, minorUnit(currency));
+  const nodeAmounts = roundPartsToTarget(
+    // Back to the engine's 40 significant digits before it divides and floors.
+    nodeIds.map((id) => (byNode.get(id) as DecimalSum).value().toSignificantDigits(Decimal.precision)),
+    roundedAll,
+    minorUnit(currency),
+  );
   const subtotalsByCostNode = nodeIds.map((costNodeId, i) => ({ costNodeId, amount: nodeAmounts[i] ?? ZERO }));
 
   const total = sum(lines.map((l) => l.amount));
   if (!total.equals(roundedAll.plus(minimumCharge)) || lines.some((l) => !isWholeMinorUnits(l.amount, currency))) {
-    throw new EngineError('invalid_invoice_input', `Invoice for ${input.customerId} ${input.period} does not add up; refusing to issue it`);
+    throw new EngineError('invalid_invoice_input', `Invoice for ${header.customerId} ${header.period} does not add up; refusing to issue it`);
   }
 
   return {
-    customerId: input.customerId,
-    period: input.period,
+    customerId: header.customerId,
+    period: header.period,
     currency,
     cardId: card.id,
     cardVersion: card.version,

@@ -12,7 +12,8 @@
  *   lines rounded to a cent do not flood the report; totals use the charged price.
  * - A line priced at zero that cost something is flagged 'no_price'.
  */
-import { Decimal, HUNDRED, ZERO } from './decimal.ts';
+import { Decimal, HUNDRED } from './decimal.ts';
+import { DecimalSum } from './decimal-sum.ts';
 import { CHARGE_CATEGORIES } from './categories.ts';
 import { EngineError } from './errors.ts';
 import type { ChargeCategory, MarginFlag, MarginReport, MarginRow, PricedLine, RateCard } from './types.ts';
@@ -24,18 +25,19 @@ export function marginPercent(cost: Decimal, price: Decimal): Decimal | null {
 }
 
 interface RowAcc {
-  cost: Decimal;
-  price: Decimal;
+  cost: DecimalSum;
+  price: DecimalSum;
   /** Distinct target-providing cards seen, in first-seen order (a card's target is one value). */
   cards: Set<RateCard | null>;
 }
 
 function newAcc(): RowAcc {
-  return { cost: ZERO, price: ZERO, cards: new Set() };
+  return { cost: new DecimalSum(), price: new DecimalSum(), cards: new Set() };
 }
 
 function row(customerId: string, category: ChargeCategory | null, acc: RowAcc): MarginRow {
-  const { cost, price } = acc;
+  const cost = acc.cost.value();
+  const price = acc.price.value();
   const pct = marginPercent(cost, price);
   const targets = new Set<string>();
   for (const card of acc.cards) targets.add(card?.targetMarginPercent?.toString() ?? 'none');
@@ -53,24 +55,25 @@ function row(customerId: string, category: ChargeCategory | null, acc: RowAcc): 
   };
 }
 
+/** Margin, line by line: `add` each priced line (in the order a whole list would give them), then `finish`. */
+export interface MarginAccumulator {
+  add(line: PricedLine): void;
+  finish(): MarginReport;
+}
+
 /**
- * Margin per customer and category, per customer, and the off-target lines.
- * Each line is judged against the card (id and version) that priced it.
- *
- * @example
- *   marginReport(pricedLines, [card]) // { byCustomerCategory: [...], byCustomer: [...], flags: [...] }
+ * marginReport over lines that arrive in batches: the same report, value for value, as
+ * one call over all of them in the same order (every row adds its lines in that order).
+ * Holds one accumulator per customer and category, and the flagged lines.
  */
-export function marginReport(
-  lines: readonly PricedLine[],
-  cards: readonly RateCard[],
-  options: { tolerancePoints?: Decimal } = {},
-): MarginReport {
+export function startMarginReport(cards: readonly RateCard[], options: { tolerancePoints?: Decimal } = {}): MarginAccumulator {
   const tolerance = options.tolerancePoints ?? new Decimal(2);
   const cardByKey = new Map(cards.map((c) => [`${c.id}@${c.version}`, c]));
   // One lookup per distinct (cardId, cardVersion) pair, not per line.
   const cardCache = new Map<string, Map<number, RateCard>>();
   const missing: { line: PricedLine; index: number }[] = [];
-  const cardOf = (line: PricedLine, index: number): RateCard | null => {
+  let index = 0;
+  const cardOf = (line: PricedLine): RateCard | null => {
     let versions = cardCache.get(line.cardId);
     let card = versions?.get(line.cardVersion);
     if (card) return card;
@@ -84,66 +87,86 @@ export function marginReport(
     return card;
   };
 
-  // One pass: every row adds its lines in input order, exactly as filtering then summing did.
   const byCustomerAcc = new Map<string, { total: RowAcc; categories: Map<ChargeCategory, RowAcc> }>();
-  const flagsOf: { line: PricedLine; target: Decimal }[] = [];
-  for (let index = 0; index < lines.length; index += 1) {
-    const line = lines[index] as PricedLine;
-    const card = cardOf(line, index);
-    if (card === null) continue;
+  const flags: MarginFlag[] = [];
+  const add = (line: PricedLine): void => {
+    const card = cardOf(line);
+    index += 1;
+    if (card === null) return;
     let c = byCustomerAcc.get(line.customerId);
     if (!c) byCustomerAcc.set(line.customerId, (c = { total: newAcc(), categories: new Map() }));
     let cat = c.categories.get(line.category);
     if (!cat) c.categories.set(line.category, (cat = newAcc()));
-    for (const acc of [cat, c.total]) {
-      acc.cost = acc.cost.plus(line.cost);
-      acc.price = acc.price.plus(line.price);
-      acc.cards.add(card);
-    }
+    cat.cost.add(line.cost);
+    cat.price.add(line.price);
+    cat.cards.add(card);
+    c.total.cost.add(line.cost);
+    c.total.price.add(line.price);
+    c.total.cards.add(card);
     const target = card.targetMarginPercent ?? null;
-    if (target !== null) flagsOf.push({ line, target });
-  }
-
-  if (missing.length > 0) {
-    // The line the per-row pass meets first: customers in order, then categories in order, then input order.
-    const rank = (c: ChargeCategory): number => (CHARGE_CATEGORIES.includes(c) ? CHARGE_CATEGORIES.indexOf(c) : CHARGE_CATEGORIES.length);
-    missing.sort((a, b) => (a.line.customerId < b.line.customerId ? -1 : a.line.customerId > b.line.customerId ? 1 : 0) || rank(a.line.category) - rank(b.line.category) || a.index - b.index);
-    const line = (missing[0] as { line: PricedLine }).line;
-    throw new EngineError('invalid_input', `Line ${line.lineId} was priced with rate card ${line.cardId} v${line.cardVersion}, which was not supplied`, {
-      lineId: line.lineId,
-    });
-  }
-
-  const customers = [...byCustomerAcc.keys()].sort();
-  const byCustomerCategory: MarginRow[] = [];
-  const byCustomer: MarginRow[] = [];
-  for (const customerId of customers) {
-    const c = byCustomerAcc.get(customerId)!;
-    for (const category of CHARGE_CATEGORIES) {
-      const acc = c.categories.get(category);
-      if (acc) byCustomerCategory.push(row(customerId, category, acc));
+    if (target !== null) {
+      const flag = flagOf(line, target, tolerance);
+      if (flag) flags.push(flag);
     }
-    byCustomer.push(row(customerId, null, c.total));
-  }
+  };
 
-  const flags: MarginFlag[] = [];
-  for (const { line, target } of flagsOf) {
-    const base = {
-      lineId: line.lineId,
-      customerId: line.customerId,
-      category: line.category,
-      ruleId: line.ruleId,
-      cost: line.cost,
-      price: line.unroundedPrice,
-      targetMarginPercent: target,
-    };
-    const pct = marginPercent(line.cost, line.unroundedPrice);
-    if (pct === null) {
-      if (!line.cost.isZero()) flags.push({ ...base, marginPercent: null, deviationPoints: null, reason: 'no_price' });
-      continue;
+  const finish = (): MarginReport => {
+    if (missing.length > 0) {
+      // The line the per-row pass meets first: customers in order, then categories in order, then input order.
+      const rank = (c: ChargeCategory): number => (CHARGE_CATEGORIES.includes(c) ? CHARGE_CATEGORIES.indexOf(c) : CHARGE_CATEGORIES.length);
+      missing.sort((a, b) => (a.line.customerId < b.line.customerId ? -1 : a.line.customerId > b.line.customerId ? 1 : 0) || rank(a.line.category) - rank(b.line.category) || a.index - b.index);
+      const line = (missing[0] as { line: PricedLine }).line;
+      throw new EngineError('invalid_input', `Line ${line.lineId} was priced with rate card ${line.cardId} v${line.cardVersion}, which was not supplied`, {
+        lineId: line.lineId,
+      });
     }
-    const deviation = pct.minus(target);
-    if (deviation.abs().greaterThan(tolerance)) flags.push({ ...base, marginPercent: pct, deviationPoints: deviation, reason: 'off_target' });
-  }
-  return { byCustomerCategory, byCustomer, flags: flags.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)) };
+    const customers = [...byCustomerAcc.keys()].sort();
+    const byCustomerCategory: MarginRow[] = [];
+    const byCustomer: MarginRow[] = [];
+    for (const customerId of customers) {
+      const c = byCustomerAcc.get(customerId)!;
+      for (const category of CHARGE_CATEGORIES) {
+        const acc = c.categories.get(category);
+        if (acc) byCustomerCategory.push(row(customerId, category, acc));
+      }
+      byCustomer.push(row(customerId, null, c.total));
+    }
+    // A stable sort: within a customer, flags stay in line order.
+    return { byCustomerCategory, byCustomer, flags: flags.slice().sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)) };
+  };
+  return { add, finish };
+}
+
+/** The line's flag against its card's target, or null when it is on target (see the module notes). */
+function flagOf(line: PricedLine, target: Decimal, tolerance: Decimal): MarginFlag | null {
+  const base = {
+    lineId: line.lineId,
+    customerId: line.customerId,
+    category: line.category,
+    ruleId: line.ruleId,
+    cost: line.cost,
+    price: line.unroundedPrice,
+    targetMarginPercent: target,
+  };
+  const pct = marginPercent(line.cost, line.unroundedPrice);
+  if (pct === null) return line.cost.isZero() ? null : { ...base, marginPercent: null, deviationPoints: null, reason: 'no_price' };
+  const deviation = pct.minus(target);
+  return deviation.abs().greaterThan(tolerance) ? { ...base, marginPercent: pct, deviationPoints: deviation, reason: 'off_target' } : null;
+}
+
+/**
+ * Margin per customer and category, per customer, and the off-target lines.
+ * Each line is judged against the card (id and version) that priced it.
+ *
+ * @example
+ *   marginReport(pricedLines, [card]) // { byCustomerCategory: [...], byCustomer: [...], flags: [...] }
+ */
+export function marginReport(
+  lines: readonly PricedLine[],
+  cards: readonly RateCard[],
+  options: { tolerancePoints?: Decimal } = {},
+): MarginReport {
+  const acc = startMarginReport(cards, options);
+  for (const line of lines) acc.add(line);
+  return acc.finish();
 }

@@ -93,7 +93,8 @@ const storage = {
 };
 
 beforeAll(async () => {
-  hub = await createTestHub();
+  // Two usage lines at a time: every close here streams a customer's month in many batches.
+  hub = await createTestHub({ env: { HUB_CLOSE_BATCH_LINES: '2' } });
   worker = await startWorker(hub.database.pool, hub.ctx, { concurrency: 4, crontab: '' });
 
   // September: one line for Fabrikam (closed first; late lines for it arrive afterwards).

@@ -3,18 +3,19 @@ import { sql, type Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { loadAllocationRules } from '../../db/allocation-rules.ts';
 import { writeAudit } from '../../db/audit.ts';
-import { loadLateLines, loadPeriodLines, sourceOfLineId } from '../../db/billing-lines.ts';
+import { loadLateLines, openPeriodLines, sourceOfLineId } from '../../db/billing-lines.ts';
 import { loadCategoryMapping } from '../../db/charge-categories.ts';
 import type { Db } from '../../db/database.ts';
 import { loadEffectiveRateCard, loadFxPolicy, type EffectiveRateCard } from '../../db/rate-cards.ts';
 import { loadSeatSubscriptions } from '../../db/seat-subscriptions.ts';
 import type { Database } from '../../db/types.ts';
 import { tagKeysOf } from '../../engine/allocation.ts';
-import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
+import { startCustomerClose, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
 import { periodBounds } from '../../engine/dates.ts';
-import type { CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
+import type { BillingLine, CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
 import { addCloseProgress, recordCloseError } from './run-progress.ts';
-import { invoiceLineage, saveInvoice, supersede, type LineLineage } from './save-invoice.ts';
+import { InvoiceLineageCollector, type LineLineage } from './lineage.ts';
+import { saveInvoice, supersede } from './save-invoice.ts';
 
 export interface CloseCustomerPayload {
   runId: string;
@@ -86,8 +87,20 @@ interface Loaded {
   lineage: ReadonlyMap<string, LineLineage> | undefined;
 }
 
-/** Load one customer's inputs and run the pure close. Reads only. */
-async function loadAndClose(db: Db, customerId: string, period: string): Promise<Loaded> {
+/**
+ * Load one customer's inputs and run the pure close over them. Reads only, in one
+ * repeatable-read transaction (every read sees the same snapshot); the period's usage
+ * streams through the close in batches, so memory does not grow with the customer's lines.
+ */
+async function loadAndClose(db: Db, customerId: string, period: string, batchLines: number): Promise<Loaded> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute((trx) => loadAndCloseIn(trx, customerId, period, batchLines));
+}
+
+async function loadAndCloseIn(db: Db, customerId: string, period: string, batchLines: number): Promise<Loaded> {
   const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency', 'required_tags']).where('id', '=', customerId).executeTakeFirstOrThrow();
   const { end } = periodBounds(period);
   const card = await loadEffectiveRateCard(db, customerId, end);
@@ -98,10 +111,10 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
   const nodes = await db.selectFrom('cost_nodes').select(['id', 'parent_id', 'name', 'kind']).where('customer_id', '=', customerId).orderBy('id').execute();
   const unallocated = nodes.find((n) => n.kind === 'unallocated');
   if (!unallocated) throw new Error(`customer ${customerId} has no unallocated cost node`);
-  const current = await loadPeriodLines(db, customerId, period, currency);
+  const current = await openPeriodLines(db, customerId, period, currency, batchLines);
   const lateLines = await loadLateLines(db, customerId, period, currency);
   // The hub's own seat events, checked against this period's licence lines (reported, never applied).
-  const seatSubscriptions = await loadSeatSubscriptions(db, customerId, period, current.lines);
+  const seatSubscriptions = await loadSeatSubscriptions(db, customerId, period, current.licence);
 
   // Late lines are priced with the card that priced their own period, when it is in the same currency.
   const cards: EffectiveRateCard[] = card ? [card] : [];
@@ -121,28 +134,42 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
   const ruleTags = tagKeysOf(allocationRules);
   const requiredTags = customer.required_tags ?? ruleTags;
   const tagSource: StoredTagCompliance['source'] = customer.required_tags ? 'customer' : ruleTags.length > 0 ? 'allocation_rules' : 'none';
+
+  // Lineage is grouped as the lines stream by (an invoice line's sources are never all held).
+  const lineage = new InvoiceLineageCollector();
+  const close = startCustomerClose(
+    {
+      customerId,
+      period,
+      seatSubscriptions,
+      requiredTags,
+      late: late.map(({ lines: _lines, ...header }) => header),
+      mapping,
+      card: card ?? null,
+      fx,
+      allocationRules,
+      unallocatedNodeId: unallocated.id,
+    },
+    { onSource: lineage.onSource },
+  );
   const usageCurrencies = new Set<string>();
-  for (const l of current.lines) if (l.kind === 'usage') usageCurrencies.add(l.billingCurrency);
-
-  const result = closeCustomerPeriod({
-    customerId,
-    period,
-    seatSubscriptions,
-    requiredTags,
-    lines: current.lines,
-    late,
-    mapping,
-    card: card ?? null,
-    fx,
-    allocationRules,
-    unallocatedNodeId: unallocated.id,
-  });
-
-  const flagged = new Set(result.discrepancies.map((f) => f.lineId));
   const discrepancyCurrency = new Map<string, string>();
-  if (flagged.size > 0) {
-    for (const l of [...current.lines, ...lateLines.groups.flatMap((g) => g.lines)]) if (flagged.has(l.id)) discrepancyCurrency.set(l.id, l.billingCurrency);
+  // The billing currency (Microsoft's figures are in it) of each line the cost check flags in a batch.
+  const add = (batch: readonly BillingLine[], feed: (lines: readonly BillingLine[]) => void): void => {
+    const found = close.discrepancies.length;
+    feed(batch);
+    if (close.discrepancies.length === found) return;
+    const flagged = new Set(close.discrepancies.slice(found).map((f) => f.lineId));
+    for (const l of batch) if (flagged.has(l.id)) discrepancyCurrency.set(l.id, l.billingCurrency);
+  };
+  for await (const batch of current.usage()) {
+    for (const l of batch) usageCurrencies.add(l.billingCurrency);
+    add(batch, (lines) => close.addLines(lines));
   }
+  add(current.licence, (lines) => close.addLines(lines));
+  late.forEach((group, index) => add(group.lines, (lines) => close.addLate(index, lines)));
+  const result = close.finish();
+  const digest = current.digest();
 
   const inputs = {
     rateCard: card
@@ -153,7 +180,7 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
     allocationRules: allocationRules.map((r) => ({ id: r.id, version: r.version })),
     categoryMapping: { id: mapping.id, version: mapping.version },
     costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id })),
-    lines: { usage: current.usageCount, license: current.licenseCount, late: lateLines.count, digest: current.digest, lateDigest: lateLines.digest },
+    lines: { usage: current.usageCount(), license: current.licenseCount, late: lateLines.count, digest, lateDigest: lateLines.digest },
   };
   const fingerprint = createHash('sha256')
     .update(
@@ -166,33 +193,19 @@ async function loadAndClose(db: Db, customerId: string, period: string): Promise
         mapping: [mapping.id, mapping.version],
         nodes: inputs.costNodes,
         unallocated: unallocated.id,
-        lines: current.digest,
+        lines: digest,
         late: lateLines.digest,
       }),
     )
     .digest('hex');
 
-  // Lineage is grouped only for an invoice about to be issued: an unchanged input reuses
-  // the issued one (the save checks again under its lock, and groups it then if needed).
-  const issued = await db.selectFrom('invoices').select('fingerprint').where('customer_id', '=', customerId).where('period', '=', period).where('status', '=', 'issued').executeTakeFirst();
-  const lineage = result.invoice && issued?.fingerprint !== fingerprint ? invoiceLineage(result.invoice) : undefined;
-
   return {
     customer,
     period,
     card,
-    // Every line priced and allocated, twice over, and (once their lineage is grouped) each
-    // invoice line's sources: saving needs only the invoice lines, the grouped lineage and
-    // the margin. Dropped here, they are not kept alive through the save's round trips,
-    // which at tens of thousands of lines per customer is most of the heap.
-    result: {
-      ...result,
-      priced: [],
-      allocated: [],
-      invoice: result.invoice && lineage ? { ...result.invoice, lines: result.invoice.lines.map((l) => ({ ...l, sources: [] })) } : result.invoice,
-    },
-    lineage,
-    usageCount: current.usageCount,
+    result,
+    lineage: result.invoice ? lineage.lineage(result.invoice) : undefined,
+    usageCount: current.usageCount(),
     licenseCount: current.licenseCount,
     late: {
       usageIds: lateLines.groups.flatMap((g) => g.usageIds),
@@ -283,7 +296,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
     .executeTakeFirst();
   if (already) return;
 
-  const loaded = await loadAndClose(ctx.db, payload.customerId, run.period);
+  const loaded = await loadAndClose(ctx.db, payload.customerId, run.period, ctx.config.closeBatchLines);
   const { result, card } = loaded;
   const lineCurrency = loaded.discrepancyCurrency;
 

@@ -3,8 +3,9 @@ import { writeAudit } from '../../db/audit.ts';
 import { sourceOfLineId } from '../../db/billing-lines.ts';
 import type { EffectiveRateCard } from '../../db/rate-cards.ts';
 import type { Database } from '../../db/types.ts';
-import { Decimal, ZERO, sum } from '../../engine/decimal.ts';
-import type { FxUsed, Invoice, InvoiceLine, MarginReport, MarginRow, RateCard, RateRule } from '../../engine/types.ts';
+import { Decimal, sum } from '../../engine/decimal.ts';
+import type { Invoice, InvoiceLine, MarginReport, MarginRow, RateCard, RateRule } from '../../engine/types.ts';
+import { invoiceLineage, type LineLineage } from './lineage.ts';
 
 // Writes an issued invoice: the invoice, its lines, their lineage (grouped: one row per
 // invoice line × source kind × fx × allocation split, with the source ids as an array),
@@ -45,102 +46,6 @@ function marginRowJson(row: MarginRow) {
     targetMarginPercent: row.targetMarginPercent?.toString() ?? null,
     deviationPoints: row.deviationPoints?.toDecimalPlaces(4).toString() ?? null,
   };
-}
-
-interface LineageRow {
-  kind: string;
-  ruleId: string;
-  cardId: string;
-  cardVersion: number;
-  basis: string;
-  fx: string | null;
-  costFx: string;
-  allocationRuleId: string | null;
-  allocationRuleVersion: number | null;
-  costNodeId: string;
-  percent: string;
-  ids: string[];
-  quantity: Decimal;
-  cost: Decimal;
-  unroundedPrice: Decimal;
-  price: Decimal;
-  allocated: Decimal;
-}
-
-/** An fx rate as lineage records it; the identity (same currency) carries no date, so it never splits a group. */
-function fxKey(fx: FxUsed | null): string | null {
-  if (!fx) return null;
-  if (fx.source === 'identity') {
-    let key = identityKeys.get(`${fx.from}>${fx.to}`);
-    if (key === undefined) {
-      key = JSON.stringify({ from: fx.from, to: fx.to, rate: '1', source: 'identity', rateDate: null, rateId: null });
-      identityKeys.set(`${fx.from}>${fx.to}`, key);
-    }
-    return key;
-  }
-  return JSON.stringify(fx);
-}
-const identityKeys = new Map<string, string>();
-
-/** The lineage of one invoice line, grouped so that a million source lines stay a handful of rows. */
-export function lineageRows(line: InvoiceLine): LineageRow[] {
-  const groups = new Map<string, LineageRow>();
-  for (const source of line.sources) {
-    const { kind, id } = sourceOfLineId(source.lineId);
-    const fx = fxKey(source.fx);
-    const costFx = fxKey(source.costFx)!;
-    for (const a of source.allocations) {
-      const key = [kind, source.ruleId, `${source.cardId}@${source.cardVersion}`, fx ?? '', costFx, a.ruleId ?? '', a.ruleVersion ?? '', a.costNodeId, a.percent.toString()].join('|');
-      let g = groups.get(key);
-      if (!g) {
-        g = {
-          kind,
-          ruleId: source.ruleId,
-          cardId: source.cardId,
-          cardVersion: source.cardVersion,
-          basis: source.basis,
-          fx,
-          costFx,
-          allocationRuleId: a.ruleId,
-          allocationRuleVersion: a.ruleVersion,
-          costNodeId: a.costNodeId,
-          percent: a.percent.toString(),
-          ids: [],
-          quantity: ZERO,
-          cost: ZERO,
-          unroundedPrice: ZERO,
-          price: ZERO,
-          allocated: ZERO,
-        };
-        groups.set(key, g);
-      }
-      g.ids.push(id);
-      g.quantity = g.quantity.plus(source.quantity);
-      g.cost = g.cost.plus(source.cost);
-      g.unroundedPrice = g.unroundedPrice.plus(source.unroundedPrice);
-      g.price = g.price.plus(source.price);
-      g.allocated = g.allocated.plus(a.amount);
-    }
-  }
-  return [...groups.values()];
-}
-
-/** What saving needs of an invoice line's sources: its lineage groups, cost and count. */
-export interface LineLineage {
-  groups: LineageRow[];
-  cost: Decimal;
-  count: number;
-}
-
-/**
- * Every invoice line's lineage, by line id. A close computes it as soon as the invoice is
- * built and then drops the per-source-line objects, which would otherwise stay alive (one
- * or more per source line) through every round trip of the save.
- */
-export function invoiceLineage(invoice: Invoice): Map<string, LineLineage> {
-  const lineage = new Map<string, LineLineage>();
-  for (const line of invoice.lines) lineage.set(line.id, { groups: lineageRows(line), cost: sum(line.sources.map((s) => s.cost)), count: line.sources.length });
-  return lineage;
 }
 
 /** Insert an issued invoice with its lines and lineage; returns its id. Throws (rolling back) when totals do not add up. */

@@ -6,7 +6,7 @@
  * late adjustments, margin targets — both must return the same result, value for value.
  */
 import { describe, expect, it } from 'vitest';
-import { closeCustomerPeriod } from '../../../src/engine/close.ts';
+import { closeCustomerPeriod, startCustomerClose, type CustomerCloseResult } from '../../../src/engine/close.ts';
 import { DEFAULT_CATEGORY_MAPPING } from '../../../src/engine/categories.ts';
 import { Decimal } from '../../../src/engine/decimal.ts';
 import type { AllocationRule, BillingLine, FxPolicy, RateCard } from '../../../src/engine/types.ts';
@@ -145,5 +145,127 @@ describe('optimised close = reference close', () => {
       if ((expected as { ok?: { invoice?: unknown } }).ok?.invoice) invoices += 1;
     }
     expect(invoices).toBeGreaterThan(30);
+  });
+});
+
+function closeCustomerPeriodOrNull(input: ReturnType<typeof scenario>): CustomerCloseResult | null {
+  try {
+    return closeCustomerPeriod(input);
+  } catch {
+    return null;
+  }
+}
+
+/** Feeds a close in random batch sizes (1 to 60 lines), late groups after this period's lines. */
+function streamed(input: ReturnType<typeof scenario>, seed: number, options: Parameters<typeof startCustomerClose>[1]) {
+  const rnd = seededRandom(seed * 7 + 1);
+  const { lines, late, ...rest } = input;
+  const close = startCustomerClose({ ...rest, late: late.map(({ lines: _l, ...header }) => header) }, options);
+  const feed = (all: readonly BillingLine[], add: (batch: BillingLine[]) => void) => {
+    for (let i = 0; i < all.length; ) {
+      const n = 1 + Math.floor(rnd() * 60);
+      add(all.slice(i, i + n));
+      i += n;
+    }
+  };
+  feed(lines, (batch) => close.addLines(batch));
+  late.forEach((group, index) => feed(group.lines, (batch) => close.addLate(index, batch)));
+  return close.finish();
+}
+
+describe('a close fed in batches = the close over all lines at once', () => {
+  it('gives the same invoice, margin, findings and lineage on 100 seeded random customers, without keeping the lines', () => {
+    let invoices = 0;
+    for (let seed = 1; seed <= 100; seed += 1) {
+      const input = scenario(seed);
+      const whole = outcome(() => closeCustomerPeriod(input));
+      const sources = new Map<string, unknown[]>();
+      const batched = outcome(() =>
+        streamed(input, seed, {
+          onSource: (id, source) => {
+            const list = sources.get(id) ?? [];
+            list.push(source);
+            sources.set(id, list);
+          },
+        }),
+      );
+      const w = whole as { ok?: CustomerCloseResult; error?: string };
+      const b = batched as { ok?: CustomerCloseResult; error?: string };
+      expect(b.error, `seed ${seed}`).toEqual(w.error);
+      if (!w.ok || !b.ok) continue;
+      const { priced, allocated, invoice, ...rest } = w.ok as unknown as CustomerCloseResult;
+      const { priced: bPriced, allocated: bAllocated, invoice: bInvoice, ...bRest } = b.ok as unknown as CustomerCloseResult;
+      expect(bPriced, `seed ${seed}: no priced lines kept`).toEqual([]);
+      expect(bAllocated, `seed ${seed}: no allocated lines kept`).toEqual([]);
+      expect(bRest, `seed ${seed}`).toEqual(rest);
+      if (!invoice) {
+        expect(bInvoice).toBeNull();
+        continue;
+      }
+      invoices += 1;
+      expect(bInvoice, `seed ${seed}`).toEqual({ ...invoice, lines: (invoice as { lines: { sources: unknown[] }[] }).lines.map((l) => ({ ...l, sources: [] })) });
+      // Every invoice line's sources reach onSource, in the same order as the whole close keeps them.
+      for (const line of (invoice as { lines: { id: string; sources: unknown[] }[] }).lines) {
+        expect(plain(sources.get(line.id) ?? []), `seed ${seed} line ${line.id}`).toEqual(line.sources);
+      }
+    }
+    expect(invoices).toBeGreaterThan(30);
+  });
+});
+
+/**
+ * Inputs the close refuses or holds, alone and together, against the reference: the
+ * batched close must throw (or hold) exactly as the step-by-step close over the whole
+ * list does, whichever batch the problem arrives in.
+ */
+describe('a close fed in batches fails and holds as the reference does', () => {
+  type Input = ReturnType<typeof scenario>;
+  const problems: Record<string, (input: Input) => Input> = {
+    'a line of another customer': (i) => ({ ...i, lines: i.lines.map((l, k) => (k === Math.floor(i.lines.length / 2) ? { ...l, customerId: 'c2' } : l)) }),
+    'allocation splits that miss 100 %': (i) => ({
+      ...i,
+      allocationRules: [{ id: 'bad', version: 1, priority: 0, match: { resourceGroup: 'rg-b' }, splits: [{ costNodeId: 'x', percent: new Decimal(90) }] }] as AllocationRule[],
+    }),
+    'a line no rule prices': (i) => ({
+      ...i,
+      card: { ...i.card, rules: (i.card.rules as RateCard['rules']).filter((r) => !('default' in r.match)) } as RateCard,
+      lines: [...i.lines, { ...(i.lines[0] as BillingLine), id: 'u:unpriced', kind: 'usage', meterCategory: 'Unknown Meter', meterId: null, productId: 'PX' } as BillingLine],
+    }),
+    'a market rate missing': (i) => ({ ...i, fx: { source: 'market', table: [] } as FxPolicy }),
+    'a late group of the same period': (i) => ({ ...i, late: i.late.length ? [{ ...(i.late[0] as Input['late'][number]), originalPeriod: '2026-10' }] : i.late }),
+  };
+  const names = Object.keys(problems);
+
+  // The reference gathers allocations by line id, so it reports a repeated line as allocations that do not add up.
+  it('names a line given twice, in whichever batch it comes back', () => {
+    let checked = 0;
+    for (let seed = 1; seed <= 12; seed += 1) {
+      const input = scenario(seed);
+      if (!closeCustomerPeriodOrNull(input)?.invoice) continue;
+      checked += 1;
+      const twice = { ...input, lines: [...input.lines, input.lines[3] as BillingLine] };
+      const r = outcome(() => streamed(twice, seed, {})) as { ok?: CustomerCloseResult; error?: string };
+      expect(r.error, `seed ${seed}`).toBe(`Line ${(input.lines[3] as BillingLine).id} appears twice on the invoice`);
+    }
+    expect(checked).toBeGreaterThan(3);
+  });
+  const combos = [...names.map((n) => [n]), ...names.flatMap((a, i) => names.slice(i + 1).map((b) => [a, b]))];
+
+  it.each(combos.map((c) => [c.join(' + '), c] as const))('%s', (_label, combo) => {
+    for (let seed = 1; seed <= 12; seed += 1) {
+      const input = combo.reduce((acc, name) => (problems[name] as (i: Input) => Input)(acc), scenario(seed));
+      const expected = outcome(() => referenceClose(input as never));
+      const actual = outcome(() => streamed(input, seed, { keepLines: true }));
+      const summary = (o: unknown) => {
+        const r = o as { ok?: CustomerCloseResult; error?: string };
+        return r.error !== undefined ? { error: r.error } : { held: r.ok?.held, unpriced: r.ok?.unpriced.length, total: r.ok?.invoice?.total.toString() ?? null };
+      };
+      // A late group for the period itself is refused up front (the reference refuses it only once it has priced lines).
+      if (combo.includes('a late group of the same period') && input.late.length > 0) {
+        expect(summary(actual), `seed ${seed}`).toEqual({ error: 'Late group 2026-10 must be a period before 2026-10, given once' });
+        continue;
+      }
+      expect(summary(actual), `seed ${seed}`).toEqual(summary(expected));
+    }
   });
 });

@@ -1,0 +1,151 @@
+import { sourceOfLineId, type SourceKind } from '../../db/billing-lines.ts';
+import { ZERO } from '../../engine/decimal.ts';
+import { DecimalSum } from '../../engine/decimal-sum.ts';
+import type { Decimal } from '../../engine/decimal.ts';
+import type { FxUsed, Invoice, InvoiceLineSource } from '../../engine/types.ts';
+
+// An invoice line's lineage as invoice_line_sources stores it: grouped, one row per source
+// kind × rate rule × card version × fx × allocation split, with the source ids as an
+// array, so a hundred thousand source lines stay a handful of rows. Grouped as the
+// sources arrive, so a close never needs them all at once.
+
+export interface LineageRow {
+  kind: SourceKind;
+  ruleId: string;
+  cardId: string;
+  cardVersion: number;
+  basis: string;
+  fx: string | null;
+  costFx: string;
+  allocationRuleId: string | null;
+  allocationRuleVersion: number | null;
+  costNodeId: string;
+  percent: string;
+  ids: string[];
+  quantity: Decimal;
+  cost: Decimal;
+  unroundedPrice: Decimal;
+  price: Decimal;
+  allocated: Decimal;
+}
+
+/** What saving needs of an invoice line's sources: its lineage groups, cost and count. */
+export interface LineLineage {
+  groups: LineageRow[];
+  cost: Decimal;
+  count: number;
+}
+
+const identityKeys = new Map<string, string>();
+// Lines priced alike share every split's percent: each is spelled once.
+const percents = new WeakMap<Decimal, string>();
+
+/** An fx rate as lineage records it; the identity (same currency) carries no date, so it never splits a group. */
+function fxKey(fx: FxUsed | null): string | null {
+  if (!fx) return null;
+  if (fx.source !== 'identity') return JSON.stringify(fx);
+  let key = identityKeys.get(fx.from + '>' + fx.to);
+  if (key === undefined) {
+    key = JSON.stringify({ from: fx.from, to: fx.to, rate: '1', source: 'identity', rateDate: null, rateId: null });
+    identityKeys.set(fx.from + '>' + fx.to, key);
+  }
+  return key;
+}
+
+function percentText(percent: Decimal): string {
+  let text = percents.get(percent);
+  if (text === undefined) percents.set(percent, (text = percent.toString()));
+  return text;
+}
+
+interface OpenRow extends Omit<LineageRow, 'quantity' | 'cost' | 'unroundedPrice' | 'price' | 'allocated'> {
+  quantity: DecimalSum;
+  cost: DecimalSum;
+  unroundedPrice: DecimalSum;
+  price: DecimalSum;
+  allocated: DecimalSum;
+}
+
+/** One invoice line's lineage, grouped as its sources are added (in the invoice's order). */
+export class LineLineageBuilder {
+  private readonly groups = new Map<string, OpenRow>();
+  private readonly cost = new DecimalSum();
+  private count = 0;
+
+  add(source: InvoiceLineSource): void {
+    const { kind, id } = sourceOfLineId(source.lineId);
+    const fx = fxKey(source.fx);
+    const costFx = fxKey(source.costFx) as string;
+    this.cost.add(source.cost);
+    this.count += 1;
+    const head = `${kind}|${source.ruleId}|${source.cardId}@${source.cardVersion}|${fx ?? ''}|${costFx}|`;
+    for (const a of source.allocations) {
+      const percent = percentText(a.percent);
+      const key = `${head}${a.ruleId ?? ''}|${a.ruleVersion ?? ''}|${a.costNodeId}|${percent}`;
+      let g = this.groups.get(key);
+      if (!g) {
+        g = {
+          kind,
+          ruleId: source.ruleId,
+          cardId: source.cardId,
+          cardVersion: source.cardVersion,
+          basis: source.basis,
+          fx,
+          costFx,
+          allocationRuleId: a.ruleId,
+          allocationRuleVersion: a.ruleVersion,
+          costNodeId: a.costNodeId,
+          percent,
+          ids: [],
+          quantity: new DecimalSum(),
+          cost: new DecimalSum(),
+          unroundedPrice: new DecimalSum(),
+          price: new DecimalSum(),
+          allocated: new DecimalSum(),
+        };
+        this.groups.set(key, g);
+      }
+      g.ids.push(id);
+      g.quantity.add(source.quantity);
+      g.cost.add(source.cost);
+      g.unroundedPrice.add(source.unroundedPrice);
+      g.price.add(source.price);
+      g.allocated.add(a.amount);
+    }
+  }
+
+  result(): LineLineage {
+    const groups: LineageRow[] = [];
+    for (const g of this.groups.values()) {
+      groups.push({ ...g, quantity: g.quantity.value(), cost: g.cost.value(), unroundedPrice: g.unroundedPrice.value(), price: g.price.value(), allocated: g.allocated.value() });
+    }
+    return { groups, cost: this.cost.value(), count: this.count };
+  }
+}
+
+/**
+ * Collects every invoice line's lineage from a close's `onSource`, by invoice line id.
+ * Lines with no sources (the minimum and rounding lines) have an empty lineage.
+ */
+export class InvoiceLineageCollector {
+  private readonly lines = new Map<string, LineLineageBuilder>();
+
+  readonly onSource = (invoiceLineId: string, source: InvoiceLineSource): void => {
+    let line = this.lines.get(invoiceLineId);
+    if (!line) this.lines.set(invoiceLineId, (line = new LineLineageBuilder()));
+    line.add(source);
+  };
+
+  lineage(invoice: Invoice): Map<string, LineLineage> {
+    const out = new Map<string, LineLineage>();
+    for (const line of invoice.lines) out.set(line.id, this.lines.get(line.id)?.result() ?? { groups: [], cost: ZERO, count: 0 });
+    return out;
+  }
+}
+
+/** Every invoice line's lineage, by line id, from an invoice that kept its sources. */
+export function invoiceLineage(invoice: Invoice): Map<string, LineLineage> {
+  const collector = new InvoiceLineageCollector();
+  for (const line of invoice.lines) for (const source of line.sources) collector.onSource(line.id, source);
+  return collector.lineage(invoice);
+}
