@@ -42,11 +42,11 @@ export function copyTextField(value: string | null | undefined): string {
 }
 
 /**
- * Stream text already in COPY's text format (whole lines, each ending in a newline)
- * into `table (columns)`; resolves with the number of rows PostgreSQL stored.
+ * Stream data already in COPY's binary format (header to trailer) into `table (columns)`;
+ * resolves with the number of rows PostgreSQL stored.
  */
-export async function copyText(client: pg.PoolClient, table: string, columns: readonly string[], chunks: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<number> {
-  const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
+export async function copyBinary(client: pg.PoolClient, table: string, columns: readonly string[], chunks: Iterable<Buffer> | AsyncIterable<Buffer>): Promise<number> {
+  const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin with (format binary)`));
   await pipeline(Readable.from(chunks), stream);
   return stream.rowCount ?? 0;
 }

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { LineRow } from '../../mappings/partner-center/lines.ts';
-import { copyText, copyTextField } from './copy.ts';
-import { CANONICAL_USAGE_COLUMNS, copyChunks, encodeUsageLine, lastOfEachInKeyOrder, USAGE_VENDOR_COLUMNS as VENDOR_COLUMNS, type EncodedUsageLine } from './usage-encoding.ts';
+import { copyBinary } from './copy.ts';
+import { binaryField } from './copy-binary.ts';
+import { CANONICAL_USAGE_COLUMNS, copyChunks, encodeUsageLine, lastOfEachInKeyOrder, usageColumnType, USAGE_VENDOR_COLUMNS as VENDOR_COLUMNS, type EncodedUsageLine } from './usage-encoding.ts';
 
 export interface UsageLineInput {
   row: LineRow;
@@ -55,16 +56,6 @@ export async function ensureUsagePartitions(client: pg.PoolClient, months: strin
   }
 }
 
-const NUMERIC_COLUMNS = new Set(['unit_price', 'quantity', 'billing_pre_tax_total', 'pricing_pre_tax_total', 'effective_unit_price', 'pc_to_bc_exchange_rate', 'partner_earned_credit_percentage', 'credit_percentage']);
-const TIMESTAMP_COLUMNS = new Set(['charge_start_date', 'charge_end_date']);
-
-function sqlType(column: string): string {
-  if (NUMERIC_COLUMNS.has(column)) return 'numeric';
-  if (TIMESTAMP_COLUMNS.has(column)) return 'timestamptz';
-  if (column === 'pc_to_bc_exchange_rate_date') return 'date';
-  return 'text';
-}
-
 /**
  * New lines of open periods go straight into usage_lines with one COPY: the common
  * case (a first load, a new day) costs about what a plain COPY of the rows costs plus
@@ -72,10 +63,13 @@ function sqlType(column: string): string {
  * the savepoint undoes it and the caller sorts the lines out. Returns false then.
  */
 async function copyNewLines(client: pg.PoolClient, lines: EncodedUsageLine[], source: IngestSource): Promise<boolean> {
-  const suffix = `\t${[source.connectionId, source.syncRunId, source.importId, source.source].map(copyTextField).join('\t')}`;
+  const suffix = Buffer.concat([
+    ...[source.connectionId, source.syncRunId, source.importId].map((id) => binaryField('uuid', id)),
+    binaryField('text', source.source),
+  ]);
   await client.query('savepoint usage_copy');
   try {
-    await copyText(client, 'usage_lines', [...CANONICAL_USAGE_COLUMNS, ...SOURCE_COLUMNS], copyChunks(lines, () => suffix));
+    await copyBinary(client, 'usage_lines', [...CANONICAL_USAGE_COLUMNS, ...SOURCE_COLUMNS], copyChunks(lines, SOURCE_COLUMNS.length, () => suffix));
   } catch (err) {
     if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
     await client.query('rollback to savepoint usage_copy');
@@ -151,12 +145,13 @@ async function mergeThroughStage(client: pg.PoolClient, lines: EncodedUsageLine[
   await client.query(`
     create temp table if not exists usage_stage (
       usage_date date, line_key text, tags jsonb,
-      ${VENDOR_COLUMNS.map((c) => `${c} ${sqlType(c)}`).join(', ')},
+      ${VENDOR_COLUMNS.map((c) => `${c} ${usageColumnType(c)}`).join(', ')},
       customer_id uuid, closed boolean
     ) on commit drop`);
   // A second batch in the same transaction must not see the first one's rows.
   await client.query('truncate usage_stage');
-  await copyText(client, 'usage_stage', STAGE_COLUMNS, copyChunks(lines, (l) => (closed.has(l.month) ? '\tt' : '\tf')));
+  const [isClosed, isOpen] = [binaryField('boolean', 't'), binaryField('boolean', 'f')];
+  await copyBinary(client, 'usage_stage', STAGE_COLUMNS, copyChunks(lines, 1, (l) => (closed.has(l.month) ? isClosed : isOpen)));
 
   const insertColumns = ['usage_date', 'line_key', 'customer_id', 'tags', 'connection_id', 'sync_run_id', 'import_id', 'source', 'late', 'late_detected_at', 'supersedes_id', 'revision', ...VENDOR_COLUMNS];
   const params = [source.connectionId, source.syncRunId, source.importId, source.source];

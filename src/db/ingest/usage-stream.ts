@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../database.ts';
-import { mapUsageLine, type LineProblem, type MapOptions } from '../../mappings/partner-center/lines.ts';
+import { mapUsageValues, type LineProblem, type MapOptions } from '../../mappings/partner-center/lines.ts';
 import { withClientTransaction } from './copy.ts';
 import { resolveCustomers } from './customers.ts';
-import { encodeUsageLine, type EncodedUsageLine } from './usage-encoding.ts';
+import { encodeUsageValues, lastOfEachInKeyOrder, type EncodedUsageLine } from './usage-encoding.ts';
 import { ensureUsagePartitions, ingestEncodedUsageLines, type IngestCounts, type IngestSource } from './usage-lines.ts';
 
 /** Lines mapped between two turns of the event loop while a batch is being stored. */
@@ -74,7 +74,7 @@ export async function ingestUsageStream(
   let committing: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
   let queuedStarted: Promise<void> = Promise.resolve();
-  let queuedKeys = new Set<string>();
+  let queuedKeys: KeysInOrder = { days: [], ranks: [], keys: [] };
   let batchIndex = 0;
   // Each batch holds an advisory lock (stream, index) from the start of its transaction
   // to its end, and the next one takes that lock before committing: it waits for the
@@ -85,13 +85,14 @@ export async function ingestUsageStream(
   const partitioned = new Set<string>();
 
   const store = async (
-    batch: { lines: EncodedUsageLine[]; problems: RejectedUsageLine[]; reached: number; last: boolean; index: number; overlaps: boolean },
+    batch: { arrived: EncodedUsageLine[]; lines: EncodedUsageLine[]; problems: RejectedUsageLine[]; reached: number; last: boolean; index: number; overlaps: boolean },
     previous: { done: Promise<void> | undefined; started: Promise<void> },
     started: () => void,
   ) => {
-    const { lines, problems, index } = batch;
+    const { arrived, lines, problems, index } = batch;
     try {
-      const customers = await resolveCustomers(handle.db, lines.map((l) => ({ tenantId: l.tenantId, name: l.customerName })), options.actor);
+      // Tenants in the order they arrived: new customers are created in that order.
+      const customers = await resolveCustomers(handle.db, arrived.map((l) => ({ tenantId: l.tenantId, name: l.customerName })), options.actor);
       for (const line of lines) line.customerId = customers.get(line.tenantId)!;
       // A month's first lines create its partition, in a transaction of its own: DDL in a
       // batch's transaction would hold its locks until the batch commits (the new
@@ -114,7 +115,7 @@ export async function ingestUsageStream(
         // Never commit ahead of the previous batch, nor after it failed.
         if (index > 0) await client.query('select pg_advisory_xact_lock($1, $2)', [streamKey, index - 1]);
         await previous.done;
-        await options.onBatch?.(client, { reached: batch.reached, last: batch.last, lines: lines.length, rejected: problems, counts });
+        await options.onBatch?.(client, { reached: batch.reached, last: batch.last, lines: arrived.length, rejected: problems, counts });
         totals.inserted += counts.inserted;
         totals.updated += counts.updated;
         totals.unchanged += counts.unchanged;
@@ -135,19 +136,16 @@ export async function ingestUsageStream(
     encoded = [];
     rejected = [];
     if (committing) await committing;
-    // The line key hashes the usage day in: the same key is the same line.
-    const keys = new Set<string>();
-    let overlaps = false;
-    for (const line of lines) {
-      keys.add(line.lineKey);
-      if (!overlaps && queuedKeys.has(line.lineKey)) overlaps = true;
-    }
+    // In key order (as they are stored), the batch is compared with the one before in one pass.
+    const sorted = lastOfEachInKeyOrder(lines);
+    const overlaps = sharesAKey(sorted, queuedKeys);
     let started!: () => void;
     const startedNow = new Promise<void>((resolve) => (started = resolve));
     committing = queued;
-    queued = store({ lines, problems, reached: totals.read, last, index: batchIndex++, overlaps }, { done: committing, started: queuedStarted }, started);
+    queued = store({ arrived: lines, lines: sorted, problems, reached: totals.read, last, index: batchIndex++, overlaps }, { done: committing, started: queuedStarted }, started);
     queuedStarted = startedNow;
-    queuedKeys = keys;
+    // Only the keys are kept: the lines leave memory once stored.
+    queuedKeys = { days: sorted.map((l) => l.usageDate), ranks: sorted.map((l) => l.keyRank), keys: sorted.map((l) => l.lineKey) };
     // Surfaced when awaited; never an unhandled rejection meanwhile.
     queued.catch(() => {});
   };
@@ -156,9 +154,9 @@ export async function ingestUsageStream(
     for await (const record of records) {
       totals.read++;
       if (totals.read <= skip) continue;
-      const line = mapUsageLine(record, options.mapOptions);
-      // Kept as its COPY text: the row dies young, and a batch waiting costs a fraction of the memory.
-      if (line.ok) encoded.push(encodeUsageLine(line));
+      const line = mapUsageValues(record, options.mapOptions);
+      // Kept as its COPY bytes, made at once from the mapped columns: no row in between.
+      if (line.ok) encoded.push(encodeUsageValues(line));
       else rejected.push({ line: totals.read, errors: line.errors });
       if (encoded.length + rejected.length >= options.batchLines) await handOver(false);
       // Mapping is synchronous: let the stored batches' replies and COPY writes through now and then.
@@ -173,4 +171,38 @@ export async function ingestUsageStream(
     await queued?.catch(() => {});
   }
   return totals;
+}
+
+/** A batch's natural keys in its order (usage day, then line key). */
+interface KeysInOrder {
+  days: string[];
+  ranks: number[];
+  keys: string[];
+}
+
+/** Whether lines in key order (lastOfEachInKeyOrder's) and keys in that order share one. */
+function sharesAKey(lines: EncodedUsageLine[], other: KeysInOrder): boolean {
+  const { days, ranks, keys } = other;
+  let i = 0;
+  let j = 0;
+  while (i < lines.length && j < keys.length) {
+    const line = lines[i]!;
+    const day = days[j]!;
+    if (line.usageDate !== day) {
+      if (line.usageDate < day) i++;
+      else j++;
+      continue;
+    }
+    const rank = ranks[j]!;
+    if (line.keyRank !== rank) {
+      if (line.keyRank < rank) i++;
+      else j++;
+      continue;
+    }
+    const key = keys[j]!;
+    if (line.lineKey === key) return true;
+    if (line.lineKey < key) i++;
+    else j++;
+  }
+  return false;
 }

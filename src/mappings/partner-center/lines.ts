@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../../db/audit.ts';
 import { fieldIndex, LICENSE_LINE_FIELDS, USAGE_LINE_FIELDS, type FieldMapping } from './fields.ts';
-import { parseByType, parseTags } from './values.ts';
+import { parseByType, parseTagsShared } from './values.ts';
 
 /** A canonical line: column name → exact vendor value as text (decimals unrounded), or null. */
 export type LineRow = Record<string, string | null>;
@@ -68,6 +68,16 @@ interface RecordPlan {
   lastOutcome: FieldOutcome[];
   /** Every column but the special one, null, in field order. */
   emptyRow: LineRow;
+  /** Each field's position among the columns (the special one: -1). */
+  columnAt: number[];
+  /** The columns' names and the last record's values for them, in column order (scratch space). */
+  columns: string[];
+  texts: (string | null)[];
+  /** The last record's keys in its order, and each one's field position: the next record most likely has the same. */
+  lastKeys: string[];
+  lastKeyAt: number[];
+  /** Whether the last record's special field was empty (its row then holds the column, null). */
+  specialEmpty: boolean;
 }
 
 /** A field's value read: absent (null), its canonical text, or why it was refused. */
@@ -83,6 +93,7 @@ function isSpecial(field: FieldMapping): boolean {
 function planFor(fields: readonly FieldMapping[], required: string[]): RecordPlan {
   const index = new Map<string, number>();
   for (const [name, field] of fieldIndex(fields)) index.set(name, fields.indexOf(field));
+  const columns = fields.filter((f) => !isSpecial(f)).map(columnFor);
   return {
     fields: fields.map((field) => ({
       field,
@@ -99,7 +110,13 @@ function planFor(fields: readonly FieldMapping[], required: string[]): RecordPla
     stamp: 0,
     lastText: fields.map(() => undefined),
     lastOutcome: fields.map(() => EMPTY),
-    emptyRow: Object.fromEntries(fields.filter((f) => !isSpecial(f)).map((f) => [columnFor(f), null])),
+    emptyRow: Object.fromEntries(columns.map((c) => [c, null])),
+    columnAt: fields.map((f) => (isSpecial(f) ? -1 : columns.indexOf(columnFor(f)))),
+    columns,
+    texts: columns.map(() => null),
+    lastKeys: [],
+    lastKeyAt: [],
+    specialEmpty: false,
   };
 }
 
@@ -116,28 +133,42 @@ function outcomeOf(type: FieldMapping['type'], value: unknown): FieldOutcome {
   return parsed.ok ? { kind: 'text', text: parsed.value as string | null } : { kind: 'error', reason: parsed.reason };
 }
 
-function mapRecord(record: Record<string, unknown>, plan: RecordPlan, options: MapOptions): { row: LineRow; special: unknown; errors: LineProblem[] } {
+/**
+ * Read a record's fields into `plan.texts` (column order; valid until the next call)
+ * and return what was wrong with it (an empty list: nothing) and the special field's
+ * raw value. A text repeated from the previous record comes back as the same string.
+ */
+function mapFields(record: Record<string, unknown>, plan: RecordPlan, options: MapOptions): { special: unknown; errors: LineProblem[] } {
   // The first of Microsoft's spellings present wins, as the record lists them.
   const stamp = plan.stamp === 0x3fffffff ? resetStamps(plan) : ++plan.stamp;
-  const { values, seenIn } = plan;
+  const { values, seenIn, lastKeys, lastKeyAt } = plan;
+  let k = 0;
   for (const key in record) {
-    let at = plan.keys.get(key);
-    if (at === undefined) {
-      at = plan.index.get(key.toLowerCase()) ?? -1;
-      if (plan.keys.size < 1000) plan.keys.set(key, at);
+    // Records of one source list the same keys in the same order: a comparison, not a lookup.
+    let at: number | undefined;
+    if (lastKeys[k] === key) at = lastKeyAt[k]!;
+    else {
+      at = plan.keys.get(key);
+      if (at === undefined) {
+        at = plan.index.get(key.toLowerCase()) ?? -1;
+        if (plan.keys.size < 1000) plan.keys.set(key, at);
+      }
+      if (k < 1000) {
+        lastKeys[k] = key;
+        lastKeyAt[k] = at;
+      }
     }
+    k++;
     if (at >= 0 && seenIn[at] !== stamp) {
       seenIn[at] = stamp;
       values[at] = record[key];
     }
   }
-  // A copy of a row with every column in place: filling existing properties is several
-  // times cheaper than adding sixty, one by one, to an empty object.
-  const row: LineRow = { ...plan.emptyRow };
   const errors: LineProblem[] = [];
-  const { fields, lastText, lastOutcome } = plan;
+  plan.specialEmpty = false;
+  const { fields, lastText, lastOutcome, columnAt, texts } = plan;
   for (let i = 0; i < fields.length; i++) {
-    const { field, column, required, special, percent } = fields[i]!;
+    const { field, required, special, percent } = fields[i]!;
     const value = seenIn[i] === stamp ? values[i] : undefined;
     let outcome: FieldOutcome;
     if (typeof value === 'string') {
@@ -150,22 +181,39 @@ function mapRecord(record: Record<string, unknown>, plan: RecordPlan, options: M
       }
     } else if (isBlank(value)) outcome = EMPTY;
     else outcome = special ? { kind: 'text', text: null } : outcomeOf(field.type, value);
+    if (special) {
+      if (outcome.kind === 'empty') {
+        plan.specialEmpty = true;
+        if (required) errors.push({ field: field.column, reason: 'is required' });
+      }
+      continue;
+    }
+    const column = columnAt[i]!;
     if (outcome.kind === 'empty') {
       if (required) errors.push({ field: field.column, reason: 'is required' });
-      row[column] = null;
-      continue;
-    }
-    if (special) continue;
-    if (outcome.kind === 'error') {
+      texts[column] = null;
+    } else if (outcome.kind === 'error') {
       errors.push({ field: field.column, reason: outcome.reason });
-      continue;
+      texts[column] = null;
+    } else {
+      let text = outcome.text;
+      if (percent && options.percentAsFraction && text !== null) text = shiftDecimal(text, 2);
+      texts[column] = text;
     }
-    let text = outcome.text;
-    if (percent && options.percentAsFraction && text !== null) text = shiftDecimal(text, 2);
-    row[column] = text;
   }
   const special = plan.specialAt >= 0 && seenIn[plan.specialAt] === stamp ? values[plan.specialAt] : undefined;
-  return { row, special, errors };
+  return { special, errors };
+}
+
+/** A row of the plan's columns, from the texts mapFields left (with the special column, null, when that field was empty). */
+function rowOf(plan: RecordPlan): LineRow {
+  // A copy of a row with every column in place: filling existing properties is several
+  // times cheaper than adding sixty, one by one, to an empty object.
+  const row: LineRow = { ...plan.emptyRow };
+  const { columns, texts } = plan;
+  for (let j = 0; j < columns.length; j++) row[columns[j]!] = texts[j]!;
+  if (plan.specialEmpty) row[plan.fields[plan.specialAt]!.column] = null;
+  return row;
 }
 
 function resetStamps(plan: RecordPlan): number {
@@ -208,6 +256,79 @@ function normalisedJsonText(text: string | null): string | null {
   return normalised;
 }
 
+/** A usage line's columns (USAGE_COLUMNS' values, in that order), its natural key and its tags. */
+export interface UsageLineValues {
+  ok: true;
+  /** Scratch space, overwritten by the next line mapped: read it (or copy it) before. */
+  values: readonly (string | null)[];
+  lineKey: string;
+  /** Shared with the lines before it that had the same tags: never changed by the caller. */
+  tags: Readonly<Record<string, string>>;
+}
+
+const U = Object.fromEntries(USAGE_COLUMNS.map((c, j) => [c, j])) as Record<string, number>;
+const KEY_HEAD = ['customer_tenant_id', 'entitlement_id', 'subscription_id', 'product_id', 'sku_id', 'availability_id', 'meter_id'].map((c) => U[c]!);
+const KEY_TAIL = ['charge_type', 'unit_type', 'benefit_order_id', 'benefit_id', 'additional_info'].map((c) => U[c]!);
+
+// The previous line's derived texts, each with what it was derived from: a resource's
+// lines differ in the day and the amounts, so these are nearly always reused as they are.
+const derived = {
+  day: { from: undefined as string | undefined, to: '' },
+  tenant: { from: undefined as string | undefined, to: '' },
+  resource: { from: undefined as string | null | undefined, to: '' },
+  head: { from: KEY_HEAD.map((): string | null | undefined => undefined), to: '' },
+  tail: { from: KEY_TAIL.map((): string | null | undefined => undefined), to: '' },
+};
+
+/** Key parts joined as keyOf joins them, kept while the parts are the same. */
+function joinedParts(memo: { from: (string | null | undefined)[]; to: string }, values: readonly (string | null)[], at: number[]): string {
+  let same = true;
+  for (let i = 0; i < at.length; i++) {
+    if (values[at[i]!] !== memo.from[i]) {
+      same = false;
+      break;
+    }
+  }
+  if (same) return memo.to;
+  let joined = values[at[0]!] ?? '';
+  memo.from[0] = values[at[0]!];
+  for (let i = 1; i < at.length; i++) {
+    memo.from[i] = values[at[i]!];
+    joined += '\u001f' + (values[at[i]!] ?? '');
+  }
+  memo.to = joined;
+  return joined;
+}
+
+/**
+ * mapUsageLine without the row: the columns as an array, for a caller that encodes the
+ * line at once (a stream of a million lines). Repeated texts come back as the same
+ * strings, so the caller can tell a repeated value with one comparison.
+ *
+ * @example
+ *   const line = mapUsageValues(record);
+ *   if (line.ok) encodeUsageValues(line); // read line.values before the next line is mapped
+ */
+export function mapUsageValues(record: Record<string, unknown>, options: MapOptions = {}): UsageLineValues | { ok: false; errors: LineProblem[] } {
+  const { special, errors } = mapFields(record, USAGE_PLAN, options);
+  const tags = parseTagsShared(special);
+  if (!tags.ok) errors.push({ field: 'Tags', reason: tags.reason });
+  if (errors.length > 0 || !tags.ok) return { ok: false, errors };
+  const values = USAGE_PLAN.texts;
+  const rawDay = values[U.usage_date!]!;
+  if (rawDay !== derived.day.from) derived.day = { from: rawDay, to: rawDay.slice(0, 10) };
+  values[U.usage_date!] = derived.day.to;
+  const rawTenant = values[U.customer_tenant_id!]!;
+  if (rawTenant !== derived.tenant.from) derived.tenant = { from: rawTenant, to: rawTenant.toLowerCase() };
+  values[U.customer_tenant_id!] = derived.tenant.to;
+  values[U.additional_info!] = normalisedJsonText(values[U.additional_info!] ?? null);
+  const rawResource = values[U.resource_uri!];
+  if (rawResource !== derived.resource.from) derived.resource = { from: rawResource, to: rawResource?.toLowerCase() ?? '' };
+  // keyOf's parts: tenant … meter, the resource (lower case), the day, charge type … additional info.
+  const joined = `${joinedParts(derived.head, values, KEY_HEAD)}\u001f${derived.resource.to}\u001f${derived.day.to}\u001f${joinedParts(derived.tail, values, KEY_TAIL)}`;
+  return { ok: true, values, lineKey: hash('sha256', joined, 'base64url').slice(0, 32), tags: tags.value };
+}
+
 /**
  * One daily rated usage line, from a CSV row, a v1 API item or a v2 export line (any
  * of Microsoft's three spellings of each field). The natural key leaves out the
@@ -215,36 +336,18 @@ function normalisedJsonText(text: string | null): string | null {
  * the same line, revised, not two.
  */
 export function mapUsageLine(record: Record<string, unknown>, options: MapOptions = {}): MappedLine {
-  const { row, special, errors } = mapRecord(record, USAGE_PLAN, options);
-  const tags = parseTags(special);
-  if (!tags.ok) errors.push({ field: 'Tags', reason: tags.reason });
-  if (errors.length > 0 || !tags.ok) return { ok: false, errors };
-  row.usage_date = row.usage_date!.slice(0, 10);
-  row.customer_tenant_id = row.customer_tenant_id!.toLowerCase();
-  row.additional_info = normalisedJsonText(row.additional_info ?? null);
-  row.line_key = keyOf([
-    row.customer_tenant_id,
-    row.entitlement_id,
-    row.subscription_id,
-    row.product_id,
-    row.sku_id,
-    row.availability_id,
-    row.meter_id,
-    row.resource_uri?.toLowerCase(),
-    row.usage_date,
-    row.charge_type,
-    row.unit_type,
-    row.benefit_order_id,
-    row.benefit_id,
-    row.additional_info,
-  ]);
-  return { ok: true, row, tags: tags.value, productQualifiers: [] };
+  const mapped = mapUsageValues(record, options);
+  if (!mapped.ok) return mapped;
+  const row = rowOf(USAGE_PLAN);
+  row.line_key = mapped.lineKey;
+  return { ok: true, row, tags: { ...mapped.tags }, productQualifiers: [] };
 }
 
 /** One new-commerce reconciliation line (billed or unbilled), keyed so a billed line replaces its unbilled estimate. */
 export function mapLicenseLine(record: Record<string, unknown>, options: MapOptions = {}): MappedLine {
-  const { row, special, errors } = mapRecord(record, LICENSE_PLAN, options);
+  const { special, errors } = mapFields(record, LICENSE_PLAN, options);
   if (errors.length > 0) return { ok: false, errors };
+  const row = rowOf(LICENSE_PLAN);
   const qualifiers = special;
   const parsedQualifiers = parseByType('list', qualifiers);
   row.customer_tenant_id = row.customer_tenant_id!.toLowerCase();

@@ -70,15 +70,27 @@ export function parseList(raw: unknown): Parsed<string[]> {
 // Lines of one resource carry the same tags: the last text's answer is kept (and copied out).
 let lastTagsText: string | undefined;
 let lastTags: Parsed<Record<string, string>> | undefined;
+const NO_TAGS: Parsed<Record<string, string>> = Object.freeze({ ok: true, value: Object.freeze({}) });
 
 /** Resource tags: a JSON object of strings, or empty. Anything else is refused, not guessed. */
 export function parseTags(raw: unknown): Parsed<Record<string, string>> {
-  if (typeof raw !== 'string' || raw === '') return parseTagsValue(raw);
+  const parsed = parseTagsShared(raw);
+  return parsed.ok ? { ok: true, value: { ...parsed.value } } : parsed;
+}
+
+/**
+ * parseTags without the copy: the same text (or no tags) answers with the same object,
+ * which its caller must not change. A caller that derives something from the tags
+ * (their COPY text) can keep that beside the object and reuse it while it comes back.
+ */
+export function parseTagsShared(raw: unknown): Parsed<Record<string, string>> {
+  if (raw === undefined || raw === null || raw === '') return NO_TAGS;
+  if (typeof raw !== 'string') return parseTagsValue(raw);
   if (raw !== lastTagsText || lastTags === undefined) {
     lastTags = parseTagsValue(raw);
     lastTagsText = raw;
   }
-  return lastTags.ok ? { ok: true, value: { ...lastTags.value } } : lastTags;
+  return lastTags;
 }
 
 function parseTagsValue(raw: unknown): Parsed<Record<string, string>> {
