@@ -102,25 +102,43 @@ export interface CustomerCloseResult {
 
 /**
  * Categories of a batch of lines, through a cache shared by every batch of the close:
- * `categorize` reads only the fields in the cache key, so lines that agree on them get
- * the same category (looked up once per distinct key).
+ * `categorize` reads only a line's kind, product, SKU, product name, meter category and
+ * publisher, so lines that agree on them get the same category (looked up once per
+ * distinct set, found by product and meter category, then field by field).
  */
 function categorizer(mapping: CategoryMapping): (lines: readonly BillingLine[], unmapped: string[]) => ChargeCategory[] {
-  const cache = new Map<string, { category: ChargeCategory; mapped: boolean }>();
-  const none = '\u0001';
+  interface Entry {
+    kind: BillingLine['kind'];
+    skuId: string;
+    productName: string | null;
+    publisherName: string | null;
+    category: ChargeCategory;
+    mapped: boolean;
+  }
+  const cache = new Map<string, Map<string | null, Entry[]>>();
   return (lines, unmapped) => {
     const categories: ChargeCategory[] = new Array(lines.length);
     for (let i = 0; i < lines.length; i += 1) {
       const line = lines[i] as BillingLine;
-      const key = `${line.kind}\u0000${line.productId}\u0000${line.skuId}\u0000${line.productName ?? none}\u0000${line.kind === 'usage' ? (line.meterCategory ?? none) : none}\u0000${line.publisherName ?? none}`;
-      let result = cache.get(key);
-      if (!result) {
-        const r = categorize(line, mapping);
-        result = { category: r.category, mapped: r.mapped };
-        cache.set(key, result);
+      const meterCategory = line.kind === 'usage' ? line.meterCategory : null;
+      let byMeter = cache.get(line.productId);
+      if (!byMeter) cache.set(line.productId, (byMeter = new Map()));
+      let entries = byMeter.get(meterCategory);
+      if (!entries) byMeter.set(meterCategory, (entries = []));
+      let found: Entry | undefined;
+      for (const e of entries) {
+        if (e.kind === line.kind && e.skuId === line.skuId && e.productName === line.productName && e.publisherName === line.publisherName) {
+          found = e;
+          break;
+        }
       }
-      if (!result.mapped) unmapped.push(line.id);
-      categories[i] = result.category;
+      if (!found) {
+        const r = categorize(line, mapping);
+        found = { kind: line.kind, skuId: line.skuId, productName: line.productName, publisherName: line.publisherName, category: r.category, mapped: r.mapped };
+        entries.push(found);
+      }
+      if (!found.mapped) unmapped.push(line.id);
+      categories[i] = found.category;
     }
     return categories;
   };

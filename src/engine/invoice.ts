@@ -80,7 +80,7 @@ function lineChecker(header: InvoiceHeader): (line: InvoiceSourceLine) => void {
     }
     // One allocation: Σ = 0 + a, which equals the price exactly when a does.
     const single = line.allocations.length === 1 ? (line.allocations[0] as { amount: Decimal }).amount : null;
-    if (single !== null && single.equals(line.price)) return;
+    if (single !== null && (single === line.price || single.equals(line.price))) return;
     const allocated = sum(line.allocations.map((a) => a.amount));
     if (!allocated.equals(line.price)) {
       throw bad(`Line ${line.lineId} allocations sum to ${allocated.toString()}, not its price ${line.price.toString()}`, { lineId: line.lineId });
@@ -172,14 +172,48 @@ export function startInvoice(header: InvoiceHeader, options: InvoiceBuilderOptio
   const byNode = new Map<string, DecimalSum>();
   let finished = false;
 
+  // A line's group is found field by field among the groups of its meter (or SKU) and
+  // resource group; its key is spelled only when none matches. Equal fields spell equal
+  // keys, and fields that spell a key another group has join that group, as the key says.
+  const index = new Map<string, Map<string, Group[]>>();
+  const groupOf = (line: InvoiceSourceLine, adjustment: AdjustmentHeader | null): Group => {
+    const meterOrSku = line.meterId ?? line.sku;
+    let byResourceGroup = index.get(meterOrSku);
+    if (!byResourceGroup) index.set(meterOrSku, (byResourceGroup = new Map()));
+    let list = byResourceGroup.get(line.resourceGroup ?? '');
+    if (!list) byResourceGroup.set(line.resourceGroup ?? '', (list = []));
+    for (const g of list) {
+      const f = g.first;
+      if (
+        g.adjustment === adjustment &&
+        f.subscriptionId === line.subscriptionId &&
+        f.category === line.category &&
+        f.resourceGroup === line.resourceGroup &&
+        f.meterId === line.meterId &&
+        (f.meterId !== null || f.sku === line.sku) &&
+        f.ruleId === line.ruleId &&
+        f.cardId === line.cardId &&
+        f.cardVersion === line.cardVersion
+      ) {
+        return g;
+      }
+    }
+    const key = groupKey(line, adjustment);
+    let group = groups.get(key);
+    if (!group) {
+      groups.set(key, (group = { key, adjustment, first: line, exactAmount: new DecimalSum(), quantity: new DecimalSum(), sources: [] }));
+      list.push(group);
+    }
+    return group;
+  };
+
   const add = (line: InvoiceSourceLine, adjustmentId: string | null): void => {
     if (finished) throw new Error('invoice already finished');
     const adjustment = adjustmentId === null ? null : adjustmentsById.get(adjustmentId);
     if (adjustment === undefined) throw bad(`Adjustment ${String(adjustmentId)} was not named when the invoice started`, { adjustmentId });
     check(line);
-    const key = groupKey(line, adjustment);
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { key, adjustment, first: line, exactAmount: new DecimalSum(), quantity: new DecimalSum(), sources: [] }));
+    const group = groupOf(line, adjustment);
+    const { key } = group;
     group.exactAmount.add(line.price);
     group.quantity.add(line.quantity);
     for (const a of line.allocations) {

@@ -2,7 +2,7 @@ import { sourceOfLineId, type SourceKind } from '../../db/billing-lines.ts';
 import { ZERO } from '../../engine/decimal.ts';
 import { DecimalSum } from '../../engine/decimal-sum.ts';
 import type { Decimal } from '../../engine/decimal.ts';
-import type { FxUsed, Invoice, InvoiceLineSource } from '../../engine/types.ts';
+import type { Allocation, FxUsed, Invoice, InvoiceLineSource } from '../../engine/types.ts';
 
 // An invoice line's lineage as invoice_line_sources stores it: grouped, one row per source
 // kind × rate rule × card version × fx × allocation split, with the source ids as an
@@ -69,6 +69,8 @@ interface OpenRow extends Omit<LineageRow, 'quantity' | 'cost' | 'unroundedPrice
 /** One invoice line's lineage, grouped as its sources are added (in the invoice's order). */
 export class LineLineageBuilder {
   private readonly groups = new Map<string, OpenRow>();
+  /** The rows of each cost node, matched field by field before a key is spelled (see rowOf). */
+  private readonly byNode = new Map<string, OpenRow[]>();
   private readonly cost = new DecimalSum();
   private count = 0;
 
@@ -78,33 +80,8 @@ export class LineLineageBuilder {
     const costFx = fxKey(source.costFx) as string;
     this.cost.add(source.cost);
     this.count += 1;
-    const head = `${kind}|${source.ruleId}|${source.cardId}@${source.cardVersion}|${fx ?? ''}|${costFx}|`;
     for (const a of source.allocations) {
-      const percent = percentText(a.percent);
-      const key = `${head}${a.ruleId ?? ''}|${a.ruleVersion ?? ''}|${a.costNodeId}|${percent}`;
-      let g = this.groups.get(key);
-      if (!g) {
-        g = {
-          kind,
-          ruleId: source.ruleId,
-          cardId: source.cardId,
-          cardVersion: source.cardVersion,
-          basis: source.basis,
-          fx,
-          costFx,
-          allocationRuleId: a.ruleId,
-          allocationRuleVersion: a.ruleVersion,
-          costNodeId: a.costNodeId,
-          percent,
-          ids: [],
-          quantity: new DecimalSum(),
-          cost: new DecimalSum(),
-          unroundedPrice: new DecimalSum(),
-          price: new DecimalSum(),
-          allocated: new DecimalSum(),
-        };
-        this.groups.set(key, g);
-      }
+      const g = this.rowOf(kind, source, fx, costFx, a);
       g.ids.push(id);
       g.quantity.add(source.quantity);
       g.cost.add(source.cost);
@@ -112,6 +89,58 @@ export class LineLineageBuilder {
       g.price.add(source.price);
       g.allocated.add(a.amount);
     }
+  }
+
+  /**
+   * The row a source's allocation adds to: found field by field among its cost node's rows;
+   * the key is spelled only when none matches (equal fields spell equal keys, and fields
+   * that spell another row's key join that row, as the key says).
+   */
+  private rowOf(kind: SourceKind, source: InvoiceLineSource, fx: string | null, costFx: string, a: Allocation): OpenRow {
+    const percent = percentText(a.percent);
+    let list = this.byNode.get(a.costNodeId);
+    if (!list) this.byNode.set(a.costNodeId, (list = []));
+    for (const g of list) {
+      if (
+        g.kind === kind &&
+        g.ruleId === source.ruleId &&
+        g.cardId === source.cardId &&
+        g.cardVersion === source.cardVersion &&
+        g.fx === fx &&
+        g.costFx === costFx &&
+        g.allocationRuleId === a.ruleId &&
+        g.allocationRuleVersion === a.ruleVersion &&
+        g.percent === percent
+      ) {
+        return g;
+      }
+    }
+    const key = `${kind}|${source.ruleId}|${source.cardId}@${source.cardVersion}|${fx ?? ''}|${costFx}|${a.ruleId ?? ''}|${a.ruleVersion ?? ''}|${a.costNodeId}|${percent}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      g = {
+        kind,
+        ruleId: source.ruleId,
+        cardId: source.cardId,
+        cardVersion: source.cardVersion,
+        basis: source.basis,
+        fx,
+        costFx,
+        allocationRuleId: a.ruleId,
+        allocationRuleVersion: a.ruleVersion,
+        costNodeId: a.costNodeId,
+        percent,
+        ids: [],
+        quantity: new DecimalSum(),
+        cost: new DecimalSum(),
+        unroundedPrice: new DecimalSum(),
+        price: new DecimalSum(),
+        allocated: new DecimalSum(),
+      };
+      this.groups.set(key, g);
+      list.push(g);
+    }
+    return g;
   }
 
   result(): LineLineage {
