@@ -4,11 +4,14 @@
  * comes back; nothing here reads or writes anything.
  *
  * - Lines can stream in (`startCustomerClose`): each batch goes through every step at
- *   once and only sums, the invoice's groups and what the report lists are kept, so a
- *   customer's close holds the same memory at 5,000 lines as at 500,000. The result is
- *   the one `closeCustomerPeriod` gives for all the lines at once, error included: a
- *   step's error is kept until the end and the earliest step's first error is thrown, as
- *   the step-by-step close over the whole list would have.
+ *   once and only sums, the invoice's groups and what the report lists are kept (plus
+ *   each line's id, for the invoice's duplicate check and whatever the caller's lineage
+ *   keeps), so a customer's close holds about one batch of lines however many it has. The
+ *   result is the one `closeCustomerPeriod` gives for all the lines at once, error
+ *   included: a step's error is kept until the end and the earliest step's first error
+ *   is thrown, as the step-by-step close over the whole list would have. (One
+ *   difference: a late group for a period that is not earlier, or given twice, is
+ *   refused up front, not only once it has priced lines.)
  *
  * - The cost check runs on every Microsoft line before pricing and only reports.
  * - The seat check (checkSeats) compares the hub's own seat events with this period's
