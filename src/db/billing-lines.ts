@@ -263,32 +263,22 @@ export interface PeriodLines {
  * @example const { lines } = await loadPeriodLines(db, customerId, '2026-10', 'USD');
  */
 export async function loadPeriodLines(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<PeriodLines> {
-  const { start, end } = periodBounds(period);
-  const hash = createHash('sha256');
-  const usage = await sql<PeriodUsageRow>`
-    select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines
-    where customer_id = ${customerId}::uuid and usage_date >= ${start}::date and usage_date <= ${end}::date and not late
-    order by id`.execute(db);
-  const lines: BillingLine[] = [];
-  for (const row of usage.rows) {
-    hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
-    lines.push(usageLineOf(row, currency, customerId));
-  }
-  const licenses = await sql<LicenseRow>`
-    select ${LICENSE_COLUMNS} from license_lines
-    where customer_id = ${customerId}::uuid and charge_period = ${period} and not late
-    order by id`.execute(db);
-  for (const row of licenses.rows) {
-    hash.update(fingerprintOf('l', row.id, row.revision, row.billable_quantity ?? row.quantity, row.subtotal));
-    lines.push(licenseLineOf(row, currency));
-  }
-  return { lines, usageCount: usage.rows.length, licenseCount: licenses.rows.length, digest: hash.digest('hex') };
+  // The close's own cursor, read to the end: one definition of which lines a period holds.
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const cursor = await openPeriodLines(trx, customerId, period, currency);
+      const lines: BillingLine[] = [];
+      for await (const batch of cursor.usage()) for (const line of batch) lines.push(line);
+      for (const line of cursor.licence) lines.push(line);
+      return { lines, usageCount: cursor.usageCount(), licenseCount: cursor.licenseCount, digest: cursor.digest() };
+    });
 }
 
 /**
- * A customer's lines of a billing period (the ones loadPeriodLines gives, in the same
- * order and with the same digest), read through a cursor: usage in batches, so a close
- * holds one batch of rows at a time however many the customer has. Licence lines are
+ * A customer's lines of a billing period, read through a cursor: usage in id order and
+ * in batches, so a close holds one batch of rows at a time however many the customer has. Licence lines are
  * few (one or two per subscription) and come whole.
  */
 export interface PeriodLineCursor {
@@ -297,7 +287,7 @@ export interface PeriodLineCursor {
   usage(): AsyncGenerator<UsageLine[]>;
   usageCount(): number;
   licenseCount: number;
-  /** loadPeriodLines' digest; complete once usage() is exhausted. */
+  /** The input digest (see PeriodLines.digest); known once usage() is exhausted. */
   digest(): string;
 }
 
@@ -312,7 +302,7 @@ let cursors = 0;
  *   for await (const batch of lines.usage()) close.addLines(batch);
  *   close.addLines(lines.licence);
  */
-export async function openPeriodLines(trx: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, batchSize = 4000): Promise<PeriodLineCursor> {
+export async function openPeriodLines(trx: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, batchSize = 1000): Promise<PeriodLineCursor> {
   const { start, end } = periodBounds(period);
   const licenses = await sql<LicenseRow>`
     select ${LICENSE_COLUMNS} from license_lines

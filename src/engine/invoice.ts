@@ -246,10 +246,7 @@ export function startInvoice(header: InvoiceHeader, options: InvoiceBuilderOptio
 export function buildInvoice(input: InvoiceInput): Invoice {
   const adjustments = input.adjustments ?? [];
   const builder = startInvoice({ customerId: input.customerId, period: input.period, currency: input.currency, card: input.card, adjustments });
-  // Every line is checked before any is grouped, so the first refused line is reported whatever follows it.
-  const check = lineChecker(input);
-  for (const line of input.pricedLines) check(line);
-  for (const adjustment of adjustments) for (const line of adjustment.lines) check(line);
+  // add checks each line as it comes: the first refused line throws, and nothing grouped before it is returned.
   for (const line of input.pricedLines) builder.add(line, null);
   for (const adjustment of adjustments) for (const line of adjustment.lines) builder.add(line, adjustment.id);
   return builder.finish();

@@ -6,9 +6,10 @@ import { licenseRecord } from '../helpers/license-fixtures.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 
-// The close reads a customer's month through a cursor, a batch at a time: it must see the
-// very lines (same order, same values) and the same input digest as the one-query read
-// the fingerprints of issued invoices were made with.
+// The close reads a customer's month through a cursor, a batch at a time: whatever the
+// batch size, it must see the very lines (same order, same values) and the same input
+// digest as reading the month whole (loadPeriodLines), which issued invoices' fingerprints
+// were made with; only this period's lines, not the next month's or another customer's.
 
 let hub: TestHub;
 let customerId = '';
@@ -43,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('openPeriodLines', () => {
-  it('streams the same lines, in the same order, with the same digest as loadPeriodLines', async () => {
+  it('streams the same lines, in the same order, with the same digest in batches of 5 as read whole', async () => {
     const whole = await loadPeriodLines(hub.ctx.db, customerId, '2026-10', 'USD');
     expect(whole.usageCount).toBe(24);
 
