@@ -129,6 +129,10 @@ type UsageDims = Pick<
   'subscriptionId' | 'productId' | 'skuId' | 'productName' | 'skuName' | 'publisherName' | 'unitPrice' | 'effectiveUnitPrice' | 'tags' | 'resourceGroup' | 'meterId' | 'meterCategory' | 'meterName'
 > & { pricingCurrency: string | null; billingCurrency: string | null; rate: Decimal; rateDate: string | null };
 
+// Distinct dims are about a customer's resources × meters (two customers close at a
+// time, each with at most a few thousand); the bound keeps a portfolio's worth from
+// piling up across customers (each entry holds its JSON text and a parsed line head).
+const MAX_PARSED_DIMS = 10_000;
 const parsedDims = new Map<string, UsageDims>();
 function dimsOf(text: string): UsageDims {
   let dims = parsedDims.get(text);
@@ -160,7 +164,7 @@ function dimsOf(text: string): UsageDims {
       meterCategory: a[15],
       meterName: a[16],
     };
-    if (parsedDims.size >= 50_000) parsedDims.clear();
+    if (parsedDims.size >= MAX_PARSED_DIMS) parsedDims.clear();
     parsedDims.set(text, dims);
   }
   return dims;

@@ -252,13 +252,20 @@ export function rollUp(allocations: readonly Allocation[], tree: readonly CostNo
 /**
  * Share of cost carrying every required tag (key case-insensitive, value non-blank).
  * Amounts count by absolute value, so an untagged credit is untagged spend too.
- * @example tagCompliance(lines, ['costcenter', 'project']) // { share: 0.75, nonCompliantLineIds: ['u3'], ... }
+ * @example tagCompliance(lines, ['costcenter', 'project']) // { share: 0.75, nonCompliantLines: 1, nonCompliantLineIds: ['u3'], ... }
  */
 export function tagCompliance(lines: readonly AllocatableLine[], requiredTags: readonly string[]): TagCompliance {
   const acc = startTagCompliance(requiredTags);
   for (const line of lines) acc.add(line.id, line.amount, line.tags);
   return acc.finish();
 }
+
+/**
+ * Non-compliant line ids a compliance result names: enough to find the untagged resources,
+ * and a bound, so that a close streaming a customer's month keeps a count, not a list as
+ * long as the month.
+ */
+export const NON_COMPLIANT_IDS_KEPT = 1000;
 
 /** tagCompliance over lines that arrive in batches: `add` each line in order, then `finish` (same result). */
 export function startTagCompliance(requiredTags: readonly string[]): {
@@ -268,11 +275,12 @@ export function startTagCompliance(requiredTags: readonly string[]): {
   const total = new DecimalSum();
   const compliant = new DecimalSum();
   const nonCompliantLineIds: string[] = [];
+  let nonCompliantLines = 0;
   return {
     add(lineId, amount, tags) {
       total.addAbs(amount);
       if (requiredTags.every((key) => (tagValue(tags, key) ?? '').trim() !== '')) compliant.addAbs(amount);
-      else nonCompliantLineIds.push(lineId);
+      else if (nonCompliantLines++ < NON_COMPLIANT_IDS_KEPT) nonCompliantLineIds.push(lineId);
     },
     finish() {
       const totalAmount = total.value();
@@ -282,6 +290,7 @@ export function startTagCompliance(requiredTags: readonly string[]): {
         totalAmount,
         compliantAmount,
         share: totalAmount.isZero() ? null : compliantAmount.div(totalAmount),
+        nonCompliantLines,
         nonCompliantLineIds: nonCompliantLineIds.slice(),
       };
     },

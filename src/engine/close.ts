@@ -169,6 +169,9 @@ export interface CustomerClose {
   finish(): CustomerCloseResult;
 }
 
+/** Off-target lines a customer's close names (the rest are counted: MarginReport.flagCount). */
+export const MARGIN_FLAGS_KEPT = 1000;
+
 /** The steps in the order the close runs them over all lines; an earlier step's error wins. */
 const STEPS = ['cost', 'categorize', 'rating', 'allocation', 'invoice'] as const;
 type Step = (typeof STEPS)[number];
@@ -217,7 +220,7 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
   let allocateLine: ReturnType<typeof lineAllocator> | null = null;
   const label = setup.lateLabel ?? 'Late usage';
   if (card && fx) {
-    margin = startMarginReport([card, ...setup.late.map((g) => g.card)]);
+    margin = startMarginReport([card, ...setup.late.map((g) => g.card)], { keepFlags: MARGIN_FLAGS_KEPT });
     try {
       allocateLine = lineAllocator(setup.allocationRules, setup.unallocatedNodeId);
     } catch (error) {

@@ -64,10 +64,14 @@ export interface MarginAccumulator {
 /**
  * marginReport over lines that arrive in batches: the same report, value for value, as
  * one call over all of them in the same order (every row adds its lines in that order).
- * Holds one accumulator per customer and category, and the flagged lines.
+ * Holds one accumulator per customer and category, and the flagged lines: every one, or
+ * with `keepFlags` the first that many (a customer's close keeps a count, not a flag per
+ * line of a month in which a rule missed its target; ordered by customer, so meant for one).
  */
-export function startMarginReport(cards: readonly RateCard[], options: { tolerancePoints?: Decimal } = {}): MarginAccumulator {
+export function startMarginReport(cards: readonly RateCard[], options: { tolerancePoints?: Decimal; keepFlags?: number } = {}): MarginAccumulator {
   const tolerance = options.tolerancePoints ?? new Decimal(2);
+  const keepFlags = options.keepFlags ?? Infinity;
+  let flagCount = 0;
   const cardByKey = new Map(cards.map((c) => [`${c.id}@${c.version}`, c]));
   // One lookup per distinct (cardId, cardVersion) pair, not per line.
   const cardCache = new Map<string, Map<number, RateCard>>();
@@ -106,7 +110,7 @@ export function startMarginReport(cards: readonly RateCard[], options: { toleran
     const target = card.targetMarginPercent ?? null;
     if (target !== null) {
       const flag = flagOf(line, target, tolerance);
-      if (flag) flags.push(flag);
+      if (flag && flagCount++ < keepFlags) flags.push(flag);
     }
   };
 
@@ -132,7 +136,7 @@ export function startMarginReport(cards: readonly RateCard[], options: { toleran
       byCustomer.push(row(customerId, null, c.total));
     }
     // A stable sort: within a customer, flags stay in line order.
-    return { byCustomerCategory, byCustomer, flags: flags.slice().sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)) };
+    return { byCustomerCategory, byCustomer, flags: flags.slice().sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)), flagCount };
   };
   return { add, finish };
 }

@@ -462,6 +462,9 @@ export interface TagCompliance {
   compliantAmount: Decimal;
   /** compliantAmount ÷ totalAmount (0..1), null when there is no cost at all. */
   share: Decimal | null;
+  /** How many lines miss a required tag. */
+  nonCompliantLines: number;
+  /** The first of them (at most NON_COMPLIANT_IDS_KEPT, in line order): examples to look at, not a list a close keeps per line. */
   nonCompliantLineIds: string[];
 }
 
@@ -593,5 +596,8 @@ export interface MarginFlag {
 export interface MarginReport {
   byCustomerCategory: MarginRow[];
   byCustomer: MarginRow[];
+  /** Off-target lines, by customer then in line order: all of them, or the first `keepFlags` (see startMarginReport). */
   flags: MarginFlag[];
+  /** How many lines are off target, listed or not. */
+  flagCount: number;
 }

@@ -7,19 +7,21 @@ import { seededRandom } from './engine/fixtures.ts';
 // An invoice line's lineage rows, grouped as the close streams the line's sources by,
 // against the plain definition: one row per source kind × rule × card version × fx ×
 // allocation split, each summing its sources' quantity, cost, unrounded price, price and
-// allocated amount in source order.
+// allocated amount in source order. Usage ids are kept as numbers (what usage_lines.id
+// is), licence ids as they are.
 
 const d = (v: string | number) => new Decimal(v);
 
 function expected(sources: readonly InvoiceLineSource[]) {
-  const rows = new Map<string, { key: string; ids: string[]; quantity: Decimal; cost: Decimal; unroundedPrice: Decimal; price: Decimal; allocated: Decimal }>();
+  const rows = new Map<string, { key: string; ids: Array<number | string>; quantity: Decimal; cost: Decimal; unroundedPrice: Decimal; price: Decimal; allocated: Decimal }>();
   for (const s of sources) {
     const kind = s.lineId.startsWith('ru:') ? 'usage_reversal' : s.lineId.startsWith('u:') ? 'usage' : 'license';
     for (const a of s.allocations) {
       const key = [kind, s.ruleId, `${s.cardId}@${s.cardVersion}`, JSON.stringify(s.fx), JSON.stringify(s.costFx), a.ruleId, a.ruleVersion, a.costNodeId, a.percent.toString()].join('|');
       let r = rows.get(key);
       if (!r) rows.set(key, (r = { key, ids: [], quantity: ZERO, cost: ZERO, unroundedPrice: ZERO, price: ZERO, allocated: ZERO }));
-      r.ids.push(s.lineId.slice(s.lineId.indexOf(':') + 1));
+      const id = s.lineId.slice(s.lineId.indexOf(':') + 1);
+      r.ids.push(kind === 'license' ? id : Number(id));
       r.quantity = r.quantity.plus(s.quantity);
       r.cost = r.cost.plus(s.cost);
       r.unroundedPrice = r.unroundedPrice.plus(s.unroundedPrice);
@@ -87,7 +89,7 @@ describe('LineLineageBuilder', () => {
     const { groups } = builder.result();
     expect(groups).toHaveLength(1);
     expect(JSON.parse(groups[0]!.costFx)).toEqual({ from: 'USD', to: 'USD', rate: '1', source: 'identity', rateDate: null, rateId: null });
-    expect(groups[0]!.ids).toEqual(['1', '2']);
+    expect(groups[0]!.ids).toEqual([1, 2]);
     expect(groups[0]!.allocated.toString()).toBe('4');
   });
 });

@@ -64,7 +64,7 @@ function storedTagCompliance(c: TagCompliance, source: StoredTagCompliance['sour
     totalCost: c.totalAmount.toString(),
     compliantCost: none ? null : c.compliantAmount.toString(),
     share: c.share === null ? null : c.share.toDecimalPlaces(6).toString(),
-    nonCompliantLines: c.nonCompliantLineIds.length,
+    nonCompliantLines: c.nonCompliantLines,
   };
 }
 

@@ -21,7 +21,8 @@ export interface LineageRow {
   allocationRuleVersion: number | null;
   costNodeId: string;
   percent: string;
-  ids: string[];
+  /** The source lines: usage_lines ids (numbers, 8 bytes each: a close keeps one per line it reads) for usage kinds, license_lines ids for licence kinds. */
+  ids: Array<number | string>;
   quantity: Decimal;
   cost: Decimal;
   unroundedPrice: Decimal;
@@ -76,13 +77,14 @@ export class LineLineageBuilder {
 
   add(source: InvoiceLineSource): void {
     const { kind, id } = sourceOfLineId(source.lineId);
+    const sourceId = kind === 'usage' || kind === 'usage_reversal' ? Number(id) : id;
     const fx = fxKey(source.fx);
     const costFx = fxKey(source.costFx) as string;
     this.cost.add(source.cost);
     this.count += 1;
     for (const a of source.allocations) {
       const g = this.rowOf(kind, source, fx, costFx, a);
-      g.ids.push(id);
+      g.ids.push(sourceId);
       g.quantity.add(source.quantity);
       g.cost.add(source.cost);
       g.unroundedPrice.add(source.unroundedPrice);

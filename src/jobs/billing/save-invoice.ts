@@ -3,6 +3,7 @@ import { writeAudit } from '../../db/audit.ts';
 import { sourceOfLineId } from '../../db/billing-lines.ts';
 import type { EffectiveRateCard } from '../../db/rate-cards.ts';
 import type { Database } from '../../db/types.ts';
+import { MARGIN_FLAGS_KEPT } from '../../engine/close.ts';
 import { Decimal, sum } from '../../engine/decimal.ts';
 import type { Invoice, InvoiceLine, MarginReport, MarginRow, RateCard, RateRule } from '../../engine/types.ts';
 import { invoiceLineage, type LineLineage } from './lineage.ts';
@@ -13,7 +14,6 @@ import { invoiceLineage, type LineLineage } from './lineage.ts';
 // and again in SQL after the insert, before anything commits.
 
 const CHUNK = 500;
-const MAX_FLAGS = 1000;
 
 export interface SaveInvoiceInput {
   /** The new invoice's id, chosen up front so the previous revision can point to it. */
@@ -99,7 +99,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
         byCategory: input.margin.byCustomerCategory.map(marginRowJson),
         total: totalRow ? marginRowJson(totalRow) : null,
       }),
-      margin_flag_count: input.margin.flags.length,
+      margin_flag_count: input.margin.flagCount,
       inputs: JSON.stringify(input.inputs),
       fingerprint: input.fingerprint,
     })
@@ -163,8 +163,8 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
         cost_node_id: g.costNodeId,
         percent: g.percent,
         rounding: JSON.stringify({ ...l.rounding, applied: l.rounding.scope === 'line' }),
-        usage_line_ids: usage ? g.ids.map(Number) : null,
-        license_line_ids: usage ? null : g.ids,
+        usage_line_ids: usage ? (g.ids as number[]) : null,
+        license_line_ids: usage ? null : (g.ids as string[]),
         line_count: g.ids.length,
         quantity: g.quantity.toString(),
         cost: g.cost.toString(),
@@ -178,7 +178,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
     await trx.insertInto('invoice_line_sources').values(sources.slice(i, i + CHUNK)).execute();
   }
 
-  const flags = input.margin.flags.slice(0, MAX_FLAGS).map((f) => {
+  const flags = input.margin.flags.slice(0, MARGIN_FLAGS_KEPT).map((f) => {
     const { kind, id } = sourceOfLineId(f.lineId);
     return {
       invoice_id: invoiceId,

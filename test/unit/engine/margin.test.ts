@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { marginPercent, marginReport } from '../../../src/engine/margin.ts';
+import { marginPercent, marginReport, startMarginReport } from '../../../src/engine/margin.ts';
 import type { PricedLine } from '../../../src/engine/types.ts';
 import { card, d, expectAmount, expectDecimal, pricedLine } from './fixtures.ts';
 
@@ -63,6 +63,20 @@ describe('marginReport', () => {
     const edge = marginReport([line('in', '78', '100'), line('out', '77.99', '100')], [target20]);
     expect(edge.flags.map((f) => f.lineId)).toEqual(['out']);
     expectAmount(edge.flags[0]?.deviationPoints, '2.01');
+  });
+
+  it('counts every flag; with keepFlags it names only the first that many', () => {
+    // 5 lines at cost 10 / price 11 (9.09 %: 10.91 points under 20 %) and one on target (cost 8 / price 10: 20 %).
+    const lines = [...['f1', 'f2', 'f3'].map((id) => line(id, '10', '11')), line('ok', '8', '10'), ...['f4', 'f5'].map((id) => line(id, '10', '11'))];
+    const all = marginReport(lines, [target20]);
+    expect(all.flagCount).toBe(5);
+    expect(all.flags.map((f) => f.lineId)).toEqual(['f1', 'f2', 'f3', 'f4', 'f5']);
+    const acc = startMarginReport([target20], { keepFlags: 2 });
+    for (const l of lines) acc.add(l);
+    const kept = acc.finish();
+    expect(kept.flagCount).toBe(5);
+    expect(kept.flags.map((f) => f.lineId)).toEqual(['f1', 'f2']);
+    expect(kept.byCustomer).toEqual(all.byCustomer);
   });
 
   it('flags a line priced at zero that cost something', () => {

@@ -188,6 +188,8 @@ export function tagCompliance(lines: readonly AllocatableLine[], requiredTags: r
     totalAmount,
     compliantAmount,
     share: totalAmount.isZero() ? null : compliantAmount.div(totalAmount),
+    // nonCompliantLines was added to TagCompliance after this copy was frozen: here, by its definition, every id is listed.
+    nonCompliantLines: nonCompliantLineIds.length,
     nonCompliantLineIds,
   };
 }

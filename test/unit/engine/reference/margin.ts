@@ -99,5 +99,6 @@ export function marginReport(
     const deviation = pct.minus(target);
     if (deviation.abs().greaterThan(tolerance)) flags.push({ ...base, marginPercent: pct, deviationPoints: deviation, reason: 'off_target' });
   }
-  return { byCustomerCategory, byCustomer, flags: flags.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)) };
+  // flagCount was added to MarginReport after this copy was frozen: here, by its definition, every flag is listed.
+  return { byCustomerCategory, byCustomer, flags: flags.sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)), flagCount: flags.length };
 }
