@@ -6,11 +6,14 @@
  * (POST /v1/billing-runs, a real worker, invoices persisted with lineage). The ratio is
  * the close's elapsed time ÷ a bare COPY of the same usage rows into an unindexed table
  * in the same run (target ≤ 3.0); peak RSS must stay ≤ 512 MB, and the close streams per
- * customer, so 1 M and 6 M lines should peak alike (run both: --lines-per-day 167 ≈ 1 M).
+ * customer, so 1 M and 6 M lines should peak alike (--lines-per-day 167 ≈ 1 M; the
+ * close-scaling benchmark runs both).
  *
  * Also prints the CPU the hub and PostgreSQL used during the close. HUB_CLOSE_BATCH_LINES
  * sets the close's batch size; BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot when
- * the close ends (what is still live); BENCH_CPU_PROF and BENCH_DEBUG as in support.ts.
+ * the close ends (what is still live); BENCH_MEMORY_SERIES=1 prints RSS and heap every
+ * 2 s; BENCH_LIVE_HEAP=1 (with --expose-gc) the most the close's heap held; BENCH_CPU_PROF
+ * and BENCH_DEBUG as in support.ts. `npm run bench -- close-scaling` compares 1 M and 6 M.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -159,12 +162,42 @@ async function seed() {
   await q('analyze');
 }
 
+/**
+ * BENCH_LIVE_HEAP=1 (with node --expose-gc): what the close holds, rather than what
+ * garbage the collector has not reached yet: a full collection every 100 ms and the
+ * highest heap left after one. It slows the close; its time and peak RSS then say nothing.
+ */
+function liveHeapSampler(): { stop(): number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('BENCH_LIVE_HEAP needs node --expose-gc');
+  let highest = 0;
+  const timer = setInterval(() => {
+    gc();
+    highest = Math.max(highest, process.memoryUsage().heapUsed);
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.round(highest / 2 ** 20);
+    },
+  };
+}
+
+/** BENCH_MEMORY_SERIES=1: RSS and V8's heap every 2 s of the close (where a peak comes from: the heap, or memory outside it). */
+function printMemory(ms: number): void {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 2 ** 20);
+  console.log(`  memory at ${seconds(ms)}: rss ${mb(m.rss)}, heapTotal ${mb(m.heapTotal)}, heapUsed ${mb(m.heapUsed)}, external ${mb(m.external)} MB`);
+}
+
 async function close(): Promise<{ closeMs: number; run: { status: string } }> {
   const app = await buildApp(ctx);
   const key = (await createApiKey(ctx.db, { name: 'bench finance close', roles: ['finance'], customerId: null }, { actor: 'system:bench' })).key;
   const worker = await startWorker(database.pool, ctx, { crontab: '' });
   try {
     const t = performance.now();
+    const live = process.env.BENCH_LIVE_HEAP ? liveHeapSampler() : undefined;
+    const series = process.env.BENCH_MEMORY_SERIES ? setInterval(() => printMemory(performance.now() - t), 2000) : undefined;
     const started = await app.inject({ method: 'POST', url: '/v1/billing-runs', payload: { period: PERIOD }, headers: { authorization: `Bearer ${key}` } });
     if (started.statusCode >= 300) throw new Error(`POST /v1/billing-runs: ${started.statusCode} ${started.body}`);
     const id = started.json().id as string;
@@ -172,6 +205,8 @@ async function close(): Promise<{ closeMs: number; run: { status: string } }> {
       const run = (await app.inject({ method: 'GET', url: `/v1/billing-runs/${id}`, headers: { authorization: `Bearer ${key}` } })).json();
       if (!['queued', 'running'].includes(run.status)) {
         const closeMs = performance.now() - t;
+        clearInterval(series);
+        if (live) console.log(`  live heap: at most ${live.stop()} MB (a full collection every 100 ms)`);
         if (process.env.BENCH_HEAP_SNAPSHOT) console.log(`  heap snapshot: ${(await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)}`);
         return { closeMs, run };
       }

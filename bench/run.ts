@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [flags]`: runs bench/<name>.ts in its own Node process
- * (so its peak RSS is its own), with the Node flags of the hub's own processes
- * (package.json's start script) and any given to this script (--cpu-prof, say),
+ * (so its peak RSS is its own), with the environment and Node flags of the hub's own
+ * processes (package.json's start script) and any given to this script (--cpu-prof, say),
  * and exits with its exit code. An unknown or missing name lists the benchmarks
  * and exits 2.
  *
@@ -25,14 +25,15 @@ function available(): string[] {
 }
 
 /**
- * The Node flags the hub's own processes run with (`npm start`'s: see package.json),
- * for a benchmark that runs the hub's work in a process of its own.
+ * The environment and Node flags the hub's own processes run with (`npm start`'s: see
+ * package.json), for a benchmark that runs the hub's work in a process of its own.
  */
-function hubNodeFlags(): string[] {
+function hubProcessSettings(): { env: Record<string, string>; flags: string[] } {
   const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-  const start = /^node((?: --[a-z-]+(?:=\S+)?)*) src\/cli\.ts/.exec(packageJson.scripts.start ?? '');
-  if (!start) throw new Error(`package.json's start script is not 'node [flags] src/cli.ts …': ${packageJson.scripts.start}`);
-  return start[1]!.split(' ').filter(Boolean);
+  const start = /^((?:[A-Z_]+=\S+ )*)node((?: --[a-z-]+(?:=\S+)?)*) src\/cli\.ts/.exec(packageJson.scripts.start ?? '');
+  if (!start) throw new Error(`package.json's start script is not '[NAME=value …] node [flags] src/cli.ts …': ${packageJson.scripts.start}`);
+  const env = Object.fromEntries(start[1]!.split(' ').filter(Boolean).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  return { env, flags: start[2]!.split(' ').filter(Boolean) };
 }
 
 const [name, ...args] = process.argv.slice(2);
@@ -43,8 +44,13 @@ if (name === undefined || !names.includes(name)) {
   process.exit(2);
 }
 
-// With the Node flags the hub itself runs with: a benchmark measures the hub as deployed.
-const child = spawn(process.execPath, [...hubNodeFlags(), ...process.execArgv, join(BENCH_DIR, `${name}.ts`), ...args], { stdio: 'inherit' });
+// With the environment and Node flags the hub itself runs with: a benchmark measures the
+// hub as deployed (a variable set for this command wins, to compare settings).
+const hub = hubProcessSettings();
+const child = spawn(process.execPath, [...hub.flags, ...process.execArgv, join(BENCH_DIR, `${name}.ts`), ...args], {
+  stdio: 'inherit',
+  env: { ...hub.env, ...process.env },
+});
 // Pass a stop request on, then wait for the benchmark to remove its database and exit.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 0)));

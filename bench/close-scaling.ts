@@ -1,0 +1,63 @@
+/**
+ * `npm run bench -- close-scaling [--customers 200] [--small-lines-per-day 167] [--lines-per-day 1000]`
+ *
+ * Whether a close's memory grows with a customer's lines: the close benchmark at about
+ * 1 M usage lines (200 customers × 167 lines/day × 30 days: 5,000 lines a customer) and
+ * at the reference 6 M (200 × 1,000 × 30: 30,000 a customer), each in a fresh process with
+ * the hub's own flags and environment, as `npm run bench -- close` runs it. The ratio is
+ * the 6 M close's peak RSS ÷ the 1 M close's. The close streams each customer's month in
+ * batches, so the issue's target is that it is not above 1. Both runs must also pass the
+ * close benchmark itself (time ratio ≤ 3.0, peak RSS ≤ 512 MB).
+ *
+ * What this ratio also measures: a peak RSS is the highest heap of every garbage
+ * collection cycle in the run, and V8 keeps the pages of its highest heap resident
+ * (pooled) after shrinking. The 1 M close takes about 20 s and the 6 M close about 70 s,
+ * so the 6 M run samples three to four times as many cycles; at the same size a run with
+ * twice the customers peaks about 30 MB higher (see the README). BENCH_LIVE_HEAP=1 with
+ * `node --expose-gc` measures what the close holds instead of when the collector runs.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { intFlag, parseFlags } from './support.ts';
+
+const NAME = 'close-scaling';
+const flags = parseFlags(process.argv.slice(2), ['customers', 'small-lines-per-day', 'lines-per-day']);
+const customers = intFlag(flags, 'customers', 200);
+const small = intFlag(flags, 'small-lines-per-day', 167);
+const large = intFlag(flags, 'lines-per-day', 1000);
+
+interface CloseRun {
+  ratio: number;
+  peakRssMb: number;
+  passed: boolean;
+}
+
+/** One close benchmark in a fresh process; its output passes through, its closing line is read. */
+async function closeBenchmark(linesPerDay: number): Promise<CloseRun> {
+  const script = fileURLToPath(new URL('./close.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script, '--customers', String(customers), '--lines-per-day', String(linesPerDay)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    output += text;
+    process.stdout.write(text);
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const last = /^close: ratio=([\d.]+) target=[\d.]+ peak_rss_mb=(\d+)$/m.exec(output);
+  if (!last) throw new Error(`the close benchmark (${linesPerDay} lines/day) printed no closing line (exit ${code})`);
+  return { ratio: Number(last[1]), peakRssMb: Number(last[2]), passed: code === 0 };
+}
+
+const smallRun = await closeBenchmark(small);
+const largeRun = await closeBenchmark(large);
+const ratio = largeRun.peakRssMb / smallRun.peakRssMb;
+const target = 1;
+console.log(`${NAME}: peak RSS ${smallRun.peakRssMb} MB at ${small} lines/day, ${largeRun.peakRssMb} MB at ${large} lines/day (${customers} customers × 30 days)`);
+console.log(`${NAME}: close time ratios ${smallRun.ratio.toFixed(2)} and ${largeRun.ratio.toFixed(2)} (each ≤ 3.0)`);
+const ok = ratio <= target && smallRun.passed && largeRun.passed;
+if (ratio > target) console.log(`MISS: the larger close peaks ${ratio.toFixed(3)} times the smaller's (target ≤ ${target})`);
+if (!smallRun.passed || !largeRun.passed) console.log('MISS: a close benchmark run missed its own targets (above)');
+console.log(`${NAME}: ratio=${ratio.toFixed(3)} target=${target} peak_rss_mb=${largeRun.peakRssMb}`);
+process.exitCode = ok ? 0 : 1;
