@@ -290,9 +290,8 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
         return;
       }
       if (errors.has('invoice') || !invoice || !margin) continue;
-      const line: InvoiceSourceLine = { ...p, allocations };
       try {
-        invoice.add(line, adjustmentId);
+        invoice.addPriced(p, allocations, adjustmentId);
       } catch (error) {
         fail('invoice', error);
         continue;
@@ -301,7 +300,7 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
       if (!late) margin.add(p);
       if (keepLines) {
         if (!late) priced.push(p);
-        allocated.push(line);
+        allocated.push({ ...p, allocations });
       }
     }
   };

@@ -30,6 +30,7 @@ import { EngineError } from './errors.ts';
 import { LineIdSet } from './line-id-set.ts';
 import { isWholeMinorUnits, minorUnit, minorUnits, roundMoney, roundPartsToTarget } from './money.ts';
 import type {
+  Allocation,
   BillingPeriod,
   ChargeCategory,
   CurrencyCode,
@@ -40,6 +41,7 @@ import type {
   InvoiceLineSource,
   InvoiceSourceLine,
   InvoiceSummaryLine,
+  PricedLine,
   RateCard,
 } from './types.ts';
 
@@ -65,15 +67,15 @@ function validateHeader(header: InvoiceHeader): void {
   }
 }
 
-/** A check of one line against the invoice; throws on the first problem. */
-function lineChecker(header: InvoiceHeader): (line: InvoiceSourceLine) => void {
+/** A check of one line (and its allocations) against the invoice; throws on the first problem. */
+function lineChecker(header: InvoiceHeader): (line: PricedLine, allocations: readonly Allocation[]) => void {
   const { card, currency, customerId } = header;
   // Every line id of the invoice: a close streams a customer's month through here, and
   // this is all the invoice keeps per line (about 8 bytes, see LineIdSet).
   const seen = new LineIdSet();
   const upperCurrency = currency.toUpperCase();
   const places = minorUnits(currency);
-  return (line) => {
+  return (line, allocations) => {
     if (!seen.add(line.lineId)) throw bad(`Line ${line.lineId} appears twice on the invoice`, { lineId: line.lineId });
     if (line.customerId !== customerId) throw bad(`Line ${line.lineId} belongs to customer ${line.customerId}, not ${customerId}`, { lineId: line.lineId });
     if (line.currency !== currency && line.currency.toUpperCase() !== upperCurrency) throw bad(`Line ${line.lineId} is priced in ${line.currency}, not ${currency}`, { lineId: line.lineId });
@@ -81,9 +83,9 @@ function lineChecker(header: InvoiceHeader): (line: InvoiceSourceLine) => void {
       throw bad(`Line ${line.lineId} price ${line.price.toString()} is not rounded, but card ${card.id} v${card.version} rounds per line`, { lineId: line.lineId });
     }
     // One allocation: Σ = 0 + a, which equals the price exactly when a does.
-    const single = line.allocations.length === 1 ? (line.allocations[0] as { amount: Decimal }).amount : null;
+    const single = allocations.length === 1 ? (allocations[0] as { amount: Decimal }).amount : null;
     if (single !== null && (single === line.price || single.equals(line.price))) return;
-    const allocated = sum(line.allocations.map((a) => a.amount));
+    const allocated = sum(allocations.map((a) => a.amount));
     if (!allocated.equals(line.price)) {
       throw bad(`Line ${line.lineId} allocations sum to ${allocated.toString()}, not its price ${line.price.toString()}`, { lineId: line.lineId });
     }
@@ -94,13 +96,13 @@ function categoryRank(category: ChargeCategory | null): number {
   return category === null ? CHARGE_CATEGORIES.length : CHARGE_CATEGORIES.indexOf(category);
 }
 
-function groupKey(line: InvoiceSourceLine, adjustment: AdjustmentHeader | null): string {
+function groupKey(line: PricedLine, adjustment: AdjustmentHeader | null): string {
   // The same string as [..].join('|') (join prints null and undefined as '').
   const head = adjustment ? `adjustment:${adjustment.id}` : 'charge';
   return `${head}|${line.category ?? ''}|${line.subscriptionId ?? ''}|${line.resourceGroup ?? ''}|${line.meterId ?? line.sku ?? ''}|${line.cardId}@${line.cardVersion}|${line.ruleId ?? ''}`;
 }
 
-function sourceOf(line: InvoiceSourceLine): InvoiceLineSource {
+function sourceOf(line: PricedLine, allocations: readonly Allocation[]): InvoiceLineSource {
   return {
     lineId: line.lineId,
     ruleId: line.ruleId,
@@ -113,7 +115,7 @@ function sourceOf(line: InvoiceSourceLine): InvoiceLineSource {
     cost: line.cost,
     fx: line.fx,
     costFx: line.costFx,
-    allocations: line.allocations,
+    allocations,
   };
 }
 
@@ -143,13 +145,15 @@ export interface InvoiceBuilderOptions {
 export interface InvoiceBuilder {
   /** Adds a priced line of this period (adjustmentId null) or of a named adjustment. Throws on a line the invoice refuses. */
   add(line: InvoiceSourceLine, adjustmentId: string | null): void;
+  /** `add` for a priced line and its allocations given apart: a close adds a line per usage line, and need not copy each into an InvoiceSourceLine. */
+  addPriced(line: PricedLine, allocations: readonly Allocation[], adjustmentId: string | null): void;
   finish(): Invoice;
 }
 
 interface Group {
   key: string;
   adjustment: AdjustmentHeader | null;
-  first: InvoiceSourceLine;
+  first: PricedLine;
   exactAmount: DecimalSum;
   quantity: DecimalSum;
   sources: InvoiceLineSource[];
@@ -178,7 +182,7 @@ export function startInvoice(header: InvoiceHeader, options: InvoiceBuilderOptio
   // resource group; its key is spelled only when none matches. Equal fields spell equal
   // keys, and fields that spell a key another group has join that group, as the key says.
   const index = new Map<string, Map<string, Group[]>>();
-  const groupOf = (line: InvoiceSourceLine, adjustment: AdjustmentHeader | null): Group => {
+  const groupOf = (line: PricedLine, adjustment: AdjustmentHeader | null): Group => {
     const meterOrSku = line.meterId ?? line.sku;
     let byResourceGroup = index.get(meterOrSku);
     if (!byResourceGroup) index.set(meterOrSku, (byResourceGroup = new Map()));
@@ -209,22 +213,22 @@ export function startInvoice(header: InvoiceHeader, options: InvoiceBuilderOptio
     return group;
   };
 
-  const add = (line: InvoiceSourceLine, adjustmentId: string | null): void => {
+  const addPriced = (line: PricedLine, allocations: readonly Allocation[], adjustmentId: string | null): void => {
     if (finished) throw new Error('invoice already finished');
     const adjustment = adjustmentId === null ? null : adjustmentsById.get(adjustmentId);
     if (adjustment === undefined) throw bad(`Adjustment ${String(adjustmentId)} was not named when the invoice started`, { adjustmentId });
-    check(line);
+    check(line, allocations);
     const group = groupOf(line, adjustment);
     const { key } = group;
     group.exactAmount.add(line.price);
     group.quantity.add(line.quantity);
-    for (const a of line.allocations) {
+    for (const a of allocations) {
       let node = byNode.get(a.costNodeId);
       if (node === undefined) byNode.set(a.costNodeId, (node = new DecimalSum({ exact: true })));
       node.add(a.amount);
     }
     if (keepSources || onSource) {
-      const source = sourceOf(line);
+      const source = sourceOf(line, allocations);
       if (keepSources) group.sources.push(source);
       onSource?.(key, source);
     }
@@ -235,7 +239,7 @@ export function startInvoice(header: InvoiceHeader, options: InvoiceBuilderOptio
     finished = true;
     return finishInvoice(header, [...groups.values()], byNode);
   };
-  return { add, finish };
+  return { add: (line, adjustmentId) => addPriced(line, line.allocations, adjustmentId), addPriced, finish };
 }
 
 /**

@@ -15,6 +15,13 @@ import { invoiceLineage, type LineLineage } from './lineage.ts';
 
 const CHUNK = 500;
 
+/**
+ * A bigint[] parameter sent as its text literal, joined at once: pg's own array
+ * serialiser builds the text a character at a time, which for a large customer's lineage
+ * (tens of thousands of usage ids per invoice) is megabytes of garbage at every save.
+ */
+const bigintArray = (ids: readonly number[]) => sql<number[]>`${`{${ids.join(',')}}`}::bigint[]`;
+
 export interface SaveInvoiceInput {
   /** The new invoice's id, chosen up front so the previous revision can point to it. */
   id: string;
@@ -163,7 +170,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
         cost_node_id: g.costNodeId,
         percent: g.percent,
         rounding: JSON.stringify({ ...l.rounding, applied: l.rounding.scope === 'line' }),
-        usage_line_ids: usage ? (g.ids as number[]) : null,
+        usage_line_ids: usage ? bigintArray(g.ids as number[]) : null,
         license_line_ids: usage ? null : (g.ids as string[]),
         line_count: g.ids.length,
         quantity: g.quantity.toString(),

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATEGORY_MAPPING } from '../../../src/engine/categories.ts';
-import { closeCustomerPeriod, type CustomerCloseInput } from '../../../src/engine/close.ts';
+import { closeCustomerPeriod, MARGIN_FLAGS_KEPT, type CustomerCloseInput } from '../../../src/engine/close.ts';
 import { sum } from '../../../src/engine/decimal.ts';
 import { card, d, expectDecimal, licenseLine, usageLine } from './fixtures.ts';
 
@@ -46,6 +46,20 @@ describe('closeCustomerPeriod', () => {
     expectDecimal(result.cost, '319.99');
     expect(result.invoice?.subtotalsByCostNode.map((n) => [n.costNodeId, n.amount.toString()])).toEqual([['unallocated', '369.99']]);
     expect(result.margin?.byCustomer[0]?.price.toString()).toBe('369.99');
+  });
+
+  it('counts every off-target and untagged line of a large month and names the first 1,000 of each', () => {
+    // 50 % markup on 1.00: margin 0.50 ÷ 1.50 = 33.3 %, 20.3 points over the card's 13 % target: every line is off target.
+    const generous = card({ rules: [{ id: 'all', match: { default: true }, basis: 'cost', markupPercent: d('50') }], targetMarginPercent: d('13') });
+    const lines = Array.from({ length: 1005 }, (_, i) => usageLine({ id: `u:${i + 1}`, cost: d('1.00'), quantity: d('1'), unitPrice: d('1'), effectiveUnitPrice: d('1') }));
+    const result = closeCustomerPeriod(input({ lines, card: generous, requiredTags: ['project'] }));
+    expect(result.margin?.flagCount).toBe(1005);
+    expect(result.margin?.flags).toHaveLength(MARGIN_FLAGS_KEPT);
+    expect(result.margin?.flags.map((f) => f.lineId).slice(-1)).toEqual(['u:1000']);
+    expect(result.tagCompliance?.nonCompliantLines).toBe(1005);
+    expect(result.tagCompliance?.nonCompliantLineIds).toHaveLength(1000);
+    // 1,005 × 1.50 = 1,507.50, all of it in the invoice.
+    expectDecimal(result.invoice?.total, '1507.5');
   });
 
   it('bills late lines of an earlier period as a labelled adjustment, priced with the card given for them', () => {
