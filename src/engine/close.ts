@@ -84,6 +84,9 @@ export interface CustomerCloseInput {
 }
 
 export interface CustomerCloseResult {
+  /** How many lines no category mapping claims (they are charged as 'other'). */
+  unmappedLines: number;
+  /** The first of them, at most UNMAPPED_IDS_KEPT: a close counts them rather than keep an id per line. */
   unmappedLineIds: string[];
   discrepancies: CostDiscrepancy[];
   unpriced: UnpricedLine[];
@@ -103,13 +106,21 @@ export interface CustomerCloseResult {
   tagCompliance: TagCompliance | null;
 }
 
+/** Unmapped lines a close names (the rest are counted: CustomerCloseResult.unmappedLines). */
+export const UNMAPPED_IDS_KEPT = 1000;
+
+interface UnmappedLines {
+  count: number;
+  ids: string[];
+}
+
 /**
  * Categories of a batch of lines, through a cache shared by every batch of the close:
  * `categorize` reads only a line's kind, product, SKU, product name, meter category and
  * publisher, so lines that agree on them get the same category (looked up once per
  * distinct set, found by product and meter category, then field by field).
  */
-function categorizer(mapping: CategoryMapping): (lines: readonly BillingLine[], unmapped: string[]) => ChargeCategory[] {
+function categorizer(mapping: CategoryMapping): (lines: readonly BillingLine[], unmapped: UnmappedLines) => ChargeCategory[] {
   interface Entry {
     kind: BillingLine['kind'];
     skuId: string;
@@ -140,7 +151,7 @@ function categorizer(mapping: CategoryMapping): (lines: readonly BillingLine[], 
         found = { kind: line.kind, skuId: line.skuId, productName: line.productName, publisherName: line.publisherName, category: r.category, mapped: r.mapped };
         entries.push(found);
       }
-      if (!found.mapped) unmapped.push(line.id);
+      if (!found.mapped && unmapped.count++ < UNMAPPED_IDS_KEPT) unmapped.ids.push(line.id);
       categories[i] = found.category;
     }
     return categories;
@@ -206,7 +217,7 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
   };
 
   const discrepancies: CostDiscrepancy[] = [];
-  const unmappedLineIds: string[] = [];
+  const unmapped: UnmappedLines = { count: 0, ids: [] };
   const unpriced: UnpricedLine[] = [];
   const seatLines: BillingLine[] = [];
   const compliance = setup.requiredTags ? startTagCompliance(setup.requiredTags) : null;
@@ -255,7 +266,7 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
     }
     let categories: ChargeCategory[];
     try {
-      categories = categorizeBatch(lines, unmappedLineIds);
+      categories = categorizeBatch(lines, unmapped);
     } catch (error) {
       fail('categorize', error);
       return;
@@ -329,13 +340,16 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
       for (const step of ['cost', 'categorize'] as const) if (errors.has(step)) throw errors.get(step);
       const seatFindings: SeatFinding[] = setup.seatSubscriptions?.length ? checkSeats(setup.seatSubscriptions, seatLines, setup.period) : [];
       const tags = compliance ? usageTagCompliance(compliance.finish(), setup.requiredTags ?? []) : null;
-      const empty = { unmappedLineIds, discrepancies, priced: [], allocated: [], cost: ZERO, invoice: null, margin: null, tagCompliance: tags, seatFindings };
+      const unmappedLines = unmapped.count;
+      const unmappedLineIds = unmapped.ids;
+      const empty = { unmappedLines, unmappedLineIds, discrepancies, priced: [], allocated: [], cost: ZERO, invoice: null, margin: null, tagCompliance: tags, seatFindings };
       if (!card || !fx) return { ...empty, unpriced: [], held: 'no_rate_card' };
       if (errors.has('rating')) throw errors.get('rating');
       if (unpriced.length > 0) return { ...empty, unpriced, held: 'unpriced' };
       for (const step of ['allocation', 'invoice'] as const) if (errors.has(step)) throw errors.get(step);
       const built = (invoice as InvoiceBuilder).finish();
       return {
+        unmappedLines,
         unmappedLineIds,
         discrepancies,
         unpriced: [],

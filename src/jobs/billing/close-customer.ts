@@ -386,7 +386,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
         license_lines: loaded.licenseCount,
         late_lines: loaded.late.count,
         unpriced_lines: result.unpriced.length,
-        unmapped_lines: result.unmappedLineIds.length,
+        unmapped_lines: result.unmappedLines,
         discrepancies: result.discrepancies.length,
         seat_discrepancies: result.seatFindings.length,
         cost: result.invoice ? result.cost.toString() : null,

@@ -131,9 +131,13 @@ describe('optimised close = reference close', () => {
       const input = scenario(seed);
       const expected = outcome(() => referenceClose(input as never));
       // Tag compliance is newer than the reference: the rest must match it, and the
-      // compliance must be the reference's tagCompliance over this period's usage lines at Microsoft's cost.
+      // compliance must be the reference's tagCompliance over this period's usage lines at
+      // Microsoft's cost. The unmapped count is newer too: it must be the length of the
+      // reference's list (these customers have far fewer than the 1,000 ids a close names).
+      const referenceResult = expected as { ok?: { unmappedLineIds: string[] } };
       const actual = outcome(() => {
-        const { tagCompliance, seatFindings, ...rest } = closeCustomerPeriod(input);
+        const { tagCompliance, seatFindings, unmappedLines, ...rest } = closeCustomerPeriod(input);
+        if (referenceResult.ok) expect(unmappedLines, `seed ${seed} unmapped count`).toBe(referenceResult.ok.unmappedLineIds.length);
         expect(seatFindings, `seed ${seed}: no seat subscriptions, no seat findings`).toEqual([]);
         const usage = input.lines.filter((l) => l.kind === 'usage').map((l) => ({ id: l.id, amount: l.cost, currency: l.billingCurrency, tags: l.tags }));
         const reference = input.requiredTags ? referenceTagCompliance(usage, input.requiredTags) : null;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATEGORY_MAPPING } from '../../../src/engine/categories.ts';
-import { closeCustomerPeriod, MARGIN_FLAGS_KEPT, type CustomerCloseInput } from '../../../src/engine/close.ts';
+import { closeCustomerPeriod, MARGIN_FLAGS_KEPT, UNMAPPED_IDS_KEPT, type CustomerCloseInput } from '../../../src/engine/close.ts';
 import { sum } from '../../../src/engine/decimal.ts';
 import { card, d, expectDecimal, licenseLine, usageLine } from './fixtures.ts';
 
@@ -48,16 +48,22 @@ describe('closeCustomerPeriod', () => {
     expect(result.margin?.byCustomer[0]?.price.toString()).toBe('369.99');
   });
 
-  it('counts every off-target and untagged line of a large month and names the first 1,000 of each', () => {
+  it('counts every off-target, untagged and unmapped line of a large month and names the first 1,000 of each', () => {
     // 50 % markup on 1.00: margin 0.50 ÷ 1.50 = 33.3 %, 20.3 points over the card's 13 % target: every line is off target.
     const generous = card({ rules: [{ id: 'all', match: { default: true }, basis: 'cost', markupPercent: d('50') }], targetMarginPercent: d('13') });
-    const lines = Array.from({ length: 1005 }, (_, i) => usageLine({ id: `u:${i + 1}`, cost: d('1.00'), quantity: d('1'), unitPrice: d('1'), effectiveUnitPrice: d('1') }));
+    const lines = Array.from({ length: 1005 }, (_, i) =>
+      usageLine({ id: `u:${i + 1}`, cost: d('1.00'), quantity: d('1'), unitPrice: d('1'), effectiveUnitPrice: d('1'), meterCategory: 'Quantum' }),
+    );
     const result = closeCustomerPeriod(input({ lines, card: generous, requiredTags: ['project'] }));
     expect(result.margin?.flagCount).toBe(1005);
     expect(result.margin?.flags).toHaveLength(MARGIN_FLAGS_KEPT);
     expect(result.margin?.flags.map((f) => f.lineId).slice(-1)).toEqual(['u:1000']);
     expect(result.tagCompliance?.nonCompliantLines).toBe(1005);
     expect(result.tagCompliance?.nonCompliantLineIds).toHaveLength(1000);
+    // No mapping claims the meter category 'Quantum': every line is charged as 'other', and counted.
+    expect(result.unmappedLines).toBe(1005);
+    expect(result.unmappedLineIds).toHaveLength(UNMAPPED_IDS_KEPT);
+    expect(result.invoice?.subtotalsByCategory.other?.toString()).toBe('1507.5');
     // 1,005 × 1.50 = 1,507.50, all of it in the invoice.
     expectDecimal(result.invoice?.total, '1507.5');
   });
@@ -94,6 +100,7 @@ describe('closeCustomerPeriod', () => {
       input({ card: card({ rules: [{ id: 'any', match: { default: true }, basis: 'cost', markupPercent: d('10') }] }), lines: [usageLine({ id: 'u:4', cost: d('99.99'), meterCategory: 'Quantum' })] }),
     );
     expect(result.unmappedLineIds).toEqual(['u:4']);
+    expect(result.unmappedLines).toBe(1);
     expect(result.invoice?.lines[0]?.category).toBe('other');
   });
 
