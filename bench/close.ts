@@ -174,7 +174,7 @@ function liveHeapSampler(): { stop(): number } {
   const timer = setInterval(() => {
     gc();
     highest = Math.max(highest, process.memoryUsage().heapUsed);
-  }, 100);
+  }, 100).unref();
   return {
     stop() {
       clearInterval(timer);
@@ -197,7 +197,8 @@ async function close(): Promise<{ closeMs: number; run: { status: string } }> {
   try {
     const t = performance.now();
     const live = process.env.BENCH_LIVE_HEAP ? liveHeapSampler() : undefined;
-    const series = process.env.BENCH_MEMORY_SERIES ? setInterval(() => printMemory(performance.now() - t), 2000) : undefined;
+    // Unref'd: a close that throws must not leave either timer holding the process open.
+    const series = process.env.BENCH_MEMORY_SERIES ? setInterval(() => printMemory(performance.now() - t), 2000).unref() : undefined;
     const started = await app.inject({ method: 'POST', url: '/v1/billing-runs', payload: { period: PERIOD }, headers: { authorization: `Bearer ${key}` } });
     if (started.statusCode >= 300) throw new Error(`POST /v1/billing-runs: ${started.statusCode} ${started.body}`);
     const id = started.json().id as string;

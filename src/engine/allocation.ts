@@ -17,6 +17,7 @@
  *   split as the mirror image of the same charge.
  */
 import { Decimal, HUNDRED, ZERO, sum } from './decimal.ts';
+import { CountedList } from './counted-list.ts';
 import { DecimalSum } from './decimal-sum.ts';
 import { EngineError } from './errors.ts';
 import { minorUnits, roundPartsToTarget } from './money.ts';
@@ -260,13 +261,6 @@ export function tagCompliance(lines: readonly AllocatableLine[], requiredTags: r
   return acc.finish();
 }
 
-/**
- * Non-compliant line ids a compliance result names: enough to find the untagged resources,
- * and a bound, so that a close streaming a customer's month keeps a count, not a list as
- * long as the month.
- */
-export const NON_COMPLIANT_IDS_KEPT = 1000;
-
 /** tagCompliance over lines that arrive in batches: `add` each line in order, then `finish` (same result). */
 export function startTagCompliance(requiredTags: readonly string[]): {
   add(lineId: string, amount: Decimal, tags: Readonly<Record<string, string>> | undefined): void;
@@ -274,13 +268,12 @@ export function startTagCompliance(requiredTags: readonly string[]): {
 } {
   const total = new DecimalSum();
   const compliant = new DecimalSum();
-  const nonCompliantLineIds: string[] = [];
-  let nonCompliantLines = 0;
+  const nonCompliant = new CountedList<string>();
   return {
     add(lineId, amount, tags) {
       total.addAbs(amount);
       if (requiredTags.every((key) => (tagValue(tags, key) ?? '').trim() !== '')) compliant.addAbs(amount);
-      else if (nonCompliantLines++ < NON_COMPLIANT_IDS_KEPT) nonCompliantLineIds.push(lineId);
+      else nonCompliant.add(lineId);
     },
     finish() {
       const totalAmount = total.value();
@@ -290,8 +283,8 @@ export function startTagCompliance(requiredTags: readonly string[]): {
         totalAmount,
         compliantAmount,
         share: totalAmount.isZero() ? null : compliantAmount.div(totalAmount),
-        nonCompliantLines,
-        nonCompliantLineIds: nonCompliantLineIds.slice(),
+        nonCompliantLines: nonCompliant.count,
+        nonCompliantLineIds: nonCompliant.items.slice(),
       };
     },
   };

@@ -24,6 +24,7 @@
  */
 import { lineAllocator, startTagCompliance } from './allocation.ts';
 import { categorize } from './categories.ts';
+import { CountedList, LINES_NAMED } from './counted-list.ts';
 import { checkCost } from './cost-check.ts';
 import { ZERO } from './decimal.ts';
 import { DecimalSum } from './decimal-sum.ts';
@@ -86,7 +87,7 @@ export interface CustomerCloseInput {
 export interface CustomerCloseResult {
   /** How many lines no category mapping claims (they are charged as 'other'). */
   unmappedLines: number;
-  /** The first of them, at most UNMAPPED_IDS_KEPT: a close counts them rather than keep an id per line. */
+  /** The first of them, at most LINES_NAMED: a close counts them rather than keep an id per line. */
   unmappedLineIds: string[];
   discrepancies: CostDiscrepancy[];
   unpriced: UnpricedLine[];
@@ -106,21 +107,13 @@ export interface CustomerCloseResult {
   tagCompliance: TagCompliance | null;
 }
 
-/** Unmapped lines a close names (the rest are counted: CustomerCloseResult.unmappedLines). */
-export const UNMAPPED_IDS_KEPT = 1000;
-
-interface UnmappedLines {
-  count: number;
-  ids: string[];
-}
-
 /**
  * Categories of a batch of lines, through a cache shared by every batch of the close:
  * `categorize` reads only a line's kind, product, SKU, product name, meter category and
  * publisher, so lines that agree on them get the same category (looked up once per
  * distinct set, found by product and meter category, then field by field).
  */
-function categorizer(mapping: CategoryMapping): (lines: readonly BillingLine[], unmapped: UnmappedLines) => ChargeCategory[] {
+function categorizer(mapping: CategoryMapping): (lines: readonly BillingLine[], unmapped: CountedList<string>) => ChargeCategory[] {
   interface Entry {
     kind: BillingLine['kind'];
     skuId: string;
@@ -151,7 +144,7 @@ function categorizer(mapping: CategoryMapping): (lines: readonly BillingLine[], 
         found = { kind: line.kind, skuId: line.skuId, productName: line.productName, publisherName: line.publisherName, category: r.category, mapped: r.mapped };
         entries.push(found);
       }
-      if (!found.mapped && unmapped.count++ < UNMAPPED_IDS_KEPT) unmapped.ids.push(line.id);
+      if (!found.mapped) unmapped.add(line.id);
       categories[i] = found.category;
     }
     return categories;
@@ -179,9 +172,6 @@ export interface CustomerClose {
   readonly discrepancies: readonly CostDiscrepancy[];
   finish(): CustomerCloseResult;
 }
-
-/** Off-target lines a customer's close names (the rest are counted: MarginReport.flagCount). */
-export const MARGIN_FLAGS_KEPT = 1000;
 
 /** The steps in the order the close runs them over all lines; an earlier step's error wins. */
 const STEPS = ['cost', 'categorize', 'rating', 'allocation', 'invoice'] as const;
@@ -217,7 +207,7 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
   };
 
   const discrepancies: CostDiscrepancy[] = [];
-  const unmapped: UnmappedLines = { count: 0, ids: [] };
+  const unmapped = new CountedList<string>();
   const unpriced: UnpricedLine[] = [];
   const seatLines: BillingLine[] = [];
   const compliance = setup.requiredTags ? startTagCompliance(setup.requiredTags) : null;
@@ -231,7 +221,7 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
   let allocateLine: ReturnType<typeof lineAllocator> | null = null;
   const label = setup.lateLabel ?? 'Late usage';
   if (card && fx) {
-    margin = startMarginReport([card, ...setup.late.map((g) => g.card)], { keepFlags: MARGIN_FLAGS_KEPT });
+    margin = startMarginReport([card, ...setup.late.map((g) => g.card)], { keepFlags: LINES_NAMED });
     try {
       allocateLine = lineAllocator(setup.allocationRules, setup.unallocatedNodeId);
     } catch (error) {
@@ -341,7 +331,7 @@ export function startCustomerClose(setup: CustomerCloseSetup, options: CustomerC
       const seatFindings: SeatFinding[] = setup.seatSubscriptions?.length ? checkSeats(setup.seatSubscriptions, seatLines, setup.period) : [];
       const tags = compliance ? usageTagCompliance(compliance.finish(), setup.requiredTags ?? []) : null;
       const unmappedLines = unmapped.count;
-      const unmappedLineIds = unmapped.ids;
+      const unmappedLineIds = unmapped.items;
       const empty = { unmappedLines, unmappedLineIds, discrepancies, priced: [], allocated: [], cost: ZERO, invoice: null, margin: null, tagCompliance: tags, seatFindings };
       if (!card || !fx) return { ...empty, unpriced: [], held: 'no_rate_card' };
       if (errors.has('rating')) throw errors.get('rating');

@@ -15,6 +15,7 @@
 import { Decimal, HUNDRED } from './decimal.ts';
 import { DecimalSum } from './decimal-sum.ts';
 import { CHARGE_CATEGORIES } from './categories.ts';
+import { CountedList } from './counted-list.ts';
 import { EngineError } from './errors.ts';
 import type { ChargeCategory, MarginFlag, MarginReport, MarginRow, PricedLine, RateCard } from './types.ts';
 
@@ -70,8 +71,6 @@ export interface MarginAccumulator {
  */
 export function startMarginReport(cards: readonly RateCard[], options: { tolerancePoints?: Decimal; keepFlags?: number } = {}): MarginAccumulator {
   const tolerance = options.tolerancePoints ?? new Decimal(2);
-  const keepFlags = options.keepFlags ?? Infinity;
-  let flagCount = 0;
   const cardByKey = new Map(cards.map((c) => [`${c.id}@${c.version}`, c]));
   // One lookup per distinct (cardId, cardVersion) pair, not per line.
   const cardCache = new Map<string, Map<number, RateCard>>();
@@ -92,7 +91,7 @@ export function startMarginReport(cards: readonly RateCard[], options: { toleran
   };
 
   const byCustomerAcc = new Map<string, { total: RowAcc; categories: Map<ChargeCategory, RowAcc> }>();
-  const flags: MarginFlag[] = [];
+  const flags = new CountedList<MarginFlag>(options.keepFlags ?? Infinity);
   const add = (line: PricedLine): void => {
     const card = cardOf(line);
     index += 1;
@@ -110,7 +109,7 @@ export function startMarginReport(cards: readonly RateCard[], options: { toleran
     const target = card.targetMarginPercent ?? null;
     if (target !== null) {
       const flag = flagOf(line, target, tolerance);
-      if (flag && flagCount++ < keepFlags) flags.push(flag);
+      if (flag) flags.add(flag);
     }
   };
 
@@ -136,7 +135,7 @@ export function startMarginReport(cards: readonly RateCard[], options: { toleran
       byCustomer.push(row(customerId, null, c.total));
     }
     // A stable sort: within a customer, flags stay in line order.
-    return { byCustomerCategory, byCustomer, flags: flags.slice().sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)), flagCount };
+    return { byCustomerCategory, byCustomer, flags: flags.items.slice().sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)), flagCount: flags.count };
   };
   return { add, finish };
 }

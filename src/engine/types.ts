@@ -464,7 +464,7 @@ export interface TagCompliance {
   share: Decimal | null;
   /** How many lines miss a required tag. */
   nonCompliantLines: number;
-  /** The first of them (at most NON_COMPLIANT_IDS_KEPT, in line order): examples to look at, not a list a close keeps per line. */
+  /** The first of them (at most LINES_NAMED, in line order): examples to look at, not a list a close keeps per line. */
   nonCompliantLineIds: string[];
 }
 

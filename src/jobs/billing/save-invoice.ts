@@ -3,7 +3,7 @@ import { writeAudit } from '../../db/audit.ts';
 import { sourceOfLineId } from '../../db/billing-lines.ts';
 import type { EffectiveRateCard } from '../../db/rate-cards.ts';
 import type { Database } from '../../db/types.ts';
-import { MARGIN_FLAGS_KEPT } from '../../engine/close.ts';
+import { LINES_NAMED } from '../../engine/counted-list.ts';
 import { Decimal, sum } from '../../engine/decimal.ts';
 import type { Invoice, InvoiceLine, MarginReport, MarginRow, RateCard, RateRule } from '../../engine/types.ts';
 import { invoiceLineage, type LineLineage } from './lineage.ts';
@@ -185,7 +185,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
     await trx.insertInto('invoice_line_sources').values(sources.slice(i, i + CHUNK)).execute();
   }
 
-  const flags = input.margin.flags.slice(0, MARGIN_FLAGS_KEPT).map((f) => {
+  const flags = input.margin.flags.slice(0, LINES_NAMED).map((f) => {
     const { kind, id } = sourceOfLineId(f.lineId);
     return {
       invoice_id: invoiceId,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allocate, NON_COMPLIANT_IDS_KEPT, rollUp, splitExactly, tagCompliance, tagKeysOf } from '../../../src/engine/allocation.ts';
+import { allocate, rollUp, splitExactly, tagCompliance, tagKeysOf } from '../../../src/engine/allocation.ts';
+import { LINES_NAMED } from '../../../src/engine/counted-list.ts';
 import { Decimal, sum } from '../../../src/engine/decimal.ts';
 import { EngineError } from '../../../src/engine/errors.ts';
 import { minorUnits } from '../../../src/engine/money.ts';
@@ -194,16 +195,16 @@ describe('tagCompliance', () => {
     expect(result.nonCompliantLines).toBe(2);
   });
 
-  it('counts every non-compliant line and names the first NON_COMPLIANT_IDS_KEPT', () => {
+  it('counts every non-compliant line and names the first LINES_NAMED', () => {
     // 1,500 lines of 1.00, every third one tagged: 500 compliant (share 500 ÷ 1,500), 1,000 not; then 5 more untagged.
-    const many = Array.from({ length: NON_COMPLIANT_IDS_KEPT * 1.5 + 5 }, (_, i) =>
+    const many = Array.from({ length: LINES_NAMED * 1.5 + 5 }, (_, i) =>
       line({ id: `u:${i}`, amount: d('1.00'), tags: i % 3 === 0 && i < 1500 ? { costcenter: 'FIN' } : {} }),
     );
     const result = tagCompliance(many, ['costcenter']);
     expectDecimal(result.totalAmount, '1505');
     expectDecimal(result.compliantAmount, '500');
     expect(result.nonCompliantLines).toBe(1005);
-    expect(result.nonCompliantLineIds).toHaveLength(NON_COMPLIANT_IDS_KEPT);
+    expect(result.nonCompliantLineIds).toHaveLength(LINES_NAMED);
     expect(result.nonCompliantLineIds.slice(0, 3)).toEqual(['u:1', 'u:2', 'u:4']);
     expect(result.nonCompliantLineIds.at(-1)).toBe('u:1499');
   });

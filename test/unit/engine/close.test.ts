@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATEGORY_MAPPING } from '../../../src/engine/categories.ts';
-import { closeCustomerPeriod, MARGIN_FLAGS_KEPT, UNMAPPED_IDS_KEPT, type CustomerCloseInput } from '../../../src/engine/close.ts';
+import { closeCustomerPeriod, type CustomerCloseInput } from '../../../src/engine/close.ts';
+import { LINES_NAMED } from '../../../src/engine/counted-list.ts';
 import { sum } from '../../../src/engine/decimal.ts';
 import { card, d, expectDecimal, licenseLine, usageLine } from './fixtures.ts';
 
@@ -56,13 +57,13 @@ describe('closeCustomerPeriod', () => {
     );
     const result = closeCustomerPeriod(input({ lines, card: generous, requiredTags: ['project'] }));
     expect(result.margin?.flagCount).toBe(1005);
-    expect(result.margin?.flags).toHaveLength(MARGIN_FLAGS_KEPT);
+    expect(result.margin?.flags).toHaveLength(LINES_NAMED);
     expect(result.margin?.flags.map((f) => f.lineId).slice(-1)).toEqual(['u:1000']);
     expect(result.tagCompliance?.nonCompliantLines).toBe(1005);
     expect(result.tagCompliance?.nonCompliantLineIds).toHaveLength(1000);
     // No mapping claims the meter category 'Quantum': every line is charged as 'other', and counted.
     expect(result.unmappedLines).toBe(1005);
-    expect(result.unmappedLineIds).toHaveLength(UNMAPPED_IDS_KEPT);
+    expect(result.unmappedLineIds).toHaveLength(LINES_NAMED);
     expect(result.invoice?.subtotalsByCategory.other?.toString()).toBe('1507.5');
     // 1,005 × 1.50 = 1,507.50, all of it in the invoice.
     expectDecimal(result.invoice?.total, '1507.5');
