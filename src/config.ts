@@ -12,6 +12,12 @@ export interface HubConfig {
   secretKey: string | undefined;
   logLevel: string;
   workerConcurrency: number;
+  /**
+   * Which tasks this process's worker runs: task identifiers or `prefix:*` patterns
+   * (`billing:*`), or null for all. Lets a deployment close months in a worker of its
+   * own, started with other Node flags (see README, memory).
+   */
+  workerTasks: string[] | null;
   /** IANA zone in which billing periods (calendar months) are cut. */
   billingTimeZone: string;
   /** How often a worker proves it is alive; three missed beats and its jobs are freed for others. */
@@ -34,6 +40,15 @@ function intFrom(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+/** A comma-separated list; absent or blank means none was given. */
+function listFrom(env: Env, name: string): string[] | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const items = raw.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) throw new Error(`${name} must be a comma-separated list without empty items, got "${raw}"`);
+  return items;
+}
+
 export function loadConfig(env: Env = process.env): HubConfig {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -44,6 +59,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     secretKey: env.HUB_SECRET_KEY || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     workerConcurrency: intFrom(env, 'WORKER_CONCURRENCY', 4),
+    workerTasks: listFrom(env, 'WORKER_TASKS'),
     billingTimeZone: env.HUB_BILLING_TIME_ZONE || 'UTC',
     workerHeartbeatMs: Math.max(100, intFrom(env, 'HUB_WORKER_HEARTBEAT_MS', 10_000)),
     ingestBatchLines: Math.max(1, intFrom(env, 'HUB_INGEST_BATCH_LINES', 10_000)),

@@ -27,6 +27,23 @@ export function buildTaskList(ctx: HubContext): TaskList {
 }
 
 /**
+ * The tasks a worker runs when WORKER_TASKS names some: identifiers (`billing:close`) or
+ * prefixes (`billing:*`). graphile-worker fetches only jobs of tasks in its list, so other
+ * jobs wait for a worker that runs them. A pattern that matches no task is refused by name.
+ *
+ * @example selectTasks(buildTaskList(ctx), ['billing:*']) // billing:close, billing:close_customer
+ */
+export function selectTasks(tasks: TaskList, patterns: readonly string[] | null): TaskList {
+  if (patterns === null) return tasks;
+  const matches = (pattern: string, id: string) => (pattern.endsWith(':*') ? id.startsWith(pattern.slice(0, -1)) : id === pattern);
+  const known = Object.keys(tasks);
+  for (const pattern of patterns) {
+    if (!known.some((id) => matches(pattern, id))) throw new Error(`WORKER_TASKS: "${pattern}" matches no task (tasks: ${known.join(', ')})`);
+  }
+  return Object.fromEntries(Object.entries(tasks).filter(([id]) => patterns.some((p) => matches(p, id))));
+}
+
+/**
  * graphile-worker crontab (UTC). Each task is idempotent and a run already in progress
  * is reused, so a missed or doubled tick is harmless.
  */

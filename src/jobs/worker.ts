@@ -3,7 +3,7 @@ import { Logger, parseCrontab, run, type Runner, type WorkerEvents } from 'graph
 import { sql } from 'kysely';
 import type pg from 'pg';
 import type { HubContext } from '../context.ts';
-import { buildTaskList, CRONTAB } from './task-list.ts';
+import { buildTaskList, CRONTAB, selectTasks } from './task-list.ts';
 
 /** A worker whose heartbeat is this many beats old is dead: /ready says so and its jobs are freed. */
 export const MISSED_BEATS_BEFORE_DEAD = 3;
@@ -28,12 +28,14 @@ export async function startWorker(pool: pg.Pool, ctx: HubContext, options: { con
   // Jobs are locked by the pool's id (and, in some modes, a worker's): beat for both.
   events.on('pool:create', ({ workerPool }) => ids.add(workerPool.id));
   events.on('worker:create', ({ worker }) => ids.add(worker.workerId));
+  const taskList = selectTasks(buildTaskList(ctx), ctx.config.workerTasks);
   const runner = await run({
     pgPool: pool,
     concurrency: options.concurrency ?? ctx.config.workerConcurrency,
-    taskList: buildTaskList(ctx),
-    // Parsed here so a missing ./crontab file is never looked for.
-    parsedCronItems: parseCrontab(options.crontab ?? CRONTAB),
+    taskList,
+    // Parsed here so a missing ./crontab file is never looked for; a worker schedules
+    // only what it runs itself (another worker schedules the rest).
+    parsedCronItems: parseCrontab(options.crontab ?? CRONTAB).filter((item) => item.task in taskList),
     noHandleSignals: true,
     logger: graphileLogger(ctx),
     events,

@@ -14,6 +14,13 @@ describe('configuration', () => {
     expect(c).toMatchObject({ databaseUrl: 'postgres://x/y', dataDir: '/tmp/hubdata', host: '0.0.0.0', port: 8080, workerConcurrency: 8 });
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
   });
+
+  it('reads WORKER_TASKS as a list (absent: every task) and refuses an empty item', () => {
+    expect(loadConfig({}).workerTasks).toBeNull();
+    expect(loadConfig({ WORKER_TASKS: ' ' }).workerTasks).toBeNull();
+    expect(loadConfig({ WORKER_TASKS: 'billing:*, webhook:process' }).workerTasks).toEqual(['billing:*', 'webhook:process']);
+    expect(() => loadConfig({ WORKER_TASKS: 'billing:*,,webhook:*' })).toThrow(/WORKER_TASKS/);
+  });
 });
 
 describe('canonicalJson (what the audit chain hashes)', () => {
