@@ -9,12 +9,16 @@
  * batches, so the issue's target is that it is not above 1. Both runs must also pass the
  * close benchmark itself (time ratio ≤ 3.0, peak RSS ≤ 512 MB).
  *
- * What this ratio also measures: a peak RSS is the highest heap of every garbage
- * collection cycle in the run, and V8 keeps the pages of its highest heap resident
- * (pooled) after shrinking. The 1 M close takes about 20 s and the 6 M close about 70 s,
- * so the 6 M run samples three to four times as many cycles; at the same size a run with
- * twice the customers peaks about 30 MB higher (see the README). BENCH_LIVE_HEAP=1 with
- * `node --expose-gc` measures what the close holds instead of when the collector runs.
+ * What this ratio also measures: V8 pools the heap pages a full collection frees and hands
+ * them back to the OS only on a memory-reducing collection (memory pressure, the memory
+ * reducer when the process idles, --optimize-for-size, or near --max-old-space-size), none
+ * of which happens during a busy close. So resident memory is the highest the heap has
+ * been, and a longer run samples more collection cycles: the 6 M close takes about five
+ * times as long as the 1 M one. BENCH_MEMORY_SERIES=1 shows where the resident memory
+ * lives (the growth is all V8 pages); BENCH_LIVE_HEAP=1 with `node --expose-gc` measures
+ * what the close holds instead of when the collector runs. `node_modules/.bin/node
+ * --optimize-for-size bench/run.ts close-scaling` measures the memory-lean setting the
+ * README describes (a worker that only closes, WORKER_TASKS='billing:*').
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

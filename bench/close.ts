@@ -27,7 +27,7 @@ import { createApiKey } from '../src/db/api-keys.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { SecretBox } from '../src/security/secret-box.ts';
 import { buildApp } from '../src/server/app.ts';
-import { count, finish, intFlag, measured, parseFlags, peakRssMb, profiled, resetPeakRss, seconds, startBenchDatabase, withMemoryPeaks } from './support.ts';
+import { count, finish, intFlag, measured, parseFlags, peakRssMb, profiled, resetPeakRss, residentByKind, seconds, startBenchDatabase, withMemoryPeaks } from './support.ts';
 
 const flags = parseFlags(process.argv.slice(2), ['customers', 'lines-per-day', 'days', 'subscriptions']);
 const CUSTOMERS = intFlag(flags, 'customers', 200);
@@ -183,11 +183,11 @@ function liveHeapSampler(): { stop(): number } {
   };
 }
 
-/** BENCH_MEMORY_SERIES=1: RSS and V8's heap every 2 s of the close (where a peak comes from: the heap, or memory outside it). */
+/** BENCH_MEMORY_SERIES=1: RSS, V8's heap and where the resident memory lives, every 2 s of the close (where a peak comes from). */
 function printMemory(ms: number): void {
   const m = process.memoryUsage();
   const mb = (n: number) => Math.round(n / 2 ** 20);
-  console.log(`  memory at ${seconds(ms)}: rss ${mb(m.rss)}, heapTotal ${mb(m.heapTotal)}, heapUsed ${mb(m.heapUsed)}, external ${mb(m.external)} MB`);
+  console.log(`  memory at ${seconds(ms)}: rss ${mb(m.rss)}, heapTotal ${mb(m.heapTotal)}, heapUsed ${mb(m.heapUsed)}, external ${mb(m.external)} MB; resident: ${residentByKind()}`);
 }
 
 async function close(): Promise<{ closeMs: number; run: { status: string } }> {

@@ -250,6 +250,36 @@ export function resetPeakRss(): void {
 }
 
 /**
+ * Where this process's resident memory lives, in MB, from /proc/self/smaps (Linux; empty
+ * elsewhere): V8's heap pages (anonymous 256 KiB mappings, V8's page size, in use or
+ * pooled for reuse), glibc malloc's main arena (`[heap]`), other anonymous memory
+ * (malloc's other arenas, large allocations, stacks) and mapped files (the Node binary,
+ * shared libraries). V8's pooled pages count in the first and not in heapTotal.
+ */
+export function residentByKind(): string {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return '';
+  }
+  const kb = { 'V8 pages': 0, 'malloc arena': 0, 'other anonymous': 0, files: 0 };
+  let kind: keyof typeof kb = 'other anonymous';
+  for (const line of text.split('\n')) {
+    const mapping = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const size = parseInt(mapping[2]!, 16) - parseInt(mapping[1]!, 16);
+      const name = mapping[3]!;
+      kind = name.startsWith('/') ? 'files' : name === '[heap]' ? 'malloc arena' : name === '' && size === 256 * 1024 ? 'V8 pages' : 'other anonymous';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kb[kind] += Number(rss[1]);
+  }
+  return Object.entries(kb).map(([k, v]) => `${k} ${Math.round(v / 1024)}`).join(', ');
+}
+
+/**
  * Runs `fn`, CPU-profiled when BENCH_CPU_PROF names a directory: one `<label>.cpuprofile`
  * there (open it in Chrome DevTools), covering `fn` only, not the benchmark's setup.
  */
