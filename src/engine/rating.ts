@@ -28,9 +28,9 @@ import { CHARGE_CATEGORIES } from './categories.ts';
 import type {
   BillingLine,
   CategorizedLine,
-  Converted,
   ChargeCategory,
   FxPolicy,
+  FxUsed,
   PricedLine,
   RateCard,
   RateRule,
@@ -47,14 +47,40 @@ export function applyMarkup(amount: Decimal, markupPercent: Decimal): Decimal {
   return amount.times(HUNDRED.plus(markupPercent)).div(HUNDRED);
 }
 
+/** A rule and how it matched a line. */
+interface Found {
+  rule: RateRule;
+  matchedBy: RuleMatchedBy;
+}
+
+// What a card prices a line with is shared by every line it prices (rule and match, the
+// rounding it records, the identity fx of each day), so it is made once per card, not
+// once per line: a close prices millions of lines, and every result is read-only.
 interface CompiledCard {
-  byMeterId: Map<string, RateRule>;
-  bySku: Map<string, RateRule>;
-  byCategory: Map<ChargeCategory, RateRule>;
-  fallback: RateRule | null;
+  byMeterId: Map<string, Found>;
+  bySku: Map<string, Found>;
+  byCategory: Map<ChargeCategory, Found>;
+  fallback: Found | null;
   places: number;
   /** Per markup rule: (100 + markupPercent) ÷ 100, made once (amount × it = applyMarkup(amount, markup), digit for digit). */
   factors: Map<RateRule, Decimal>;
+  /** The rounding every priced line records, line rounding applied or not. */
+  rounding: PricedLine['rounding'];
+  /** A line already in the card's currency: its identity conversion, per usage date. */
+  identityFx: Map<string, FxUsed>;
+}
+
+/** Dates a card keeps an identity fx for before starting over (a close's period and late months use far fewer). */
+const MAX_IDENTITY_DATES = 1_000;
+
+function identityFx(c: CompiledCard, currency: string, date: string): FxUsed {
+  let fx = c.identityFx.get(date);
+  if (fx === undefined) {
+    if (c.identityFx.size >= MAX_IDENTITY_DATES) c.identityFx.clear();
+    fx = { from: currency, to: currency, rate: ONE, source: 'identity', rateDate: date, rateId: null };
+    c.identityFx.set(date, fx);
+  }
+  return fx;
 }
 
 const compiledCards = new WeakMap<RateCard, CompiledCard>();
@@ -85,7 +111,16 @@ function compileCard(card: RateCard): CompiledCard {
     throw invalid(card, `minimumMonthly ${card.minimumMonthly.toString()} must be ≥ 0 and in whole ${card.currency} minor units`);
   }
 
-  const compiled: CompiledCard = { byMeterId: new Map(), bySku: new Map(), byCategory: new Map(), fallback: null, places, factors: new Map() };
+  const compiled: CompiledCard = {
+    byMeterId: new Map(),
+    bySku: new Map(),
+    byCategory: new Map(),
+    fallback: null,
+    places,
+    factors: new Map(),
+    rounding: { scope, mode, places, applied: scope === 'line' },
+    identityFx: new Map(),
+  };
   const ids = new Set<string>();
   for (const rule of card.rules) {
     if (ids.has(rule.id)) throw invalid(card, `rule id "${rule.id}" is used twice`, { ruleId: rule.id });
@@ -95,19 +130,19 @@ function compileCard(card: RateCard): CompiledCard {
     // same significant digits as amount × S, so it equals amount × S ÷ 100 exactly.
     if (rule.markupPercent != null) compiled.factors.set(rule, HUNDRED.plus(rule.markupPercent).div(HUNDRED));
     const m = rule.match;
-    const claim = <K>(map: Map<K, RateRule>, k: K, label: string): void => {
+    const claim = <K>(map: Map<K, Found>, k: K, label: string, matchedBy: RuleMatchedBy): void => {
       const other = map.get(k);
-      if (other) throw invalid(card, `rules "${other.id}" and "${rule.id}" both match ${label}`, { ruleId: rule.id });
-      map.set(k, rule);
+      if (other) throw invalid(card, `rules "${other.rule.id}" and "${rule.id}" both match ${label}`, { ruleId: rule.id });
+      map.set(k, { rule, matchedBy });
     };
-    if ('meterId' in m) claim(compiled.byMeterId, m.meterId.toLowerCase(), `meter ${m.meterId}`);
-    else if ('sku' in m) claim(compiled.bySku, m.sku.toLowerCase(), `SKU ${m.sku}`);
+    if ('meterId' in m) claim(compiled.byMeterId, m.meterId.toLowerCase(), `meter ${m.meterId}`, 'meterId');
+    else if ('sku' in m) claim(compiled.bySku, m.sku.toLowerCase(), `SKU ${m.sku}`, 'sku');
     else if ('category' in m) {
       if (!CHARGE_CATEGORIES.includes(m.category)) throw invalid(card, `rule "${rule.id}" matches unknown category "${m.category}"`, { ruleId: rule.id });
-      claim(compiled.byCategory, m.category, `category ${m.category}`);
+      claim(compiled.byCategory, m.category, `category ${m.category}`, 'category');
     } else if ('default' in m && m.default === true) {
-      if (compiled.fallback) throw invalid(card, `rules "${compiled.fallback.id}" and "${rule.id}" are both the default`, { ruleId: rule.id });
-      compiled.fallback = rule;
+      if (compiled.fallback) throw invalid(card, `rules "${compiled.fallback.rule.id}" and "${rule.id}" are both the default`, { ruleId: rule.id });
+      compiled.fallback = { rule, matchedBy: 'default' };
     } else {
       throw invalid(card, `rule "${rule.id}" has no sku, meterId, category or default match`, { ruleId: rule.id });
     }
@@ -139,22 +174,37 @@ function skuOf(line: BillingLine): string {
   return `${line.productId}:${line.skuId}`;
 }
 
-/** The rule that prices the line and how it matched, or null when none does. */
-export function findRule(line: CategorizedLine, card: RateCard): { rule: RateRule; matchedBy: RuleMatchedBy } | null {
-  return findCompiled(line, line.category, skuOf(line), compileCard(card));
+// A month repeats a few products over millions of lines: each SKU is spelled, and folded
+// for matching, once (bounded, in case a portfolio has very many).
+const MAX_SKU_PRODUCTS = 10_000;
+const skuKeys = new Map<string | null, Map<string | null, { sku: string; folded: string }>>();
+function skuKeyOf(line: BillingLine): { sku: string; folded: string } {
+  let bySkuId = skuKeys.get(line.productId);
+  if (bySkuId === undefined) {
+    if (skuKeys.size >= MAX_SKU_PRODUCTS) skuKeys.clear();
+    skuKeys.set(line.productId, (bySkuId = new Map()));
+  }
+  let key = bySkuId.get(line.skuId);
+  if (key === undefined) {
+    const sku = skuOf(line);
+    bySkuId.set(line.skuId, (key = { sku, folded: sku.toLowerCase() }));
+  }
+  return key;
 }
 
-function findCompiled(line: BillingLine, category: ChargeCategory, sku: string, c: CompiledCard): { rule: RateRule; matchedBy: RuleMatchedBy } | null {
-  if (line.kind === 'usage' && line.meterId) {
-    const rule = c.byMeterId.size === 0 ? undefined : c.byMeterId.get(line.meterId.toLowerCase());
-    if (rule) return { rule, matchedBy: 'meterId' };
+/** The rule that prices the line and how it matched, or null when none does. */
+export function findRule(line: CategorizedLine, card: RateCard): { rule: RateRule; matchedBy: RuleMatchedBy } | null {
+  return findCompiled(line, line.category, skuOf(line).toLowerCase(), compileCard(card));
+}
+
+function findCompiled(line: BillingLine, category: ChargeCategory, foldedSku: string, c: CompiledCard): Found | null {
+  if (line.kind === 'usage' && line.meterId && c.byMeterId.size > 0) {
+    const byMeter = c.byMeterId.get(line.meterId.toLowerCase());
+    if (byMeter) return byMeter;
   }
-  const bySku = c.bySku.size === 0 ? undefined : c.bySku.get(sku.toLowerCase());
-  if (bySku) return { rule: bySku, matchedBy: 'sku' };
-  const byCategory = c.byCategory.get(category);
-  if (byCategory) return { rule: byCategory, matchedBy: 'category' };
-  if (c.fallback) return { rule: c.fallback, matchedBy: 'default' };
-  return null;
+  const bySku = c.bySku.size === 0 ? undefined : c.bySku.get(foldedSku);
+  if (bySku) return bySku;
+  return c.byCategory.get(category) ?? c.fallback;
 }
 
 /** Share of a charge cycle the line bills: 1 for usage, days ÷ daysInCycle for a licence line. */
@@ -165,6 +215,16 @@ function cycleShare(line: BillingLine): Decimal {
     throw new EngineError('invalid_input', `Licence line ${line.id}: chargeDays ${days}/${daysInCycle} is not a share of a cycle`, { lineId: line.id });
   }
   return new Decimal(days).div(daysInCycle);
+}
+
+/** What Microsoft's line says about its own currencies and rate (the `microsoft` fx source reads it). */
+function microsoftFx(line: BillingLine) {
+  return {
+    pricingCurrency: line.pricingCurrency,
+    billingCurrency: line.billingCurrency,
+    pcToBCExchangeRate: line.pcToBCExchangeRate,
+    pcToBCExchangeRateDate: line.pcToBCExchangeRateDate,
+  };
 }
 
 /** A quantity-based amount carrying the line's direction: a credit when Microsoft's cost is negative. */
@@ -200,8 +260,8 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
     );
   }
 
-  const sku = skuOf(line);
-  const found = findCompiled(line, category, sku, c);
+  const { sku, folded } = skuKeyOf(line);
+  const found = findCompiled(line, category, folded, c);
   if (!found) {
     const unpriced: UnpricedLine = {
       status: 'unpriced',
@@ -220,19 +280,17 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
   }
   const { rule, matchedBy } = found;
 
-  const microsoft = {
-    pricingCurrency: line.pricingCurrency,
-    billingCurrency: line.billingCurrency,
-    pcToBCExchangeRate: line.pcToBCExchangeRate,
-    pcToBCExchangeRateDate: line.pcToBCExchangeRateDate,
-  };
-  let cost: Converted;
+  let costAmount: Decimal;
+  let costFx: FxUsed;
   if (line.billingCurrency === card.currency) {
     // convertCurrency's identity case, without its per-call case folding (the date is still checked).
     toDayNumber(line.date);
-    cost = { amount: line.cost, fx: { from: line.billingCurrency, to: card.currency, rate: ONE, source: 'identity', rateDate: line.date, rateId: null } };
+    costAmount = line.cost;
+    costFx = identityFx(c, card.currency, line.date);
   } else {
-    cost = convertCurrency({ amount: line.cost, from: line.billingCurrency, to: card.currency, date: line.date, microsoft }, fx);
+    const converted = convertCurrency({ amount: line.cost, from: line.billingCurrency, to: card.currency, date: line.date, microsoft: microsoftFx(line) }, fx);
+    costAmount = converted.amount;
+    costFx = converted.fx;
   }
 
   let basis: PricedLine['basis'];
@@ -246,13 +304,13 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
     unroundedPrice = directed(line, rule.unitPrice.times(line.quantity).times(cycleShare(line)));
   } else if (rule.basis === 'cost') {
     basis = 'cost';
-    basisAmount = cost.amount;
-    priceFx = cost.fx;
-    unroundedPrice = cost.amount.times(c.factors.get(rule) as Decimal);
+    basisAmount = costAmount;
+    priceFx = costFx;
+    unroundedPrice = costAmount.times(c.factors.get(rule) as Decimal);
   } else {
     basis = 'list';
     const listAmount = directed(line, line.unitPrice.times(line.quantity).times(cycleShare(line)));
-    const list = convertCurrency({ amount: listAmount, from: line.pricingCurrency, to: card.currency, date: line.date, microsoft }, fx);
+    const list = convertCurrency({ amount: listAmount, from: line.pricingCurrency, to: card.currency, date: line.date, microsoft: microsoftFx(line) }, fx);
     basisAmount = list.amount;
     priceFx = list.fx;
     unroundedPrice = list.amount.times(c.factors.get(rule) as Decimal);
@@ -287,10 +345,10 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
     basisAmount,
     unroundedPrice,
     price,
-    cost: cost.amount,
+    cost: costAmount,
     fx: priceFx,
-    costFx: cost.fx,
-    rounding: { scope, mode, places: c.places, applied: scope === 'line' },
+    costFx,
+    rounding: c.rounding,
   };
 }
 

@@ -37,7 +37,8 @@ export interface LineLineage {
   count: number;
 }
 
-const identityKeys = new Map<string, string>();
+/** The identity's key per currency pair, from → to (looked up without spelling the pair for every line). */
+const identityKeys = new Map<string, Map<string, string>>();
 // Lines priced alike share every split's percent: each is spelled once.
 const percents = new WeakMap<Decimal, string>();
 
@@ -45,10 +46,12 @@ const percents = new WeakMap<Decimal, string>();
 function fxKey(fx: FxUsed | null): string | null {
   if (!fx) return null;
   if (fx.source !== 'identity') return JSON.stringify(fx);
-  let key = identityKeys.get(fx.from + '>' + fx.to);
+  let to = identityKeys.get(fx.from);
+  if (to === undefined) identityKeys.set(fx.from, (to = new Map()));
+  let key = to.get(fx.to);
   if (key === undefined) {
     key = JSON.stringify({ from: fx.from, to: fx.to, rate: '1', source: 'identity', rateDate: null, rateId: null });
-    identityKeys.set(fx.from + '>' + fx.to, key);
+    to.set(fx.to, key);
   }
   return key;
 }

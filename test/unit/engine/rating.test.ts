@@ -232,3 +232,32 @@ describe('validateRateCard', () => {
     expect(() => validateRateCard(card({ minimumMonthly: d('500.00') }))).not.toThrow();
   });
 });
+
+describe('rateLines: what the card shares between lines', () => {
+  // The identity fx, the rule match and the rounding are made once per card and shared,
+  // so a line must still get its own day's identity fx and its own product's SKU rule.
+  it('gives each day its identity fx and each SKU its rule, lines of one day and SKU alike', () => {
+    const c = card({
+      rounding: { scope: 'line', mode: 'half_up' },
+      rules: [
+        { id: 'sku', match: { sku: 'dzh318z0bq3q:0001' }, basis: 'cost', markupPercent: d('5') },
+        { id: 'all', match: { default: true }, basis: 'cost', markupPercent: d('10') },
+      ],
+    });
+    const lines = [
+      categorized(usageLine({ id: 'u1', date: '2026-11-20', productId: 'DZH318Z0BQ3Q', skuId: '0001' }), 'compute'),
+      categorized(usageLine({ id: 'u2', date: '2026-11-20', productId: 'DZH318Z0BQ3Q', skuId: '0001' }), 'compute'),
+      categorized(usageLine({ id: 'u3', date: '2026-11-21', productId: 'DZH318Z0BQ3Q', skuId: '0002' }), 'compute'),
+    ];
+    const { priced: [a, b, other] } = rateLines(lines, c, microsoft);
+    expect([a, b, other].map((p) => [p!.costFx.rateDate, p!.fx?.rateDate, p!.ruleId, p!.matchedBy, p!.sku])).toEqual([
+      ['2026-11-20', '2026-11-20', 'sku', 'sku', 'DZH318Z0BQ3Q:0001'],
+      ['2026-11-20', '2026-11-20', 'sku', 'sku', 'DZH318Z0BQ3Q:0001'],
+      ['2026-11-21', '2026-11-21', 'all', 'default', 'DZH318Z0BQ3Q:0002'],
+    ]);
+    expect(a!.costFx).toEqual({ from: 'USD', to: 'USD', rate: d('1'), source: 'identity', rateDate: '2026-11-20', rateId: null });
+    expect(other!.rounding).toEqual({ scope: 'line', mode: 'half_up', places: 2, applied: true });
+    expectDecimal(a!.price, '105.00'); // 100.00 × 1.05
+    expectDecimal(other!.price, '110.00'); // 100.00 × 1.10
+  });
+});
