@@ -93,6 +93,22 @@ async function withRuntime(config: HubConfig, fn: (runtime: Runtime) => Promise<
 export async function runHub(config: HubConfig, parts: { api: boolean; worker: boolean }, onReady?: (runtime: Runtime, address: string | null) => Promise<void>): Promise<number> {
   const runtime = await openRuntime(config);
   const { ctx } = runtime;
+  // Listened for before anything starts: a worker counts as live (/ready) from its first
+  // heartbeat, inside startWorker, and a stop asked for from then on must drain, not kill.
+  const stopRequested = new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        ctx.logger.warn({ signal }, 'second signal: exiting without draining');
+        process.exit(1);
+      }
+      stopping = true;
+      ctx.logger.info({ signal }, 'draining: finishing in-flight requests and jobs');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
   let worker: RunningWorker | undefined;
   const app = parts.api ? await buildApp(ctx) : undefined;
   try {
@@ -107,20 +123,7 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
     throw err;
   }
   // The hub owns shutdown order: requests, then jobs, then the database (see db/embedded-postgres.ts).
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        ctx.logger.warn({ signal }, 'second signal: exiting without draining');
-        process.exit(1);
-      }
-      stopping = true;
-      ctx.logger.info({ signal }, 'draining: finishing in-flight requests and jobs');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  await stopRequested;
   await app?.close();
   await worker?.stop();
   await runtime.close();
