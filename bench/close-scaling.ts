@@ -12,13 +12,13 @@
  * What this ratio also measures: V8 pools the heap pages a full collection frees and hands
  * them back to the OS only on a memory-reducing collection (memory pressure, the memory
  * reducer when the process idles, --optimize-for-size, or near --max-old-space-size), none
- * of which happens during a busy close. So resident memory is the highest the heap has
- * been, and a longer run samples more collection cycles: the 6 M close takes about five
- * times as long as the 1 M one. BENCH_MEMORY_SERIES=1 shows where the resident memory
- * lives (the growth is all V8 pages); BENCH_LIVE_HEAP=1 with `node --expose-gc` measures
- * what the close holds instead of when the collector runs. `node_modules/.bin/node
- * --optimize-for-size bench/run.ts close-scaling` measures the memory-lean setting the
- * README describes (a worker that only closes, WORKER_TASKS='billing:*').
+ * of which happens during a busy close. Left alone, resident memory is the highest the heap
+ * has been, and a longer run samples more collection cycles: with HUB_HEAP_RELEASE_MB=off the
+ * 6 M close peaks 8–13 % above the 1 M one. By default the close runs memory-reducing
+ * collections itself, keeping resident memory within 64 MB of the process's baseline (see
+ * src/jobs/heap-release.ts), and the two peak alike. BENCH_MEMORY_SERIES=1 shows where the
+ * resident memory lives; BENCH_LIVE_HEAP=1 with `node --expose-gc` measures what the close
+ * holds instead of when the collector runs.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

@@ -9,11 +9,13 @@
  * customer, so 1 M and 6 M lines should peak alike (--lines-per-day 167 ≈ 1 M; the
  * close-scaling benchmark runs both).
  *
- * Also prints the CPU the hub and PostgreSQL used during the close. HUB_CLOSE_BATCH_LINES
- * sets the close's batch size; BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot when
- * the close ends (what is still live); BENCH_MEMORY_SERIES=1 prints RSS and heap every
- * 2 s; BENCH_LIVE_HEAP=1 (with --expose-gc) the most the close's heap held; BENCH_CPU_PROF
- * and BENCH_DEBUG as in support.ts. `npm run bench -- close-scaling` compares 1 M and 6 M.
+ * Also prints the CPU the hub and PostgreSQL used during the close, and how often the close
+ * handed V8's pooled heap pages back. HUB_CLOSE_BATCH_LINES sets the close's batch size,
+ * HUB_HEAP_RELEASE_MB its release allowance (`off`: none); BENCH_HEAP_SNAPSHOT=<file>
+ * writes a heap snapshot when the close ends (what is still live); BENCH_MEMORY_SERIES=1
+ * prints RSS and heap every 2 s; BENCH_LIVE_HEAP=1 (with --expose-gc) the most the close's
+ * heap held; BENCH_CPU_PROF and BENCH_DEBUG as in support.ts. `npm run bench --
+ * close-scaling` compares 1 M and 6 M.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -24,6 +26,7 @@ import { loadConfig } from '../src/config.ts';
 import type { HubContext } from '../src/context.ts';
 import { webhookRegistry } from '../src/connectors/webhooks.ts';
 import { createApiKey } from '../src/db/api-keys.ts';
+import { heapRelease } from '../src/jobs/heap-release.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { SecretBox } from '../src/security/secret-box.ts';
 import { buildApp } from '../src/server/app.ts';
@@ -40,7 +43,7 @@ const database = await startBenchDatabase();
 const ctx: HubContext = {
   db: database.db,
   pool: database.pool,
-  config: { ...loadConfig({ HUB_CLOSE_BATCH_LINES: process.env.HUB_CLOSE_BATCH_LINES }), databaseUrl: database.url, workerConcurrency: 2 },
+  config: { ...loadConfig({ HUB_CLOSE_BATCH_LINES: process.env.HUB_CLOSE_BATCH_LINES, HUB_HEAP_RELEASE_MB: process.env.HUB_HEAP_RELEASE_MB }), databaseUrl: database.url, workerConcurrency: 2 },
   logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
   secrets: new SecretBox(randomBytes(32)),
   webhookProviders: webhookRegistry([]),
@@ -70,6 +73,7 @@ try {
   const measuredClose = await measured(database, () => withMemoryPeaks(() => profiled('close', close)));
   const { value: { closeMs, run }, peaks } = measuredClose.value;
   console.log(`  memory peaks (MB) during the close: ${Object.entries(peaks).map(([k, v]) => `${k} ${v}`).join(', ')}; ${setupRss} MB seeding`);
+  console.log(`  heap pages handed back: ${heapRelease.releases} times, ${seconds(heapRelease.releaseMs)} (HUB_HEAP_RELEASE_MB ${ctx.config.heapReleaseMb ?? 'off'})`);
   console.log(`  CPU during the close: hub ${measuredClose.nodeCpu.toFixed(1)} s, PostgreSQL ${measuredClose.serverCpu.toFixed(1)} s (2 workers)`);
   console.log(`  close: ${seconds(closeMs)} (${count((CUSTOMERS * LINES_PER_DAY * DAYS) / (closeMs / 1000))} lines/s), status ${run.status}`);
   const invoices = await q(`select count(*)::int as n, coalesce(sum(total), 0)::text as total from invoices where period = $1`, [PERIOD]);

@@ -26,6 +26,12 @@ export interface HubConfig {
   ingestBatchLines: number;
   /** Usage lines a close reads and prices at a time (its memory per customer is about one batch). */
   closeBatchLines: number;
+  /**
+   * How far (MB) resident memory may grow during a close above where it last was before
+   * the close hands V8's pooled heap pages back to the OS; null (`off`) never does.
+   * See src/jobs/heap-release.ts.
+   */
+  heapReleaseMb: number | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -37,6 +43,16 @@ function intFrom(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 0) {
     throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   }
+  return value;
+}
+
+/** A non-negative integer, or `off` for none. */
+function intOrOffFrom(env: Env, name: string, fallback: number): number | null {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw.toLowerCase() === 'off') return null;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer or "off", got "${env[name]}"`);
   return value;
 }
 
@@ -64,5 +80,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     workerHeartbeatMs: Math.max(100, intFrom(env, 'HUB_WORKER_HEARTBEAT_MS', 10_000)),
     ingestBatchLines: Math.max(1, intFrom(env, 'HUB_INGEST_BATCH_LINES', 10_000)),
     closeBatchLines: Math.max(1, intFrom(env, 'HUB_CLOSE_BATCH_LINES', 1_000)),
+    heapReleaseMb: intOrOffFrom(env, 'HUB_HEAP_RELEASE_MB', 64),
   };
 }

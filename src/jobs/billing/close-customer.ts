@@ -13,6 +13,7 @@ import { tagKeysOf } from '../../engine/allocation.ts';
 import { startCustomerClose, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
 import { periodBounds } from '../../engine/dates.ts';
 import type { BillingLine, CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
+import { heapRelease } from '../heap-release.ts';
 import { addCloseProgress, recordCloseError } from './run-progress.ts';
 import { InvoiceLineageCollector, type LineLineage } from './lineage.ts';
 import { saveInvoice, supersede } from './save-invoice.ts';
@@ -92,15 +93,21 @@ interface Loaded {
  * repeatable-read transaction (every read sees the same snapshot); the period's usage
  * streams through the close in batches, so memory does not grow with the customer's lines.
  */
-async function loadAndClose(db: Db, customerId: string, period: string, batchLines: number): Promise<Loaded> {
+interface Reading {
+  batchLines: number;
+  /** Called after each batch of usage is closed (the batch is garbage by then). */
+  betweenBatches: () => void;
+}
+
+async function loadAndClose(db: Db, customerId: string, period: string, reading: Reading): Promise<Loaded> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute((trx) => loadAndCloseIn(trx, customerId, period, batchLines));
+    .execute((trx) => loadAndCloseIn(trx, customerId, period, reading));
 }
 
-async function loadAndCloseIn(db: Db, customerId: string, period: string, batchLines: number): Promise<Loaded> {
+async function loadAndCloseIn(db: Db, customerId: string, period: string, { batchLines, betweenBatches }: Reading): Promise<Loaded> {
   const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency', 'required_tags']).where('id', '=', customerId).executeTakeFirstOrThrow();
   const { end } = periodBounds(period);
   const card = await loadEffectiveRateCard(db, customerId, end);
@@ -165,6 +172,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string, batchL
   for await (const batch of current.usage()) {
     for (const l of batch) usageCurrencies.add(l.billingCurrency);
     add(batch, (lines) => close.addLines(lines));
+    betweenBatches();
   }
   add(current.licence, (lines) => close.addLines(lines));
   late.forEach((group, index) => add(group.lines, (lines) => close.addLate(index, lines)));
@@ -296,7 +304,11 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
     .executeTakeFirst();
   if (already) return;
 
-  const loaded = await loadAndClose(ctx.db, payload.customerId, run.period, ctx.config.closeBatchLines);
+  const betweenBatches = (): void => {
+    const released = heapRelease.check(ctx.config.heapReleaseMb);
+    if (released) ctx.logger.debug({ ...released, runId: run.id, customerId: payload.customerId }, 'close handed pooled heap pages back to the OS');
+  };
+  const loaded = await loadAndClose(ctx.db, payload.customerId, run.period, { batchLines: ctx.config.closeBatchLines, betweenBatches });
   const { result, card } = loaded;
   const lineCurrency = loaded.discrepancyCurrency;
 

@@ -1,0 +1,116 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * Handing V8's pooled heap pages back to the OS while a long job runs.
+ *
+ * V8 keeps the pages a full collection frees resident, for the heap to grow into again,
+ * and returns them only on a memory-reducing collection: memory pressure, the memory
+ * reducer once the process idles, or --optimize-for-size. A busy close has none of
+ * these, so its resident memory is the highest its heap has ever been, and a longer
+ * close climbs higher than a short one although it holds no more.
+ *
+ * So a close starts by releasing (`release()`), and checks between batches
+ * (`check(allowanceMb)`): when resident memory is more than the allowance above the
+ * least it has been, one memory-reducing collection (V8's last-resort full collection,
+ * the one a low-memory notification runs) frees what the heap does not use. The least
+ * is the process's own baseline, not where the last release happened to land, so the
+ * ceiling does not drift up with the number of releases, and a longer close peaks no
+ * higher than a short one. Should a release leave memory above half the allowance (the
+ * process holds more now), the baseline moves up to it rather than releasing at every
+ * check. Memory is the process's, so the state is too.
+ */
+
+/** The gc() V8's gc extension installs: `flavor: 'last-resort'` is the memory-reducing one. */
+export type GcFunction = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+
+/**
+ * The memory-reducing collection, or null where this runtime offers none. Without
+ * --expose-gc, the flag is turned on only while one new context is made: that context's
+ * gc() collects the whole isolate, and no other context gains a gc global.
+ */
+function findGc(): GcFunction | null {
+  const global = (globalThis as { gc?: unknown }).gc;
+  if (typeof global === 'function') return global as GcFunction;
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+    return typeof gc === 'function' ? (gc as GcFunction) : null;
+  } catch {
+    return null;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
+  }
+}
+
+export interface HeapReleaseResult {
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  ms: number;
+}
+
+const MB = 2 ** 20;
+
+export interface HeapReleaseOptions {
+  /** Resident memory in bytes (default: the process's). */
+  rss?: () => number;
+  /** The collection to run (default: V8's memory-reducing one, found on first use). */
+  gc?: GcFunction | null;
+}
+
+export class HeapRelease {
+  #gc: GcFunction | null | undefined;
+  readonly #rss: () => number;
+  /** The least resident memory (bytes) seen at a check or after a release. */
+  #baseline: number | undefined;
+  /** Releases so far, and the milliseconds they took (benchmarks and tests read them). */
+  releases = 0;
+  releaseMs = 0;
+
+  constructor(options: HeapReleaseOptions = {}) {
+    this.#rss = options.rss ?? process.memoryUsage.rss;
+    this.#gc = options.gc;
+  }
+
+  /** Whether this runtime can release at all (found on first use). */
+  get available(): boolean {
+    if (this.#gc === undefined) this.#gc = findGc();
+    return this.#gc !== null;
+  }
+
+  /**
+   * Release when resident memory is more than `allowanceMb` above the baseline; null
+   * never releases. Cheap enough to call per batch: one read of the RSS.
+   */
+  check(allowanceMb: number | null): HeapReleaseResult | null {
+    if (allowanceMb === null) return null;
+    const rss = this.#rss();
+    if (this.#baseline === undefined || rss < this.#baseline) {
+      this.#baseline = rss;
+      return null;
+    }
+    if (rss - this.#baseline <= allowanceMb * MB) return null;
+    const baseline = this.#baseline;
+    const released = this.release();
+    const after = this.#rss();
+    if (released && after - baseline > (allowanceMb * MB) / 2) this.#baseline = after;
+    return released;
+  }
+
+  /** One memory-reducing collection now; null where the runtime has none. */
+  release(): HeapReleaseResult | null {
+    if (!this.available) return null;
+    const before = this.#rss();
+    const started = performance.now();
+    this.#gc!({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    const ms = performance.now() - started;
+    const after = this.#rss();
+    this.#baseline = this.#baseline === undefined ? after : Math.min(this.#baseline, after);
+    this.releases += 1;
+    this.releaseMs += ms;
+    return { rssBeforeMb: Math.round(before / MB), rssAfterMb: Math.round(after / MB), ms: Math.round(ms) };
+  }
+}
+
+/** The process's one instance. */
+export const heapRelease = new HeapRelease();
