@@ -88,17 +88,17 @@ interface Loaded {
   lineage: ReadonlyMap<string, LineLineage> | undefined;
 }
 
-/**
- * Load one customer's inputs and run the pure close over them. Reads only, in one
- * repeatable-read transaction (every read sees the same snapshot); the period's usage
- * streams through the close in batches, so memory does not grow with the customer's lines.
- */
 interface Reading {
   batchLines: number;
   /** Called after each batch of usage is closed (the batch is garbage by then). */
   betweenBatches: () => void;
 }
 
+/**
+ * Load one customer's inputs and run the pure close over them. Reads only, in one
+ * repeatable-read transaction (every read sees the same snapshot); the period's usage
+ * streams through the close in batches, so memory does not grow with the customer's lines.
+ */
 async function loadAndClose(db: Db, customerId: string, period: string, reading: Reading): Promise<Loaded> {
   return db
     .transaction()
