@@ -71,7 +71,7 @@ function validateHeader(header: InvoiceHeader): void {
 function lineChecker(header: InvoiceHeader): (line: PricedLine, allocations: readonly Allocation[]) => void {
   const { card, currency, customerId } = header;
   // Every line id of the invoice: a close streams a customer's month through here, and
-  // this is all the invoice keeps per line (about 8 bytes, see LineIdSet).
+  // this is all the invoice keeps per line (about 2 bytes, see LineIdSet).
   const seen = new LineIdSet();
   const upperCurrency = currency.toUpperCase();
   const places = minorUnits(currency);

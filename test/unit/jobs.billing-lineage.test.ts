@@ -73,7 +73,7 @@ describe('LineLineageBuilder', () => {
       const builder = new LineLineageBuilder();
       for (const s of sources) builder.add(s);
       const { groups, cost, count } = builder.result();
-      const actual = groups.map((g) => ({ ids: g.ids, quantity: g.quantity.toString(), cost: g.cost.toString(), unroundedPrice: g.unroundedPrice.toString(), price: g.price.toString(), allocated: g.allocated.toString() }));
+      const actual = groups.map((g) => ({ ids: [...g.ids], quantity: g.quantity.toString(), cost: g.cost.toString(), unroundedPrice: g.unroundedPrice.toString(), price: g.price.toString(), allocated: g.allocated.toString() }));
       expect(actual, `seed ${seed}`).toEqual(expected(sources));
       expect(count).toBe(n);
       expect(cost.toString()).toBe(sources.reduce((acc, s) => acc.plus(s.cost), ZERO).toString());
@@ -89,7 +89,7 @@ describe('LineLineageBuilder', () => {
     const { groups } = builder.result();
     expect(groups).toHaveLength(1);
     expect(JSON.parse(groups[0]!.costFx)).toEqual({ from: 'USD', to: 'USD', rate: '1', source: 'identity', rateDate: null, rateId: null });
-    expect(groups[0]!.ids).toEqual([1, 2]);
+    expect([...groups[0]!.ids]).toEqual([1, 2]);
     expect(groups[0]!.allocated.toString()).toBe('4');
   });
 });

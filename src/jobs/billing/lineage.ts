@@ -1,4 +1,5 @@
 import { sourceOfLineId, type SourceKind } from '../../db/billing-lines.ts';
+import { CompactIds } from '../../engine/compact-ids.ts';
 import { ZERO } from '../../engine/decimal.ts';
 import { DecimalSum } from '../../engine/decimal-sum.ts';
 import type { Decimal } from '../../engine/decimal.ts';
@@ -21,8 +22,12 @@ export interface LineageRow {
   allocationRuleVersion: number | null;
   costNodeId: string;
   percent: string;
-  /** The source lines: usage_lines ids (numbers, 8 bytes each: a close keeps one per line it reads) for usage kinds, license_lines ids for licence kinds. */
-  ids: Array<number | string>;
+  /**
+   * The source lines: usage_lines ids for usage kinds (as varint deltas, about 2 bytes each:
+   * a close keeps one per line it reads until the invoice is saved), license_lines ids for
+   * licence kinds.
+   */
+  ids: CompactIds | string[];
   quantity: Decimal;
   cost: Decimal;
   unroundedPrice: Decimal;
@@ -87,7 +92,8 @@ export class LineLineageBuilder {
     this.count += 1;
     for (const a of source.allocations) {
       const g = this.rowOf(kind, source, fx, costFx, a);
-      g.ids.push(sourceId);
+      if (typeof sourceId === 'number') (g.ids as CompactIds).push(sourceId);
+      else (g.ids as string[]).push(sourceId);
       g.quantity.add(source.quantity);
       g.cost.add(source.cost);
       g.unroundedPrice.add(source.unroundedPrice);
@@ -135,7 +141,7 @@ export class LineLineageBuilder {
         allocationRuleVersion: a.ruleVersion,
         costNodeId: a.costNodeId,
         percent,
-        ids: [],
+        ids: kind === 'usage' || kind === 'usage_reversal' ? new CompactIds() : [],
         quantity: new DecimalSum(),
         cost: new DecimalSum(),
         unroundedPrice: new DecimalSum(),

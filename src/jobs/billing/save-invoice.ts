@@ -3,6 +3,7 @@ import { writeAudit } from '../../db/audit.ts';
 import { sourceOfLineId } from '../../db/billing-lines.ts';
 import type { EffectiveRateCard } from '../../db/rate-cards.ts';
 import type { Database } from '../../db/types.ts';
+import type { CompactIds } from '../../engine/compact-ids.ts';
 import { LINES_NAMED } from '../../engine/counted-list.ts';
 import { Decimal, sum } from '../../engine/decimal.ts';
 import type { Invoice, InvoiceLine, MarginReport, MarginRow, RateCard, RateRule } from '../../engine/types.ts';
@@ -20,7 +21,12 @@ const CHUNK = 500;
  * serialiser builds the text a character at a time, which for a large customer's lineage
  * (tens of thousands of usage ids per invoice) is megabytes of garbage at every save.
  */
-const bigintArray = (ids: readonly number[]) => sql<number[]>`${`{${ids.join(',')}}`}::bigint[]`;
+/** A bigint[] parameter, spelled as PostgreSQL's array literal one row at a time (a row's ids are held compactly until then). */
+function bigintArray(ids: Iterable<number>) {
+  let text = '';
+  for (const id of ids) text += text === '' ? String(id) : `,${id}`;
+  return sql<number[]>`${`{${text}}`}::bigint[]`;
+}
 
 export interface SaveInvoiceInput {
   /** The new invoice's id, chosen up front so the previous revision can point to it. */
@@ -170,7 +176,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
         cost_node_id: g.costNodeId,
         percent: g.percent,
         rounding: JSON.stringify({ ...l.rounding, applied: l.rounding.scope === 'line' }),
-        usage_line_ids: usage ? bigintArray(g.ids as number[]) : null,
+        usage_line_ids: usage ? bigintArray(g.ids as CompactIds) : null,
         license_line_ids: usage ? null : (g.ids as string[]),
         line_count: g.ids.length,
         quantity: g.quantity.toString(),

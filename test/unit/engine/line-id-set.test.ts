@@ -62,4 +62,28 @@ describe('LineIdSet', () => {
     expect(set.has('u:9999')).toBe(false);
     expect(set.has('u:0')).toBe(true);
   });
+
+  it('finds every id of a long ascending run, whatever its steps, and none between them', () => {
+    const rnd = seededRandom(7);
+    const set = new LineIdSet();
+    const ids: number[] = [];
+    let n = 3;
+    for (let i = 0; i < 5000; i += 1) {
+      ids.push(n);
+      expect(set.add(`u:${n}`)).toBe(true);
+      // One-byte, two-byte and three-byte steps, and now and then one of 2^40.
+      const r = rnd();
+      n += r < 0.3 ? 1 + Math.floor(rnd() * 100) : r < 0.9 ? 128 + Math.floor(rnd() * 16_000) : r < 0.99 ? 16_384 + Math.floor(rnd() * 1e6) : 2 ** 40;
+    }
+    expect(set.size).toBe(5000);
+    for (const id of ids) {
+      expect(set.has(`u:${id}`)).toBe(true);
+      expect(set.add(`u:${id}`)).toBe(false);
+    }
+    const present = new Set(ids);
+    for (const id of ids) for (const near of [id - 1, id + 1]) if (!present.has(near)) expect(set.has(`u:${near}`), `u:${near}`).toBe(false);
+    expect(set.has('u:0')).toBe(false);
+    expect(set.has(`u:${n}`)).toBe(false);
+    expect(set.size).toBe(5000);
+  });
 });
