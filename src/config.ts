@@ -27,9 +27,9 @@ export interface HubConfig {
   /** Usage lines a close reads and prices at a time (its memory per customer is about one batch). */
   closeBatchLines: number;
   /**
-   * How far (MB) resident memory may grow during a close above where it last was before
-   * the close hands V8's pooled heap pages back to the OS; null (`off`) never does.
-   * See src/jobs/heap-release.ts.
+   * How far (MB) resident memory may grow during a close above the least it has been
+   * before the close hands V8's pooled heap pages back to the OS; null (`off`) never
+   * does. See src/jobs/heap-release.ts.
    */
   heapReleaseMb: number | null;
 }
