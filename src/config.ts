@@ -36,24 +36,19 @@ export interface HubConfig {
 
 export type Env = Record<string, string | undefined>;
 
-function intFrom(env: Env, name: string, fallback: number): number {
+function intFrom(env: Env, name: string, fallback: number, orElse = ''): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+    throw new Error(`${name} must be a non-negative integer${orElse}, got "${raw}"`);
   }
   return value;
 }
 
 /** A non-negative integer, or `off` for none. */
 function intOrOffFrom(env: Env, name: string, fallback: number): number | null {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (raw.toLowerCase() === 'off') return null;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer or "off", got "${env[name]}"`);
-  return value;
+  return env[name]?.trim().toLowerCase() === 'off' ? null : intFrom(env, name, fallback, ' or "off"');
 }
 
 /** A comma-separated list; absent or blank means none was given. */

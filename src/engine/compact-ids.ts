@@ -1,8 +1,10 @@
+import { VarintBytes } from './varint-bytes.ts';
+
 /**
- * Integer ids (below 2^53, any order) kept as varint deltas from the one before: a close
- * reads a customer's usage in id order with other customers' lines in between, so
- * consecutive ids differ by a few hundred (under 8,192) and take two bytes instead of a
- * number's eight. Lineage keeps one per source line until the invoice is saved.
+ * Integer ids (below 2^53, any order) kept as steps from the one before, in varints: a
+ * close reads a customer's usage in id order with other customers' lines in between, so
+ * consecutive ids differ by a few hundred and take two bytes instead of a number's eight.
+ * Lineage keeps one per source line until the invoice is saved.
  *
  * @example
  *   const ids = new CompactIds();
@@ -11,8 +13,9 @@
  *   ids.toArray(); // [41000, 41187, 7]
  */
 export class CompactIds {
-  #bytes = new Uint8Array(16);
-  #used = 0;
+  // A step forward s is written as s + 1; a step back as 0, then its size. No value
+  // written goes past 2^53, where numbers stop being exact, and ids seldom go back.
+  readonly #steps = new VarintBytes(16);
   #last = 0;
   #length = 0;
 
@@ -22,38 +25,22 @@ export class CompactIds {
 
   push(id: number): void {
     if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`CompactIds holds non-negative safe integers, not ${id}`);
-    const delta = id - this.#last;
-    // The first byte: continuation bit, six bits of the step's size, its sign (a step back
-    // costs as little as one forward, and no size goes past 2^53, where numbers stop being exact).
-    let size = Math.abs(delta);
-    this.#room(9);
-    let byte = ((size % 0x40) << 1) | (delta < 0 ? 1 : 0);
-    size = Math.floor(size / 0x40);
-    while (size > 0) {
-      this.#bytes[this.#used++] = byte | 0x80;
-      byte = size % 0x80;
-      size = Math.floor(size / 0x80);
+    const step = id - this.#last;
+    if (step >= 0) this.#steps.write(step + 1);
+    else {
+      this.#steps.write(0);
+      this.#steps.write(-step);
     }
-    this.#bytes[this.#used++] = byte;
     this.#last = id;
     this.#length += 1;
   }
 
   *[Symbol.iterator](): IterableIterator<number> {
-    const bytes = this.#bytes;
+    const cursor = { at: 0 };
     let value = 0;
-    let at = 0;
-    while (at < this.#used) {
-      let byte = bytes[at++] as number;
-      const back = byte & 1;
-      let size = (byte >> 1) & 0x3f;
-      let scale = 0x40;
-      while (byte & 0x80) {
-        byte = bytes[at++] as number;
-        size += (byte & 0x7f) * scale;
-        scale *= 0x80;
-      }
-      value += back ? -size : size;
+    while (cursor.at < this.#steps.byteLength) {
+      const step = this.#steps.read(cursor);
+      value = step === 0 ? value - this.#steps.read(cursor) : value + step - 1;
       yield value;
     }
   }
@@ -64,13 +51,6 @@ export class CompactIds {
 
   /** Bytes held for the ids (what the encoding costs; the buffer may be up to twice this). */
   get byteLength(): number {
-    return this.#used;
-  }
-
-  #room(bytes: number): void {
-    if (this.#used + bytes <= this.#bytes.length) return;
-    const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#used + bytes));
-    grown.set(this.#bytes.subarray(0, this.#used));
-    this.#bytes = grown;
+    return this.#steps.byteLength;
   }
 }

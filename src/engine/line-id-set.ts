@@ -1,3 +1,5 @@
+import { VarintBytes } from './varint-bytes.ts';
+
 /**
  * A set of line ids that costs about 2 bytes per id when ids arrive as the close reads
  * them: a prefix and a number (`u:41`, `u:42`, …) in ascending order per prefix. Those are
@@ -82,8 +84,7 @@ class SortedRun {
   #firsts = new Float64Array(4);
   #offsets = new Uint32Array(4);
   #blocks = 0;
-  #bytes = new Uint8Array(64);
-  #used = 0;
+  readonly #steps = new VarintBytes();
   #inBlock = 0;
   #last = -1;
 
@@ -103,21 +104,11 @@ class SortedRun {
         this.#offsets = offsets;
       }
       this.#firsts[this.#blocks] = n;
-      this.#offsets[this.#blocks] = this.#used;
+      this.#offsets[this.#blocks] = this.#steps.byteLength;
       this.#blocks += 1;
       this.#inBlock = 1;
     } else {
-      if (this.#used + 8 > this.#bytes.length) {
-        const grown = new Uint8Array(this.#bytes.length * 2);
-        grown.set(this.#bytes);
-        this.#bytes = grown;
-      }
-      let step = n - this.#last;
-      while (step >= 0x80) {
-        this.#bytes[this.#used++] = (step % 0x80) | 0x80;
-        step = Math.floor(step / 0x80);
-      }
-      this.#bytes[this.#used++] = step;
+      this.#steps.write(n - this.#last);
       this.#inBlock += 1;
     }
     this.#last = n;
@@ -138,20 +129,9 @@ class SortedRun {
     }
     if (block < 0) return false;
     let value = this.#firsts[block] as number;
-    let at = this.#offsets[block] as number;
-    const end = block + 1 < this.#blocks ? (this.#offsets[block + 1] as number) : this.#used;
-    const bytes = this.#bytes;
-    while (value < n && at < end) {
-      let step = 0;
-      let scale = 1;
-      let byte: number;
-      do {
-        byte = bytes[at++] as number;
-        step += (byte & 0x7f) * scale;
-        scale *= 0x80;
-      } while (byte & 0x80);
-      value += step;
-    }
+    const cursor = { at: this.#offsets[block] as number };
+    const end = block + 1 < this.#blocks ? (this.#offsets[block + 1] as number) : this.#steps.byteLength;
+    while (value < n && cursor.at < end) value += this.#steps.read(cursor);
     return value === n;
   }
 }

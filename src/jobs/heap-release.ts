@@ -91,14 +91,19 @@ export class HeapRelease {
     }
     if (rss - this.#baseline <= allowanceMb * MB) return null;
     const baseline = this.#baseline;
-    const released = this.release();
-    const after = this.#rss();
-    if (released && after - baseline > (allowanceMb * MB) / 2) this.#baseline = after;
-    return released;
+    const released = this.#collect();
+    if (released && released.after - baseline > (allowanceMb * MB) / 2) this.#baseline = released.after;
+    return released && inMb(released);
   }
 
   /** One memory-reducing collection now; null where the runtime has none. */
   release(): HeapReleaseResult | null {
+    const released = this.#collect();
+    return released && inMb(released);
+  }
+
+  /** The collection, in bytes; the baseline becomes the least of it and what it leaves. */
+  #collect(): { before: number; after: number; ms: number } | null {
     if (!this.available) return null;
     const before = this.#rss();
     const started = performance.now();
@@ -108,8 +113,12 @@ export class HeapRelease {
     this.#baseline = this.#baseline === undefined ? after : Math.min(this.#baseline, after);
     this.releases += 1;
     this.releaseMs += ms;
-    return { rssBeforeMb: Math.round(before / MB), rssAfterMb: Math.round(after / MB), ms: Math.round(ms) };
+    return { before, after, ms };
   }
+}
+
+function inMb({ before, after, ms }: { before: number; after: number; ms: number }): HeapReleaseResult {
+  return { rssBeforeMb: Math.round(before / MB), rssAfterMb: Math.round(after / MB), ms: Math.round(ms) };
 }
 
 /** The process's one instance. */
