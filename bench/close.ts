@@ -9,8 +9,12 @@
  * customer, so 1 M and 6 M lines should peak alike (--lines-per-day 167 ≈ 1 M; the
  * close-scaling benchmark runs both).
  *
- * Also prints the CPU the hub and PostgreSQL used during the close, and how often the close
- * handed V8's pooled heap pages back. HUB_CLOSE_BATCH_LINES sets the close's batch size,
+ * This process seeds the database; the close runs in a fresh hub process of its own (API
+ * and a worker of two, as deployed), and the peak RSS is that process's, from its start:
+ * the seeding's own heap (200 customers' rate cards through the API) is not the close's.
+ *
+ * Also prints the CPU the hub and PostgreSQL used during the close, how often the close
+ * handed V8's pooled heap pages back, and the least resident memory it measured. HUB_CLOSE_BATCH_LINES sets the close's batch size,
  * HUB_HEAP_RELEASE_MB its release allowance (`off`: none); BENCH_HEAP_SNAPSHOT=<file>
  * writes a heap snapshot when the close ends (what is still live); BENCH_MEMORY_SERIES=1
  * prints RSS and heap every 2 s; BENCH_LIVE_HEAP=1 (with --expose-gc) the most the close's
@@ -21,75 +25,126 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
 import type { HubContext } from '../src/context.ts';
 import { webhookRegistry } from '../src/connectors/webhooks.ts';
 import { createApiKey } from '../src/db/api-keys.ts';
+import { openDatabase, type DatabaseHandle } from '../src/db/database.ts';
 import { heapRelease } from '../src/jobs/heap-release.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { SecretBox } from '../src/security/secret-box.ts';
 import { buildApp } from '../src/server/app.ts';
-import { count, finish, intFlag, measured, parseFlags, peakRssMb, profiled, resetPeakRss, residentByKind, seconds, startBenchDatabase, withMemoryPeaks } from './support.ts';
+import { count, finish, inFreshProcess, intFlag, measured, parseFlags, peakRssMb, processCpuSeconds, profiled, reportResult, residentByKind, seconds, startBenchDatabase, withMemoryPeaks, type MemoryPeaks } from './support.ts';
 
-const flags = parseFlags(process.argv.slice(2), ['customers', 'lines-per-day', 'days', 'subscriptions']);
+const flags = parseFlags(process.argv.slice(2), ['customers', 'lines-per-day', 'days', 'subscriptions', 'close-child']);
 const CUSTOMERS = intFlag(flags, 'customers', 200);
 const LINES_PER_DAY = intFlag(flags, 'lines-per-day', 1000);
 const DAYS = Math.min(31, intFlag(flags, 'days', 30));
 const SUBSCRIPTIONS = intFlag(flags, 'subscriptions', 1000);
 const PERIOD = '2026-10';
 
-const database = await startBenchDatabase();
-const ctx: HubContext = {
-  db: database.db,
-  pool: database.pool,
-  config: { ...loadConfig({ HUB_CLOSE_BATCH_LINES: process.env.HUB_CLOSE_BATCH_LINES, HUB_HEAP_RELEASE_MB: process.env.HUB_HEAP_RELEASE_MB }), databaseUrl: database.url, workerConcurrency: 2 },
-  logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
-  secrets: new SecretBox(randomBytes(32)),
-  webhookProviders: webhookRegistry([]),
-};
-const q = (text: string, params: unknown[] = []) => database.pool.query(text, params);
+/** The hub's settings, with the close's own knobs taken from the environment as the hub takes them. */
+function hubContext(database: DatabaseHandle, url: string): HubContext {
+  return {
+    db: database.db,
+    pool: database.pool,
+    config: { ...loadConfig({ HUB_CLOSE_BATCH_LINES: process.env.HUB_CLOSE_BATCH_LINES, HUB_HEAP_RELEASE_MB: process.env.HUB_HEAP_RELEASE_MB }), databaseUrl: url, workerConcurrency: 2 },
+    logger: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
+    secrets: new SecretBox(randomBytes(32)),
+    webhookProviders: webhookRegistry([]),
+  };
+}
 
-try {
-  console.log(`close: ${CUSTOMERS} customers × ${LINES_PER_DAY} lines/day × ${DAYS} days = ${count(CUSTOMERS * LINES_PER_DAY * DAYS)} usage lines, ${count(SUBSCRIPTIONS)} licence subscriptions`);
-  let t = performance.now();
-  await seed();
-  console.log(`  seeded in ${seconds(performance.now() - t)}`);
+/** What the closing process reports back. */
+interface CloseResult {
+  closeMs: number;
+  status: string;
+  nodeCpu: number;
+  peaks: MemoryPeaks;
+  /** The closing process's own peak RSS (kernel high-water mark) from its start, MB. */
+  peakRssMb: number;
+  releases: number;
+  releaseMs: number;
+  leastResidentMb: number | null;
+  heapReleaseMb: number | null;
+}
 
-  // Baseline: the same usage rows, bare, into an unindexed table (server-side COPY of a file).
-  const file = join(tmpdir(), `hub-bench-close-${process.pid}.csv`);
-  const columns = '*'; // whole rows, every column, as stored
-  await q(`copy (select ${columns} from usage_lines) to '${file}' with (format csv)`);
-  await q(`create table bench_copy as select ${columns} from usage_lines with no data`);
-  t = performance.now();
-  await q(`copy bench_copy from '${file}' with (format csv)`);
-  const copyMs = performance.now() - t;
-  await q(`drop table bench_copy`);
-  await rm(file, { force: true });
-  console.log(`  bare COPY of ${count(CUSTOMERS * LINES_PER_DAY * DAYS)} usage rows: ${seconds(copyMs)}`);
+async function main(): Promise<void> {
+  const database = await startBenchDatabase();
+  const ctx = hubContext(database, database.url);
+  const q = (text: string, params: unknown[] = []) => database.pool.query(text, params);
+  try {
+    console.log(`close: ${CUSTOMERS} customers × ${LINES_PER_DAY} lines/day × ${DAYS} days = ${count(CUSTOMERS * LINES_PER_DAY * DAYS)} usage lines, ${count(SUBSCRIPTIONS)} licence subscriptions`);
+    let t = performance.now();
+    await seed(ctx);
+    console.log(`  seeded in ${seconds(performance.now() - t)}`);
 
-  const setupRss = peakRssMb();
-  resetPeakRss();
-  const measuredClose = await measured(database, () => withMemoryPeaks(() => profiled('close', close)));
-  const { value: { closeMs, run }, peaks } = measuredClose.value;
-  console.log(`  memory peaks (MB) during the close: ${Object.entries(peaks).map(([k, v]) => `${k} ${v}`).join(', ')}; ${setupRss} MB seeding`);
-  console.log(`  heap pages handed back: ${heapRelease.releases} times, ${seconds(heapRelease.releaseMs)} (HUB_HEAP_RELEASE_MB ${ctx.config.heapReleaseMb ?? 'off'})`);
-  console.log(`  CPU during the close: hub ${measuredClose.nodeCpu.toFixed(1)} s, PostgreSQL ${measuredClose.serverCpu.toFixed(1)} s (2 workers)`);
-  console.log(`  close: ${seconds(closeMs)} (${count((CUSTOMERS * LINES_PER_DAY * DAYS) / (closeMs / 1000))} lines/s), status ${run.status}`);
-  const invoices = await q(`select count(*)::int as n, coalesce(sum(total), 0)::text as total from invoices where period = $1`, [PERIOD]);
-  console.log(`  invoices: ${invoices.rows[0].n}, total ${invoices.rows[0].total}`);
-  if (run.status !== 'succeeded' || invoices.rows[0].n !== CUSTOMERS) {
-    console.log(`MISS: the close did not invoice every customer (${run.status}, ${invoices.rows[0].n}/${CUSTOMERS})`);
-    process.exitCode = 1;
+    // Baseline: the same usage rows, bare, into an unindexed table (server-side COPY of a file).
+    const file = join(tmpdir(), `hub-bench-close-${process.pid}.csv`);
+    const columns = '*'; // whole rows, every column, as stored
+    await q(`copy (select ${columns} from usage_lines) to '${file}' with (format csv)`);
+    await q(`create table bench_copy as select ${columns} from usage_lines with no data`);
+    t = performance.now();
+    await q(`copy bench_copy from '${file}' with (format csv)`);
+    const copyMs = performance.now() - t;
+    await q(`drop table bench_copy`);
+    await rm(file, { force: true });
+    console.log(`  bare COPY of ${count(CUSTOMERS * LINES_PER_DAY * DAYS)} usage rows: ${seconds(copyMs)}`);
+
+    const setupRss = peakRssMb();
+    const script = fileURLToPath(import.meta.url);
+    const closed = await measured(database, () => inFreshProcess<CloseResult>(script, ['--close-child'], { BENCH_CLOSE_URL: database.url }));
+    const result = closed.value;
+    console.log(`  memory peaks (MB) of the closing process: ${Object.entries(result.peaks).map(([k, v]) => `${k} ${v}`).join(', ')}; this process, seeding: ${setupRss} MB`);
+    console.log(`  heap pages handed back: ${result.releases} times, ${seconds(result.releaseMs)}, least resident ${result.leastResidentMb ?? '?'} MB (HUB_HEAP_RELEASE_MB ${result.heapReleaseMb ?? 'off'})`);
+    console.log(`  CPU during the close: hub ${result.nodeCpu.toFixed(1)} s, PostgreSQL ${closed.serverCpu.toFixed(1)} s (2 workers)`);
+    console.log(`  close: ${seconds(result.closeMs)} (${count((CUSTOMERS * LINES_PER_DAY * DAYS) / (result.closeMs / 1000))} lines/s), status ${result.status}`);
+    const invoices = await q(`select count(*)::int as n, coalesce(sum(total), 0)::text as total from invoices where period = $1`, [PERIOD]);
+    console.log(`  invoices: ${invoices.rows[0].n}, total ${invoices.rows[0].total}`);
+    if (result.status !== 'succeeded' || invoices.rows[0].n !== CUSTOMERS) {
+      console.log(`MISS: the close did not invoice every customer (${result.status}, ${invoices.rows[0].n}/${CUSTOMERS})`);
+      process.exitCode = 1;
+    }
+    const ok = finish({ name: 'close', ratio: result.closeMs / copyMs, target: 3.0, peakRssMb: result.peakRssMb, rssLimitMb: 512 });
+    if (!ok || process.exitCode) process.exitCode = 1;
+  } finally {
+    await database.close();
   }
-  const ok = finish({ name: 'close', ratio: closeMs / copyMs, target: 3.0, peakRssMb: peakRssMb(), rssLimitMb: 512 });
-  if (!ok || process.exitCode) process.exitCode = 1;
-} finally {
-  await database.close();
+}
+
+/**
+ * The closing process: a fresh hub (API and a worker of two) on the seeded database, as a
+ * worker process runs it, closes the period through the API and reports one RESULT line.
+ * Its peak RSS is its own from its start: module loading and the hub's start count, the
+ * seeding's heap (in the parent) does not.
+ */
+async function closeChild(url: string): Promise<void> {
+  const database = openDatabase(url, { max: 8 });
+  const ctx = hubContext(database, url);
+  try {
+    const cpu0 = processCpuSeconds();
+    const { value, peaks } = await withMemoryPeaks(() => profiled('close', () => close(ctx)));
+    const result: CloseResult = {
+      ...value,
+      nodeCpu: processCpuSeconds() - cpu0,
+      peaks,
+      peakRssMb: peakRssMb(),
+      releases: heapRelease.releases,
+      releaseMs: heapRelease.releaseMs,
+      leastResidentMb: heapRelease.baselineMb,
+      heapReleaseMb: ctx.config.heapReleaseMb,
+    };
+    reportResult(result);
+  } finally {
+    await database.close();
+  }
 }
 
 /** Customers, approved rate cards, allocation rules, and the month's usage and licence lines, made inside PostgreSQL. */
-async function seed() {
+async function seed(ctx: HubContext) {
+  const q = (text: string, params: unknown[] = []) => ctx.pool.query(text, params);
   await q(`
     with c as (
       insert into customers (name) select 'Bench customer ' || lpad(g::text, 4, '0') from generate_series(1, $1) g returning id, name
@@ -194,10 +249,10 @@ function printMemory(ms: number): void {
   console.log(`  memory at ${seconds(ms)}: rss ${mb(m.rss)}, heapTotal ${mb(m.heapTotal)}, heapUsed ${mb(m.heapUsed)}, external ${mb(m.external)} MB; resident: ${residentByKind()}`);
 }
 
-async function close(): Promise<{ closeMs: number; run: { status: string } }> {
+async function close(ctx: HubContext): Promise<{ closeMs: number; status: string }> {
   const app = await buildApp(ctx);
   const key = (await createApiKey(ctx.db, { name: 'bench finance close', roles: ['finance'], customerId: null }, { actor: 'system:bench' })).key;
-  const worker = await startWorker(database.pool, ctx, { crontab: '' });
+  const worker = await startWorker(ctx.pool, ctx, { crontab: '' });
   try {
     const t = performance.now();
     const live = process.env.BENCH_LIVE_HEAP ? liveHeapSampler() : undefined;
@@ -213,7 +268,7 @@ async function close(): Promise<{ closeMs: number; run: { status: string } }> {
         clearInterval(series);
         if (live) console.log(`  live heap: at most ${live.stop()} MB (a full collection every 100 ms)`);
         if (process.env.BENCH_HEAP_SNAPSHOT) console.log(`  heap snapshot: ${(await import('node:v8')).writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)}`);
-        return { closeMs, run };
+        return { closeMs, status: run.status as string };
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -222,3 +277,6 @@ async function close(): Promise<{ closeMs: number; run: { status: string } }> {
     await app.close();
   }
 }
+
+if (flags.has('close-child')) await closeChild(process.env.BENCH_CLOSE_URL ?? '');
+else await main();

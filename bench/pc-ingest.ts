@@ -27,7 +27,6 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
@@ -46,7 +45,7 @@ import { mapUsageLine } from '../src/mappings/partner-center/lines.ts';
 import { parsePeriod } from '../src/sandbox/partner-center/calendar.ts';
 import { createPortfolio, UsageLineSource, type Portfolio } from '../src/sandbox/partner-center/index.ts';
 import { BILLED_AS_OF, WRITERS } from '../src/sandbox/partner-center/writers.ts';
-import { count, finish, intFlag, parseFlags, peakRssMb, measured, processCpuSeconds, profiled, seconds, withMemoryPeaks, type Measured, type MemoryPeaks, startBenchDatabase, type BenchDatabase } from './support.ts';
+import { count, finish, inFreshProcess, intFlag, parseFlags, peakRssMb, measured, reportResult, processCpuSeconds, profiled, seconds, withMemoryPeaks, type Measured, type MemoryPeaks, startBenchDatabase, type BenchDatabase } from './support.ts';
 
 const NAME = 'pc-ingest';
 const TARGET = 2.0;
@@ -215,22 +214,7 @@ async function ingest(database: BenchDatabase, blobs: string[]): Promise<Measure
   const runId = run.rows[0]!.id;
   await database.pool.query('checkpoint');
   const job: ChildJob = { url: database.url, blobs, connectionId, runId, batch: BATCH };
-  const timing = await measured(database, async () => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--ingest-child'], {
-      env: { ...process.env, BENCH_INGEST_JOB: JSON.stringify(job) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    const lines = output.split('\n');
-    // Anything else it printed (--trace-gc, say) is passed on.
-    const other = lines.filter((l) => l !== '' && !l.startsWith('RESULT '));
-    if (other.length > 0) process.stdout.write(`${other.join('\n')}\n`);
-    const line = lines.find((l) => l.startsWith('RESULT '));
-    if (code !== 0 || !line) throw new Error(`the ingestion process failed (exit ${code}): ${output}`);
-    return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
-  });
+  const timing = await measured(database, () => inFreshProcess<ChildResult>(fileURLToPath(import.meta.url), ['--ingest-child'], { BENCH_INGEST_JOB: JSON.stringify(job) }));
   return { ...timing, ...(await stored(database.pool, 'usage_lines')) };
 }
 
@@ -281,7 +265,7 @@ async function ingestChild(job: ChildJob): Promise<void> {
       }),
     );
     const result: ChildResult = { ms: performance.now() - started, read, nodeCpu: processCpuSeconds() - cpu0, peaks, peakRssMb: peakRssMb() };
-    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    reportResult(result);
   } finally {
     await database.close();
   }

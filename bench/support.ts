@@ -12,6 +12,8 @@
  *   try { … } finally { await database.close(); }
  *   finish({ name: 'pc-ingest', ratio: 1.42, target: 2, rssLimitMb: 400 });
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
@@ -317,6 +319,35 @@ export async function withMemoryPeaks<T>(fn: () => Promise<T>, everyMs = 50): Pr
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * Runs `script` with `args` in a fresh Node process (this one's flags) and returns what
+ * it reported in its one `RESULT <json>` line on stdout; anything else it prints is
+ * passed through as it comes. A benchmark's workload runs there when its peak RSS must
+ * be the workload's own, as on a worker, and not that of the process that made the inputs.
+ */
+export async function inFreshProcess<T>(script: string, args: string[], env: Record<string, string>): Promise<T> {
+  const child = spawn(process.execPath, [...process.execArgv, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let result: string | undefined;
+  let pending = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (line.startsWith('RESULT ')) result = line.slice('RESULT '.length);
+      else process.stdout.write(`${line}\n`);
+    }
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (pending !== '') process.stdout.write(`${pending}\n`);
+  if (code !== 0 || result === undefined) throw new Error(`${script} ${args.join(' ')} failed (exit ${code}${result === undefined ? ', no RESULT line' : ''})`);
+  return JSON.parse(result) as T;
+}
+
+/** Reports a fresh process's result to inFreshProcess. */
+export function reportResult(result: unknown): void {
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
 /** Milliseconds as `12.3 s`. */

@@ -72,6 +72,11 @@ export class HeapRelease {
     this.#gc = options.gc;
   }
 
+  /** The least resident memory seen, in MB (null before the first check or release). */
+  get baselineMb(): number | null {
+    return this.#baseline === undefined ? null : Math.round(this.#baseline / MB);
+  }
+
   /** Whether this runtime can release at all (found on first use). */
   get available(): boolean {
     if (this.#gc === undefined) this.#gc = findGc();

@@ -17,7 +17,9 @@ describe('HeapRelease (handing pooled heap pages back during a close)', () => {
   it('releases once resident memory is more than the allowance above the least it has been', () => {
     const { state, options } = fakes(200);
     const release = new HeapRelease(options);
+    expect(release.baselineMb).toBeNull();
     expect(release.check(64)).toBeNull(); // the first reading is the baseline
+    expect(release.baselineMb).toBe(200);
     state.rssMb = 264;
     expect(release.check(64)).toBeNull(); // exactly the allowance: not more
     state.rssMb = 265;
@@ -25,6 +27,7 @@ describe('HeapRelease (handing pooled heap pages back during a close)', () => {
     expect(release.check(64)).toEqual({ rssBeforeMb: 265, rssAfterMb: 190, ms: expect.any(Number) });
     expect(state.gcCalls).toEqual([{ type: 'major', execution: 'sync', flavor: 'last-resort' }]);
     // The release went below the baseline: 190 is the least now.
+    expect(release.baselineMb).toBe(190);
     state.rssMb = 254;
     expect(release.check(64)).toBeNull();
     state.rssMb = 255;
@@ -51,6 +54,7 @@ describe('HeapRelease (handing pooled heap pages back during a close)', () => {
     state.rssMb = 300;
     state.afterGcMb = 260; // the process holds more now
     expect(release.check(64)).not.toBeNull();
+    expect(release.baselineMb).toBe(260);
     state.rssMb = 300;
     expect(release.check(64)).toBeNull();
     state.rssMb = 325;
