@@ -18,8 +18,10 @@
  * of which happens during a busy close. Left alone, resident memory is the highest the heap
  * has been, and a longer run samples more collection cycles: with HUB_HEAP_RELEASE_MB=off the
  * 6 M close peaks 8–13 % above the 1 M one. By default the close runs memory-reducing
- * collections itself, keeping resident memory within 64 MB of the process's baseline (see
- * src/jobs/heap-release.ts), and the two peak alike. BENCH_MEMORY_SERIES=1 shows where the
+ * collections itself, releasing once resident memory is 64 MB above the process's baseline
+ * (see src/jobs/heap-release.ts); both sizes then peak near that ceiling, but the 6 M close
+ * crosses it about five times as often and overshoots it further between two checks
+ * (ratios 1.075 and 1.116 on 2026-12-02, README). BENCH_MEMORY_SERIES=1 shows where the
  * resident memory lives; BENCH_LIVE_HEAP=1 with `node --expose-gc` measures what the close
  * holds instead of when the collector runs.
  */

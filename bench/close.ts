@@ -14,11 +14,12 @@
  * the seeding's own heap (200 customers' rate cards through the API) is not the close's.
  *
  * Also prints the CPU the hub and PostgreSQL used during the close, how often the close
- * handed V8's pooled heap pages back, and the least resident memory it measured. HUB_CLOSE_BATCH_LINES sets the close's batch size,
- * HUB_HEAP_RELEASE_MB its release allowance (`off`: none); BENCH_HEAP_SNAPSHOT=<file>
- * writes a heap snapshot when the close ends (what is still live); BENCH_MEMORY_SERIES=1
- * prints RSS and heap every 2 s; BENCH_LIVE_HEAP=1 (with --expose-gc) the most the close's
- * heap held; BENCH_CPU_PROF and BENCH_DEBUG as in support.ts. `npm run bench --
+ * handed V8's pooled heap pages back, and the least resident memory it measured.
+ * HUB_CLOSE_BATCH_LINES sets the close's batch size, HUB_HEAP_RELEASE_MB its release
+ * allowance (`off`: none); BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot when the close
+ * ends (what is still live); BENCH_MEMORY_SERIES=1 prints RSS and heap every 2 s;
+ * BENCH_LIVE_HEAP=1 (with --expose-gc) the most the close's heap held; BENCH_CPU_PROF and
+ * BENCH_DEBUG as in support.ts (all of them in the closing process). `npm run bench --
  * close-scaling` compares 1 M and 6 M.
  */
 import { randomBytes } from 'node:crypto';

@@ -15,8 +15,10 @@ import { runInNewContext } from 'node:vm';
  * least it has been, one memory-reducing collection (V8's last-resort full collection,
  * the one a low-memory notification runs) frees what the heap does not use. The least
  * is the process's own baseline, not where the last release happened to land, so the
- * ceiling does not drift up with the number of releases, and a longer close peaks no
- * higher than a short one. Should a release leave memory above half the allowance (the
+ * ceiling does not drift up with the number of releases. What a check cannot bound is
+ * how far memory grows past the ceiling before the next check: a longer close crosses it
+ * more often, and its peak is still a few MB higher (README, "memory"). Should a release
+ * leave memory above half the allowance (the
  * process holds more now), the baseline moves up to it rather than releasing at every
  * check. Memory is the process's, so the state is too.
  */
