@@ -18,12 +18,9 @@
  * HUB_CLOSE_BATCH_LINES sets the close's batch size, HUB_HEAP_RELEASE_MB its release
  * allowance (`off`: none); BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot when the close
  * ends (what is still live); BENCH_MEMORY_SERIES=1 prints RSS and heap every 2 s;
- * BENCH_LIVE_HEAP=1 (with --expose-gc) the most the close's heap held; BENCH_GC_STATS=1
- * counts the closing process's collections by kind and flags (V8's own full collections
- * are 4/64, the releases' 4/0, two each) and lists the full ones with the RSS after them;
- * BENCH_PROMOTED_PROF=<file> writes a sampling heap profile of what survived the young
- * generation and died in a full collection (what makes the old generation grow);
- * BENCH_CPU_PROF and BENCH_DEBUG as in support.ts (all of them in the closing process). `npm run bench --
+ * BENCH_LIVE_HEAP=1 (with --expose-gc) the most the close's heap held;
+ * BENCH_GC_STATS, BENCH_PROMOTED_PROF, BENCH_CPU_PROF and BENCH_DEBUG as in support.ts
+ * (all of them in the closing process). `npm run bench --
  * close-scaling` compares 1 M and 6 M.
  */
 import { randomBytes } from 'node:crypto';
@@ -41,7 +38,7 @@ import { heapRelease } from '../src/jobs/heap-release.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { SecretBox } from '../src/security/secret-box.ts';
 import { buildApp } from '../src/server/app.ts';
-import { count, finish, inFreshProcess, intFlag, measured, parseFlags, peakRssMb, processCpuSeconds, profiled, reportResult, residentByKind, seconds, startBenchDatabase, withMemoryPeaks, type MemoryPeaks } from './support.ts';
+import { count, finish, inFreshProcess, intFlag, measured, parseFlags, peakRssMb, processCpuSeconds, profiled, promotedProfiled, reportResult, residentByKind, seconds, startBenchDatabase, withGcStats, withMemoryPeaks, type MemoryPeaks } from './support.ts';
 
 const flags = parseFlags(process.argv.slice(2), ['customers', 'lines-per-day', 'days', 'subscriptions', 'close-child']);
 const CUSTOMERS = intFlag(flags, 'customers', 200);
@@ -130,32 +127,7 @@ async function closeChild(url: string): Promise<void> {
   const ctx = hubContext(database, url);
   try {
     const cpu0 = processCpuSeconds();
-    const gcStats = new Map<string, number>();
-    const majors: string[] = [];
-    const { PerformanceObserver, constants } = await import('node:perf_hooks');
-    const obs = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        const d = (e as unknown as { detail: { kind: number; flags: number } }).detail;
-        const key = `${d.kind}/${d.flags}`;
-        gcStats.set(key, (gcStats.get(key) ?? 0) + 1);
-        if (d.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(`${d.flags}:${Math.round(process.memoryUsage.rss() / 2 ** 20)}@${Math.round(e.duration)}`);
-      }
-    });
-    if (process.env.BENCH_GC_STATS) obs.observe({ entryTypes: ['gc'] });
-    let heapSession: import('node:inspector/promises').Session | null = null;
-    if (process.env.BENCH_PROMOTED_PROF) {
-      const { Session } = await import('node:inspector/promises');
-      heapSession = new Session();
-      heapSession.connect();
-      await heapSession.post('HeapProfiler.enable');
-      await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
-    }
-    const { value, peaks } = await withMemoryPeaks(() => profiled('close', () => close(ctx)));
-    if (heapSession) {
-      const { profile } = await heapSession.post('HeapProfiler.stopSampling');
-      (await import('node:fs')).writeFileSync(process.env.BENCH_PROMOTED_PROF!, JSON.stringify(profile));
-      heapSession.disconnect();
-    }
+    const { value, peaks } = await withMemoryPeaks(() => withGcStats(() => promotedProfiled(() => profiled('close', () => close(ctx)))));
     const result: CloseResult = {
       ...value,
       nodeCpu: processCpuSeconds() - cpu0,
@@ -166,11 +138,6 @@ async function closeChild(url: string): Promise<void> {
       leastResidentMb: heapRelease.baselineMb,
       heapReleaseMb: ctx.config.heapReleaseMb,
     };
-    if (process.env.BENCH_GC_STATS) {
-      obs.disconnect();
-      console.error('gc kinds/flags', [...gcStats.entries()].map(([k, v]) => `${k}=${v}`).join(' '));
-      console.error('majors', majors.join(' '));
-    }
     reportResult(result);
   } finally {
     await database.close();

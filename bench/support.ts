@@ -17,6 +17,7 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { ensureDatabase } from '../src/db/embedded-server.ts';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
@@ -299,6 +300,51 @@ export async function profiled<T>(label: string, fn: () => Promise<T>): Promise<
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `${label}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
+  }
+}
+
+/**
+ * With BENCH_PROMOTED_PROF=<file>: a sampling heap profile of what survived the young
+ * generation and died in a full collection while `fn` ran (what makes the old generation grow).
+ */
+export async function promotedProfiled<T>(fn: () => Promise<T>): Promise<T> {
+  const file = process.env.BENCH_PROMOTED_PROF;
+  if (!file) return fn();
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+/**
+ * With BENCH_GC_STATS=1: counts the collections while `fn` ran by kind/flags (V8's own full
+ * collections are 4/64, the releases' 4/0) and lists the full ones with the RSS after them, on stderr.
+ */
+export async function withGcStats<T>(fn: () => Promise<T>): Promise<T> {
+  if (!process.env.BENCH_GC_STATS) return fn();
+  const counts = new Map<string, number>();
+  const majors: string[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const { kind, flags } = (entry as PerformanceEntry & { detail: { kind: number; flags: number } }).detail;
+      counts.set(`${kind}/${flags}`, (counts.get(`${kind}/${flags}`) ?? 0) + 1);
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(`${flags}:${Math.round(process.memoryUsage.rss() / 2 ** 20)}@${Math.round(entry.duration)}`);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  try {
+    return await fn();
+  } finally {
+    observer.disconnect();
+    console.error('gc kinds/flags', [...counts].map(([k, v]) => `${k}=${v}`).join(' '));
+    console.error('majors', majors.join(' '));
   }
 }
 
