@@ -282,6 +282,19 @@ export function residentByKind(): string {
   return Object.entries(kb).map(([k, v]) => `${k} ${Math.round(v / 1024)}`).join(', ');
 }
 
+/** Runs `fn` with an inspector session of this process: `start` before it, `stop` after it (also when it throws). */
+async function whileInspected<T>(start: (session: Session) => Promise<void>, stop: (session: Session) => Promise<void>, fn: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await start(session);
+  try {
+    return await fn();
+  } finally {
+    await stop(session);
+    session.disconnect();
+  }
+}
+
 /**
  * Runs `fn`, CPU-profiled when BENCH_CPU_PROF names a directory: one `<label>.cpuprofile`
  * there (open it in Chrome DevTools), covering `fn` only, not the benchmark's setup.
@@ -289,18 +302,18 @@ export function residentByKind(): string {
 export async function profiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_CPU_PROF;
   if (!dir) return fn();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await fn();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${label}.cpuprofile`), JSON.stringify(profile));
-    session.disconnect();
-  }
+  return whileInspected(
+    async (session) => {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    },
+    async (session) => {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${label}.cpuprofile`), JSON.stringify(profile));
+    },
+    fn,
+  );
 }
 
 /**
@@ -310,22 +323,23 @@ export async function profiled<T>(label: string, fn: () => Promise<T>): Promise<
 export async function promotedProfiled<T>(fn: () => Promise<T>): Promise<T> {
   const file = process.env.BENCH_PROMOTED_PROF;
   if (!file) return fn();
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
-  try {
-    return await fn();
-  } finally {
-    const { profile } = await session.post('HeapProfiler.stopSampling');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  }
+  return whileInspected(
+    async (session) => {
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+    },
+    async (session) => {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+    },
+    fn,
+  );
 }
 
 /**
  * With BENCH_GC_STATS=1: counts the collections while `fn` ran by kind/flags (V8's own full
- * collections are 4/64, the releases' 4/0) and lists the full ones with the RSS after them, on stderr.
+ * collections report 4/64, scheduled from allocation; the releases' report 4/0) and lists the
+ * full ones as flags:RSS-when-reported@ms, on stderr.
  */
 export async function withGcStats<T>(fn: () => Promise<T>): Promise<T> {
   if (!process.env.BENCH_GC_STATS) return fn();
