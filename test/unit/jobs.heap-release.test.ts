@@ -3,14 +3,22 @@ import { HeapRelease, type GcFunction } from '../../src/jobs/heap-release.ts';
 
 const MB = 2 ** 20;
 
-/** A resident-memory reading the test sets (MB), and a collection that records its calls and leaves `afterGcMb`. */
+/**
+ * A resident-memory reading the test sets (MB), a high-water mark (the highest reading,
+ * or higher where a test sets a burst between readings) and a collection that records its
+ * calls and leaves `afterGcMb`.
+ */
 function fakes(rssMb: number) {
-  const state = { rssMb, afterGcMb: 0, gcCalls: [] as unknown[] };
+  const state = { rssMb, peakMb: rssMb, afterGcMb: 0, gcCalls: [] as unknown[] };
   const gc: GcFunction = (options) => {
     state.gcCalls.push(options);
     state.rssMb = state.afterGcMb;
   };
-  return { state, options: { rss: () => state.rssMb * MB, gc } };
+  const rss = () => {
+    state.peakMb = Math.max(state.peakMb, state.rssMb);
+    return state.rssMb * MB;
+  };
+  return { state, options: { rss, peakRss: () => Math.max(state.peakMb, state.rssMb) * MB, gc } };
 }
 
 describe('HeapRelease (handing pooled heap pages back during a close)', () => {
@@ -26,11 +34,13 @@ describe('HeapRelease (handing pooled heap pages back during a close)', () => {
     state.afterGcMb = 190;
     expect(release.check(64)).toEqual({ rssBeforeMb: 265, rssAfterMb: 190, ms: expect.any(Number) });
     expect(state.gcCalls).toEqual([{ type: 'major', execution: 'sync', flavor: 'last-resort' }]);
-    // The release went below the baseline: 190 is the least now.
+    // The release went below the baseline: 190 is the least now, and the ceiling 254. The
+    // process has been at 265, 11 above it: the next release comes that much sooner.
     expect(release.baselineMb).toBe(190);
-    state.rssMb = 254;
+    expect(release.triggerMb(64)).toBe(243);
+    state.rssMb = 243;
     expect(release.check(64)).toBeNull();
-    state.rssMb = 255;
+    state.rssMb = 244;
     expect(release.check(64)).not.toBeNull();
     expect(release.releases).toBe(2);
   });
@@ -72,6 +82,40 @@ describe('HeapRelease (handing pooled heap pages back during a close)', () => {
     state.rssMb = 235;
     expect(release.check(null)).toBeNull();
     expect(release.releases).toBe(1);
+  });
+
+  it('releases below the ceiling by as far as memory went past it between checks, so a later burst lands no higher', () => {
+    const { state, options } = fakes(120);
+    const release = new HeapRelease(options);
+    release.check(64); // baseline 120: the ceiling is 184
+    state.rssMb = 180;
+    expect(release.check(64)).toBeNull();
+    expect(release.triggerMb(64)).toBe(184);
+    state.peakMb = 194; // a burst between two checks went 10 above the ceiling
+    state.rssMb = 181;
+    expect(release.triggerMb(64)).toBe(174);
+    state.afterGcMb = 130;
+    expect(release.check(64)).toEqual({ rssBeforeMb: 181, rssAfterMb: 130, ms: expect.any(Number) });
+    // The next cycle releases at 174: a burst of 10 from there stays under the peak (194).
+    state.rssMb = 174;
+    expect(release.check(64)).toBeNull();
+    state.rssMb = 175;
+    expect(release.check(64)).not.toBeNull();
+    // However far a burst went, the trigger stays at least three quarters of the allowance above the baseline.
+    state.peakMb = 400;
+    expect(release.triggerMb(64)).toBe(168);
+    expect(release.releases).toBe(2);
+  });
+
+  it("counts overshoot only above the peak the process had reached before its first check", () => {
+    const { state, options } = fakes(250); // an ingestion left the process's peak at 250
+    const release = new HeapRelease(options);
+    state.afterGcMb = 120;
+    release.release(); // baseline 120, ceiling 184
+    state.peakMb = 240; // higher than the ceiling, but not than the process had been
+    expect(release.triggerMb(64)).toBe(184);
+    state.peakMb = 256; // 6 above the earlier peak
+    expect(release.triggerMb(64)).toBe(178);
   });
 
   it('does nothing where the runtime has no memory-reducing collection', () => {
