@@ -24,7 +24,7 @@ import { runInNewContext } from 'node:vm';
  * copies live objects to fresh pages before it frees the old ones). A longer close meets
  * more of these near the ceiling, so its peak would climb with its length. The process's
  * own high-water mark (getrusage) says how far they went: a check releases that much
- * below the ceiling (at most a quarter of the allowance), so a later burst no larger than
+ * below the ceiling (at most an eighth of the allowance), so a later burst no larger than
  * the ones seen lands no higher than the peak already reached (a larger one still raises
  * it, by less). Overshoot is counted above the peak the process had before its first
  * check: a peak it had already reached (an ingestion, the start) is not the checks' to avoid.
@@ -94,15 +94,16 @@ export class HeapRelease {
 
   /**
    * Where a check with this allowance releases, in bytes: the ceiling (baseline plus
-   * allowance), less how far the process has been above it. At most a quarter of the
-   * allowance less: a release lands ~10 MB above the baseline and the young generation
-   * takes ~16 MB back within a second, so a trigger nearer than that released at almost
-   * every check (828 times in a 6 M close where 131 do; README, "memory").
+   * allowance), less how far the process has been above it, by at most an eighth of the
+   * allowance: a release lands ~10 MB above the baseline and the young generation takes
+   * ~16 MB back within a second, so every MB taken off the allowance costs releases. With
+   * a quarter, one rare 18 MB burst left a 6 M close releasing 339 times (3.15 × COPY);
+   * with half and twice the overshoot, 828 times (README, "memory").
    */
   #trigger(allowance: number): number {
     const ceiling = (this.#baseline as number) + allowance;
     const overshoot = this.#peakRss() - Math.max(ceiling, this.#peakBefore);
-    return ceiling - Math.min(Math.max(overshoot, 0), allowance / 4);
+    return ceiling - Math.min(Math.max(overshoot, 0), allowance / 8);
   }
 
   /** Where the next check releases, in MB (null before the first check or release). */
