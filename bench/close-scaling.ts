@@ -22,7 +22,7 @@
  * (see src/jobs/heap-release.ts); both sizes then peak near that ceiling, but the 6 M close
  * crosses it about five times as often and met more of the bursts between two checks
  * (ratios 1.057–1.116 on 2026-12-02); releasing early by as much as memory has been past
- * the ceiling brought that to 1.016 and 1.021 (README). BENCH_MEMORY_SERIES=1 shows where the
+ * the ceiling (at most 8 MB) brought that to 1.011 and 1.016 (README). BENCH_MEMORY_SERIES=1 shows where the
  * resident memory lives; BENCH_LIVE_HEAP=1 with `node --expose-gc` measures what the close
  * holds instead of when the collector runs.
  */
