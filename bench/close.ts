@@ -69,6 +69,9 @@ interface CloseResult {
   peakRssMb: number;
   releases: number;
   releaseMs: number;
+  /** Releases that raised the process's peak while they ran, and by how much in all. */
+  peakRaisingReleases: number;
+  peakRaisedMb: number;
   leastResidentMb: number | null;
   heapReleaseMb: number | null;
 }
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
     const closed = await measured(database, () => inFreshProcess<CloseResult>(script, ['--close-child'], { BENCH_CLOSE_URL: database.url }));
     const result = closed.value;
     console.log(`  memory peaks (MB) of the closing process: ${Object.entries(result.peaks).map(([k, v]) => `${k} ${v}`).join(', ')}; this process, seeding: ${setupRss} MB`);
-    console.log(`  heap pages handed back: ${result.releases} times, ${seconds(result.releaseMs)}, least resident ${result.leastResidentMb ?? '?'} MB (HUB_HEAP_RELEASE_MB ${result.heapReleaseMb ?? 'off'})`);
+    console.log(`  heap pages handed back: ${result.releases} times, ${seconds(result.releaseMs)}, least resident ${result.leastResidentMb ?? '?'} MB (HUB_HEAP_RELEASE_MB ${result.heapReleaseMb ?? 'off'}); ${result.peakRaisingReleases} of them raised the peak, by ${result.peakRaisedMb} MB in all`);
     console.log(`  CPU during the close: hub ${result.nodeCpu.toFixed(1)} s, PostgreSQL ${closed.serverCpu.toFixed(1)} s (2 workers)`);
     console.log(`  close: ${seconds(result.closeMs)} (${count((CUSTOMERS * LINES_PER_DAY * DAYS) / (result.closeMs / 1000))} lines/s), status ${result.status}`);
     const invoices = await q(`select count(*)::int as n, coalesce(sum(total), 0)::text as total from invoices where period = $1`, [PERIOD]);
@@ -135,6 +138,8 @@ async function closeChild(url: string): Promise<void> {
       peakRssMb: peakRssMb(),
       releases: heapRelease.releases,
       releaseMs: heapRelease.releaseMs,
+      peakRaisingReleases: heapRelease.peakRaisingReleases,
+      peakRaisedMb: Math.round(heapRelease.peakRaisedBytes / 2 ** 20),
       leastResidentMb: heapRelease.baselineMb,
       heapReleaseMb: ctx.config.heapReleaseMb,
     };

@@ -274,7 +274,9 @@ export async function loadPeriodLines(db: Db, customerId: string, period: Billin
     .execute(async (trx) => {
       const cursor = await openPeriodLines(trx, customerId, period, currency);
       const lines: BillingLine[] = [];
-      for await (const batch of cursor.usage()) for (const line of batch) lines.push(line);
+      await cursor.readUsage((batch) => {
+        for (const line of batch) lines.push(line);
+      });
       for (const line of cursor.licence) lines.push(line);
       return { lines, usageCount: cursor.usageCount(), licenseCount: cursor.licenseCount, digest: cursor.digest() };
     });
@@ -287,11 +289,18 @@ export async function loadPeriodLines(db: Db, customerId: string, period: Billin
  */
 export interface PeriodLineCursor {
   licence: LicenseLine[];
-  /** Usage lines in id order, `batchSize` at a time; the next batch is fetched while this one is used. */
-  usage(): AsyncGenerator<UsageLine[]>;
+  /**
+   * Reads the usage lines in id order, `batchSize` at a time, once: `onBatch` gets each
+   * batch (the next is fetched meanwhile) and may return false to stop; `afterBatch` runs
+   * once the batch is garbage. A batch lives only while `onBatch` runs: the reader keeps
+   * no reference to it or its rows, so neither outlives a young-generation collection or
+   * two (held across the wait for the next batch, rows and lines were half of what a
+   * close promoted to V8's old generation, which the close's releases must then return).
+   */
+  readUsage(onBatch: (batch: readonly UsageLine[]) => boolean | void, afterBatch?: () => void): Promise<void>;
   usageCount(): number;
   licenseCount: number;
-  /** The input digest (see PeriodLines.digest); known once usage() is exhausted. */
+  /** The input digest (see PeriodLines.digest); known once readUsage() has read every line. */
   digest(): string;
 }
 
@@ -303,7 +312,7 @@ let cursors = 0;
  *
  * @example
  *   const lines = await openPeriodLines(trx, customerId, '2026-10', 'USD');
- *   for await (const batch of lines.usage()) close.addLines(batch);
+ *   await lines.readUsage((batch) => close.addLines(batch));
  *   close.addLines(lines.licence);
  */
 export async function openPeriodLines(trx: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, batchSize = 1000): Promise<PeriodLineCursor> {
@@ -323,6 +332,7 @@ export async function openPeriodLines(trx: Db, customerId: string, period: Billi
     order by id`.execute(trx);
   const hash = createHash('sha256');
   let usageCount = 0;
+  let read = false;
   let done = false;
   let digest: string | null = null;
   const fetch = () => sql<PeriodUsageRow>`fetch forward ${sql.raw(String(batchSize))} from ${cursor}`.execute(trx).then((r) => r.rows);
@@ -330,24 +340,33 @@ export async function openPeriodLines(trx: Db, customerId: string, period: Billi
     licence,
     licenseCount: licence.length,
     usageCount: () => usageCount,
-    async *usage() {
+    async readUsage(onBatch, afterBatch) {
+      if (read) throw new Error('the period usage is read once');
+      read = true;
+      // Sync, so the batch is in no suspended frame: it is garbage when this returns.
+      const feed = (rows: PeriodUsageRow[]): boolean => {
+        const batch: UsageLine[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i += 1) {
+          const row = rows[i] as PeriodUsageRow;
+          hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
+          batch[i] = usageLineOf(row, currency, customerId);
+        }
+        usageCount += rows.length;
+        rows.length = 0;
+        return onBatch(batch) !== false;
+      };
       let next: Promise<PeriodUsageRow[]> | null = fetch();
       try {
         while (next) {
           const rows: PeriodUsageRow[] = await next;
           next = rows.length === batchSize ? fetch() : null;
-          const batch: UsageLine[] = new Array(rows.length);
-          for (let i = 0; i < rows.length; i += 1) {
-            const row = rows[i] as PeriodUsageRow;
-            hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
-            batch[i] = usageLineOf(row, currency, customerId);
-          }
-          usageCount += rows.length;
-          if (batch.length > 0) yield batch;
+          if (rows.length === 0) break;
+          if (!feed(rows)) return;
+          afterBatch?.();
         }
         done = true;
       } finally {
-        // A consumer that stops early leaves a fetch in flight: wait for it, so its failure is not unhandled.
+        // A reader that stops early leaves a fetch in flight: wait for it, so its failure is not unhandled.
         if (next) await next.catch(() => undefined);
       }
     },

@@ -80,6 +80,9 @@ export class HeapRelease {
   /** Releases so far, and the milliseconds they took (benchmarks and tests read them). */
   releases = 0;
   releaseMs = 0;
+  /** Releases during which the process's peak rose (their own compaction), and by how much in all (bytes). */
+  peakRaisingReleases = 0;
+  peakRaisedBytes = 0;
 
   constructor(options: HeapReleaseOptions = {}) {
     this.#rss = options.rss ?? process.memoryUsage.rss;
@@ -151,10 +154,16 @@ export class HeapRelease {
   #collect(): { before: number; after: number; ms: number } | null {
     if (!this.available) return null;
     const before = this.#rss();
+    const peakBefore = this.#peakRss();
     const started = performance.now();
     this.#gc!({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     const ms = performance.now() - started;
     const after = this.#rss();
+    const raised = this.#peakRss() - peakBefore;
+    if (raised > 0) {
+      this.peakRaisingReleases += 1;
+      this.peakRaisedBytes += raised;
+    }
     this.#setBaseline(this.#baseline === undefined ? after : Math.min(this.#baseline, after));
     this.releases += 1;
     this.releaseMs += ms;

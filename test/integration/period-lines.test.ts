@@ -56,10 +56,10 @@ describe('openPeriodLines', () => {
         expect(() => cursor.digest()).toThrow(/every usage line read first/);
         const sizes: number[] = [];
         const all: BillingLine[] = [];
-        for await (const batch of cursor.usage()) {
+        await cursor.readUsage((batch) => {
           sizes.push(batch.length);
           all.push(...batch);
-        }
+        });
         all.push(...cursor.licence);
         return { batches: sizes, lines: all, digest: cursor.digest(), usageCount: cursor.usageCount(), licenseCount: cursor.licenseCount };
       });
@@ -75,13 +75,28 @@ describe('openPeriodLines', () => {
     await hub.ctx.db.transaction().execute(async (trx) => {
       const cursor = await openPeriodLines(trx, customerId, '2026-10', 'USD', 6);
       const sizes: number[] = [];
-      for await (const batch of cursor.usage()) sizes.push(batch.length);
+      let between = 0;
+      await cursor.readUsage(
+        (batch) => {
+          sizes.push(batch.length);
+        },
+        () => (between += 1),
+      );
       expect(sizes).toEqual([6, 6, 6, 6]);
+      expect(between).toBe(4);
+      await expect(cursor.readUsage(() => undefined)).rejects.toThrow(/read once/);
     });
     const first = await hub.ctx.db.transaction().execute(async (trx) => {
       const cursor = await openPeriodLines(trx, customerId, '2026-10', 'USD', 3);
-      for await (const batch of cursor.usage()) return batch.map((l) => l.id);
-      return [];
+      const ids: string[] = [];
+      let batches = 0;
+      await cursor.readUsage((batch) => {
+        batches += 1;
+        ids.push(...batch.map((l) => l.id));
+        return false;
+      });
+      expect(batches).toBe(1);
+      return ids;
     });
     expect(first).toHaveLength(3);
   });

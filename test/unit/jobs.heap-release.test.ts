@@ -147,4 +147,25 @@ describe('HeapRelease (handing pooled heap pages back during a close)', () => {
     // No gc global leaks into the test's own context.
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
   });
+  it('counts the releases whose own collection raised the process peak, and by how much', () => {
+    const { state, options } = fakes(100);
+    const gc: GcFunction = (o) => {
+      // The compaction copies live objects to fresh pages before it frees the old ones.
+      state.peakMb = Math.max(state.peakMb, state.rssMb + 6);
+      options.gc(o);
+    };
+    const release = new HeapRelease({ ...options, gc });
+    release.check(64);
+    state.rssMb = 170;
+    state.afterGcMb = 110;
+    expect(release.check(64)).not.toBeNull();
+    expect(release.peakRaisingReleases).toBe(1);
+    expect(release.peakRaisedBytes).toBe(6 * MB);
+    // A release whose burst stays below the peak already reached raises nothing.
+    state.rssMb = 165;
+    state.afterGcMb = 105;
+    expect(release.check(64)).not.toBeNull();
+    expect(release.releases).toBe(2);
+    expect(release.peakRaisingReleases).toBe(1);
+  });
 });

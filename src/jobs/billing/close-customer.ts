@@ -90,7 +90,7 @@ interface Loaded {
 
 interface Reading {
   batchLines: number;
-  /** Called after each batch of usage is closed (the batch is garbage by then). */
+  /** Called after each batch of usage is closed (the batch is garbage by then: see readUsage). */
   betweenBatches: () => void;
 }
 
@@ -169,11 +169,10 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string, { batc
     const flagged = new Set(close.discrepancies.slice(found).map((f) => f.lineId));
     for (const l of batch) if (flagged.has(l.id)) discrepancyCurrency.set(l.id, l.billingCurrency);
   };
-  for await (const batch of current.usage()) {
+  await current.readUsage((batch) => {
     for (const l of batch) usageCurrencies.add(l.billingCurrency);
     add(batch, (lines) => close.addLines(lines));
-    betweenBatches();
-  }
+  }, betweenBatches);
   add(current.licence, (lines) => close.addLines(lines));
   late.forEach((group, index) => add(group.lines, (lines) => close.addLate(index, lines)));
   const result = close.finish();
