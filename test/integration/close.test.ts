@@ -52,8 +52,9 @@ async function close(period: string, idempotencyKey?: string): Promise<Record<st
 async function waitForBillingRun(runId: string, timeoutMs = 60_000): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const run = (await send('GET', `/v1/billing-runs/${runId}`, undefined, hub.keys.finance)).json();
-    if (['succeeded', 'partial', 'failed'].includes(run.status)) return run;
+    // Polls as a client would, without the customer list; the finished run is read whole.
+    const run = (await send('GET', `/v1/billing-runs/${runId}?customers=false`, undefined, hub.keys.finance)).json();
+    if (['succeeded', 'partial', 'failed'].includes(run.status)) return (await send('GET', `/v1/billing-runs/${runId}`, undefined, hub.keys.finance)).json();
     if (Date.now() > deadline) throw new Error(`billing run ${runId} still ${run.status}: ${JSON.stringify(run.progress)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -203,6 +204,19 @@ describe('the month-end close', () => {
     expect(frozen.inputs.fx).toMatchObject({ source: 'microsoft' });
     expect(frozen.inputs.allocationRules).toHaveLength(2);
     expect(frozen.inputs.categoryMapping).toMatchObject({ id: 'hub' });
+  });
+
+  it('shows a run without its customer list for polling (?customers=false), the same progress and report otherwise', async () => {
+    const light = await send('GET', `/v1/billing-runs/${october.id}?customers=false`, undefined, hub.keys.finance);
+    expect(light.statusCode, light.body).toBe(200);
+    const { customers, ...rest } = october;
+    expect(customers).toHaveLength(4);
+    expect(light.json()).toEqual(rest);
+    expect(light.json()).not.toHaveProperty('customers');
+    expect((await send('GET', `/v1/billing-runs/${october.id}?customers=true`, undefined, hub.keys.finance)).json()).toEqual(october);
+    const bad = await send('GET', `/v1/billing-runs/${october.id}?customers=maybe`, undefined, hub.keys.finance);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/customers/);
   });
 
   it("reports each customer's tag compliance over October's usage cost, and a cost-weighted total per currency", async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
+import { sql } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { Decimal, HUNDRED } from '../../engine/decimal.ts';
 import type { StoredTagCompliance } from '../../jobs/billing/close-customer.ts';
@@ -169,7 +170,8 @@ type CustomerRow = {
   tag_compliance: unknown;
 };
 
-async function customersOf(ctx: HubContext, runIds: string[]): Promise<Map<string, CustomerRow[]>> {
+/** Each run's customers; `inputs` (what each froze, the largest column) only when `withInputs`: the report does not read it. */
+async function customersOf(ctx: HubContext, runIds: string[], withInputs: boolean): Promise<Map<string, CustomerRow[]>> {
   const byRun = new Map<string, CustomerRow[]>();
   if (runIds.length === 0) return byRun;
   const rows = await ctx.db
@@ -192,7 +194,7 @@ async function customersOf(ctx: HubContext, runIds: string[]): Promise<Map<strin
       'r.cost',
       'r.price',
       'r.unallocated',
-      'r.inputs',
+      withInputs ? 'r.inputs' : sql<unknown>`null`.as('inputs'),
       'r.problems',
       'r.tag_compliance',
     ])
@@ -343,7 +345,7 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       const timeZone = ctx.config.billingTimeZone;
       assertClosable(request.body.period, timeZone);
       const { run } = await startBillingRun(ctx.db, { period: request.body.period, timeZone }, actorOf(request));
-      const customers = await customersOf(ctx, [run.id]);
+      const customers = await customersOf(ctx, [run.id], true);
       return reply.code(202).send(toBillingRun(run, customers.get(run.id) ?? [], true));
     },
   );
@@ -366,7 +368,7 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       if (period) q = q.where('period', '=', period);
       if (position) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(position.createdAt, position.id)));
       const page = paginate(await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute(), limit);
-      const customers = await customersOf(ctx, page.rows.map((row) => row.id));
+      const customers = await customersOf(ctx, page.rows.map((row) => row.id), false);
       return { items: page.rows.map((row) => toBillingRun(row, customers.get(row.id) ?? [], false)), nextCursor: page.nextCursor };
     },
   );
@@ -379,14 +381,26 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
         tags: ['billing'],
         summary: "A billing run's progress and report, with what it froze for each customer",
         params: Type.Object({ id: Uuid }),
+        querystring: Type.Object(
+          {
+            customers: Type.Optional(
+              Type.Boolean({
+                default: true,
+                description: 'false: progress, report and errors without the per-customer list (what a client polling a running close needs; the list, with what each customer froze, is the bulk of the response)',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Ref('BillingRun') },
       },
     },
     async (request) => {
       const row = await ctx.db.selectFrom('billing_runs').selectAll().where('id', '=', request.params.id).executeTakeFirst();
       if (!row) throw notFound('billing run', request.params.id);
-      const customers = await customersOf(ctx, [row.id]);
-      return toBillingRun(row, customers.get(row.id) ?? [], true);
+      const withCustomers = request.query.customers !== false;
+      const customers = await customersOf(ctx, [row.id], withCustomers);
+      return toBillingRun(row, customers.get(row.id) ?? [], withCustomers);
     },
   );
 
