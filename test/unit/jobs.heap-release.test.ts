@@ -147,6 +147,7 @@ describe('HeapRelease (handing pooled heap pages back during a close)', () => {
     // No gc global leaks into the test's own context.
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
   });
+
   it('counts the releases whose own collection raised the process peak, and by how much', () => {
     const { state, options } = fakes(100);
     const gc: GcFunction = (o) => {
