@@ -9,7 +9,7 @@ export interface NewApiKey {
   customerId: string | null;
 }
 
-/** Create a key: the plaintext is returned once and only its scrypt hash is stored. */
+/** Create a key: the plaintext is returned once and only its hash is stored (see src/security/api-keys.ts). */
 export async function createApiKey(db: Db, input: NewApiKey, actor: ActorContext): Promise<{ id: string; key: string }> {
   if (input.roles.includes('portal') !== (input.customerId !== null)) {
     throw new Error('a portal key needs --customer, and only a portal key may have one');
@@ -17,7 +17,7 @@ export async function createApiKey(db: Db, input: NewApiKey, actor: ActorContext
   if (input.roles.includes('portal') && input.roles.length > 1) {
     throw new Error('a portal key carries the portal role only');
   }
-  const { key, prefix, hash } = await generateApiKey();
+  const { key, prefix, hash } = generateApiKey();
   const id = await db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('api_keys')

@@ -7,7 +7,17 @@ export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
 
-const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
+/**
+ * How a key's secret is stored: its SHA-256 (`sha256$<base64>`), as GitHub and Stripe
+ * store tokens. The secret is 24 random bytes (192 bits), which no guessing or brute
+ * force gets near, so a slow, memory-hard KDF protects it no better; and scrypt, which
+ * keys were first stored with, cost 16 MB (128 × r × N bytes at N = 16384, r = 8) and
+ * about 50 ms of CPU on every verification, each time the auth cache lapsed, for every
+ * key in use: a client polling a running close put a 16 MB step on the hub's resident
+ * memory every 30 s (README, "memory"). Keys stored as scrypt still verify, and are
+ * stored again as SHA-256 on their first use (`needsRehash`).
+ */
+const SCHEME = 'sha256';
 
 function scrypt(secret: string, salt: Buffer, opts: ScryptOptions & { keylen: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -16,20 +26,30 @@ function scrypt(secret: string, salt: Buffer, opts: ScryptOptions & { keylen: nu
 }
 
 /** A new key: shown to the person once; only `prefix` and `hash` are stored. */
-export async function generateApiKey(): Promise<{ key: string; prefix: string; hash: string }> {
+export function generateApiKey(): { key: string; prefix: string; hash: string } {
   const prefix = randomBytes(6).toString('hex');
   const secret = randomBytes(24).toString('base64url');
-  return { key: `hub_${prefix}_${secret}`, prefix, hash: await hashSecret(secret) };
+  return { key: `hub_${prefix}_${secret}`, prefix, hash: hashSecret(secret) };
 }
 
-export async function hashSecret(secret: string): Promise<string> {
-  const salt = randomBytes(16);
-  const derived = await scrypt(secret, salt, SCRYPT);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${derived.toString('base64')}`;
+export function hashSecret(secret: string): string {
+  return `${SCHEME}$${createHash('sha256').update(secret).digest('base64')}`;
+}
+
+/** Whether a stored hash is of an older scheme, to be stored again as `hashSecret` gives once the secret verified. */
+export function needsRehash(stored: string): boolean {
+  return !stored.startsWith(`${SCHEME}$`);
 }
 
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  const [scheme, ...fields] = stored.split('$');
+  if (scheme === SCHEME && fields.length === 1) {
+    const expected = Buffer.from(fields[0]!, 'base64');
+    const derived = createHash('sha256').update(secret).digest();
+    return derived.length === expected.length && timingSafeEqual(derived, expected);
+  }
+  // Keys stored before SHA-256: scrypt$N$r$p$salt$hash.
+  const [n, r, p, salt, hash] = fields;
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
   const derived = await scrypt(secret, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p), keylen: expected.length });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Db } from '../../db/database.ts';
-import { fingerprint, parseApiKey, verifySecret, type Role } from '../../security/api-keys.ts';
+import { fingerprint, hashSecret, needsRehash, parseApiKey, verifySecret, type Role } from '../../security/api-keys.ts';
 import { forbidden, unauthorized } from '../problem.ts';
 
 export interface Principal {
@@ -57,7 +57,15 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
     }
     const principal: Principal = { keyId: row.id, name: row.name, roles: row.roles as Role[], customerId: row.customer_id };
     cache.set(fp, { principal, expiresAt: Date.now() + CACHE_MS });
-    void db.updateTable('api_keys').set({ last_used_at: new Date() }).where('id', '=', row.id).execute().catch(() => {});
+    // A key stored with an older scheme is stored again as the current one (the same secret; only how it is hashed changes).
+    const rehash = needsRehash(row.hash) ? { hash: hashSecret(parsed.secret) } : {};
+    void db
+      .updateTable('api_keys')
+      .set({ last_used_at: new Date(), ...rehash })
+      .where('id', '=', row.id)
+      .where('hash', '=', row.hash)
+      .execute()
+      .catch(() => {});
     return principal;
   }
 

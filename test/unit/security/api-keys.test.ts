@@ -1,15 +1,42 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, parseApiKey, verifySecret } from '../../../src/security/api-keys.ts';
+import { generateApiKey, hashSecret, needsRehash, parseApiKey, verifySecret } from '../../../src/security/api-keys.ts';
+
+/** A hash as keys were stored before SHA-256: scrypt$N$r$p$salt$hash. */
+function legacyScryptHash(secret: string): string {
+  const salt = randomBytes(16);
+  return `scrypt$16384$8$1$${salt.toString('base64')}$${scryptSync(secret, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
+}
 
 describe('API keys', () => {
-  it('stores a scrypt hash that verifies the secret and nothing else', async () => {
-    const { key, prefix, hash } = await generateApiKey();
+  it('stores the SHA-256 of the secret, which verifies the secret and nothing else', async () => {
+    const { key, prefix, hash } = generateApiKey();
     const parsed = parseApiKey(key)!;
     expect(parsed.prefix).toBe(prefix);
-    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(hash).toMatch(/^sha256\$[A-Za-z0-9+/]{43}=$/);
     expect(hash).not.toContain(parsed.secret);
     expect(await verifySecret(parsed.secret, hash)).toBe(true);
     expect(await verifySecret(parsed.secret + 'x', hash)).toBe(false);
+    expect(needsRehash(hash)).toBe(false);
+  });
+
+  it('hashes the same secret alike, and different secrets apart', () => {
+    expect(hashSecret('a-secret-of-sixteen')).toBe(hashSecret('a-secret-of-sixteen'));
+    expect(hashSecret('a-secret-of-sixteen')).not.toBe(hashSecret('a-secret-of-sixteeN'));
+  });
+
+  it('still verifies a key stored as scrypt, and marks it to be stored again', async () => {
+    const secret = randomBytes(24).toString('base64url');
+    const legacy = legacyScryptHash(secret);
+    expect(await verifySecret(secret, legacy)).toBe(true);
+    expect(await verifySecret(secret + 'x', legacy)).toBe(false);
+    expect(needsRehash(legacy)).toBe(true);
+  });
+
+  it('verifies nothing against a stored value of no known scheme', async () => {
+    for (const stored of ['', 'plain', 'md5$abc', 'sha256$', 'sha256$a$b', 'scrypt$16384$8$1$onlysalt']) {
+      expect(await verifySecret('anything-at-all-16', stored), stored).toBe(false);
+    }
   });
 
   it('rejects strings that are not hub keys', () => {
