@@ -32,8 +32,12 @@ export function generateApiKey(): { key: string; prefix: string; hash: string } 
   return { key: `hub_${prefix}_${secret}`, prefix, hash: hashSecret(secret) };
 }
 
+function sha256(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
 export function hashSecret(secret: string): string {
-  return `${SCHEME}$${createHash('sha256').update(secret).digest('base64')}`;
+  return `${SCHEME}$${sha256(secret).toString('base64')}`;
 }
 
 /** Whether a stored hash is of an older scheme, to be stored again as `hashSecret` gives once the secret verified. */
@@ -45,7 +49,7 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   const [scheme, ...fields] = stored.split('$');
   if (scheme === SCHEME && fields.length === 1) {
     const expected = Buffer.from(fields[0]!, 'base64');
-    const derived = createHash('sha256').update(secret).digest();
+    const derived = sha256(secret);
     return derived.length === expected.length && timingSafeEqual(derived, expected);
   }
   // Keys stored before SHA-256: scrypt$N$r$p$salt$hash.

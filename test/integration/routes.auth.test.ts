@@ -77,11 +77,11 @@ describe('every route', () => {
   });
 
   it('lets a key stored as scrypt in, and stores it again as SHA-256 on that first use', async () => {
-    const { randomBytes, scryptSync } = await import('node:crypto');
+    const { randomBytes } = await import('node:crypto');
+    const { legacyScryptHash } = await import('../helpers/legacy-api-key.ts');
     const prefix = randomBytes(6).toString('hex');
     const secret = randomBytes(24).toString('base64url');
-    const salt = randomBytes(16);
-    const legacy = `scrypt$16384$8$1$${salt.toString('base64')}$${scryptSync(secret, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
+    const legacy = legacyScryptHash(secret);
     const { id } = await hub.ctx.db.insertInto('api_keys').values({ name: 'legacy', prefix, hash: legacy, roles: ['admin'], customer_id: null }).returning('id').executeTakeFirstOrThrow();
     const key = `hub_${prefix}_${secret}`;
     expect((await hub.app.inject({ method: 'GET', url: '/v1/customers', headers: hub.auth(key) })).statusCode).toBe(200);

@@ -1,12 +1,7 @@
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateApiKey, hashSecret, needsRehash, parseApiKey, verifySecret } from '../../../src/security/api-keys.ts';
-
-/** A hash as keys were stored before SHA-256: scrypt$N$r$p$salt$hash. */
-function legacyScryptHash(secret: string): string {
-  const salt = randomBytes(16);
-  return `scrypt$16384$8$1$${salt.toString('base64')}$${scryptSync(secret, salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
-}
+import { legacyScryptHash } from '../../helpers/legacy-api-key.ts';
 
 describe('API keys', () => {
   it('stores the SHA-256 of the secret, which verifies the secret and nothing else', async () => {
