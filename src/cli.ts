@@ -6,14 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type HubConfig } from './config.ts';
 import { createLogger, openRuntime, type Runtime } from './runtime.ts';
-import { buildApp } from './server/app.ts';
-import { startWorker, type RunningWorker } from './jobs/worker.ts';
 import { verifyAuditChain } from './db/audit.ts';
 import { createApiKey } from './db/api-keys.ts';
 import { isRole, ROLES, type Role } from './security/api-keys.ts';
 import { renderOpenApi } from './server/openapi-document.ts';
 import { generateTableTypes } from './db/generate-types.ts';
 import { runDemo } from './demo.ts';
+import { runHub } from './run-hub.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -87,48 +86,6 @@ async function withRuntime(config: HubConfig, fn: (runtime: Runtime) => Promise<
   } finally {
     await runtime.close();
   }
-}
-
-/** Run the API and/or a worker until SIGTERM/SIGINT, then drain both and stop the database. */
-export async function runHub(config: HubConfig, parts: { api: boolean; worker: boolean }, onReady?: (runtime: Runtime, address: string | null) => Promise<void>): Promise<number> {
-  const runtime = await openRuntime(config);
-  const { ctx } = runtime;
-  // Listened for before anything starts: a worker counts as live (/ready) from its first
-  // heartbeat, inside startWorker, and a stop asked for from then on must drain, not kill.
-  const stopRequested = new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        ctx.logger.warn({ signal }, 'second signal: exiting without draining');
-        process.exit(1);
-      }
-      stopping = true;
-      ctx.logger.info({ signal }, 'draining: finishing in-flight requests and jobs');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  let worker: RunningWorker | undefined;
-  const app = parts.api ? await buildApp(ctx) : undefined;
-  try {
-    if (parts.worker) worker = await startWorker(runtime.database.pool, ctx);
-    const address = app ? await app.listen({ host: config.host, port: config.port }) : null;
-    ctx.logger.info({ address, workers: worker ? [...worker.ids] : [] }, 'hub running');
-    if (onReady) await onReady(runtime, address);
-  } catch (err) {
-    await app?.close();
-    await worker?.stop();
-    await runtime.close();
-    throw err;
-  }
-  // The hub owns shutdown order: requests, then jobs, then the database (see db/embedded-postgres.ts).
-  await stopRequested;
-  await app?.close();
-  await worker?.stop();
-  await runtime.close();
-  ctx.logger.info('stopped cleanly');
-  return 0;
 }
 
 async function apiKeyCommand(config: HubConfig, args: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HubConfig } from './config.ts';
-import { runHub } from './cli.ts';
+import { runHub } from './run-hub.ts';
 import { createApiKey } from './db/api-keys.ts';
 import type { Db } from './db/database.ts';
 import { periodOf, previousPeriod } from './jobs/partner-center/periods.ts';

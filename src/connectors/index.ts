@@ -1,4 +1,5 @@
-import { webhookRegistry, type WebhookProviderRegistry } from './webhooks.ts';
+import type { WebhookProviderRegistry } from '../context.ts';
+import { webhookRegistry } from './webhooks.ts';
 
 /** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
 export function defaultWebhookProviders(): WebhookProviderRegistry {

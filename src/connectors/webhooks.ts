@@ -1,32 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { HubContext } from '../context.ts';
-
-/** What a provider sees of an incoming webhook request, before anything is stored. */
-export interface IncomingWebhook {
-  headers: Record<string, string | string[] | undefined>;
-  rawBody: Buffer;
-}
-
-export interface StoredWebhook {
-  id: string;
-  eventId: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/**
- * One vendor's webhook behaviour. `verify` runs before anything is stored: false
- * means 401 and nothing written. `handle` runs later in a job and must be idempotent.
- */
-export interface WebhookProvider {
-  name: string;
-  verify(request: IncomingWebhook): Promise<boolean> | boolean;
-  /** The vendor's own event id, used to de-duplicate redeliveries. */
-  eventId(request: IncomingWebhook): string;
-  handle?(event: StoredWebhook, ctx: HubContext): Promise<void>;
-}
-
-export type WebhookProviderRegistry = ReadonlyMap<string, WebhookProvider>;
+import type { IncomingWebhook, WebhookProvider, WebhookProviderRegistry } from '../context.ts';
 
 export function webhookRegistry(providers: WebhookProvider[]): WebhookProviderRegistry {
   return new Map(providers.map((p) => [p.name, p]));

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { runOnce } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyDigest, headerValue, hmacSha256Matches, type WebhookProvider } from '../../src/connectors/webhooks.ts';
+import type { WebhookProvider } from '../../src/context.ts';
+import { bodyDigest, headerValue, hmacSha256Matches } from '../../src/connectors/webhooks.ts';
 import { buildTaskList } from '../../src/jobs/task-list.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
