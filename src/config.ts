@@ -15,7 +15,7 @@ export interface HubConfig {
   /**
    * Which tasks this process's worker runs: task identifiers or `prefix:*` patterns
    * (`billing:*`), or null for all. Lets a deployment close months in a worker of its
-   * own, started with other Node flags (see README, memory).
+   * own, with its own settings (docs/operations.md).
    */
   workerTasks: string[] | null;
   /** IANA zone in which billing periods (calendar months) are cut. */

@@ -10,12 +10,9 @@ export function isRole(value: string): value is Role {
 /**
  * How a key's secret is stored: its SHA-256 (`sha256$<base64>`), as GitHub and Stripe
  * store tokens. The secret is 24 random bytes (192 bits), which no guessing or brute
- * force gets near, so a slow, memory-hard KDF protects it no better; and scrypt, which
- * keys were first stored with, cost 16 MB (128 × r × N bytes at N = 16384, r = 8) and
- * about 50 ms of CPU on every verification, each time the auth cache lapsed, for every
- * key in use: a client polling a running close put a 16 MB step on the hub's resident
- * memory every 30 s (README, "memory"). Keys stored as scrypt still verify, and are
- * stored again as SHA-256 on their first use (`needsRehash`).
+ * force gets near, so a slow, memory-hard KDF protects it no better and costs memory and
+ * CPU on every verification (docs/performance.md). Keys stored as scrypt by earlier
+ * versions still verify, and are stored again as SHA-256 on their first use (`needsRehash`).
  */
 const SCHEME = 'sha256';
 

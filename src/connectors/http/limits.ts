@@ -65,8 +65,7 @@ export function createLimiter(limits: VendorLimits): Bottleneck {
  * closer than `floor` ms (the documented rate itself). Bottleneck's `minTime` books
  * each queued job a start time in advance and sets a timer for it; when the event loop
  * is busy (a blob being parsed, a long synchronous step) the timers of several booked
- * jobs fire together and the requests leave in a burst — seen on bench/pc-sync as three
- * requests within 3 ms after a 280 ms stall, and reproduced in http-limits.test.ts.
+ * jobs fire together and the requests leave in a burst (reproduced in http-limits.test.ts).
  * Here each job waits for the one before it to have really started, then for its own
  * turn, re-reading the clock after every timer, so a late start pushes the next ones
  * back instead of bunching them.

@@ -37,10 +37,8 @@ export async function syncPartner(payload: RunPayload, ctx: HubContext): Promise
     for await (const page of client.customers(saved?.cursor ? { cursor: saved.cursor } : {})) {
       const tenants = [...new Map(page.items.map((c) => [c.id.toLowerCase(), c.companyProfile?.companyName ?? null])).entries()];
       await ctx.db.transaction().execute(async (trx) => {
-        // Each customer job links (or, the first time, creates) its own hub customer: creating
-        // a page of new customers here, one transaction each, held the page's jobs back ~1 s
-        // (4.6 s for the second page while the first page's jobs ran; bench/pc-sync).
-        // One statement for the page's jobs (an add_job each cost ~170 ms a page).
+        // Each customer job links (or, the first time, creates) its own hub customer, so the
+        // page's jobs are queued at once, in one statement (docs/performance.md, pc-sync).
         if (tenants.length > 0) {
           await sql`select graphile_worker.add_jobs(array(
               select row('partner_center:sync_customer', t.payload, null, null, 5, t.job_key, null, null)::graphile_worker.job_spec

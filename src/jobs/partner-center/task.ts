@@ -3,9 +3,8 @@ import type { HubContext } from '../../context.ts';
 import { addProgress, recordRunError } from './run-progress.ts';
 
 /**
- * How a run's jobs share a worker (measured on bench/pc-sync, a 200-customer sync with
- * 4 worker slots). graphile-worker runs lower priority numbers first: the usage exports
- * and the ingestion jobs jump the queue of customer jobs, so an export's wait on
+ * How a run's jobs share a worker. graphile-worker runs lower priority numbers first:
+ * the usage exports and the ingestion jobs jump the queue of customer jobs, so an export's wait on
  * Microsoft and the ingestion of what it produced overlap the customer calls instead of
  * trailing after the last of them.
  */
@@ -16,8 +15,8 @@ export const DATA_JOB_PRIORITY = -1;
  * in a graphile-worker queue of their own, so they never take more than one worker slot
  * from the jobs that make API calls. Usage ingestion takes one advisory lock per
  * transaction anyway (ensureUsagePartitions in src/db/ingest/usage-lines.ts): side by
- * side, the blobs only held slots and pool connections waiting for it — three of four
- * slots for 3 s while customer jobs queued and the API budget went unused.
+ * side, the blobs would only hold slots and pool connections waiting for it while
+ * customer jobs queue and the API budget goes unused.
  */
 export function ingestQueue(connectionId: string): string {
   return `pc:ingest:${connectionId}`;

@@ -19,7 +19,7 @@ import { CurrencyCode, DecimalString, IsoDate, Justification, Timestamp, Unsigne
 
 // Rate cards: versioned, effective-dated price rules per customer or template. A version
 // is pending and prices nothing until a sales_ops key and a finance key — neither of them
-// the key that requested it — approve it. See README "Rate cards" for the decisions.
+// the key that requested it — approve it. See docs/billing.md, "Rate cards", for the decisions.
 
 /** The roles whose approvals a version needs, one each. */
 export const APPROVER_ROLES = ['sales_ops', 'finance'] as const;
@@ -393,7 +393,7 @@ async function requestVersion(
   return after;
 }
 
-/** Which approver role this key's approval counts as (a key holding both counts once: see README). */
+/** Which approver role this key's approval counts as (a key holding both counts once: see docs/billing.md). */
 function approvalRole(request: FastifyRequest, asked: ApproverRole | undefined, approved: Set<string>): ApproverRole {
   const held = APPROVER_ROLES.filter((role) => request.principal!.roles.includes(role));
   if (asked !== undefined) {
