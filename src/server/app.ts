@@ -19,6 +19,7 @@ import { fxRateRoutes, FxRate } from './routes/fx-rates.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { lateUsageRoutes } from './routes/late-usage.ts';
+import { metricsRoutes, registerWebhookIntakeMetrics } from './routes/metrics.ts';
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
@@ -64,11 +65,13 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   registerAuth(app, ctx.db);
   await registerOpenApi(app);
   registerIdempotency(app, ctx.db);
+  registerWebhookIntakeMetrics(app, ctx);
 
   for (const schema of [Customer, CostNode, Connection, SyncRun]) app.addSchema(schema);
   for (const schema of [RateCard, RateCardVersion, RateCardSummary, EffectiveRateCardView, FxRate, ChargeCategoryMapping, AllocationRuleSchema]) app.addSchema(schema);
 
   healthRoutes(app, ctx);
+  metricsRoutes(app, ctx);
   customerRoutes(app, ctx);
   costNodeRoutes(app, ctx);
   connectionRoutes(app, ctx);
