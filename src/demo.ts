@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HubConfig } from './config.ts';
 import { runHub } from './cli.ts';
+import { demoLogging } from './demo-logging.ts';
 import { createApiKey } from './db/api-keys.ts';
 import type { Db } from './db/database.ts';
 import { periodOf, previousPeriod } from './jobs/partner-center/periods.ts';
@@ -19,8 +20,10 @@ const DEMO_ACTOR = { actor: 'system:demo' };
  */
 export async function runDemo(config: HubConfig): Promise<number> {
   let sandbox: PartnerCenterSandbox | undefined;
+  const logging = demoLogging(config, process.env);
+  if (logging.logFile) process.stdout.write(`Starting the hub (log: ${logging.logFile})\n`);
   try {
-    return await runHub(config, { api: true, worker: true }, async (runtime, address) => {
+    return await runHub({ ...config, ...logging }, { api: true, worker: true }, async (runtime, address) => {
       const now = new Date();
       const period = previousPeriod(periodOf(now, config.billingTimeZone));
       sandbox = await startPartnerCenterSandbox({
@@ -52,6 +55,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
           `  Docs       ${address}/docs`,
           `  Invoices   ${resolve('out', period)}`,
           `  Admin key  ${keys.admin}`,
+          ...(logging.logFile ? [`  Log        ${logging.logFile}`] : []),
           `  Try        curl -H "Authorization: Bearer ${keys.admin}" "${address}/v1/invoices?period=${period}"`,
           '  Stop       Ctrl-C (drains requests and jobs, then stops the embedded database)',
           '',
