@@ -39,6 +39,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
       const keys = await demoKeys(runtime.ctx.db);
       const api = client(address!, keys.admin);
 
+      await api('PUT', '/v1/settings/invoice-seller', demoSeller(sandbox));
       const connectionId = await connect(api, sandbox);
       // Customers arrive with the sync; then each gets prices and cost allocation.
       const run = await sync(api, connectionId, period);
@@ -98,6 +99,17 @@ async function demoKeys(db: Db) {
   const make = async (role: 'admin' | 'sales_ops' | 'finance') =>
     (await createApiKey(db, { name: `demo ${role} ${new Date().toISOString()}`, roles: [role], customerId: null }, DEMO_ACTOR)).key;
   return { admin: await make('admin'), salesOps: await make('sales_ops'), finance: await make('finance') };
+}
+
+/** The MSP as its invoices present it (PDFs otherwise carry a placeholder seller). */
+function demoSeller(sandbox: PartnerCenterSandbox) {
+  return {
+    name: sandbox.portfolio.partner.name,
+    addressLines: ['500 Pine Street, Suite 1200', 'Seattle, WA 98101', 'United States'],
+    taxId: 'US 91-2345678',
+    email: 'billing@contosocloud.example',
+    paymentTermsDays: 30,
+  };
 }
 
 async function connect(api: Api, sandbox: PartnerCenterSandbox): Promise<string> {
