@@ -18,10 +18,15 @@ function clock(time: unknown): string {
   return date.toISOString().slice(11, 19);
 }
 
+/** Longest a field's value is shown: a job's whole row or a request's headers would bury the message. */
+const MAX_VALUE_CHARS = 80;
+
 function valueText(value: unknown): string {
-  if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
-  if (value !== null && typeof value === 'object' && 'message' in value && 'type' in value) return `${String((value as { type: unknown }).type)}: ${String((value as { message: unknown }).message)}`;
-  return JSON.stringify(value);
+  let text: string;
+  if (typeof value === 'string') text = /\s/.test(value) ? JSON.stringify(value) : value;
+  else if (value !== null && typeof value === 'object' && 'message' in value && 'type' in value) return `${String((value as { type: unknown }).type)}: ${String((value as { message: unknown }).message)}`;
+  else text = JSON.stringify(value);
+  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
 }
 
 /**

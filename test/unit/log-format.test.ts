@@ -35,6 +35,14 @@ describe('prettyLogLines', () => {
     expect(out.lines).toEqual(['14:31:02 INFO  GET /v1/invoices?period=2026-11 → 200 (4 ms)\n', '14:31:02 INFO  POST /v1/billing-runs → 202 (13 ms)\n']);
   });
 
+  it('shortens a long field so the message stays readable', () => {
+    const out = collector();
+    const job = { id: 42, payload: { runId: 'bda49c87-5714-48fe-81cb-b2ef476d23aa', connectionId: '240a765b-cce7-4655-b4e0-344ca4d20c9e' } };
+    prettyLogLines(out).write(JSON.stringify({ level: 30, time: T, job, msg: 'Completed task 42' }) + '\n');
+    const shown = JSON.stringify(job).slice(0, 79);
+    expect(out.lines).toEqual([`14:31:02 INFO  Completed task 42 job=${shown}…\n`]);
+  });
+
   it('passes a line that is not JSON through as it is', () => {
     const out = collector();
     prettyLogLines(out).write('plain text\n');
