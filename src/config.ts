@@ -11,6 +11,10 @@ export interface HubConfig {
   /** 32-byte key (hex or base64) for AES-256-GCM encryption of connection secrets. */
   secretKey: string | undefined;
   logLevel: string;
+  /** `json` (one object a line, for machines) or `pretty` (readable lines, request lines folded; see log-format.ts). */
+  logFormat: LogFormat;
+  /** Write the log to this file (appended, directories made) instead of stdout; null: stdout. */
+  logFile: string | null;
   workerConcurrency: number;
   /**
    * Which tasks this process's worker runs: task identifiers or `prefix:*` patterns
@@ -35,6 +39,15 @@ export interface HubConfig {
 }
 
 export type Env = Record<string, string | undefined>;
+
+export type LogFormat = 'json' | 'pretty';
+
+function logFormatFrom(env: Env): LogFormat {
+  const raw = env.LOG_FORMAT?.trim().toLowerCase();
+  if (!raw || raw === 'json') return 'json';
+  if (raw === 'pretty') return 'pretty';
+  throw new Error(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
+}
 
 function intFrom(env: Env, name: string, fallback: number, orElse = ''): number {
   const raw = env[name];
@@ -69,6 +82,8 @@ export function loadConfig(env: Env = process.env): HubConfig {
     port: intFrom(env, 'PORT', 3000),
     secretKey: env.HUB_SECRET_KEY || undefined,
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: logFormatFrom(env),
+    logFile: env.HUB_LOG_FILE ? resolve(env.HUB_LOG_FILE) : null,
     workerConcurrency: intFrom(env, 'WORKER_CONCURRENCY', 4),
     workerTasks: listFrom(env, 'WORKER_TASKS'),
     billingTimeZone: env.HUB_BILLING_TIME_ZONE || 'UTC',

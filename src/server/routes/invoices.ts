@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { invoiceLines, invoiceSources, loadEngineInvoice, loadSellerSetting, type InvoiceRow } from '../../db/invoices.ts';
+import { subscriptionNames } from '../../db/subscription-names.ts';
 import { addDays } from '../../engine/dates.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { toInvoiceDocument } from '../../documents/invoice-view.ts';
@@ -355,6 +356,7 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
           'Amounts exclude tax.',
         ],
         costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id, name: n.name })),
+        subscriptionNames: await subscriptionNames(ctx.db, row.customer_id, invoice.lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : []))),
       });
       const rendered = await renderInvoiceDocument(doc, { format: request.query.format ?? 'detailed', type: request.query.type ?? 'pdf' });
       return reply.type(rendered.contentType).header('content-disposition', `attachment; filename="${rendered.filename}"`).send(rendered.body);
