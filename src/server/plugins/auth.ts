@@ -27,10 +27,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
-  interface FastifyInstance {
-    /** Every route with its auth declaration: what the route-walking auth test iterates. */
-    routeAuth: { method: string; url: string; auth: RouteAuth }[];
-  }
 }
 
 const CACHE_MS = 30_000;
@@ -70,8 +66,6 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
   }
 
   app.decorateRequest('principal', null);
-  const declared: FastifyInstance['routeAuth'] = [];
-  app.decorate('routeAuth', declared);
 
   // A route without an explicit decision would be an accident waiting to leak data.
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -81,9 +75,6 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
     }
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
     if (!auth) throw new Error(`route ${String(route.method)} ${route.url} declares no auth`);
-    for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') declared.push({ method, url: route.url, auth });
-    }
     if (auth !== 'public') {
       route.schema = { ...(route.schema ?? {}), security: [{ bearerAuth: [] }] } as typeof route.schema;
     }
