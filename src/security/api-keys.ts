@@ -12,9 +12,9 @@ export function isRole(value: string): value is Role {
  * store tokens. The secret is 24 random bytes (192 bits), which no guessing or brute
  * force gets near, so a slow, memory-hard KDF protects it no better; and scrypt, which
  * keys were first stored with, cost 16 MB (128 × r × N bytes at N = 16384, r = 8) and
- * about 50 ms of CPU on every verification, each time the auth cache lapsed, for every
- * key in use: a client polling a running close put a 16 MB step on the hub's resident
- * memory every 30 s (README, "memory"). Keys stored as scrypt still verify, and are
+ * about 50 ms of CPU on every verification, and every request verifies its key (a
+ * revoked key must stop at once): a client polling a running close put a 16 MB step on
+ * the hub's resident memory at each one (README, "memory"). Keys stored as scrypt still verify, and are
  * stored again as SHA-256 on their first use (`needsRehash`).
  */
 const SCHEME = 'sha256';
@@ -64,9 +64,4 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 export function parseApiKey(key: string): { prefix: string; secret: string } | undefined {
   const match = /^hub_([0-9a-f]{12})_([A-Za-z0-9_-]{16,})$/.exec(key);
   return match ? { prefix: match[1]!, secret: match[2]! } : undefined;
-}
-
-/** Cache key for a verified key, so scrypt runs once per key per cache window, not per request. */
-export function fingerprint(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
 }

@@ -62,7 +62,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   // Auth first: its onRoute hook marks every route (the docs' own too) before swagger collects them.
-  registerAuth(app, ctx.db);
+  registerAuth(app, ctx.db, ctx.pool);
   await registerOpenApi(app);
   registerIdempotency(app, ctx.db);
 
