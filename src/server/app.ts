@@ -10,6 +10,7 @@ import { allocationRuleRoutes, AllocationRuleSchema } from './routes/allocation-
 import { auditRoutes } from './routes/audit.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
+import { portalInvoiceRoutes } from './routes/portal-invoices.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { chargeCategoryRoutes, ChargeCategoryMapping } from './routes/charge-categories.ts';
@@ -63,7 +64,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   // Auth first: its onRoute hook marks every route (the docs' own too) before swagger collects them.
-  registerAuth(app, ctx.db);
+  registerAuth(app, ctx.db, ctx.pool);
   await registerOpenApi(app);
   registerIdempotency(app, ctx.db);
   registerWebhookIntakeMetrics(app, ctx);
@@ -86,6 +87,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   syncRunRoutes(app, ctx);
   billingRunRoutes(app, ctx);
   invoiceRoutes(app, ctx);
+  portalInvoiceRoutes(app, ctx);
   reportRoutes(app, ctx);
   settingsRoutes(app, ctx);
   await webhookRoutes(app, ctx);

@@ -390,17 +390,28 @@ describe('the month-end close', () => {
     await expect(hub.ctx.db.updateTable('invoices').set({ total: '0' }).where('id', '=', second.id).execute()).rejects.toThrow(/cannot be changed/);
   });
 
-  it("shows a portal key its own customer's invoices only", async () => {
+  it("shows a portal key its own customer's invoices only, without Microsoft's cost, and keeps the lineage from it", async () => {
     const portal = await hub.keyFor(['portal'], ids.a);
-    const list = await send('GET', '/v1/invoices', undefined, portal);
+    const list = await send('GET', '/v1/portal/invoices', undefined, portal);
     expect(list.statusCode).toBe(200);
     expect(new Set(list.json().items.map((i: { customerId: string }) => i.customerId))).toEqual(new Set([ids.a]));
     const theirs = await invoiceOf(ids.b, '2026-10');
-    expect((await send('GET', `/v1/invoices/${theirs.id}`, undefined, portal)).statusCode).toBe(404);
-    expect((await send('GET', `/v1/invoices/${theirs.id}/lineage`, undefined, portal)).statusCode).toBe(404);
-    expect((await send('GET', `/v1/invoices?customerId=${ids.b}`, undefined, portal)).statusCode).toBe(403);
+    expect((await send('GET', `/v1/portal/invoices/${theirs.id}`, undefined, portal)).statusCode).toBe(404);
+    expect((await send('GET', `/v1/portal/invoices?customerId=${ids.b}`, undefined, portal)).statusCode).toBe(403);
     const own = list.json().items[0];
+    const detail = (await send('GET', `/v1/portal/invoices/${own.id}`, undefined, portal)).json();
+    const staffView = (await send('GET', `/v1/invoices/${own.id}`, undefined, hub.keys.finance)).json();
+    // The client's figures are the MSP's, less its cost.
+    expect(detail.totals).toEqual(staffView.totals);
+    expect(detail.lines.map((l: { amount: string }) => l.amount)).toEqual(staffView.lines.map((l: { amount: string }) => l.amount));
+    expect(detail).not.toHaveProperty('cost');
+    for (const line of detail.lines) expect(line).not.toHaveProperty('cost');
+    // The MSP's views refuse a portal key outright.
+    expect((await send('GET', '/v1/invoices', undefined, portal)).statusCode).toBe(403);
+    expect((await send('GET', `/v1/invoices/${own.id}`, undefined, portal)).statusCode).toBe(403);
+    expect((await send('GET', `/v1/invoices/${own.id}/lineage`, undefined, portal)).statusCode).toBe(403);
     expect((await send('GET', `/v1/invoices/${own.id}/document?type=html`, undefined, portal)).statusCode).toBe(200);
+    expect((await send('GET', `/v1/invoices/${theirs.id}/document?type=html`, undefined, portal)).statusCode).toBe(404);
     expect((await send('GET', '/v1/reports/margin?period=2026-10', undefined, portal)).statusCode).toBe(403);
   });
 

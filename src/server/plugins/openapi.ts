@@ -37,6 +37,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'usage', description: 'Usage and licence lines; late lines waiting for a close' },
         { name: 'audit', description: 'The append-only, hash-chained record of every change' },
         { name: 'webhooks', description: 'Signed vendor webhooks, stored before processing' },
+        { name: 'portal', description: "What a client's portal key may read: its own prices, quantities, periods and documents, never the MSP's cost or margin" },
       ],
     },
     refResolver: {
