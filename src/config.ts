@@ -36,6 +36,12 @@ export interface HubConfig {
    * does. See src/jobs/heap-release.ts.
    */
   heapReleaseMb: number | null;
+  /**
+   * The hub's public base URL as vendors call it (`https://billing.example.com`, or with a
+   * path prefix a proxy strips). Signed webhooks are checked against it plus the request's
+   * path and query; null: the request's own scheme and Host header.
+   */
+  publicUrl: string | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -73,6 +79,21 @@ function listFrom(env: Env, name: string): string[] | null {
   return items;
 }
 
+/** An absolute http(s) URL without query or fragment; a trailing slash is dropped. */
+function baseUrlFrom(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be an absolute URL such as https://billing.example.com, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must be an http or https URL, got "${raw}"`);
+  if (url.search || url.hash) throw new Error(`${name} must not carry a query or fragment, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(env: Env = process.env): HubConfig {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -91,5 +112,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     ingestBatchLines: Math.max(1, intFrom(env, 'HUB_INGEST_BATCH_LINES', 10_000)),
     closeBatchLines: Math.max(1, intFrom(env, 'HUB_CLOSE_BATCH_LINES', 1_000)),
     heapReleaseMb: intOrOffFrom(env, 'HUB_HEAP_RELEASE_MB', 64),
+    publicUrl: baseUrlFrom(env, 'HUB_PUBLIC_URL'),
   };
 }

@@ -17,8 +17,26 @@ export interface HubContext {
 
 /** What a provider sees of an incoming webhook request, before anything is stored. */
 export interface IncomingWebhook {
+  method: string;
+  /**
+   * The full URI the vendor called, as sent: the hub's public base URL (HUB_PUBLIC_URL,
+   * or the request's scheme and Host header) followed by the request's path and query.
+   */
+  uri: string;
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer;
+}
+
+/** One event of a request, as the inbox stores it; `eventId` de-duplicates its redeliveries. */
+export interface WebhookEvent {
+  eventId: string;
+  body: string;
+}
+
+/** Why a request was refused: 401 (signature, timestamp, unknown sender) or 400 (malformed body). */
+export interface WebhookRefusal {
+  status: 400 | 401;
+  reason: string;
 }
 
 export interface StoredWebhook {
@@ -29,14 +47,13 @@ export interface StoredWebhook {
 }
 
 /**
- * One vendor's webhook behaviour. `verify` runs before anything is stored: false
- * means 401 and nothing written. `handle` runs later in a job and must be idempotent.
+ * One vendor's webhook behaviour. `accept` runs before anything is stored: it checks the
+ * request (signature, freshness, sender) and returns the events it carries, or a refusal
+ * and nothing is written. `handle` runs later in a job, once per event, and must be idempotent.
  */
 export interface WebhookProvider {
   name: string;
-  verify(request: IncomingWebhook): Promise<boolean> | boolean;
-  /** The vendor's own event id, used to de-duplicate redeliveries. */
-  eventId(request: IncomingWebhook): string;
+  accept(request: IncomingWebhook, ctx: HubContext): Promise<WebhookEvent[] | WebhookRefusal> | WebhookEvent[] | WebhookRefusal;
   handle?(event: StoredWebhook, ctx: HubContext): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
 import type { WebhookProviderRegistry } from '../context.ts';
+import { hubspotWebhookProvider } from './hubspot/webhook.ts';
 import { webhookRegistry } from './webhooks.ts';
 
 /** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
 export function defaultWebhookProviders(): WebhookProviderRegistry {
-  return webhookRegistry([]);
+  return webhookRegistry([hubspotWebhookProvider()]);
 }

@@ -1,3 +1,4 @@
+import { hubspotDeclaration } from './hubspot/declaration.ts';
 import { partnerCenterDeclaration } from './partner-center/declaration.ts';
 
 /**
@@ -19,13 +20,18 @@ export interface ProviderDeclaration {
   credentialFields: CredentialField[];
   /** Non-secret settings, e.g. base URL overrides that point the connector at a sandbox. */
   settingFields: { name: string; description: string }[];
+  /** Ways to authenticate: when given, every field of at least one set is required. */
+  credentialAlternatives?: readonly (readonly string[])[];
 }
+
+const publicFields = (fields: readonly CredentialField[]): CredentialField[] =>
+  fields.map(({ name, secret, required, description }) => ({ name, secret, required, description }));
 
 export const PROVIDERS: readonly ProviderDeclaration[] = [
   {
     name: partnerCenterDeclaration.vendor,
     displayName: partnerCenterDeclaration.displayName,
-    credentialFields: partnerCenterDeclaration.credentials.map(({ name, secret, required, description }) => ({ name, secret, required, description })),
+    credentialFields: publicFields(partnerCenterDeclaration.credentials),
     settingFields: [
       { name: 'partnerCenterBaseUrl', description: `Default ${partnerCenterDeclaration.baseUrls.partnerCenter}` },
       { name: 'graphBaseUrl', description: `Default ${partnerCenterDeclaration.baseUrls.graph}` },
@@ -39,6 +45,24 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'currency', description: 'One currency code for unbilled data (older form of currencies)' },
       { name: 'requestsPerMinute', description: `Override of the documented Partner Center limit (${partnerCenterDeclaration.limits.partnerCenter.requestsPerMinute}/min)` },
       { name: 'graphRequestsPerMinute', description: `Override of the Graph billing-export limit (${partnerCenterDeclaration.limits.graph.requestsPerMinute}/min)` },
+    ],
+  },
+  {
+    name: hubspotDeclaration.vendor,
+    displayName: hubspotDeclaration.displayName,
+    credentialFields: publicFields(hubspotDeclaration.credentials),
+    credentialAlternatives: hubspotDeclaration.credentialAlternatives,
+    settingFields: [
+      { name: 'baseUrl', description: `Default ${hubspotDeclaration.baseUrls.api} (CRM API and OAuth token endpoint)` },
+      { name: 'portalId', description: 'The HubSpot account (portal) id; webhook events naming another account are refused' },
+      {
+        name: 'tenantIdProperty',
+        description: "Company property holding the customer's Microsoft tenant id, used to find the hub customer (default partner_center_tenant_id)",
+      },
+      {
+        name: 'requestsPerTenSeconds',
+        description: `Override of the documented limit (${hubspotDeclaration.limits.privateApp.requestsPerTenSeconds} per 10 s for a private app, ${hubspotDeclaration.limits.oauthApp.requestsPerTenSeconds} for OAuth)`,
+      },
     ],
   },
 ];
@@ -62,6 +86,11 @@ export function credentialProblems(
   if (!options.partial) {
     for (const field of provider.credentialFields) {
       if (field.required && credentials[field.name] === undefined) problems.push({ field: `credentials.${field.name}`, reason: 'is required' });
+    }
+    const ways = provider.credentialAlternatives ?? [];
+    if (ways.length > 0 && !ways.some((set) => set.every((name) => credentials[name] !== undefined))) {
+      const first = ways[0]!.find((name) => credentials[name] === undefined)!;
+      problems.push({ field: `credentials.${first}`, reason: `one way to authenticate is required: ${ways.map((set) => set.join(' + ')).join(', or ')}` });
     }
   }
   return problems;

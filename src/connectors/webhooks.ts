@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingWebhook, WebhookProvider, WebhookProviderRegistry } from '../context.ts';
+import type { IncomingWebhook, WebhookEvent, WebhookProvider, WebhookProviderRegistry, WebhookRefusal } from '../context.ts';
 
 export function webhookRegistry(providers: WebhookProvider[]): WebhookProviderRegistry {
   return new Map(providers.map((p) => [p.name, p]));
@@ -21,4 +21,17 @@ export function hmacSha256Matches(secret: string, rawBody: Buffer, signature: st
 /** When a vendor sends no event id, the body's digest still de-duplicates exact redeliveries. */
 export function bodyDigest(rawBody: Buffer): string {
   return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+}
+
+export function refuse(status: WebhookRefusal['status'], reason: string): WebhookRefusal {
+  return { status, reason };
+}
+
+export function isRefusal(result: WebhookEvent[] | WebhookRefusal): result is WebhookRefusal {
+  return !Array.isArray(result);
+}
+
+/** For vendors that send one event per request: the whole raw body, under the vendor's id. */
+export function singleEvent(request: IncomingWebhook, eventId: string): WebhookEvent[] {
+  return [{ eventId, body: request.rawBody.toString('utf8') }];
 }

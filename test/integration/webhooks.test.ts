@@ -3,7 +3,7 @@ import { runOnce } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookProvider } from '../../src/context.ts';
-import { bodyDigest, headerValue, hmacSha256Matches } from '../../src/connectors/webhooks.ts';
+import { bodyDigest, headerValue, hmacSha256Matches, refuse, singleEvent } from '../../src/connectors/webhooks.ts';
 import { buildTaskList } from '../../src/jobs/task-list.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
@@ -12,13 +12,15 @@ const handled: string[] = [];
 // A provider shaped like the vendors' (HMAC over the raw body, event id in a header).
 const acme: WebhookProvider = {
   name: 'acme',
-  verify: (req) => hmacSha256Matches(SECRET, req.rawBody, headerValue(req.headers, 'x-acme-signature'), 'hex'),
-  eventId: (req) => headerValue(req.headers, 'x-acme-event-id') ?? bodyDigest(req.rawBody),
+  accept: (req) =>
+    hmacSha256Matches(SECRET, req.rawBody, headerValue(req.headers, 'x-acme-signature'), 'hex')
+      ? singleEvent(req, headerValue(req.headers, 'x-acme-event-id') ?? bodyDigest(req.rawBody))
+      : refuse(401, 'the acme signature does not match'),
   handle: async (event) => {
     handled.push(event.eventId);
   },
 };
-const silent: WebhookProvider = { name: 'silent', verify: () => true, eventId: (req) => bodyDigest(req.rawBody) };
+const silent: WebhookProvider = { name: 'silent', accept: (req) => singleEvent(req, bodyDigest(req.rawBody)) };
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -68,7 +70,7 @@ describe('webhook inbox', () => {
 
     const again = await deliver(body, { 'x-acme-signature': sign(body), 'x-acme-event-id': 'evt-1' });
     expect(again.statusCode).toBe(202);
-    expect(again.json()).toEqual({ id, duplicate: true });
+    expect(again.json()).toEqual({ id, duplicate: true, events: [{ id, eventId: 'evt-1', duplicate: true }] });
     expect(await jobsFor(id)).toBe(1);
     expect(await hub.ctx.db.selectFrom('webhook_inbox').select('id').where('event_id', '=', 'evt-1').execute()).toHaveLength(1);
   });

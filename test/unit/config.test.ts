@@ -22,6 +22,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ WORKER_TASKS: 'billing:*,,webhook:*' })).toThrow(/WORKER_TASKS/);
   });
 
+  it('reads HUB_PUBLIC_URL as a base URL without trailing slash (absent: null), and names a bad one', () => {
+    expect(loadConfig({}).publicUrl).toBeNull();
+    expect(loadConfig({ HUB_PUBLIC_URL: 'https://billing.example.com/' }).publicUrl).toBe('https://billing.example.com');
+    expect(loadConfig({ HUB_PUBLIC_URL: 'https://example.com/hub' }).publicUrl).toBe('https://example.com/hub');
+    expect(() => loadConfig({ HUB_PUBLIC_URL: 'billing.example.com' })).toThrow(/HUB_PUBLIC_URL must be an absolute URL/);
+    expect(() => loadConfig({ HUB_PUBLIC_URL: 'ftp://example.com' })).toThrow(/HUB_PUBLIC_URL must be an http or https URL/);
+    expect(() => loadConfig({ HUB_PUBLIC_URL: 'https://example.com/?a=1' })).toThrow(/query or fragment/);
+  });
+
   it('reads HUB_HEAP_RELEASE_MB as megabytes or off (default 64), and names a bad value', () => {
     expect(loadConfig({}).heapReleaseMb).toBe(64);
     expect(loadConfig({ HUB_HEAP_RELEASE_MB: '0' }).heapReleaseMb).toBe(0);

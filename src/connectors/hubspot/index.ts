@@ -1,0 +1,2 @@
+export { hubspotDeclaration } from './declaration.ts';
+export { createHubSpotLimiter, hubspotLimits, type HubSpotAuthMode } from './limits.ts';

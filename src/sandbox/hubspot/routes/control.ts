@@ -1,0 +1,40 @@
+/**
+ * The sandbox's own control API under /_sandbox, for tests and the demo: win or reopen
+ * a deal and deliver the signed webhook to the hub (with redeliveries), throttle,
+ * statistics. Not part of HubSpot's API.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ThrottleOptions } from '../../partner-center/interfaces.ts';
+import { emptyStats, type HubSpotSandboxContext } from '../context.ts';
+import { changeStage } from '../delivery.ts';
+
+interface StageBody {
+  /** The hub's webhook URL, e.g. http://127.0.0.1:3000/webhooks/hubspot; none: no webhook. */
+  deliverTo?: string;
+  /** Extra deliveries of the same batch, as HubSpot's retries. */
+  redeliveries?: number;
+}
+
+export function registerControlRoutes(app: FastifyInstance, ctx: HubSpotSandboxContext): void {
+  for (const action of ['win', 'reopen'] as const) {
+    app.post<{ Params: { id: string }; Body: StageBody | undefined }>(`/_sandbox/deals/:id/${action}`, async (req, reply) => {
+      const { deliverTo, redeliveries = 0 } = req.body ?? {};
+      if (!Number.isInteger(redeliveries) || redeliveries < 0 || redeliveries > 10) return reply.code(400).send({ error: 'redeliveries must be an integer from 0 to 10' });
+      const changed = await changeStage(ctx, req.params.id, action, deliverTo, redeliveries);
+      return changed ?? reply.code(404).send({ error: `unknown deal ${req.params.id}` });
+    });
+  }
+
+  app.put('/_sandbox/throttle', async (req, reply) => {
+    try {
+      ctx.throttle.configure((req.body ?? {}) as ThrottleOptions);
+    } catch (error) {
+      return reply.code(400).send({ error: (error as Error).message });
+    }
+    return ctx.throttle.options;
+  });
+
+  app.get('/_sandbox/stats', async () => ctx.stats);
+  app.post('/_sandbox/stats/reset', async () => Object.assign(ctx.stats, emptyStats()));
+  app.get('/_sandbox/info', async () => ({ credentials: ctx.credentials, now: ctx.now().toISOString() }));
+}
