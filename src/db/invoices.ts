@@ -52,7 +52,6 @@ export async function loadEngineInvoice(db: Db, invoice: InvoiceRow): Promise<In
       cardVersion: l.rate_card_version,
       basis: 'cost',
       quantity: new Decimal(0),
-      unroundedPrice: new Decimal(0),
       price: new Decimal(0),
       cost: new Decimal(0),
       fx: null,

@@ -8,11 +8,10 @@
  *   folded into them.
  * - Summary view: the same detailed lines added up per category (charges), per
  *   adjustment, then the minimum and rounding lines.
- * - Rounding, as the card says: scope 'line' — every priced line was already rounded,
- *   so invoice lines are exact sums and no rounding line is needed; scope 'invoice' —
- *   lines keep full precision (`exactAmount`), each is displayed rounded (`amount`), the
- *   total is rounded once from the exact sum and the difference to the displayed lines
- *   is shown as a 'rounding' line.
+ * - Rounding, as the card says and only in `roundMoney`: each invoice line is the exact
+ *   sum of its sources' full-precision prices (`exactAmount`), shown rounded (`amount`);
+ *   scope 'line' totals the rounded lines, scope 'invoice' rounds the exact total once
+ *   and shows the difference to the displayed lines as a 'rounding' line.
  * - Minimum monthly charge: when this period's charges (adjustments excluded: they
  *   belong to periods already billed) fall short of the card's minimum, a 'minimum'
  *   line tops them up.
@@ -74,14 +73,10 @@ function lineChecker(header: InvoiceHeader): (line: PricedLine, allocations: rea
   // this is all the invoice keeps per line (about 2 bytes, see LineIdSet).
   const seen = new LineIdSet();
   const upperCurrency = currency.toUpperCase();
-  const places = minorUnits(currency);
   return (line, allocations) => {
     if (!seen.add(line.lineId)) throw bad(`Line ${line.lineId} appears twice on the invoice`, { lineId: line.lineId });
     if (line.customerId !== customerId) throw bad(`Line ${line.lineId} belongs to customer ${line.customerId}, not ${customerId}`, { lineId: line.lineId });
     if (line.currency !== currency && line.currency.toUpperCase() !== upperCurrency) throw bad(`Line ${line.lineId} is priced in ${line.currency}, not ${currency}`, { lineId: line.lineId });
-    if (card.rounding.scope === 'line' && line.price.decimalPlaces() > places) {
-      throw bad(`Line ${line.lineId} price ${line.price.toString()} is not rounded, but card ${card.id} v${card.version} rounds per line`, { lineId: line.lineId });
-    }
     // One allocation: Σ = 0 + a, which equals the price exactly when a does.
     const single = allocations.length === 1 ? (allocations[0] as { amount: Decimal }).amount : null;
     if (single !== null && (single === line.price || single.equals(line.price))) return;
@@ -110,7 +105,6 @@ function sourceOf(line: PricedLine, allocations: readonly Allocation[]): Invoice
     cardVersion: line.cardVersion,
     basis: line.basis,
     quantity: line.quantity,
-    unroundedPrice: line.unroundedPrice,
     price: line.price,
     cost: line.cost,
     fx: line.fx,
@@ -263,10 +257,9 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
   const { scope, mode } = card.rounding;
   const places = minorUnits(currency);
   const rounding = { scope, mode, places };
-  const round = (amount: Decimal): Decimal => roundMoney(amount, currency, mode);
   const adjustments = header.adjustments ?? [];
 
-  const detailed: InvoiceLine[] = [];
+  const detailed: Omit<InvoiceLine, 'amount'>[] = [];
   for (const group of groups) {
     const { key, adjustment, first, sources } = group;
     const exactAmount = group.exactAmount.value();
@@ -283,7 +276,6 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
       adjustment: adjustment ? { id: adjustment.id, originalPeriod: adjustment.originalPeriod, label: adjustment.label } : null,
       quantity,
       exactAmount,
-      amount: scope === 'line' ? exactAmount : round(exactAmount),
       ruleId: first.ruleId,
       cardId: first.cardId,
       cardVersion: first.cardVersion,
@@ -292,18 +284,21 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
     });
   }
   const adjustmentRank = new Map(adjustments.map((a, i) => [a.id, i]));
-  detailed.sort(
+  const sorted = detailed.sort(
     (a, b) =>
       (a.adjustment ? 1 + (adjustmentRank.get(a.adjustment.id) ?? 0) : 0) - (b.adjustment ? 1 + (adjustmentRank.get(b.adjustment.id) ?? 0) : 0) ||
       categoryRank(a.category) - categoryRank(b.category) ||
       (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
 
-  const charges = detailed.filter((l) => l.kind === 'charge');
-  const chargesTotal = round(sum(charges.map((l) => l.exactAmount)));
-  const exactAll = sum(detailed.map((l) => l.exactAmount));
-  const roundedAll = round(exactAll);
-  const roundingAdjustment = roundedAll.minus(sum(detailed.map((l) => l.amount)));
+  const money = { currency, scope, mode };
+  const rounded = roundMoney(sorted.map((l) => l.exactAmount), money);
+  const shown: InvoiceLine[] = sorted.map((l, i) => ({ ...l, amount: rounded.lines[i] as Decimal }));
+  const charges = shown.filter((l) => l.kind === 'charge');
+  // The minimum tops up this period's charges as the card would total them alone.
+  const chargesTotal = roundMoney(charges.map((l) => l.exactAmount), money).total;
+  const roundedAll = rounded.total;
+  const roundingAdjustment = rounded.difference;
   const minimum = card.minimumMonthly ?? null;
   const minimumCharge = minimum !== null && chargesTotal.lessThan(minimum) ? minimum.minus(chargesTotal) : ZERO;
 
@@ -326,7 +321,7 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
     rounding,
     sources: [],
   });
-  const lines = detailed.slice();
+  const lines = shown.slice();
   if (!minimumCharge.isZero()) {
     lines.push(special('minimum', `Minimum monthly charge of ${minimum?.toFixed(places)} ${currency} (charges ${chargesTotal.toFixed(places)})`, minimumCharge));
   }
@@ -344,7 +339,7 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
     summary.push({ kind: 'charge', category, adjustmentId: null, description: category, amount, lineIds: inCategory.map((l) => l.id) });
   }
   for (const adjustment of adjustments) {
-    const ofAdjustment = detailed.filter((l) => l.adjustment?.id === adjustment.id);
+    const ofAdjustment = shown.filter((l) => l.adjustment?.id === adjustment.id);
     if (ofAdjustment.length === 0) continue;
     summary.push({
       kind: 'adjustment',

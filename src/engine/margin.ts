@@ -8,8 +8,8 @@
  * - A line is flagged when its margin % is more than `tolerancePoints` (default 2)
  *   percentage points away from its own card's target, either way — a discount rule or
  *   a fixed price that fell behind cost shows up as much as an accidental overcharge.
- *   Line flags judge the rule's pricing before rounding (unroundedPrice), so tiny usage
- *   lines rounded to a cent do not flood the report; totals use the charged price.
+ *   Prices are never rounded before the invoice, so a flag judges the rule's own pricing
+ *   and tiny usage lines do not flood the report.
  * - A line priced at zero that cost something is flagged 'no_price'.
  */
 import { Decimal, HUNDRED } from './decimal.ts';
@@ -148,10 +148,10 @@ function flagOf(line: PricedLine, target: Decimal, tolerance: Decimal): MarginFl
     category: line.category,
     ruleId: line.ruleId,
     cost: line.cost,
-    price: line.unroundedPrice,
+    price: line.price,
     targetMarginPercent: target,
   };
-  const pct = marginPercent(line.cost, line.unroundedPrice);
+  const pct = marginPercent(line.cost, line.price);
   if (pct === null) return line.cost.isZero() ? null : { ...base, marginPercent: null, deviationPoints: null, reason: 'no_price' };
   const deviation = pct.minus(target);
   return deviation.abs().greaterThan(tolerance) ? { ...base, marginPercent: pct, deviationPoints: deviation, reason: 'off_target' } : null;

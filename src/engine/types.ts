@@ -273,8 +273,7 @@ export interface PricedLine {
   unitPrice: Decimal | null;
   /** The amount the markup was applied to, in the card's currency (null for a fixed price). */
   basisAmount: Decimal | null;
-  unroundedPrice: Decimal;
-  /** Rounded to the minor unit when the card rounds per line; = unroundedPrice when per invoice. */
+  /** Full precision: the invoice rounds (see roundMoney), never a source line. */
   price: Decimal;
   /** Microsoft's billed cost converted to the card's currency, full precision. */
   cost: Decimal;
@@ -282,7 +281,8 @@ export interface PricedLine {
   fx: FxUsed | null;
   /** Conversion of the cost. */
   costFx: FxUsed;
-  rounding: { scope: RoundingScope; mode: RoundingMode; places: number; applied: boolean };
+  /** How the invoice will round (this line's price is never rounded). */
+  rounding: { scope: RoundingScope; mode: RoundingMode; places: number };
 }
 
 export interface UnpricedLine {
@@ -499,7 +499,6 @@ export interface InvoiceLineSource {
   cardVersion: number;
   basis: PricedLine['basis'];
   quantity: Decimal;
-  unroundedPrice: Decimal;
   price: Decimal;
   cost: Decimal;
   fx: FxUsed | null;

@@ -6,30 +6,29 @@ import { seededRandom } from './engine/fixtures.ts';
 
 // An invoice line's lineage rows, grouped as the close streams the line's sources by,
 // against the plain definition: one row per source kind × rule × card version × fx ×
-// allocation split, each summing its sources' quantity, cost, unrounded price, price and
+// allocation split, each summing its sources' quantity, cost, price and
 // allocated amount in source order. Usage ids are kept as numbers (what usage_lines.id
 // is), licence ids as they are.
 
 const d = (v: string | number) => new Decimal(v);
 
 function expected(sources: readonly InvoiceLineSource[]) {
-  const rows = new Map<string, { key: string; ids: Array<number | string>; quantity: Decimal; cost: Decimal; unroundedPrice: Decimal; price: Decimal; allocated: Decimal }>();
+  const rows = new Map<string, { key: string; ids: Array<number | string>; quantity: Decimal; cost: Decimal; price: Decimal; allocated: Decimal }>();
   for (const s of sources) {
     const kind = s.lineId.startsWith('ru:') ? 'usage_reversal' : s.lineId.startsWith('u:') ? 'usage' : 'license';
     for (const a of s.allocations) {
       const key = [kind, s.ruleId, `${s.cardId}@${s.cardVersion}`, JSON.stringify(s.fx), JSON.stringify(s.costFx), a.ruleId, a.ruleVersion, a.costNodeId, a.percent.toString()].join('|');
       let r = rows.get(key);
-      if (!r) rows.set(key, (r = { key, ids: [], quantity: ZERO, cost: ZERO, unroundedPrice: ZERO, price: ZERO, allocated: ZERO }));
+      if (!r) rows.set(key, (r = { key, ids: [], quantity: ZERO, cost: ZERO, price: ZERO, allocated: ZERO }));
       const id = s.lineId.slice(s.lineId.indexOf(':') + 1);
       r.ids.push(kind === 'license' ? id : Number(id));
       r.quantity = r.quantity.plus(s.quantity);
       r.cost = r.cost.plus(s.cost);
-      r.unroundedPrice = r.unroundedPrice.plus(s.unroundedPrice);
       r.price = r.price.plus(s.price);
       r.allocated = r.allocated.plus(a.amount);
     }
   }
-  return [...rows.values()].map(({ key: _key, ...r }) => ({ ...r, quantity: r.quantity.toString(), cost: r.cost.toString(), unroundedPrice: r.unroundedPrice.toString(), price: r.price.toString(), allocated: r.allocated.toString() }));
+  return [...rows.values()].map(({ key: _key, ...r }) => ({ ...r, quantity: r.quantity.toString(), cost: r.cost.toString(), price: r.price.toString(), allocated: r.allocated.toString() }));
 }
 
 describe('LineLineageBuilder', () => {
@@ -44,8 +43,7 @@ describe('LineLineageBuilder', () => {
       const n = 1 + Math.floor(rnd() * 40);
       for (let i = 0; i < n; i += 1) {
         const unrounded = d((rnd() * 100).toFixed(pick([2, 6, 9]))).times(pick([1, -1]));
-        // Rounded per line, or not (then the price is the unrounded price itself, the same object).
-        const price = rnd() < 0.5 ? unrounded : unrounded.toDecimalPlaces(2);
+        const price = unrounded;
         const split = rnd() < 0.3;
         const first = price.times('0.3333').toDecimalPlaces(2);
         const allocations: Allocation[] = split
@@ -62,7 +60,6 @@ describe('LineLineageBuilder', () => {
           cardVersion: pick([1, 2]),
           basis: 'cost',
           quantity: d((rnd() * 24).toFixed(3)),
-          unroundedPrice: unrounded,
           price,
           cost: d((rnd() * 80).toFixed(2)),
           fx,
@@ -73,7 +70,7 @@ describe('LineLineageBuilder', () => {
       const builder = new LineLineageBuilder();
       for (const s of sources) builder.add(s);
       const { groups, cost, count } = builder.result();
-      const actual = groups.map((g) => ({ ids: [...g.ids], quantity: g.quantity.toString(), cost: g.cost.toString(), unroundedPrice: g.unroundedPrice.toString(), price: g.price.toString(), allocated: g.allocated.toString() }));
+      const actual = groups.map((g) => ({ ids: [...g.ids], quantity: g.quantity.toString(), cost: g.cost.toString(), price: g.price.toString(), allocated: g.allocated.toString() }));
       expect(actual, `seed ${seed}`).toEqual(expected(sources));
       expect(count).toBe(n);
       expect(cost.toString()).toBe(sources.reduce((acc, s) => acc.plus(s.cost), ZERO).toString());
@@ -82,7 +79,7 @@ describe('LineLineageBuilder', () => {
 
   it('records the fx as stated, and the identity without its date', () => {
     const builder = new LineLineageBuilder();
-    const base = { ruleId: 'r', cardId: 'c', cardVersion: 1, basis: 'cost' as const, quantity: d(1), unroundedPrice: d(2), price: d(2), cost: d(1) };
+    const base = { ruleId: 'r', cardId: 'c', cardVersion: 1, basis: 'cost' as const, quantity: d(1), price: d(2), cost: d(1) };
     const alloc = (lineId: string): Allocation[] => [{ lineId, costNodeId: 'n', ruleId: null, ruleVersion: null, percent: d(100), amount: d(2) }];
     builder.add({ ...base, lineId: 'u:1', fx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-01', rateId: null }, costFx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-01', rateId: null }, allocations: alloc('u:1') });
     builder.add({ ...base, lineId: 'u:2', fx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-02', rateId: null }, costFx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-02', rateId: null }, allocations: alloc('u:2') });

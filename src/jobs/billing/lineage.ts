@@ -30,7 +30,6 @@ export interface LineageRow {
   ids: CompactIds | string[];
   quantity: Decimal;
   cost: Decimal;
-  unroundedPrice: Decimal;
   price: Decimal;
   allocated: Decimal;
 }
@@ -67,10 +66,9 @@ function percentText(percent: Decimal): string {
   return text;
 }
 
-interface OpenRow extends Omit<LineageRow, 'quantity' | 'cost' | 'unroundedPrice' | 'price' | 'allocated'> {
+interface OpenRow extends Omit<LineageRow, 'quantity' | 'cost' | 'price' | 'allocated'> {
   quantity: DecimalSum;
   cost: DecimalSum;
-  unroundedPrice: DecimalSum;
   price: DecimalSum;
   allocated: DecimalSum;
 }
@@ -96,7 +94,6 @@ export class LineLineageBuilder {
       else (g.ids as string[]).push(sourceId);
       g.quantity.add(source.quantity);
       g.cost.add(source.cost);
-      g.unroundedPrice.add(source.unroundedPrice);
       g.price.add(source.price);
       g.allocated.add(a.amount);
     }
@@ -144,7 +141,6 @@ export class LineLineageBuilder {
         ids: kind === 'usage' || kind === 'usage_reversal' ? new CompactIds() : [],
         quantity: new DecimalSum(),
         cost: new DecimalSum(),
-        unroundedPrice: new DecimalSum(),
         price: new DecimalSum(),
         allocated: new DecimalSum(),
       };
@@ -157,7 +153,7 @@ export class LineLineageBuilder {
   result(): LineLineage {
     const groups: LineageRow[] = [];
     for (const g of this.groups.values()) {
-      groups.push({ ...g, quantity: g.quantity.value(), cost: g.cost.value(), unroundedPrice: g.unroundedPrice.value(), price: g.price.value(), allocated: g.allocated.value() });
+      groups.push({ ...g, quantity: g.quantity.value(), cost: g.cost.value(), price: g.price.value(), allocated: g.allocated.value() });
     }
     return { groups, cost: this.cost.value(), count: this.count };
   }

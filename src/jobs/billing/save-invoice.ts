@@ -171,13 +171,14 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
         allocation_rule_version: g.allocationRuleVersion,
         cost_node_id: g.costNodeId,
         percent: g.percent,
-        rounding: JSON.stringify({ ...l.rounding, applied: l.rounding.scope === 'line' }),
+        // A source's price is never rounded (the invoice line is): unrounded_price = price.
+        rounding: JSON.stringify({ ...l.rounding, applied: false }),
         usage_line_ids: usage ? bigintArray(g.ids as CompactIds) : null,
         license_line_ids: usage ? null : (g.ids as string[]),
         line_count: g.ids.length,
         quantity: g.quantity.toString(),
         cost: g.cost.toString(),
-        unrounded_price: g.unroundedPrice.toString(),
+        unrounded_price: g.price.toString(),
         price: g.price.toString(),
         allocated_amount: g.allocated.toString(),
       };
