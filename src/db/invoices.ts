@@ -47,6 +47,8 @@ export async function loadEngineInvoice(db: Db, invoice: InvoiceRow): Promise<In
     }));
     const source = (withAllocations: boolean): InvoiceLineSource => ({
       lineId: l.line_key,
+      lineCount: 1,
+      groupKey: null,
       ruleId: l.rate_rule_id ?? '',
       cardId: l.rate_card_id,
       cardVersion: l.rate_card_version,

@@ -260,6 +260,7 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
   }
 
   const { sku, folded } = skuKeyOf(line);
+  const group = line.kind === 'usage' ? line.group : undefined;
   const found = findCompiled(line, category, folded, c);
   if (!found) {
     const unpriced: UnpricedLine = {
@@ -272,7 +273,7 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
       cardId: card.id,
       cardVersion: card.version,
       reason:
-        `No rule in rate card ${card.id} v${card.version} prices line ${line.id} ` +
+        `No rule in rate card ${card.id} v${card.version} prices line ${line.id}${group ? ` (and ${group.lineCount - 1} more like it)` : ''} ` +
         `(SKU ${sku}${line.kind === 'usage' && line.meterId ? `, meter ${line.meterId}` : ''}, category ${category}) and the card has no default rule`,
     };
     return unpriced;
@@ -344,6 +345,8 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
     fx: priceFx,
     costFx,
     rounding: c.rounding,
+    lineCount: group ? group.lineCount : 1,
+    groupKey: group ? group.key : null,
   };
 }
 

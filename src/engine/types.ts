@@ -103,6 +103,14 @@ interface BillingLineBase {
 /** One Azure plan daily rated usage line. */
 export interface UsageLine extends BillingLineBase {
   kind: 'usage';
+  /**
+   * Present when the line stands for a group of source lines the database summed
+   * (quantity and cost are the group's sums, id is its first line's, date its earliest
+   * line's): lines that agree on everything pricing, fx, allocation and the invoice line
+   * read, and on the sign of their cost and quantity. `key` finds the group's lines again
+   * in the database (lineage); `lineCount` is how many it sums.
+   */
+  group?: { key: string; lineCount: number };
   resourceGroup: string | null;
   meterId: string | null;
   meterCategory: string | null;
@@ -283,6 +291,10 @@ export interface PricedLine {
   costFx: FxUsed;
   /** How the invoice will round (this line's price is never rounded). */
   rounding: { scope: RoundingScope; mode: RoundingMode; places: number };
+  /** How many source lines it prices (a group's count, else 1). */
+  lineCount: number;
+  /** The group's key when it prices a group of source lines (UsageLine.group), else null. */
+  groupKey: string | null;
 }
 
 export interface UnpricedLine {
@@ -494,6 +506,9 @@ export type InvoiceLineKind = 'charge' | 'adjustment' | 'minimum' | 'rounding';
 
 export interface InvoiceLineSource {
   lineId: string;
+  /** How many source lines it stands for, and the group's key when it is a group (see PricedLine). */
+  lineCount: number;
+  groupKey: string | null;
   ruleId: string;
   cardId: string;
   cardVersion: number;
@@ -597,6 +612,6 @@ export interface MarginReport {
   byCustomer: MarginRow[];
   /** Off-target lines, by customer then in line order: all of them, or the first `keepFlags` (see startMarginReport). */
   flags: MarginFlag[];
-  /** How many lines are off target, listed or not. */
+  /** How many source lines are off target, listed or not (a flagged group counts its lines). */
   flagCount: number;
 }

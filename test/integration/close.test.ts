@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestSource } from '../../src/db/ingest/usage-lines.ts';
 import { Decimal } from '../../src/engine/decimal.ts';
-import { heapRelease } from '../../src/jobs/heap-release.ts';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import { ingestLicenseRecords, ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
@@ -338,23 +337,6 @@ describe('the month-end close', () => {
     expect(again.report.customers).toMatchObject({ issued: 0, reused: 3, noRateCard: 1 });
     const after = await Promise.all([ids.a, ids.b, ids.c].map((id) => invoiceOf(id, '2026-10')));
     expect(after.map((i) => [i.id, i.revision, i.totals.total])).toEqual(before.map((i) => [i.id, i.revision, i.totals.total]));
-  });
-
-  it('starts with pooled heap pages handed back, and checks after every batch of usage whether to again (HUB_HEAP_RELEASE_MB)', async () => {
-    const release = vi.spyOn(heapRelease, 'release');
-    const check = vi.spyOn(heapRelease, 'check');
-    try {
-      await close('2026-10');
-      // Each of the four customers' October usage fits one batch.
-      expect(check.mock.calls.length).toBeGreaterThanOrEqual(4);
-      expect(new Set(check.mock.calls.map(([mb]) => mb))).toEqual(new Set([hub.ctx.config.heapReleaseMb]));
-      // The run's fan-out released before any customer's close checked.
-      expect(release).toHaveBeenCalled();
-      expect(release.mock.invocationCallOrder[0]).toBeLessThan(check.mock.invocationCallOrder[0]!);
-    } finally {
-      release.mockRestore();
-      check.mockRestore();
-    }
   });
 
   it('issues revision 2 when an input changes, and keeps revision 1', async () => {

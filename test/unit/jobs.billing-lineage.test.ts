@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal, ZERO } from '../../src/engine/decimal.ts';
 import type { Allocation, FxUsed, InvoiceLineSource } from '../../src/engine/types.ts';
-import { LineLineageBuilder } from '../../src/jobs/billing/lineage.ts';
+import { lineLineage } from '../../src/jobs/billing/lineage.ts';
 import { seededRandom } from './engine/fixtures.ts';
 
 // An invoice line's lineage rows, grouped as the close streams the line's sources by,
@@ -55,6 +55,8 @@ describe('LineLineageBuilder', () => {
         const fx = pick([identity(), identity(), market]);
         sources.push({
           lineId: `${pick(['u', 'u', 'ru', 'l'])}:${1000 + i}`,
+          lineCount: 1,
+          groupKey: null,
           ruleId: pick(['compute', 'default']),
           cardId: 'card',
           cardVersion: pick([1, 2]),
@@ -67,9 +69,7 @@ describe('LineLineageBuilder', () => {
           allocations,
         });
       }
-      const builder = new LineLineageBuilder();
-      for (const s of sources) builder.add(s);
-      const { groups, cost, count } = builder.result();
+      const { groups, cost, count } = lineLineage(sources);
       const actual = groups.map((g) => ({ ids: [...g.ids], quantity: g.quantity.toString(), cost: g.cost.toString(), price: g.price.toString(), allocated: g.allocated.toString() }));
       expect(actual, `seed ${seed}`).toEqual(expected(sources));
       expect(count).toBe(n);
@@ -78,15 +78,32 @@ describe('LineLineageBuilder', () => {
   });
 
   it('records the fx as stated, and the identity without its date', () => {
-    const builder = new LineLineageBuilder();
-    const base = { ruleId: 'r', cardId: 'c', cardVersion: 1, basis: 'cost' as const, quantity: d(1), price: d(2), cost: d(1) };
+    const base = { ruleId: 'r', cardId: 'c', cardVersion: 1, basis: 'cost' as const, quantity: d(1), price: d(2), cost: d(1), lineCount: 1, groupKey: null };
     const alloc = (lineId: string): Allocation[] => [{ lineId, costNodeId: 'n', ruleId: null, ruleVersion: null, percent: d(100), amount: d(2) }];
-    builder.add({ ...base, lineId: 'u:1', fx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-01', rateId: null }, costFx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-01', rateId: null }, allocations: alloc('u:1') });
-    builder.add({ ...base, lineId: 'u:2', fx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-02', rateId: null }, costFx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-02', rateId: null }, allocations: alloc('u:2') });
-    const { groups } = builder.result();
+    const sources: InvoiceLineSource[] = [];
+    sources.push({ ...base, lineId: 'u:1', fx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-01', rateId: null }, costFx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-01', rateId: null }, allocations: alloc('u:1') });
+    sources.push({ ...base, lineId: 'u:2', fx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-02', rateId: null }, costFx: { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-02', rateId: null }, allocations: alloc('u:2') });
+    const { groups } = lineLineage(sources);
     expect(groups).toHaveLength(1);
     expect(JSON.parse(groups[0]!.costFx)).toEqual({ from: 'USD', to: 'USD', rate: '1', source: 'identity', rateDate: null, rateId: null });
     expect([...groups[0]!.ids]).toEqual([1, 2]);
     expect(groups[0]!.allocated.toString()).toBe('4');
+  });
+
+  it('traces a group of usage lines by its key and counts its lines, in rows apart from single lines', () => {
+    const fx: FxUsed = { from: 'USD', to: 'USD', rate: d(1), source: 'identity', rateDate: '2026-10-01', rateId: null };
+    const base = { ruleId: 'r', cardId: 'c', cardVersion: 1, basis: 'cost' as const, quantity: d(30), price: d(3), cost: d(2), fx, costFx: fx };
+    const alloc = (lineId: string): Allocation[] => [{ lineId, costNodeId: 'n', ruleId: null, ruleVersion: null, percent: d(100), amount: d(3) }];
+    const { groups, count, cost } = lineLineage([
+      { ...base, lineId: 'u:1', lineCount: 30, groupKey: 'k1', allocations: alloc('u:1') },
+      { ...base, lineId: 'u:40', lineCount: 12, groupKey: 'k2', allocations: alloc('u:40') },
+      { ...base, lineId: 'u:99', lineCount: 1, groupKey: null, allocations: alloc('u:99') },
+    ]);
+    expect(groups.map((g) => [g.groupKeys, g.ids, g.lineCount, g.price.toString()])).toEqual([
+      [['k1', 'k2'], [], 42, '6'],
+      [[], [99], 1, '3'],
+    ]);
+    expect(count).toBe(43);
+    expect(cost.toString()).toBe('6');
   });
 });

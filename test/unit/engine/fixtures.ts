@@ -148,6 +148,8 @@ export function pricedLine(overrides: Partial<PricedLine> & { lineId: string; pr
     fx: identity,
     costFx: identity,
     rounding: { scope: 'line', mode: 'half_up', places: 2 },
+    lineCount: 1,
+    groupKey: null,
     ...overrides,
   };
 }
