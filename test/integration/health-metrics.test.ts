@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyDigest, headerValue } from '../../src/connectors/webhooks.ts';
+import { bodyDigest, headerValue, refuse, singleEvent } from '../../src/connectors/webhooks.ts';
 import type { IngestSource } from '../../src/db/ingest/usage-lines.ts';
 import { startWorker } from '../../src/jobs/worker.ts';
 import { loadHealthFigures } from '../../src/metrics/health-figures.ts';
@@ -37,7 +37,9 @@ async function approved(body: Record<string, unknown>): Promise<string> {
 
 beforeAll(async () => {
   hub = await createTestHub({
-    webhookProviders: [{ name: 'test', verify: (r) => headerValue(r.headers, 'x-test-signature') === 'good', eventId: (r) => bodyDigest(r.rawBody) }],
+    webhookProviders: [
+      { name: 'test', accept: (r) => (headerValue(r.headers, 'x-test-signature') === 'good' ? singleEvent(r, bodyDigest(r.rawBody)) : refuse(401, 'forged')) },
+    ],
   });
   const line = (tenant: string, name: string, cost: string) =>
     usageRecord({ CustomerId: tenant, CustomerName: name, BillingPreTaxTotal: cost, PricingPreTaxTotal: cost, Quantity: '1', UnitPrice: cost, EffectiveUnitPrice: cost });
