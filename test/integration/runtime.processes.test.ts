@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 describe('running the hub', () => {
-  it('starts on embedded PostgreSQL, shares it with CLI commands, drains on SIGTERM, and keeps data across restarts', async () => {
+  it('starts on embedded PostgreSQL, shares it with CLI commands, drains on SIGTERM, and keeps data across restarts', { timeout: 180_000 }, async () => {
     const port = await freePort();
     const first = hub(['start'], { PORT: String(port) });
     await waitFor(`http://127.0.0.1:${port}/health`);
@@ -112,7 +112,7 @@ describe('running the hub', () => {
     expect(await second.exited).toBe(0);
   });
 
-  it('runs API and worker as separate processes against one database', async () => {
+  it('runs API and worker as separate processes against one database', { timeout: 180_000 }, async () => {
     const port = await freePort();
     const api = hub(['serve'], { PORT: String(port) });
     await waitFor(`http://127.0.0.1:${port}/health`);
