@@ -42,6 +42,10 @@ export interface HubConfig {
    * path and query; null: the request's own scheme and Host header.
    */
   publicUrl: string | null;
+  /** SMTP server for e-mail notifications (`smtp://user:pass@host:587`, `smtps://…`); null: e-mail channels cannot be made. */
+  smtpUrl: string | null;
+  /** The From of the hub's e-mails. */
+  mailFrom: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -79,19 +83,33 @@ function listFrom(env: Env, name: string): string[] | null {
   return items;
 }
 
-/** An absolute http(s) URL without query or fragment; a trailing slash is dropped. */
-function baseUrlFrom(env: Env, name: string): string | null {
+/** A URL from the environment, or null when unset; `example` shows the expected form in the error. */
+function urlFrom(env: Env, name: string, example: string): URL | null {
   const raw = env[name]?.trim();
   if (!raw) return null;
-  let url: URL;
   try {
-    url = new URL(raw);
+    return new URL(raw);
   } catch {
-    throw new Error(`${name} must be an absolute URL such as https://billing.example.com, got "${raw}"`);
+    throw new Error(`${name} must be an absolute URL such as ${example}, got "${raw}"`);
   }
+}
+
+/** An absolute http(s) URL without query or fragment; a trailing slash is dropped. */
+function baseUrlFrom(env: Env, name: string): string | null {
+  const url = urlFrom(env, name, 'https://billing.example.com');
+  if (!url) return null;
+  const raw = env[name]!.trim();
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must be an http or https URL, got "${raw}"`);
   if (url.search || url.hash) throw new Error(`${name} must not carry a query or fragment, got "${raw}"`);
   return raw.replace(/\/+$/, '');
+}
+
+/** An smtp:// or smtps:// URL; the password it may carry never appears in an error. */
+function smtpUrlFrom(env: Env, name: string): string | null {
+  const url = urlFrom(env, name, 'smtp://user:password@mail.example.com:587');
+  if (!url) return null;
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`${name} must be an smtp:// or smtps:// URL, got "${url.protocol}//…"`);
+  return env[name]!.trim();
 }
 
 export function loadConfig(env: Env = process.env): HubConfig {
@@ -113,5 +131,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     closeBatchLines: Math.max(1, intFrom(env, 'HUB_CLOSE_BATCH_LINES', 1_000)),
     heapReleaseMb: intOrOffFrom(env, 'HUB_HEAP_RELEASE_MB', 64),
     publicUrl: baseUrlFrom(env, 'HUB_PUBLIC_URL'),
+    smtpUrl: smtpUrlFrom(env, 'HUB_SMTP_URL'),
+    mailFrom: env.HUB_MAIL_FROM?.trim() || 'CSP Billing Hub <billing-hub@localhost>',
   };
 }

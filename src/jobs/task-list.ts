@@ -10,6 +10,7 @@ import { exportUsage, type UsageExportPayload } from './partner-center/usage-exp
 import { syncLicenseLines, type LicenseLinesPayload } from './partner-center/license-lines.ts';
 import type { SyncKind } from './partner-center/start-run.ts';
 import { closeCustomerTask, closeTask } from './billing/task.ts';
+import { deliverTask } from './notify/deliver.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -23,6 +24,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
     'partner_center:license_lines': syncTask<LicenseLinesPayload>('partner_center:license_lines', ctx, (p) => syncLicenseLines(p, ctx)),
     'billing:close': closeTask(ctx),
     'billing:close_customer': closeCustomerTask(ctx),
+    'notify:deliver': deliverTask(ctx),
   };
 }
 

@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { lateUsageRoutes } from './routes/late-usage.ts';
 import { metricsRoutes, registerWebhookIntakeMetrics } from './routes/metrics.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
@@ -90,6 +91,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   portalInvoiceRoutes(app, ctx);
   reportRoutes(app, ctx);
   settingsRoutes(app, ctx);
+  notificationRoutes(app, ctx);
   await webhookRoutes(app, ctx);
 
   return app;
