@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A TCP port nothing listens on right now, for a hub process a test starts. */
+/** A TCP port nothing listens on right now (the OS picks it), for a hub process a test starts. */
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = createServer();
