@@ -32,6 +32,10 @@ export interface HubConfig {
    * does. See src/jobs/heap-release.ts.
    */
   heapReleaseMb: number | null;
+  /** The largest Partner Center file an import accepts, in bytes (413 above it). */
+  importMaxBytes: number;
+  /** The most data rows an import accepts (400 above it). */
+  importMaxRows: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -76,5 +80,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     ingestBatchLines: Math.max(1, intFrom(env, 'HUB_INGEST_BATCH_LINES', 10_000)),
     closeBatchLines: Math.max(1, intFrom(env, 'HUB_CLOSE_BATCH_LINES', 1_000)),
     heapReleaseMb: intOrOffFrom(env, 'HUB_HEAP_RELEASE_MB', 64),
+    importMaxBytes: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_BYTES', 100 * 1024 * 1024)),
+    importMaxRows: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_ROWS', 1_000_000)),
   };
 }
