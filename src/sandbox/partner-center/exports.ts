@@ -173,7 +173,7 @@ export class ExportRegistry {
     const manifest: Manifest = {
       id,
       schemaVersion: '2',
-      dataFormat: 'compressedJSON',
+      dataFormat: 'compressedJSONLines',
       createdDateTime: isoInstant(o.businessClock()),
       // A new eTag whenever the data differs: same scope and same line count ⇒ same data here.
       eTag: createHash('sha256').update(`${container}|${scope.billingMonth}|${scope.currency}|${scope.invoiceNumber}|${request.attributeSet}|${totalLines}`).digest('base64url').slice(0, 17),
