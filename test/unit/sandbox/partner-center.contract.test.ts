@@ -129,6 +129,10 @@ describe('resources', () => {
       const body = (await res.json()) as { items: Array<Record<string, unknown>> };
       for (const sub of body.items.filter((s) => s.billingType === 'license')) {
         for (const f of fields) expect(sub, `${f} on ${String(sub.id)}`).toHaveProperty(f);
+        expect(facts.subscriptions.statuses).toContain(sub.status);
+        expect(facts.subscriptions.termDurations).toContain(sub.termDuration);
+        expect(facts.subscriptions.billingCycles).toContain(sub.billingCycle);
+        expect(typeof sub[facts.subscriptions.trialFlag]).toBe('boolean');
         checked++;
       }
     }
