@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { writeFile, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
@@ -13,6 +14,7 @@ import { renderOpenApi } from './server/openapi-document.ts';
 import { generateTableTypes } from './db/generate-types.ts';
 import { runDemo } from './demo.ts';
 import { runHub } from './run-hub.ts';
+import { startWorker } from './jobs/worker.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,11 +35,12 @@ Usage: hub <command> [options]
                         give a key other roles; a revoked or re-roled key stops
                         working on its next request, in every hub process
   audit verify          walk the audit hash chain; report the first broken link
-  import partner-center FILE [--format csv|jsonl]
+  import partner-center FILE [--format csv|jsonl] [--create-customers]
                         import a reconciliation file downloaded from the Partner
                         Center portal (daily rated usage or licences, CSV or JSON
-                        lines); prints { importId, kind, accepted, duplicates,
-                        rejected, errors }
+                        lines) as the API does, wait for it and print { importId,
+                        kind, accepted, duplicates, rejected, errors }; rows of
+                        unknown CustomerIds are rejected unless --create-customers
   openapi [--check]     write openapi/openapi.json from the route schemas
   db-types [--check]    write src/db/types.ts from the migrated schema
 
@@ -162,23 +165,42 @@ async function auditCommand(config: HubConfig, args: string[]): Promise<number> 
 }
 
 async function importCommand(config: HubConfig, args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, 'create-customers': { type: 'boolean' } } });
   const [source, file] = positionals;
-  const { formatFromFileName, importPartnerCenterFile, HeaderError } = await import('./db/ingest/partner-center-file.ts');
+  const { formatFromFileName, HeaderError, IMPORT_TASK, registerUpload } = await import('./db/ingest/partner-center-file.ts');
+  const { storeUpload, UploadLimitError } = await import('./db/import-uploads.ts');
   const format = values.format ?? (file ? formatFromFileName(file) : undefined);
   if (source !== 'partner-center' || !file || positionals.length !== 2 || (format !== 'csv' && format !== 'jsonl')) {
-    console.error('usage: hub import partner-center FILE [--format csv|jsonl]  (the format comes from .csv, .jsonl, .ndjson or .json otherwise)');
+    console.error('usage: hub import partner-center FILE [--format csv|jsonl] [--create-customers]  (the format comes from .csv, .jsonl, .ndjson or .json otherwise)');
     return 2;
   }
   return withRuntime(config, async ({ ctx }) => {
+    // The same way as the API: stored, registered, imported by the job. A worker for that
+    // task runs here while the command waits, so it finishes with or without a hub running.
+    const importId = randomUUID();
     try {
-      const result = await importPartnerCenterFile(ctx, { text: createReadStream(file), format, sourceName: basename(file), actor: { actor: `cli:${userInfo().username}` } });
-      console.log(JSON.stringify(result, null, 2));
-      return 0;
+      const stored = await storeUpload(ctx.db, importId, createReadStream(file), format, { maxBytes: config.importMaxBytes, maxRows: config.importMaxRows });
+      await registerUpload(ctx.db, importId, stored, { format, sourceName: basename(file), createCustomers: values['create-customers'] === true, actor: { actor: `cli:${userInfo().username}` } });
     } catch (err) {
-      if (!(err instanceof HeaderError)) throw err;
-      console.error(`header: ${err.message}`);
+      if (err instanceof HeaderError) console.error(`header: ${err.message}`);
+      else if (err instanceof UploadLimitError) console.error(err.message);
+      else throw err;
       return 1;
+    }
+    const worker = await startWorker(ctx.pool, { ...ctx, config: { ...ctx.config, workerTasks: [IMPORT_TASK] } }, { concurrency: 1, crontab: '' });
+    try {
+      for (;;) {
+        const row = await ctx.db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
+        if (row.status === 'completed' || row.status === 'failed') {
+          const summary = { importId, kind: row.kind, accepted: row.accepted, duplicates: row.duplicates, rejected: row.rejected, errors: row.errors };
+          console.log(JSON.stringify(summary, null, 2));
+          if (row.failure) console.error(`import failed: ${row.failure}`);
+          return row.status === 'completed' ? 0 : 1;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      await worker.stop();
     }
   });
 }

@@ -46,6 +46,10 @@ export interface HubConfig {
   smtpUrl: string | null;
   /** The From of the hub's e-mails. */
   mailFrom: string;
+  /** The largest Partner Center file an import accepts, in bytes (413 above it). */
+  importMaxBytes: number;
+  /** The most data rows an import accepts (400 above it). */
+  importMaxRows: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -133,5 +137,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     publicUrl: baseUrlFrom(env, 'HUB_PUBLIC_URL'),
     smtpUrl: smtpUrlFrom(env, 'HUB_SMTP_URL'),
     mailFrom: env.HUB_MAIL_FROM?.trim() || 'CSP Billing Hub <billing-hub@localhost>',
+    importMaxBytes: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_BYTES', 100 * 1024 * 1024)),
+    importMaxRows: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_ROWS', 1_000_000)),
   };
 }

@@ -256,6 +256,12 @@ export interface IdempotencyKeysTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ImportUploadsTable {
+  import_id: string;
+  seq: number;
+  bytes: Buffer;
+}
+
 export interface ImportsTable {
   id: Generated<string>;
   kind: string;
@@ -273,6 +279,9 @@ export interface ImportsTable {
   error_count: Generated<number>;
   failure: string | null;
   finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  create_customers: Generated<boolean>;
+  bytes: number | null;
+  expected_rows: number | null;
 }
 
 export interface InvoiceLineSourcesTable {
@@ -733,6 +742,7 @@ export interface Database {
   external_links: ExternalLinksTable;
   fx_rates: FxRatesTable;
   idempotency_keys: IdempotencyKeysTable;
+  import_uploads: ImportUploadsTable;
   imports: ImportsTable;
   invoice_line_sources: InvoiceLineSourcesTable;
   invoice_lines: InvoiceLinesTable;

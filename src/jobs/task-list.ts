@@ -1,6 +1,8 @@
 import type { TaskList } from 'graphile-worker';
 import type { HubContext } from '../context.ts';
 import { processWebhook, type WebhookProcessPayload } from './tasks/webhook-process.ts';
+import { importFile, type ImportFilePayload } from './tasks/import-file.ts';
+import { IMPORT_TASK } from '../db/ingest/partner-center-file.ts';
 import { scheduleSyncs } from './partner-center/schedule.ts';
 import { syncPartner } from './partner-center/sync.ts';
 import { syncCustomer, type SyncCustomerPayload } from './partner-center/sync-customer.ts';
@@ -22,6 +24,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
     'partner_center:usage_export': syncTask<UsageExportPayload>('partner_center:usage_export', ctx, (p) => exportUsage(p, ctx)),
     'partner_center:usage_blob': syncTask<UsageBlobPayload>('partner_center:usage_blob', ctx, (p) => ingestUsageBlob(p, ctx)),
     'partner_center:license_lines': syncTask<LicenseLinesPayload>('partner_center:license_lines', ctx, (p) => syncLicenseLines(p, ctx)),
+    [IMPORT_TASK]: async (payload) => importFile(payload as ImportFilePayload, ctx),
     'billing:close': closeTask(ctx),
     'billing:close_customer': closeCustomerTask(ctx),
     'notify:deliver': deliverTask(ctx),

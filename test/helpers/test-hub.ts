@@ -7,6 +7,7 @@ import { createApiKey } from '../../src/db/api-keys.ts';
 import type { WebhookProvider } from '../../src/context.ts';
 import { webhookRegistry } from '../../src/connectors/webhooks.ts';
 import { buildApp } from '../../src/server/app.ts';
+import { startWorker } from '../../src/jobs/worker.ts';
 import { SecretBox } from '../../src/security/secret-box.ts';
 import type { Role } from '../../src/security/api-keys.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
@@ -23,7 +24,9 @@ export interface TestHub {
 }
 
 /** The real app on a fresh real database, driven with app.inject(). */
-export async function createTestHub(options: { webhookProviders?: WebhookProvider[]; secretKeyHex?: string; env?: Record<string, string> } = {}): Promise<TestHub> {
+export async function createTestHub(
+  options: { webhookProviders?: WebhookProvider[]; secretKeyHex?: string; env?: Record<string, string>; /** Run a real worker (for routes that enqueue jobs). */ worker?: boolean } = {},
+): Promise<TestHub> {
   const database = await createTestDatabase();
   const ctx: HubContext = {
     db: database.db,
@@ -35,6 +38,7 @@ export async function createTestHub(options: { webhookProviders?: WebhookProvide
   };
   const app = await buildApp(ctx);
   await app.ready();
+  const worker = options.worker ? await startWorker(database.pool, ctx, { concurrency: 2, crontab: '' }) : undefined;
   const keyFor = async (roles: Role[], customerId: string | null = null) =>
     (await createApiKey(ctx.db, { name: `test ${roles.join('+')}`, roles, customerId }, { actor: 'system:test' })).key;
   const keys = {
@@ -52,6 +56,7 @@ export async function createTestHub(options: { webhookProviders?: WebhookProvide
     keyFor,
     auth: (key) => ({ authorization: `Bearer ${key}` }),
     close: async () => {
+      await worker?.stop();
       await app.close();
       await database.drop();
     },

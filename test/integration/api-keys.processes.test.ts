@@ -26,7 +26,8 @@ async function serve(): Promise<string> {
   const child = spawn(process.execPath, [join(ROOT, 'src', 'cli.ts'), 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+  // Generous: two processes start at once on a machine that may be running the whole suite.
+  for (const deadline = Date.now() + 180_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
     if (child.exitCode !== null) throw new Error(`hub serve exited with ${child.exitCode}`);
     if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return base;
   }
@@ -42,7 +43,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hub-keys-'));
   await chmod(dataDir, 0o755);
   bases.push(...(await Promise.all([serve(), serve()])));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importThroughApi } from '../helpers/imports.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { licenseRecord } from '../helpers/license-fixtures.ts';
 import { licenseCsv, usageCsv } from '../helpers/portal-files.ts';
@@ -6,18 +7,14 @@ import { usageRecord } from '../helpers/usage-fixtures.ts';
 
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await createTestHub();
+  hub = await createTestHub({ worker: true });
 });
 afterAll(() => hub.close());
 
 const SEPTEMBER_USAGE = { ChargeStartDate: '9/1/2026 0:00', ChargeEndDate: '9/30/2026 23:59' };
 const SEPTEMBER_LICENSE = { ChargeStartDate: '9/7/2026 0:00', ChargeEndDate: '10/6/2026 0:00' };
 
-async function importFile(body: string) {
-  const res = await hub.app.inject({ method: 'POST', url: '/v1/imports/partner-center', headers: { ...hub.auth(hub.keys.admin), 'content-type': 'text/csv' }, payload: body });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { importId: string; accepted: number; duplicates: number; rejected: number };
-}
+const importFile = (body: string) => importThroughApi(hub, body, { key: hub.keys.admin });
 
 const lateUsage = async (query = '', key = hub.keys.finance) => {
   const res = await hub.app.inject({ method: 'GET', url: `/v1/late-usage${query}`, headers: hub.auth(key) });

@@ -8,6 +8,7 @@ import { LicenseLineSource, UsageLineSource, type PartnerCenterSandbox } from '.
 import { WRITERS } from '../../src/sandbox/partner-center/writers.ts';
 import { licenseRecord } from '../helpers/license-fixtures.ts';
 import { connectSandbox, SANDBOX_NOW, startSmallSandbox, usageFingerprint, waitForRun } from '../helpers/partner-center-sync.ts';
+import { importThroughApi } from '../helpers/imports.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 
@@ -192,13 +193,8 @@ describe('what the hub knows of a connection’s currencies', () => {
   const connect = async (settings: Record<string, unknown> = {}) =>
     (await hub.app.inject({ method: 'POST', url: '/v1/connections', headers: hub.auth(hub.keys.admin), payload: { provider: 'partner-center', name: `pc ${Math.random()}`, credentials, settings } })).json().id as string;
   const importFile = async (records: Record<string, unknown>[]) => {
-    const res = await hub.app.inject({
-      method: 'POST',
-      url: '/v1/imports/partner-center',
-      headers: { ...hub.auth(hub.keys.billing_ops), 'content-type': 'application/x-ndjson' },
-      payload: records.map((r) => JSON.stringify(r)).join('\n'),
-    });
-    expect(res.statusCode, res.body).toBeLessThan(300);
+    worker ??= await startWorker(hub.database.pool, hub.ctx, { concurrency: 1, crontab: '' });
+    return importThroughApi(hub, records.map((r) => JSON.stringify(r)).join('\n'), { contentType: 'application/x-ndjson' });
   };
 
   it('joins the settings, the customers’ billing currencies and the currencies Microsoft billed them in', async () => {

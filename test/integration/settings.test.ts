@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
+import { importThroughApi } from '../helpers/imports.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { usageCsv } from '../helpers/portal-files.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
@@ -101,13 +102,7 @@ describe('GET/PUT /v1/settings/invoice-seller', () => {
 
   it('is what invoice documents rendered afterwards print', async () => {
     // One October usage line, a card, a close: an issued invoice to render.
-    const imported = await hub.app.inject({
-      method: 'POST',
-      url: '/v1/imports/partner-center',
-      headers: { ...hub.auth(hub.keys.billing_ops), 'content-type': 'text/csv' },
-      payload: usageCsv([usageRecord({ CustomerId: TENANT, CustomerName: 'Fabrikam Ltd' })]),
-    });
-    expect(imported.statusCode, imported.body).toBe(201);
+    await importThroughApi(hub, usageCsv([usageRecord({ CustomerId: TENANT, CustomerName: 'Fabrikam Ltd' })]));
     const customerId = (await hub.ctx.db.selectFrom('external_links').select('entity_id').where('external_id', '=', TENANT).executeTakeFirstOrThrow()).entity_id;
     const card = await send('POST', '/v1/rate-cards', {
       name: 'Card',

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../types.ts';
 import type { Db } from '../database.ts';
 import { writeAudit } from '../audit.ts';
 
@@ -7,6 +8,18 @@ export const PARTNER_CENTER = 'partner-center';
 export interface TenantSeen {
   tenantId: string;
   name: string | null;
+}
+
+/** The hub customer linked to a Partner Center tenant id, if any. */
+export async function customerOfTenant(db: Kysely<Database>, tenantId: string): Promise<string | undefined> {
+  const link = await db
+    .selectFrom('external_links')
+    .select('entity_id')
+    .where('system', '=', PARTNER_CENTER)
+    .where('entity', '=', 'customer')
+    .where('external_id', '=', tenantId)
+    .executeTakeFirst();
+  return link?.entity_id;
 }
 
 /**
@@ -32,14 +45,8 @@ export async function resolveCustomers(db: Db, tenants: TenantSeen[], actor: str
     if (found.has(tenantId)) continue;
     const id = await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(hashtext(${`pc-tenant:${tenantId}`}))`.execute(trx);
-      const again = await trx
-        .selectFrom('external_links')
-        .select('entity_id')
-        .where('system', '=', PARTNER_CENTER)
-        .where('entity', '=', 'customer')
-        .where('external_id', '=', tenantId)
-        .executeTakeFirst();
-      if (again) return again.entity_id;
+      const again = await customerOfTenant(trx, tenantId);
+      if (again) return again;
       const name = wanted.get(tenantId)?.trim() || `Partner Center customer ${tenantId}`;
       const customer = await trx.insertInto('customers').values({ name }).returningAll().executeTakeFirstOrThrow();
       await trx.insertInto('cost_nodes').values({ customer_id: customer.id, name: 'Unallocated', kind: 'unallocated' }).execute();

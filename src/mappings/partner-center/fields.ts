@@ -9,7 +9,8 @@
  * invoice reconciliation file" column lists; v1 names from the `DailyRatedUsageLineItem`
  * and `OneTimeInvoiceLineItem` JSON examples; v2 names and the basic/full split from
  * Graph's partners-billing-attributeset page (PascalCase; blob keys should still be
- * matched case-insensitively, Microsoft's own sample does).
+ * matched case-insensitively, Microsoft's own sample does). The v2 names differ from the
+ * file's in two places (BenefitOrderID, BenefitID) and it has no PCToBCExchangeRateDate.
  *
  * @example
  *   USAGE_LINE_FIELDS.find((f) => f.column === 'Unit')?.api; // 'unitOfMeasure'
@@ -26,15 +27,15 @@ export interface FieldMapping {
   column: string;
   /** Property name in the v1 REST API JSON. */
   api: string;
-  /** Key in the v2 export's JSON lines. */
-  blob: string;
+  /** Key in the v2 export's JSON lines; null for a column the v2 export does not carry. */
+  blob: string | null;
   type: FieldType;
   /** Present in the v2 export with attributeSet=basic. */
   basic: boolean;
 }
 
-function field(column: string, type: FieldType, basic: boolean, api?: string): FieldMapping {
-  return { column, api: api ?? lowerCamel(column), blob: column, type, basic };
+function field(column: string, type: FieldType, basic: boolean, api?: string, blob: string | null = column): FieldMapping {
+  return { column, api: api ?? lowerCamel(column), blob, type, basic };
 }
 
 /** 'PCToBCExchangeRate' → 'pcToBCExchangeRate', 'ResourceURI' → 'resourceURI'. */
@@ -91,14 +92,16 @@ export const USAGE_LINE_FIELDS: readonly FieldMapping[] = [
   field('AdditionalInfo', 'string', true),
   field('EffectiveUnitPrice', 'decimal', true),
   field('PCToBCExchangeRate', 'decimal', true),
-  field('PCToBCExchangeRateDate', 'date', false),
+  // The file and the v1 API carry the rate's date; the v2 export does not.
+  field('PCToBCExchangeRateDate', 'date', false, undefined, null),
   field('EntitlementId', 'string', true),
   field('EntitlementDescription', 'string', false),
   field('PartnerEarnedCreditPercentage', 'percent', false, 'rateOfPartnerEarnedCredit'),
   field('CreditPercentage', 'percent', true, 'rateOfCredit'),
   field('CreditType', 'string', true),
-  field('BenefitOrderId', 'string', true),
-  field('BenefitId', 'string', false),
+  // The v2 export spells these with a capital D.
+  field('BenefitOrderId', 'string', true, undefined, 'BenefitOrderID'),
+  field('BenefitId', 'string', false, undefined, 'BenefitID'),
   field('BenefitType', 'string', true),
 ];
 
@@ -168,7 +171,7 @@ export function fieldIndex(fields: readonly FieldMapping[]): Map<string, FieldMa
   for (const f of fields) {
     index.set(f.column.toLowerCase(), f);
     index.set(f.api.toLowerCase(), f);
-    index.set(f.blob.toLowerCase(), f);
+    if (f.blob !== null) index.set(f.blob.toLowerCase(), f);
   }
   return index;
 }

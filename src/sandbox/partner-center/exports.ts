@@ -51,6 +51,8 @@ export interface ExportOperation {
   id: string;
   request: ExportRequest;
   createdMs: number;
+  /** Real time the operation was created: its links expire a lifetime later (410 Gone). */
+  createdWallMs: number;
   lastActionMs: number;
   polls: number;
   manifest?: Manifest;
@@ -68,6 +70,8 @@ export interface ExportRegistryOptions {
   pollsBeforeReady: number;
   linesPerBlob: number;
   sasLifetimeSeconds: number;
+  /** How long an operation's and its manifest's links live before they answer 410 Gone. */
+  operationLifetimeSeconds: number;
 }
 
 const CHUNK_CHARS = 256 * 1024;
@@ -94,15 +98,20 @@ export class ExportRegistry {
 
   create(request: ExportRequest): ExportOperation {
     const now = this.#options.businessClock();
-    const op: ExportOperation = { id: this.#nextId('operation'), request, createdMs: now, lastActionMs: now, polls: 0 };
+    const op: ExportOperation = { id: this.#nextId('operation'), request, createdMs: now, createdWallMs: this.#options.wallClock(), lastActionMs: now, polls: 0 };
     this.#operations.set(op.id, op);
     return op;
   }
 
-  /** One status read: counts the poll and completes the operation once it has run long enough. */
-  poll(id: string): ExportOperation | undefined {
+  /**
+   * One status read: counts the poll and completes the operation once it has run long
+   * enough. 'expired' once the operation has outlived its links (Microsoft: 410 Gone,
+   * submit a new request).
+   */
+  poll(id: string): ExportOperation | 'expired' | undefined {
     const op = this.#operations.get(id.toLowerCase());
     if (!op) return undefined;
+    if (this.#expired(op)) return 'expired';
     op.polls++;
     if (!op.manifest && !op.error && op.polls > this.#options.pollsBeforeReady) {
       op.lastActionMs = this.#options.businessClock();
@@ -113,8 +122,16 @@ export class ExportRegistry {
     return op;
   }
 
-  manifest(id: string): Manifest | undefined {
-    return this.#manifests.get(id.toLowerCase());
+  /** The manifest, or 'expired' once the operation that made it has outlived its links. */
+  manifest(id: string): Manifest | 'expired' | undefined {
+    const manifest = this.#manifests.get(id.toLowerCase());
+    if (!manifest) return undefined;
+    const op = [...this.#operations.values()].find((o) => o.manifest === manifest);
+    return op && this.#expired(op) ? 'expired' : manifest;
+  }
+
+  #expired(op: ExportOperation): boolean {
+    return this.#options.wallClock() - op.createdWallMs > this.#options.operationLifetimeSeconds * 1000;
   }
 
   /** Resolves a blob path (root directory + name) to its manifest and index. */
@@ -173,7 +190,7 @@ export class ExportRegistry {
     const manifest: Manifest = {
       id,
       schemaVersion: '2',
-      dataFormat: 'compressedJSON',
+      dataFormat: 'compressedJSONLines',
       createdDateTime: isoInstant(o.businessClock()),
       // A new eTag whenever the data differs: same scope and same line count ⇒ same data here.
       eTag: createHash('sha256').update(`${container}|${scope.billingMonth}|${scope.currency}|${scope.invoiceNumber}|${request.attributeSet}|${totalLines}`).digest('base64url').slice(0, 17),

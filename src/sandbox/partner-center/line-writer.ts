@@ -35,7 +35,7 @@ export class LineWriter {
 
   constructor(spec: LineWriterSpec) {
     this.#format = spec.format;
-    const chosen = spec.format === 'blob-basic' ? spec.fields.filter((f) => f.basic) : spec.fields;
+    const chosen = spec.format === 'api' ? spec.fields : spec.fields.filter((f) => f.blob !== null && (spec.format === 'blob-full' || f.basic));
     this.#slots = chosen.map((f, i) => ({
       field: f,
       prefix: `${i === 0 ? '{' : ','}${JSON.stringify(spec.format === 'api' ? f.api : f.blob)}:`,

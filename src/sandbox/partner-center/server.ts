@@ -48,6 +48,8 @@ export interface PartnerCenterSandboxOptions extends PortfolioOptions {
   linesPerBlob?: number;
   /** SAS token lifetime. Default 12 h. */
   sasLifetimeSeconds?: number;
+  /** How long an export operation's and manifest's links live before answering 410 Gone. Default 24 h. */
+  operationLifetimeSeconds?: number;
   credentials?: Partial<SandboxCredentials>;
 }
 
@@ -101,6 +103,7 @@ export function createPartnerCenterSandboxApp(options: PartnerCenterSandboxOptio
       pollsBeforeReady: options.exportPollsBeforeReady ?? 1,
       linesPerBlob: options.linesPerBlob ?? 100_000,
       sasLifetimeSeconds: options.sasLifetimeSeconds ?? 12 * 3600,
+      operationLifetimeSeconds: options.operationLifetimeSeconds ?? 24 * 3600,
     }),
     clock,
     wallClock,

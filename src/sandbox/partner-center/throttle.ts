@@ -1,19 +1,21 @@
 /**
- * The sandbox's rate limiter: a sliding window of accepted calls (so a burst
- * over `limit` in any `windowSeconds` is refused, like Partner Center's
- * per-tenant limits) and, independently, a deterministic "every Nth call"
- * refusal so a benchmark can count on exactly one 429 in N.
+ * The sandbox's rate limiter: a sliding window of accepted calls per key (so a
+ * burst over `limit` in any `windowSeconds` is refused). Partner Center keeps a
+ * window per API, per partner tenant or per partner and customer tenant, so the
+ * guard keys calls by their route and customer: a busy customer's subscriptions
+ * do not use up another's, nor the invoices API's. Independently, a deterministic
+ * "every Nth call" refusal, counted over all calls, lets a benchmark count on
+ * exactly one 429 in N.
  *
  * @example
  *   const t = new Throttle({ limit: 10 }, Date.now);
- *   const wait = t.admit(); // 0 = go ahead, otherwise Retry-After seconds
+ *   const wait = t.admit('GET /v1/customers/:customerId/subscriptions|<tenant>'); // 0 = go ahead, otherwise Retry-After seconds
  */
 import type { ThrottleOptions } from './interfaces.ts';
 
 export class Throttle {
   #options: ThrottleOptions = {};
-  #accepted: number[] = [];
-  #head = 0;
+  readonly #windows = new Map<string, { accepted: number[]; head: number }>();
   #seen = 0;
   readonly #clock: () => number;
 
@@ -33,31 +35,32 @@ export class Throttle {
       if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new Error(`throttle.${key} must be a non-negative number`);
     }
     this.#options = { ...options };
-    this.#accepted = [];
-    this.#head = 0;
+    this.#windows.clear();
     this.#seen = 0;
   }
 
-  /** Counts the call; returns 0 to serve it, or the Retry-After in whole seconds. */
-  admit(): number {
+  /** Counts the call against `key`'s window; returns 0 to serve it, or the Retry-After in whole seconds. */
+  admit(key = ''): number {
     const { limit, everyNth } = this.#options;
     this.#seen++;
     if (everyNth && everyNth > 0 && this.#seen % everyNth === 0) return Math.ceil(this.#options.everyNthRetryAfterSeconds ?? 1);
     const now = this.#clock();
+    let window = this.#windows.get(key);
+    if (!window) this.#windows.set(key, (window = { accepted: [], head: 0 }));
     if (limit !== undefined && limit > 0) {
       const windowMs = (this.#options.windowSeconds ?? 1) * 1000;
-      while (this.#head < this.#accepted.length && (this.#accepted[this.#head] as number) <= now - windowMs) this.#head++;
-      if (this.#head > 1024) {
-        this.#accepted = this.#accepted.slice(this.#head);
-        this.#head = 0;
+      while (window.head < window.accepted.length && (window.accepted[window.head] as number) <= now - windowMs) window.head++;
+      if (window.head > 1024) {
+        window.accepted = window.accepted.slice(window.head);
+        window.head = 0;
       }
-      if (this.#accepted.length - this.#head >= limit) {
+      if (window.accepted.length - window.head >= limit) {
         // The next slot frees when the oldest accepted call leaves the window; Microsoft sends whole seconds.
-        const oldest = this.#accepted[this.#head] as number;
+        const oldest = window.accepted[window.head] as number;
         return Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
       }
     }
-    this.#accepted.push(now);
+    window.accepted.push(now);
     return 0;
   }
 }

@@ -4,13 +4,13 @@ import Type, { type Static } from 'typebox';
 import type { Selectable } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import type { Database } from '../../db/types.ts';
-import { HeaderError, importPartnerCenterFile, type FileFormat } from '../../db/ingest/partner-center-file.ts';
+import { randomUUID } from 'node:crypto';
+import { HeaderError, registerUpload, type FileFormat } from '../../db/ingest/partner-center-file.ts';
+import { deleteUpload, storeUpload, UploadLimitError } from '../../db/import-uploads.ts';
 import { actorOf } from '../plugins/auth.ts';
+import { claimIdempotencyKey } from '../plugins/idempotency.ts';
 import { ApiProblem, notFound } from '../problem.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
-
-/** A portal export of a busy month runs to tens of megabytes; 100 MB leaves room. */
-export const IMPORT_BODY_LIMIT = 100 * 1024 * 1024;
 
 const MEDIA_TYPES: Record<string, FileFormat> = {
   'text/csv': 'csv',
@@ -39,14 +39,24 @@ export const ImportResultSchema = Type.Object(
   { $id: 'ImportResult' },
 );
 
+const ImportAcceptedSchema = Type.Object({
+  importId: Uuid,
+  kind: Kind,
+  status: Type.Literal('queued'),
+  bytes: Type.Integer(),
+  rows: Type.Integer({ description: 'Data rows counted as the file arrived' }),
+});
+
 export const ImportRecordSchema = Type.Object(
   {
     id: Uuid,
     kind: Kind,
     format: Type.Union([Type.Literal('csv'), Type.Literal('jsonl')]),
     sourceName: Type.Union([Type.String(), Type.Null()]),
-    status: Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
-    rows: Type.Integer({ description: 'Data rows read' }),
+    status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
+    createCustomers: Type.Boolean({ description: 'Whether CustomerIds the hub did not know became customers (otherwise their rows were rejected)' }),
+    expectedRows: Type.Union([Type.Integer(), Type.Null()], { description: 'Data rows counted as the file arrived: progress is rows of expectedRows' }),
+    rows: Type.Integer({ description: 'Data rows read so far' }),
     accepted: Type.Integer(),
     duplicates: Type.Integer(),
     rejected: Type.Integer(),
@@ -68,7 +78,9 @@ function toRecord(row: ImportRow, withErrors: boolean): Static<typeof ImportReco
     kind: row.kind as 'usage' | 'license',
     format: row.format as 'csv' | 'jsonl',
     sourceName: row.source_name,
-    status: row.status as 'running' | 'completed' | 'failed',
+    status: row.status as 'queued' | 'running' | 'completed' | 'failed',
+    createCustomers: row.create_customers,
+    expectedRows: row.expected_rows,
     rows: row.rows_total,
     accepted: row.accepted,
     duplicates: row.duplicates,
@@ -92,29 +104,36 @@ export async function importRoutes(app: FastifyInstance, ctx: HubContext): Promi
   const readers = ['admin', 'billing_ops', 'finance', 'auditor'] as const;
 
   await app.register(async (scope) => {
-    // The file as exported: raw bytes in, read row by row. JSON bodies are not imports (415).
+    // The file as exported: the raw stream, stored as it arrives (never buffered whole). JSON bodies are not imports (415).
     scope.removeAllContentTypeParsers();
-    for (const mediaType of Object.keys(MEDIA_TYPES)) {
-      scope.addContentTypeParser(mediaType, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) => done(null, body));
-    }
+    for (const mediaType of Object.keys(MEDIA_TYPES)) scope.addContentTypeParser(mediaType, (_req, payload, done) => done(null, payload));
     const r = scope.withTypeProvider<TypeBoxTypeProvider>();
     r.post(
       '/v1/imports/partner-center',
       {
-        bodyLimit: IMPORT_BODY_LIMIT,
-        config: { auth: { roles: ['admin', 'billing_ops'] }, idempotent: true },
+        config: { auth: { roles: ['admin', 'billing_ops'] }, idempotent: 'after-body' },
         schema: {
           tags: ['imports'],
-          summary: 'Import a Partner Center reconciliation file',
+          summary: 'Upload a Partner Center reconciliation file to import',
           description:
             'The daily-rated-usage or the licence reconciliation file as downloaded from the Partner Center portal ' +
             '(`text/csv`, UTF-8, a BOM is fine), or the same lines as JSON lines (`application/x-ndjson` or `application/jsonl`). ' +
-            'The kind is detected from the header; an unrecognised header is 400 naming `header` and the missing columns. ' +
-            'Dates as the portal writes them (`10/1/2026 0:00`) or ISO 8601. Customers the hub does not know are created from ' +
-            'CustomerId and CustomerName and linked. Bad rows are reported with their row number and never block the good ones; ' +
-            'importing the same file again adds nothing (all duplicates). Lines for a closed period are stored as late. Up to 100 MB.',
+            'The file is stored as it arrives and imported by a job: the answer is 202 with the import id; follow the import at ' +
+            '`GET /v1/imports/{id}` (status queued, running, completed or failed; rows of expectedRows read so far; the counts and ' +
+            'the first 1,000 problems). A file over HUB_IMPORT_MAX_BYTES is 413 and one with more data rows than HUB_IMPORT_MAX_ROWS ' +
+            'is 400, each naming the limit. The kind is detected from the header; an unrecognised header is 400 naming `header` ' +
+            'and the missing columns. Numbers as plain decimals or en-US with thousands separators (1,234.56); dates as the portal ' +
+            'writes them (`10/1/2026 0:00`) or ISO 8601. Rows for a CustomerId the hub does not know are rejected unless ' +
+            '`createCustomers=true`, which creates the customer from CustomerId and CustomerName and links it. Bad rows are ' +
+            'reported with their row number and never block the good ones; importing the same file again adds nothing (all ' +
+            'duplicates). Lines for a closed period are stored as late.',
           querystring: Type.Object(
-            { sourceName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'The file name, recorded on the import' })) },
+            {
+              sourceName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'The file name, recorded on the import' })),
+              createCustomers: Type.Optional(
+                Type.Boolean({ default: false, description: 'Create a customer for each CustomerId the hub does not know; otherwise its rows are rejected' }),
+              ),
+            },
             { additionalProperties: false },
           ),
           body: {
@@ -124,17 +143,48 @@ export async function importRoutes(app: FastifyInstance, ctx: HubContext): Promi
               'application/jsonl': fileBody('application/jsonl', 'One line object per line'),
             },
           },
-          response: { 201: Type.Ref('ImportResult') },
+          response: { 202: ImportAcceptedSchema },
         },
       },
       async (request, reply) => {
         const format = MEDIA_TYPES[request.mediaType ?? ''];
-        if (!format || !Buffer.isBuffer(request.body)) {
+        const body = request.body as unknown;
+        if (!format || !isStream(body)) {
           throw new ApiProblem(415, 'unsupported-media-type', 'Unsupported media type', `send the file as ${Object.keys(MEDIA_TYPES).join(', ')}`, { field: 'content-type' });
         }
+        const importId = randomUUID();
+        const limits = { maxBytes: ctx.config.importMaxBytes, maxRows: ctx.config.importMaxRows };
+        let stored;
         try {
-          const result = await importPartnerCenterFile(ctx, { text: request.body, format, sourceName: request.query.sourceName ?? null, actor: actorOf(request) });
-          return reply.code(201).send(result);
+          stored = await storeUpload(ctx.db, importId, body, format, limits);
+        } catch (err) {
+          if (!(err instanceof UploadLimitError)) throw err;
+          // Stop reading: the rest of an oversized body is not wanted.
+          reply.header('connection', 'close');
+          const status = err.limit === 'HUB_IMPORT_MAX_BYTES' ? 413 : 400;
+          throw new ApiProblem(status, status === 413 ? 'payload-too-large' : 'validation', status === 413 ? 'Payload too large' : 'Invalid request', `body: ${err.message}`, {
+            field: 'body',
+            errors: [{ field: 'body', reason: err.message }],
+            extra: { limit: err.limit, max: err.max },
+          });
+        }
+        // A retry of an earlier upload (replayed, or refused for another file) keeps nothing of its own.
+        const replayed = await claimIdempotencyKey(ctx.db, request, reply, stored.sha256).catch(async (err: unknown) => {
+          await deleteUpload(ctx.db, importId);
+          throw err;
+        });
+        if (replayed) {
+          await deleteUpload(ctx.db, importId);
+          return reply;
+        }
+        try {
+          const { kind } = await registerUpload(ctx.db, importId, stored, {
+            format,
+            sourceName: request.query.sourceName ?? null,
+            createCustomers: request.query.createCustomers ?? false,
+            actor: actorOf(request),
+          });
+          return reply.code(202).header('location', `/v1/imports/${importId}`).send({ importId, kind, status: 'queued' as const, bytes: stored.bytes, rows: stored.rows });
         } catch (err) {
           if (err instanceof HeaderError) {
             throw new ApiProblem(400, 'validation', 'Invalid request', `header: ${err.message}`, {
@@ -189,4 +239,8 @@ export async function importRoutes(app: FastifyInstance, ctx: HubContext): Promi
       return toRecord(row, true);
     },
   );
+}
+
+function isStream(value: unknown): value is AsyncIterable<Uint8Array> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }

@@ -1,17 +1,16 @@
 /**
- * Contract: the sandbox's payloads carry every field the vendor fact sheet
- * (../shared/vendor/partner-center.md) documents, under the names the mapping
- * in src/mappings/partner-center/fields.ts gives them.
+ * Contract: the sandbox's payloads and the hub's field mapping
+ * (src/mappings/partner-center/fields.ts) against Microsoft's documented facts
+ * (test/fixtures/vendor/partner-center.json), which neither of them wrote.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LICENSE_LINE_FIELDS, startPartnerCenterSandbox, USAGE_LINE_FIELDS, type PartnerCenterSandbox } from '../../../src/sandbox/partner-center/index.ts';
 import { exportLines, getAllPages, GRAPH_RESOURCE, PC_RESOURCE, runExport, token, type ManifestJson } from './partner-center-client.ts';
-import { backtickedNames, bullet, columnList, section, vendorDoc } from './vendor-docs.ts';
+import { facts } from './vendor-facts.ts';
 
-const doc = vendorDoc('partner-center.md');
-const usageColumns = columnList(section(doc, 'Daily rated usage line'), 'in this order:');
-const licenseColumns = columnList(section(doc, 'License (seat) reconciliation line'), 'Columns include:');
-const hierarchy = section(doc, 'Hierarchy and calls');
+const usageColumns = facts.usageFile.columns;
+const licenseColumns = facts.licenseFile.columns;
+const v2Attributes = facts.usageExportV2.attributes;
 
 let sandbox: PartnerCenterSandbox;
 let pc: string;
@@ -33,13 +32,12 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-describe('the fact sheet parses', () => {
-  it('into the documented column lists', () => {
+describe('the documented facts', () => {
+  it('list the file columns and the 54 v2 export attributes', () => {
     expect(usageColumns).toHaveLength(55);
-    expect(usageColumns.slice(0, 3)).toEqual(['PartnerId', 'PartnerName', 'CustomerId']);
     expect(usageColumns.slice(-3)).toEqual(['BenefitOrderId', 'BenefitId', 'BenefitType']);
+    expect(v2Attributes).toHaveLength(54);
     expect(licenseColumns).toContain('BillableQuantity');
-    expect(licenseColumns.at(-1)).toBe('ProductCategory');
   });
 });
 
@@ -51,18 +49,23 @@ describe('field mapping (fields.ts)', () => {
   it('has a row for every documented licence column', () => {
     expect(new Set(LICENSE_LINE_FIELDS.map((f) => f.column))).toEqual(new Set(licenseColumns));
   });
+
+  it('reads the v2 export under the names Microsoft Graph documents (BenefitID, BenefitOrderID), with its basic set, and expects no PCToBCExchangeRateDate there', () => {
+    const ours = USAGE_LINE_FIELDS.filter((f) => f.blob !== null).map((f) => ({ name: f.blob, basic: f.basic }));
+    expect([...ours].sort((x, y) => x.name!.localeCompare(y.name!))).toEqual([...v2Attributes].sort((x, y) => x.name.localeCompare(y.name)));
+  });
 });
 
 describe('daily rated usage payloads', () => {
-  it('v2 export lines carry every documented column', async () => {
-    const op = await runExport(sandbox, graph, '/reports/partners/billing/usage/unbilled/export', { currencyCode: 'USD', billingPeriod: 'current', attributeSet: 'full' });
-    const lines = await exportLines(op.resourceLocation as ManifestJson);
-    expect(lines.length).toBeGreaterThan(0);
-    const keys = new Set(Object.keys(lines[0] ?? {}));
-    for (const column of usageColumns) {
-      const mapping = USAGE_LINE_FIELDS.find((f) => f.column === column);
-      expect(mapping, column).toBeDefined();
-      expect(keys.has(mapping?.blob ?? ''), `blob key for ${column}`).toBe(true);
+  it('v2 export lines carry exactly the documented attributes, spelled as Graph spells them', async () => {
+    for (const attributeSet of ['full', 'basic'] as const) {
+      const op = await runExport(sandbox, graph, '/reports/partners/billing/usage/unbilled/export', { currencyCode: 'USD', billingPeriod: 'current', attributeSet });
+      const manifest = op.resourceLocation as ManifestJson;
+      expect(manifest.dataFormat).toBe(facts.exportManifest.dataFormat);
+      const lines = await exportLines(manifest);
+      expect(lines.length).toBeGreaterThan(0);
+      const documented = v2Attributes.filter((a) => attributeSet === 'full' || a.basic).map((a) => a.name);
+      expect(Object.keys(lines[0] ?? {}).sort(), attributeSet).toEqual([...documented].sort());
     }
   });
 
@@ -94,6 +97,7 @@ describe('licence reconciliation payloads', () => {
     }
     const chargeTypes = new Set(items.map((i) => i.chargeType));
     for (const documented of ['cycleCharge', 'addQuantity']) expect(chargeTypes).toContain(documented);
+    for (const chargeType of chargeTypes) expect(facts.licenseChargeTypes.values).toContain(chargeType);
   });
 
   it('v2 reconciliation export lines carry every documented column', async () => {
@@ -109,10 +113,8 @@ describe('resources', () => {
     const page = (await res.json()) as Record<string, any>;
     expect(Object.keys(page)).toEqual(expect.arrayContaining(['totalCount', 'items', 'links']));
     expect(page.links.next).toMatchObject({ uri: expect.any(String), method: 'GET', headers: [{ key: 'MS-ContinuationToken', value: expect.any(String) }] });
-    const customerBullet = bullet(hierarchy, 'A customer item carries');
-    const topLevel = backtickedNames(customerBullet, 'A customer item carries');
-    expect(topLevel).toEqual(['id', 'companyProfile', 'relationshipToPartner']);
-    const profile = [...(/`companyProfile` \(([^)]*)\)/.exec(customerBullet)?.[1] ?? '').matchAll(/`(\w+)`/g)].map((m) => m[1] as string);
+    const topLevel = facts.customer.fields;
+    const profile = facts.customer.companyProfileFields;
     for (const item of page.items as Array<Record<string, any>>) {
       for (const name of topLevel) expect(item).toHaveProperty(name);
       for (const name of profile) expect(item.companyProfile).toHaveProperty(name);
@@ -120,14 +122,17 @@ describe('resources', () => {
   });
 
   it('licence subscriptions carry every field the sheet lists for billing', async () => {
-    const fields = backtickedNames(bullet(hierarchy, 'Fields used for billing'), 'Fields used for billing:');
-    expect(fields).toContain('refundOptions');
+    const fields = facts.subscriptionBillingFields.fields;
     let checked = 0;
     for (const customer of sandbox.portfolio.customers) {
       const res = await fetch(`${sandbox.partnerCenterUrl}/v1/customers/${customer.id}/subscriptions`, { headers: { authorization: `Bearer ${pc}` } });
       const body = (await res.json()) as { items: Array<Record<string, unknown>> };
       for (const sub of body.items.filter((s) => s.billingType === 'license')) {
         for (const f of fields) expect(sub, `${f} on ${String(sub.id)}`).toHaveProperty(f);
+        expect(facts.subscriptions.statuses).toContain(sub.status);
+        expect(facts.subscriptions.termDurations).toContain(sub.termDuration);
+        expect(facts.subscriptions.billingCycles).toContain(sub.billingCycle);
+        expect(typeof sub[facts.subscriptions.trialFlag]).toBe('boolean');
         checked++;
       }
     }
@@ -135,8 +140,7 @@ describe('resources', () => {
   });
 
   it('export manifests carry every field the sheet lists', async () => {
-    const fields = backtickedNames(bullet(section(doc, 'Hierarchy and calls'), 'The manifest carries'), 'The manifest carries');
-    expect(fields).toHaveLength(9);
+    const fields = facts.exportManifest.fields;
     const op = await runExport(sandbox, graph, '/reports/partners/billing/usage/unbilled/export', { currencyCode: 'USD', billingPeriod: 'current', attributeSet: 'basic' });
     for (const f of fields) expect(op.resourceLocation).toHaveProperty(f);
   });

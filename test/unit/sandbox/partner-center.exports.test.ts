@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPartnerCenterSandbox, USAGE_LINE_FIELDS, type PartnerCenterSandbox, type PartnerCenterSandboxOptions } from '../../../src/sandbox/partner-center/index.ts';
+import { facts } from './vendor-facts.ts';
 import { downloadBlob, exportLines, getAllPages, GRAPH_RESOURCE, PC_RESOURCE, runExport, token, type ManifestJson } from './partner-center-client.ts';
 
 const NOW = Date.parse('2026-09-20T12:00:00Z');
@@ -61,7 +62,7 @@ describe('usage export (Graph v2)', () => {
     const manifestUrl = String(done['resourceLocation@odata.navigationLink']);
     const manifest = (await (await fetch(manifestUrl, { headers })).json()) as ManifestJson;
     expect(manifest).toEqual(done.resourceLocation);
-    expect(manifest).toMatchObject({ dataFormat: 'compressedJSON', partitionType: 'Default', partnerTenantId: sandbox.credentials.tenantId });
+    expect(manifest).toMatchObject({ dataFormat: 'compressedJSONLines', partitionType: 'Default', partnerTenantId: sandbox.credentials.tenantId });
     expect(manifest.blobCount).toBe(manifest.blobs.length);
   });
 
@@ -134,9 +135,36 @@ describe('usage export (Graph v2)', () => {
     graphToken = await token(sandbox, GRAPH_RESOURCE);
   });
 
+  it(`answers 410 Gone, as Microsoft documents, for an operation and a manifest that have outlived their links`, async () => {
+    const headers = { authorization: `Bearer ${graphToken}`, 'content-type': 'application/json' };
+    const started = await fetch(`${sandbox.graphUrl}/reports/partners/billing/usage/unbilled/export`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ currencyCode: 'USD', billingPeriod: 'current', attributeSet: 'basic' }),
+    });
+    const location = started.headers.get('location') ?? '';
+    let done: Record<string, any> = {};
+    for (let i = 0; i < 5 && done.status !== 'succeeded'; i++) done = (await (await fetch(location, { headers })).json()) as Record<string, any>;
+    const manifestUrl = String(done['resourceLocation@odata.navigationLink'] ?? '');
+    expect(manifestUrl).toMatch(/manifests/);
+    expect((await fetch(manifestUrl, { headers })).status).toBe(200);
+    wallMs += 25 * 3600_000;
+    try {
+      graphToken = await token(sandbox, GRAPH_RESOURCE);
+      const fresh = { ...headers, authorization: `Bearer ${graphToken}` };
+      const op = await fetch(location, { headers: fresh });
+      expect(op.status).toBe(facts.exportOperations.expiredStatus);
+      expect(((await op.json()) as { error: { code: string } }).error.code).toBe('Gone');
+      expect((await fetch(manifestUrl, { headers: fresh })).status).toBe(facts.exportOperations.expiredStatus);
+    } finally {
+      wallMs = NOW;
+      graphToken = await token(sandbox, GRAPH_RESOURCE);
+    }
+  });
+
   it('exports only the basic attributes when asked', async () => {
     const lines = await exportLines(await unbilledManifest(sandbox, graphToken, { attributeSet: 'basic' }));
-    const basic = USAGE_LINE_FIELDS.filter((f) => f.basic).map((f) => f.blob);
+    const basic = USAGE_LINE_FIELDS.filter((f) => f.basic && f.blob !== null).map((f) => f.blob);
     expect(Object.keys(lines[0] ?? {})).toEqual(basic);
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPartnerCenterSandbox, type PartnerCenterSandbox } from '../../../src/sandbox/partner-center/index.ts';
 import { Throttle } from '../../../src/sandbox/partner-center/throttle.ts';
 import { PC_RESOURCE, token } from './partner-center-client.ts';
+import { facts } from './vendor-facts.ts';
 
 describe('Throttle', () => {
   it('admits `limit` calls per window and names the wait until the oldest leaves it, in whole seconds', () => {
@@ -19,6 +20,11 @@ describe('Throttle', () => {
   it('refuses exactly every Nth call with the configured Retry-After', () => {
     const t = new Throttle({ everyNth: 4, everyNthRetryAfterSeconds: 3 }, () => 0);
     expect(Array.from({ length: 12 }, () => t.admit())).toEqual([0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0, 3]);
+  });
+
+  it('keeps a window per key', () => {
+    const t = new Throttle({ limit: 1, windowSeconds: 1 }, () => 0);
+    expect([t.admit('a'), t.admit('a'), t.admit('b'), t.admit('b')]).toEqual([0, 1, 0, 1]);
   });
 
   it('rejects nonsense options', () => {
@@ -68,6 +74,21 @@ describe('throttling over HTTP', () => {
     expect(statuses[99]).toBe(429);
     const stats = (await (await fetch(`${sandbox.url}/_sandbox/stats`)).json()) as Record<string, number>;
     expect(stats).toMatchObject({ calls: 100, served: 98, throttled: 2, retryAfterSecondsRequested: 4 });
+  });
+
+  it('throttles per API and per customer tenant, as Partner Center does, not in one window for everything', async () => {
+    expect(facts.throttling).toMatchObject({ perApi: true, perCustomerTenant: true });
+    const [a, b] = sandbox.portfolio.customers;
+    const get = (path: string) => fetch(`${sandbox.partnerCenterUrl}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    sandbox.setThrottle({ limit: 2 });
+    const subsOfA = [];
+    for (let i = 0; i < 3; i++) subsOfA.push((await get(`/v1/customers/${a!.id}/subscriptions`)).status);
+    expect(subsOfA).toEqual([200, 200, 429]);
+    // Another customer's subscriptions, and another API, still have their budget.
+    expect((await get(`/v1/customers/${b!.id}/subscriptions`)).status).toBe(200);
+    expect((await get(`/v1/customers/${a!.id}`)).status).toBe(200);
+    expect((await get('/v1/invoices')).status).toBe(200);
+    sandbox.setThrottle({});
   });
 
   it('never throttles the token endpoint or the control API', async () => {

@@ -29,11 +29,13 @@ export function registerGraphRoutes(app: FastifyInstance, ctx: SandboxContext): 
       api.get<{ Params: { id: string } }>(`${root}/operations/:id`, async (req, reply) => {
         const op = ctx.exports.poll(req.params.id);
         if (!op) return graphFail(ctx, reply, 404, 'itemNotFound', `Operation ${req.params.id} was not found.`);
+        if (op === 'expired') return graphFail(ctx, reply, 410, 'Gone', `Operation ${req.params.id} has expired. Submit a new request.`);
         return sendOperation(ctx, req, reply, version, op);
       });
       api.get<{ Params: { id: string } }>(`${root}/manifests/:id`, async (req, reply) => {
         const manifest = ctx.exports.manifest(req.params.id);
         if (!manifest) return graphFail(ctx, reply, 404, 'itemNotFound', `Manifest ${req.params.id} was not found.`);
+        if (manifest === 'expired') return graphFail(ctx, reply, 410, 'Gone', `Manifest ${req.params.id} has expired. Submit a new request.`);
         return json(reply, 200, manifestResource(origin(req), manifest));
       });
     }

@@ -13,7 +13,9 @@ export type Surface = 'partner-center' | 'graph';
 export function apiGuard(ctx: SandboxContext, audience: Audience, surface: Surface) {
   return async function guard(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     ctx.stats.calls++;
-    const wait = ctx.throttle.admit();
+    // One window per API (the route) and, for customer-scoped calls, per customer tenant.
+    const customer = (req.params as Record<string, string> | undefined)?.customerId ?? '';
+    const wait = ctx.throttle.admit(`${req.method} ${req.routeOptions.url ?? req.url}|${customer.toLowerCase()}`);
     if (wait > 0) {
       ctx.stats.throttled++;
       ctx.stats.retryAfterSecondsRequested += wait;
