@@ -46,7 +46,10 @@ export interface UsageGroups {
 export async function loadUsageGroups(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, rateDates: readonly string[]): Promise<UsageGroups> {
   const rows = await sql<GroupRow>`
     with lines as materialized (
-      select *, ${groupKey(rateDates)} as key from usage_lines where ${periodUsageFilter(customerId, period)}
+      select id, revision, usage_date, quantity, billing_pre_tax_total, entitlement_id, subscription_id, product_id, sku_id, product_name,
+        sku_name, publisher_name, unit_price, effective_unit_price, pricing_currency, billing_currency, pc_to_bc_exchange_rate,
+        pc_to_bc_exchange_rate_date, tags, resource_group, meter_id, meter_category, meter_name, ${groupKey(rateDates)} as key
+      from usage_lines where ${periodUsageFilter(customerId, period)}
     ), groups as (
       select key, min(id) as first_id, count(*)::int as line_count, sum(quantity) as quantity,
         sum(billing_pre_tax_total) as billing_pre_tax_total, min(usage_date) as usage_date
