@@ -28,14 +28,6 @@ export interface HubConfig {
   workerHeartbeatMs: number;
   /** Lines per ingestion transaction (each commits with the position it reached). */
   ingestBatchLines: number;
-  /** Usage lines a close reads and prices at a time (its memory per customer is about one batch). */
-  closeBatchLines: number;
-  /**
-   * How far (MB) resident memory may grow during a close above the least it has been
-   * before the close hands V8's pooled heap pages back to the OS; null (`off`) never
-   * does. See src/jobs/heap-release.ts.
-   */
-  heapReleaseMb: number | null;
   /**
    * The hub's public base URL as vendors call it (`https://billing.example.com`, or with a
    * path prefix a proxy strips). Signed webhooks are checked against it plus the request's
@@ -63,19 +55,14 @@ function logFormatFrom(env: Env): LogFormat {
   throw new Error(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
 }
 
-function intFrom(env: Env, name: string, fallback: number, orElse = ''): number {
+function intFrom(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${name} must be a non-negative integer${orElse}, got "${raw}"`);
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   }
   return value;
-}
-
-/** A non-negative integer, or `off` for none. */
-function intOrOffFrom(env: Env, name: string, fallback: number): number | null {
-  return env[name]?.trim().toLowerCase() === 'off' ? null : intFrom(env, name, fallback, ' or "off"');
 }
 
 /** A comma-separated list; absent or blank means none was given. */
@@ -132,8 +119,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     billingTimeZone: env.HUB_BILLING_TIME_ZONE || 'UTC',
     workerHeartbeatMs: Math.max(100, intFrom(env, 'HUB_WORKER_HEARTBEAT_MS', 10_000)),
     ingestBatchLines: Math.max(1, intFrom(env, 'HUB_INGEST_BATCH_LINES', 10_000)),
-    closeBatchLines: Math.max(1, intFrom(env, 'HUB_CLOSE_BATCH_LINES', 1_000)),
-    heapReleaseMb: intOrOffFrom(env, 'HUB_HEAP_RELEASE_MB', 64),
     publicUrl: baseUrlFrom(env, 'HUB_PUBLIC_URL'),
     smtpUrl: smtpUrlFrom(env, 'HUB_SMTP_URL'),
     mailFrom: env.HUB_MAIL_FROM?.trim() || 'CSP Billing Hub <billing-hub@localhost>',

@@ -271,14 +271,15 @@ export async function loadPeriodLicences(db: Db, customerId: string, period: Bil
 }
 
 /**
- * The period's usage for the input fingerprint: how many lines, and sha256 over every
- * line's id, revision and amounts in id order (computed where the lines are).
+ * Usage lines for the input fingerprint: how many, and sha256 over every line's id,
+ * revision and amounts in id order (computed where the lines are). `from`: usage_lines
+ * with a filter, or the close's staged copy of them.
  */
-export async function periodUsageDigest(db: Db, customerId: string, period: BillingPeriod): Promise<{ count: number; digest: string }> {
+export async function usageDigest(db: Db, from: RawBuilder<unknown>): Promise<{ count: number; digest: string }> {
   const rows = await sql<{ count: number; digest: string }>`
     select count(*)::int as count,
       encode(sha256(convert_to(coalesce(string_agg(concat_ws(':', 'u', id, revision, coalesce(quantity::text, ''), coalesce(billing_pre_tax_total::text, '')), E'\n' order by id), ''), 'UTF8')), 'hex') as digest
-    from usage_lines where ${periodUsageFilter(customerId, period)}`.execute(db);
+    from ${from}`.execute(db);
   const row = rows.rows[0];
   if (!row) throw new Error('no usage digest');
   return row;
@@ -313,7 +314,7 @@ export async function loadPeriodLines(db: Db, customerId: string, period: Billin
       const usage = await sql<PeriodUsageRow>`
         select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines where ${periodUsageFilter(customerId, period)} order by id`.execute(trx);
       const licences = await loadPeriodLicences(trx, customerId, period, currency);
-      const { digest } = await periodUsageDigest(trx, customerId, period);
+      const { digest } = await usageDigest(trx, sql`usage_lines where ${periodUsageFilter(customerId, period)}`);
       const lines: BillingLine[] = usage.rows.map((row) => usageLineOf(row, currency, customerId));
       for (const line of licences.lines) lines.push(line);
       return { lines, usageCount: usage.rows.length, licenseCount: licences.lines.length, digest: periodDigest(digest, licences.fingerprint) };

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { BillingPeriod, CurrencyCode, UsageLine } from '../engine/types.ts';
-import { PERIOD_USAGE_DIMS, periodUsageFilter, usageLineOf, type PeriodUsageRow } from './billing-lines.ts';
+import { PERIOD_USAGE_DIMS, periodUsageFilter, usageDigest, usageLineOf, type PeriodUsageRow } from './billing-lines.ts';
 import type { Db } from './database.ts';
 
 // A customer's usage of a billing period, summed in PostgreSQL into the groups the engine
@@ -14,8 +14,15 @@ import type { Db } from './database.ts';
 // earliest date finds the rate each of its lines would.
 //
 // A group's key is the md5 of those columns as text, spelled by one expression per line
-// (GROUP_KEY), so the lineage insert finds exactly a group's lines again without
-// sending their ids through Node.
+// (groupKey), so the lineage insert finds exactly a group's lines again without sending
+// their ids through Node.
+//
+// The heap is read once per close: stagePeriodUsage copies the period's lines (the
+// columns read here, and each line's key) into a temporary table of the close's session,
+// and the groups, the cost-check candidates, the input digest and the lineage all read
+// that. A customer's lines are spread over as many heap pages as it has lines (they
+// arrive day by day, interleaved with every other customer's), so each extra pass over
+// usage_lines would cost about as much as the whole close.
 
 /** The group key of a usage_lines row (see the module notes); rateDates: the market table's dates, or none. */
 function groupKey(rateDates: readonly string[]): RawBuilder<string> {
@@ -23,6 +30,28 @@ function groupKey(rateDates: readonly string[]): RawBuilder<string> {
   return sql<string>`md5(row(coalesce(entitlement_id, subscription_id), product_id, sku_id, product_name, sku_name, publisher_name,
     unit_price, effective_unit_price, pricing_currency, billing_currency, pc_to_bc_exchange_rate, pc_to_bc_exchange_rate_date,
     tags, resource_group, meter_id, meter_category, meter_name, sign(billing_pre_tax_total), sign(quantity), ${rateFrom})::text)`;
+}
+
+/** The session's copy of the period's usage (see the module notes). */
+const STAGED = sql.raw('pg_temp.close_period_usage');
+
+/**
+ * Copy the period's usage lines, with their group keys, into this session's temporary
+ * table (replacing any earlier copy). Run it inside the close's snapshot, on the one
+ * connection that then reads the groups and writes the lineage.
+ */
+export async function stagePeriodUsage(db: Db, customerId: string, period: BillingPeriod, rateDates: readonly string[]): Promise<void> {
+  await dropStagedUsage(db);
+  await sql`create temporary table close_period_usage as
+    select id, revision, usage_date, quantity, billing_pre_tax_total, entitlement_id, subscription_id, product_id, sku_id, product_name,
+      sku_name, publisher_name, unit_price, effective_unit_price, pricing_currency, billing_currency, pc_to_bc_exchange_rate,
+      pc_to_bc_exchange_rate_date, tags, resource_group, meter_id, meter_category, meter_name, ${groupKey(rateDates)} as key
+    from usage_lines where ${periodUsageFilter(customerId, period)}`.execute(db);
+}
+
+/** Drop this session's copy of a period's usage, if any. */
+export async function dropStagedUsage(db: Db): Promise<void> {
+  await sql`drop table if exists ${STAGED}`.execute(db);
 }
 
 interface GroupRow extends PeriodUsageRow {
@@ -38,23 +67,23 @@ export interface UsageGroups {
 }
 
 /**
- * The period's usage as groups (see the module notes): a customer's month of ~30 daily
- * lines per resource and meter comes back as one line per resource and meter.
+ * The staged period's usage as groups (see the module notes): a customer's month of ~30
+ * daily lines per resource and meter comes back as one line per meter, tags and sign.
  *
- * @example const { groups } = await loadUsageGroups(trx, customerId, '2026-10', 'USD', []);
+ * @example
+ *   await stagePeriodUsage(trx, customerId, '2026-10', []);
+ *   const { groups } = await loadUsageGroups(trx, customerId, 'USD');
  */
-export async function loadUsageGroups(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, rateDates: readonly string[]): Promise<UsageGroups> {
+export async function loadUsageGroups(db: Db, customerId: string, currency: CurrencyCode): Promise<UsageGroups> {
   const rows = await sql<GroupRow>`
-    with lines as materialized (
-      select *, ${groupKey(rateDates)} as key from usage_lines where ${periodUsageFilter(customerId, period)}
-    ), groups as (
+    with groups as (
       select key, min(id) as first_id, count(*)::int as line_count, sum(quantity) as quantity,
         sum(billing_pre_tax_total) as billing_pre_tax_total, min(usage_date) as usage_date
-      from lines group by key
+      from ${STAGED} group by key
     )
     select g.key, g.line_count, g.first_id as id, l.revision, to_char(g.usage_date, 'YYYY-MM-DD') as usage_date,
       g.quantity::text as quantity, g.billing_pre_tax_total::text as billing_pre_tax_total, ${sql.raw(PERIOD_USAGE_DIMS)}
-    from groups g join lines l on l.id = g.first_id
+    from groups g join ${STAGED} l on l.id = g.first_id
     order by g.first_id`.execute(db);
   let lineCount = 0;
   const groups = rows.rows.map((row) => {
@@ -65,20 +94,24 @@ export async function loadUsageGroups(db: Db, customerId: string, period: Billin
 }
 
 /**
- * The period's usage lines whose BillingPreTaxTotal differs from Microsoft's formula
- * FLOOR(EffectiveUnitPrice × Quantity × PCToBCExchangeRate, 2), computed exactly in
- * `numeric` (trunc is ROUNDDOWN toward zero): the few lines the engine's cost check
+ * The staged period's usage lines whose BillingPreTaxTotal differs from Microsoft's
+ * formula FLOOR(EffectiveUnitPrice × Quantity × PCToBCExchangeRate, 2), computed exactly
+ * in `numeric` (trunc is ROUNDDOWN toward zero): the few lines the engine's cost check
  * (src/engine/cost-check.ts, which decides and words the finding) needs to see, where a
  * group's sums cannot be checked. Missing figures read as the engine reads them (0, rate 1).
  */
-export async function loadCostCheckCandidates(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<UsageLine[]> {
+export async function loadCostCheckCandidates(db: Db, customerId: string, currency: CurrencyCode): Promise<UsageLine[]> {
   const rows = await sql<PeriodUsageRow>`
     select id, revision, to_char(usage_date, 'YYYY-MM-DD') as usage_date, quantity::text, billing_pre_tax_total::text, ${sql.raw(PERIOD_USAGE_DIMS)}
-    from usage_lines
-    where ${periodUsageFilter(customerId, period)}
-      and coalesce(billing_pre_tax_total, 0) <> trunc(coalesce(effective_unit_price, 0) * coalesce(quantity, 0) * coalesce(pc_to_bc_exchange_rate, 1), 2)
+    from ${STAGED}
+    where coalesce(billing_pre_tax_total, 0) <> trunc(coalesce(effective_unit_price, 0) * coalesce(quantity, 0) * coalesce(pc_to_bc_exchange_rate, 1), 2)
     order by id`.execute(db);
   return rows.rows.map((row) => usageLineOf(row, currency, customerId));
+}
+
+/** The staged period's usage count and digest (see usageDigest). */
+export async function stagedUsageDigest(db: Db): Promise<{ count: number; digest: string }> {
+  return usageDigest(db, sql`${STAGED}`);
 }
 
 /** One grouped lineage row to insert: the invoice_line_sources columns, and the groups whose lines it traces. */
@@ -90,29 +123,21 @@ export interface GroupedLineageRow {
 }
 
 /**
- * Insert lineage rows whose source lines are groups of the period's usage: each row's
- * usage_line_ids are the ids of its groups' lines, found and aggregated by one
- * INSERT … SELECT (the ids never pass through Node). Throws when a row finds other than
- * the lines its groups counted (the period's lines changed since they were summed): the
- * transaction rolls back and the job runs again.
+ * Insert lineage rows whose source lines are groups of the staged period's usage: each
+ * row's usage_line_ids are the ids of its groups' lines, found and aggregated by one
+ * INSERT … SELECT (the ids never pass through Node). Run it on the session that staged
+ * them. Throws when a row finds other than the lines its groups counted (a group key the
+ * staged lines do not have): nothing is saved.
  */
-export async function insertGroupedLineage(
-  db: Db,
-  customerId: string,
-  period: BillingPeriod,
-  rateDates: readonly string[],
-  rows: readonly GroupedLineageRow[],
-): Promise<void> {
+export async function insertGroupedLineage(db: Db, rows: readonly GroupedLineageRow[]): Promise<void> {
   if (rows.length === 0) return;
   const wanted = rows.flatMap((r, idx) => r.groupKeys.map((key) => ({ idx, key })));
   const payload = rows.map((r, idx) => ({ idx, expected: r.lineCount, ...r.columns }));
   const result = await sql<{ idx: number; expected: number; found: number }>`
     with wanted as (
       select * from jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(idx int, key text)
-    ), lines as (
-      select id, ${groupKey(rateDates)} as key from usage_lines where ${periodUsageFilter(customerId, period)}
     ), found as (
-      select w.idx, array_agg(l.id order by l.id) as ids from wanted w join lines l on l.key = w.key group by w.idx
+      select w.idx, array_agg(l.id order by l.id) as ids from wanted w join ${STAGED} l on l.key = w.key group by w.idx
     ), r as (
       select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as r(
         idx int, expected int, invoice_line_id uuid, source_kind text, rate_rule_id text, rate_card_id uuid, rate_card_version int,
@@ -133,6 +158,6 @@ export async function insertGroupedLineage(
     where r.expected <> coalesce(cardinality(f.ids), 0)`.execute(db);
   const mismatch = result.rows[0];
   if (mismatch) {
-    throw new Error(`The period's usage lines changed while the close ran: a lineage row's groups counted ${mismatch.expected} lines, the database now has ${mismatch.found}; the close will run again`);
+    throw new Error(`A lineage row's usage groups counted ${mismatch.expected} lines, but ${mismatch.found} were found under their keys`);
   }
 }

@@ -8,6 +8,7 @@ import { minorUnit } from '../../src/engine/money.ts';
 import type { AllocationRule, FxPolicy, MarketRate, RateCard, RateRule, RoundingMode, RoundingScope } from '../../src/engine/types.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+import { withStagedUsage } from '../helpers/staged-usage.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 import { seededRandom } from '../unit/engine/fixtures.ts';
 
@@ -176,8 +177,11 @@ describe('the close by aggregation', () => {
       const label = `seed ${seed} (${c.card.currency}, ${c.fx.source}, ${c.card.rounding.scope} ${c.card.rounding.mode})`;
       const rateDates = c.fx.source === 'market' ? [...new Set(c.fx.table.map((r) => r.date))].sort() : [];
       const perLine = closeWith(customerId, c, (await loadPeriodLines(hub.ctx.db, customerId, PERIOD, c.card.currency)).lines);
-      const usage = await loadUsageGroups(hub.ctx.db, customerId, PERIOD, c.card.currency, rateDates);
-      const grouped = closeWith(customerId, c, usage.groups, await loadCostCheckCandidates(hub.ctx.db, customerId, PERIOD, c.card.currency));
+      const { usage, candidates } = await withStagedUsage(hub.database, customerId, PERIOD, rateDates, async (db) => ({
+        usage: await loadUsageGroups(db, customerId, c.card.currency),
+        candidates: await loadCostCheckCandidates(db, customerId, c.card.currency),
+      }));
+      const grouped = closeWith(customerId, c, usage.groups, candidates);
       groupsSeen += usage.groups.length;
       expect(usage.groups.length, label).toBeLessThan(usage.lineCount);
 

@@ -94,8 +94,7 @@ const storage = {
 };
 
 beforeAll(async () => {
-  // Two usage lines at a time: every close here streams a customer's month in many batches.
-  hub = await createTestHub({ env: { HUB_CLOSE_BATCH_LINES: '2' } });
+  hub = await createTestHub();
   worker = await startWorker(hub.database.pool, hub.ctx, { concurrency: 4, crontab: '' });
 
   // September: one line for Fabrikam (closed first; late lines for it arrive afterwards).

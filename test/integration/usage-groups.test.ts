@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPeriodLines } from '../../src/db/billing-lines.ts';
-import { loadCostCheckCandidates, loadUsageGroups } from '../../src/db/usage-groups.ts';
+import { loadPeriodLicences, loadPeriodLines, periodDigest } from '../../src/db/billing-lines.ts';
+import { loadCostCheckCandidates, loadUsageGroups, stagedUsageDigest } from '../../src/db/usage-groups.ts';
 import { checkCost } from '../../src/engine/cost-check.ts';
 import { ZERO, sum } from '../../src/engine/decimal.ts';
 import type { UsageLine } from '../../src/engine/types.ts';
 import { ingestLicenseRecords, ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { licenseRecord } from '../helpers/license-fixtures.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+import { withStagedUsage } from '../helpers/staged-usage.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 
 // The close reads a customer's month summed into groups by PostgreSQL (loadUsageGroups):
@@ -54,7 +55,7 @@ describe('loadUsageGroups', () => {
     const whole = await loadPeriodLines(hub.ctx.db, customerId, '2026-10', 'USD');
     expect(whole.usageCount).toBe(25);
     const usage = whole.lines.filter((l): l is UsageLine => l.kind === 'usage');
-    const { groups, lineCount } = await loadUsageGroups(hub.ctx.db, customerId, '2026-10', 'USD', []);
+    const { groups, lineCount } = await withStagedUsage(hub.database, customerId, '2026-10', [], (db) => loadUsageGroups(db, customerId, 'USD'));
     expect(lineCount).toBe(25);
     // vm1, vm3 and vm4 price, allocate and invoice alike (the resource URI is read by none of
     // them): one group of 18; vm2 has no tags: 6; vm1's credit apart.
@@ -71,11 +72,17 @@ describe('loadUsageGroups', () => {
     expect(sum(groups.map((g) => g.cost)).toString()).toBe(sum(usage.map((l) => l.cost)).toString());
   });
 
-  it("offers the cost check exactly the lines the engine's check flags", async () => {
+  it("offers the cost check exactly the lines the engine's check flags, and digests the lines as read one by one", async () => {
     const whole = await loadPeriodLines(hub.ctx.db, customerId, '2026-10', 'USD');
     const flagged = checkCost(whole.lines.filter((l) => l.kind === 'usage')).map((f) => f.lineId);
-    const candidates = await loadCostCheckCandidates(hub.ctx.db, customerId, '2026-10', 'USD');
+    const { candidates, digest } = await withStagedUsage(hub.database, customerId, '2026-10', [], async (db) => ({
+      candidates: await loadCostCheckCandidates(db, customerId, 'USD'),
+      digest: await stagedUsageDigest(db),
+    }));
     expect(candidates.map((l) => l.id)).toEqual(flagged);
     expect(flagged.length).toBeGreaterThan(0);
+    // The staged copy's digest is the one the month read line by line gives.
+    expect(digest.count).toBe(whole.usageCount);
+    expect(periodDigest(digest.digest, (await loadPeriodLicences(hub.ctx.db, customerId, '2026-10', 'USD')).fingerprint)).toBe(whole.digest);
   });
 });

@@ -41,15 +41,6 @@ describe('configuration', () => {
     expect(() => loadConfig({ HUB_SMTP_URL: 'mail.example.com' })).toThrow(/HUB_SMTP_URL must be an absolute URL/);
     expect(() => loadConfig({ HUB_SMTP_URL: 'https://ops:secret@mail.example.com' })).toThrow(/^HUB_SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL, got "https:\/\/…"$/);
   });
-
-  it('reads HUB_HEAP_RELEASE_MB as megabytes or off (default 64), and names a bad value', () => {
-    expect(loadConfig({}).heapReleaseMb).toBe(64);
-    expect(loadConfig({ HUB_HEAP_RELEASE_MB: '0' }).heapReleaseMb).toBe(0);
-    expect(loadConfig({ HUB_HEAP_RELEASE_MB: '64' }).heapReleaseMb).toBe(64);
-    expect(loadConfig({ HUB_HEAP_RELEASE_MB: ' Off ' }).heapReleaseMb).toBeNull();
-    expect(() => loadConfig({ HUB_HEAP_RELEASE_MB: 'never' })).toThrow('HUB_HEAP_RELEASE_MB must be a non-negative integer or "off", got "never"');
-    expect(() => loadConfig({ HUB_HEAP_RELEASE_MB: '-1' })).toThrow(/HUB_HEAP_RELEASE_MB/);
-  });
 });
 
 describe('canonicalJson (what the audit chain hashes)', () => {

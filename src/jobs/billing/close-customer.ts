@@ -3,12 +3,12 @@ import { sql, type Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { loadAllocationRules } from '../../db/allocation-rules.ts';
 import { writeAudit } from '../../db/audit.ts';
-import { loadLateLines, loadPeriodLicences, periodDigest, periodUsageDigest, sourceOfLineId } from '../../db/billing-lines.ts';
+import { loadLateLines, loadPeriodLicences, periodDigest, sourceOfLineId } from '../../db/billing-lines.ts';
 import { loadCategoryMapping } from '../../db/charge-categories.ts';
-import type { Db } from '../../db/database.ts';
+import { kyselyOnClient, type Db } from '../../db/database.ts';
 import { loadEffectiveRateCard, loadFxPolicy, type EffectiveRateCard } from '../../db/rate-cards.ts';
 import { loadSeatSubscriptions } from '../../db/seat-subscriptions.ts';
-import { loadCostCheckCandidates, loadUsageGroups } from '../../db/usage-groups.ts';
+import { dropStagedUsage, loadCostCheckCandidates, loadUsageGroups, stagePeriodUsage, stagedUsageDigest } from '../../db/usage-groups.ts';
 import type { Database } from '../../db/types.ts';
 import { tagKeysOf } from '../../engine/allocation.ts';
 import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
@@ -84,21 +84,18 @@ interface Loaded {
   /** Billing currency (Microsoft's figures are in it) of each line with a cost finding. */
   discrepancyCurrency: Map<string, string>;
   tagCompliance: StoredTagCompliance | null;
-  /** The market table's dates the usage groups were keyed with (the lineage insert keys them again). */
-  rateDates: string[];
 }
 
 /**
- * Load one customer's inputs and run the pure close over them. Reads only, in one
- * repeatable-read transaction (every read sees the same snapshot). The period's usage
- * comes summed into groups by PostgreSQL (loadUsageGroups): a customer's month is a few
- * thousand rows in Node however many lines it has.
+ * Load one customer's inputs and run the pure close over them, in one repeatable-read
+ * transaction (every read sees the same snapshot). It writes nothing but this session's
+ * staged copy of the period's usage (stagePeriodUsage), which PostgreSQL sums into
+ * groups: a customer's month is a few thousand rows in Node however many lines it has.
  */
 async function loadAndClose(db: Db, customerId: string, period: string): Promise<Loaded> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
     .execute((trx) => loadAndCloseIn(trx, customerId, period));
 }
 
@@ -119,9 +116,10 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
   const unallocated = nodes.find((n) => n.kind === 'unallocated');
   if (!unallocated) throw new Error(`customer ${customerId} has no unallocated cost node`);
   const rateDates = rateDatesOf(fx);
-  const usage = await loadUsageGroups(db, customerId, period, currency, rateDates);
-  const costCheckLines = await loadCostCheckCandidates(db, customerId, period, currency);
-  const usageDigest = await periodUsageDigest(db, customerId, period);
+  await stagePeriodUsage(db, customerId, period, rateDates);
+  const usage = await loadUsageGroups(db, customerId, currency);
+  const costCheckLines = await loadCostCheckCandidates(db, customerId, currency);
+  const usageDigest = await stagedUsageDigest(db);
   const licences = await loadPeriodLicences(db, customerId, period, currency);
   const lateLines = await loadLateLines(db, customerId, period, currency);
   // The hub's own seat events, checked against this period's licence lines (reported, never applied).
@@ -217,7 +215,6 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
     cards,
     discrepancyCurrency,
     tagCompliance: result.tagCompliance ? storedTagCompliance(result.tagCompliance, tagSource, usageCurrencies.size === 1 ? [...usageCurrencies][0]! : null) : null,
-    rateDates,
   };
 }
 
@@ -295,11 +292,28 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
     .executeTakeFirst();
   if (already) return;
 
-  const loaded = await loadAndClose(ctx.db, payload.customerId, run.period);
+  // One connection for the whole close: the staged usage is this session's (see stagePeriodUsage).
+  const client = await ctx.pool.connect();
+  let broken: Error | undefined;
+  try {
+    const db = kyselyOnClient(client);
+    try {
+      await closeOn(db, run, payload);
+    } finally {
+      await dropStagedUsage(db).catch((error: Error) => (broken = error));
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** The close of one customer on one connection: load and price, then save in one transaction. */
+async function closeOn(db: Db, run: { id: string; period: string }, payload: CloseCustomerPayload): Promise<void> {
+  const loaded = await loadAndClose(db, payload.customerId, run.period);
   const { result, card } = loaded;
   const lineCurrency = loaded.discrepancyCurrency;
 
-  await ctx.db.transaction().execute(async (trx) => {
+  await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`invoice:${payload.customerId}:${run.period}`}))`.execute(trx);
     const done = await trx
       .selectFrom('billing_run_customers')
@@ -359,7 +373,6 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
           fingerprint: loaded.fingerprint,
           inputs: loaded.inputs,
           costNodeNames: loaded.costNodeNames,
-          rateDates: loaded.rateDates,
         });
         await markLatePickedUp(trx, run.id, payload.customerId, run.period, loaded.late);
         await writeAudit(trx, {

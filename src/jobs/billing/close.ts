@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { periodBounds } from '../../engine/dates.ts';
 import { enqueueJob } from '../enqueue.ts';
-import { heapRelease } from '../heap-release.ts';
 import { addCloseProgress } from './run-progress.ts';
 
 export interface ClosePayload {
@@ -16,11 +15,6 @@ export interface ClosePayload {
  * run: a retry after the fan-out committed finds the run already counted and stops.
  */
 export async function closePeriod(payload: ClosePayload, ctx: HubContext): Promise<void> {
-  // The customers' closes check against the least memory the process needs; measure it with nothing pooled.
-  if (ctx.config.heapReleaseMb !== null) {
-    const released = heapRelease.release();
-    if (released) ctx.logger.debug({ ...released, runId: payload.runId }, 'close starts with pooled heap pages handed back to the OS');
-  }
   await ctx.db.transaction().execute(async (trx) => {
     const run = await trx.selectFrom('billing_runs').selectAll().where('id', '=', payload.runId).forUpdate().executeTakeFirst();
     if (!run || run.status !== 'queued') return;

@@ -33,8 +33,6 @@ export interface SaveInvoiceInput {
   fingerprint: string;
   inputs: unknown;
   costNodeNames: ReadonlyMap<string, string>;
-  /** The market table's dates the usage groups were keyed with (see loadUsageGroups); none under other fx. */
-  rateDates: readonly string[];
 }
 
 function marginRowJson(row: MarginRow) {
@@ -191,7 +189,8 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
   for (let i = 0; i < single.length; i += CHUNK) {
     await trx.insertInto('invoice_line_sources').values(single.slice(i, i + CHUNK)).execute();
   }
-  await insertGroupedLineage(trx, input.customerId, input.period, input.rateDates, grouped);
+  // The usage groups' lines are found in the staged copy this session's close read (see stagePeriodUsage).
+  await insertGroupedLineage(trx, grouped);
 
   const flags = input.margin.flags.slice(0, LINES_NAMED).map((f) => {
     const { kind, id } = sourceOfLineId(f.lineId);
