@@ -10,6 +10,8 @@ import { exportUsage, type UsageExportPayload } from './partner-center/usage-exp
 import { syncLicenseLines, type LicenseLinesPayload } from './partner-center/license-lines.ts';
 import type { SyncKind } from './partner-center/start-run.ts';
 import { closeCustomerTask, closeTask } from './billing/task.ts';
+import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
+import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -23,6 +25,10 @@ export function buildTaskList(ctx: HubContext): TaskList {
     'partner_center:license_lines': syncTask<LicenseLinesPayload>('partner_center:license_lines', ctx, (p) => syncLicenseLines(p, ctx)),
     'billing:close': closeTask(ctx),
     'billing:close_customer': closeCustomerTask(ctx),
+    [QUOTE_TO_CASH_TASK]: async (payload) => {
+      const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
+      ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
+    },
   };
 }
 

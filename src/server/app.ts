@@ -19,6 +19,7 @@ import { fxRateRoutes, FxRate } from './routes/fx-rates.ts';
 import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { lateUsageRoutes } from './routes/late-usage.ts';
+import { quoteExceptionRoutes, QuoteException } from './routes/quote-exceptions.ts';
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
@@ -66,13 +67,14 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   registerIdempotency(app, ctx.db);
 
   for (const schema of [Customer, CostNode, Connection, SyncRun]) app.addSchema(schema);
-  for (const schema of [RateCard, RateCardVersion, RateCardSummary, EffectiveRateCardView, FxRate, ChargeCategoryMapping, AllocationRuleSchema]) app.addSchema(schema);
+  for (const schema of [RateCard, RateCardVersion, RateCardSummary, EffectiveRateCardView, FxRate, ChargeCategoryMapping, AllocationRuleSchema, QuoteException]) app.addSchema(schema);
 
   healthRoutes(app, ctx);
   customerRoutes(app, ctx);
   costNodeRoutes(app, ctx);
   connectionRoutes(app, ctx);
   rateCardRoutes(app, ctx);
+  quoteExceptionRoutes(app, ctx);
   fxRateRoutes(app, ctx);
   chargeCategoryRoutes(app, ctx);
   allocationRuleRoutes(app, ctx);

@@ -37,6 +37,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'usage', description: 'Usage and licence lines; late lines waiting for a close' },
         { name: 'audit', description: 'The append-only, hash-chained record of every change' },
         { name: 'webhooks', description: 'Signed vendor webhooks, stored before processing' },
+        { name: 'crm', description: 'Won CRM deals turned into billing setup: quotes, baselines, and the deals that need review' },
       ],
     },
     refResolver: {
