@@ -188,4 +188,18 @@ describe('HubSpot quote-to-cash', () => {
     expect(still).toEqual([]);
     expect((await get('/v1/quote-exceptions?status=resolved')).items.map((x: { crm: { dealId: string } }) => x.crm.dealId)).toContain('9003');
   }, 60_000);
+
+  it('reads the deal with an OAuth connection too: the refresh token is exchanged for an access token the CRM accepts', async () => {
+    const { clientId, clientSecret, refreshToken } = sandbox.credentials;
+    const res = await hub.app.inject({
+      method: 'POST',
+      url: '/v1/connections',
+      headers: hub.auth(hub.keys.admin),
+      payload: { provider: 'hubspot', name: 'Sandbox CRM (OAuth)', credentials: { clientId, clientSecret, refreshToken }, settings: { baseUrl: sandbox.url } },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const refreshes = sandbox.stats().tokenRefreshes;
+    expect(await quoteToCash({ connectionId: res.json().id, dealId: '9001' }, hub.ctx)).toEqual({ outcome: 'unchanged', revision: 2 });
+    expect(sandbox.stats().tokenRefreshes).toBe(refreshes + 1);
+  });
 });
