@@ -1,8 +1,9 @@
 import type { WebhookProviderRegistry } from '../context.ts';
+import { handleHubSpotEvent } from '../jobs/hubspot/deal-events.ts';
 import { hubspotWebhookProvider } from './hubspot/webhook.ts';
 import { webhookRegistry } from './webhooks.ts';
 
 /** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
 export function defaultWebhookProviders(): WebhookProviderRegistry {
-  return webhookRegistry([hubspotWebhookProvider()]);
+  return webhookRegistry([hubspotWebhookProvider({ handle: handleHubSpotEvent })]);
 }

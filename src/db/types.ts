@@ -223,6 +223,16 @@ export interface CustomersTable {
   required_tags: string[] | null;
 }
 
+export interface DealsTable {
+  id: Generated<string>;
+  connection_id: string;
+  customer_id: string | null;
+  name: string;
+  latest_revision: Generated<number>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ExternalLinksTable {
   id: Generated<string>;
   entity: string;
@@ -486,6 +496,66 @@ export interface NotificationDeliveriesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface QuoteExceptionsTable {
+  id: Generated<string>;
+  deal_id: string;
+  status: Generated<string>;
+  reason: string;
+  problems: ColumnType<JsonValue, string, string>;
+  attempts: Generated<number>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface QuoteExpectedSeatsTable {
+  quote_id: string;
+  sku: string;
+  seats: ColumnType<string, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface QuoteLinesTable {
+  id: Generated<string>;
+  quote_id: string;
+  position: number;
+  kind: string;
+  sku: string | null;
+  category: string;
+  name: string;
+  quantity: ColumnType<string, string, string>;
+  unit_price: ColumnType<string, string, string>;
+  discount_per_unit: ColumnType<string | null, string | null, string | null>;
+  discount_percent: ColumnType<string | null, string | null, string | null>;
+  net_unit_price: ColumnType<string, string, string>;
+  unit_cost: ColumnType<string | null, string | null, string | null>;
+  markup_percent: ColumnType<string | null, string | null, string | null>;
+  monthly_amount: ColumnType<string, string, string>;
+  term: string | null;
+  billing_frequency: string;
+  source: ColumnType<JsonValue, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface QuotesTable {
+  id: Generated<string>;
+  deal_id: string;
+  revision: number;
+  customer_id: string;
+  currency: string;
+  closed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  monthly_total: ColumnType<string, string, string>;
+  azure_monthly_budget: ColumnType<string, string, string>;
+  budget_alert_percents: Generated<number[]>;
+  rate_card_id: string;
+  rate_card_version: number;
+  fingerprint: string;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface RateCardRulesTable {
   id: Generated<string>;
   rate_card_version_id: string;
@@ -739,6 +809,7 @@ export interface Database {
   cost_discrepancies: CostDiscrepanciesTable;
   cost_nodes: CostNodesTable;
   customers: CustomersTable;
+  deals: DealsTable;
   external_links: ExternalLinksTable;
   fx_rates: FxRatesTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -751,6 +822,10 @@ export interface Database {
   license_lines: LicenseLinesTable;
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  quote_exceptions: QuoteExceptionsTable;
+  quote_expected_seats: QuoteExpectedSeatsTable;
+  quote_lines: QuoteLinesTable;
+  quotes: QuotesTable;
   rate_card_rules: RateCardRulesTable;
   rate_card_versions: RateCardVersionsTable;
   rate_cards: RateCardsTable;

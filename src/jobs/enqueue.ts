@@ -33,3 +33,19 @@ export async function enqueueJob(
       job_key_mode => ${options.jobKeyMode ?? (options.jobKey ? 'replace' : null)}
     )`.execute(db);
 }
+
+/**
+ * Adds one job per payload in one statement (graphile-worker's add_jobs), inside the
+ * caller's transaction: a batch of webhook events enqueues its jobs in one round trip.
+ */
+export async function enqueueJobs(
+  db: Transaction<Database> | Kysely<Database>,
+  task: string,
+  jobs: readonly { payload: Record<string, unknown>; jobKey?: string }[],
+): Promise<void> {
+  if (jobs.length === 0) return;
+  await sql`select graphile_worker.add_jobs(array(
+      select row(${task}, j.payload::json, null, null, null, j.job_key, null, null)::graphile_worker.job_spec
+      from unnest(${jobs.map((j) => JSON.stringify(j.payload))}::text[], ${jobs.map((j) => j.jobKey ?? null)}::text[]) as j(payload, job_key)
+    ))`.execute(db);
+}

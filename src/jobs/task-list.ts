@@ -13,6 +13,8 @@ import { syncLicenseLines, type LicenseLinesPayload } from './partner-center/lic
 import type { SyncKind } from './partner-center/start-run.ts';
 import { closeCustomerTask, closeTask } from './billing/task.ts';
 import { deliverTask } from './notify/deliver.ts';
+import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
+import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -28,6 +30,10 @@ export function buildTaskList(ctx: HubContext): TaskList {
     'billing:close': closeTask(ctx),
     'billing:close_customer': closeCustomerTask(ctx),
     'notify:deliver': deliverTask(ctx),
+    [QUOTE_TO_CASH_TASK]: async (payload) => {
+      const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
+      ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
+    },
   };
 }
 

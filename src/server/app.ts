@@ -23,6 +23,7 @@ import { importRoutes } from './routes/imports.ts';
 import { lateUsageRoutes } from './routes/late-usage.ts';
 import { metricsRoutes, registerWebhookIntakeMetrics } from './routes/metrics.ts';
 import { notificationRoutes } from './routes/notifications.ts';
+import { quoteExceptionRoutes, QuoteException } from './routes/quote-exceptions.ts';
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
@@ -71,7 +72,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   registerWebhookIntakeMetrics(app, ctx);
 
   for (const schema of [Customer, CostNode, Connection, SyncRun]) app.addSchema(schema);
-  for (const schema of [RateCard, RateCardVersion, RateCardSummary, EffectiveRateCardView, FxRate, ChargeCategoryMapping, AllocationRuleSchema]) app.addSchema(schema);
+  for (const schema of [RateCard, RateCardVersion, RateCardSummary, EffectiveRateCardView, FxRate, ChargeCategoryMapping, AllocationRuleSchema, QuoteException]) app.addSchema(schema);
 
   healthRoutes(app, ctx);
   metricsRoutes(app, ctx);
@@ -79,6 +80,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   costNodeRoutes(app, ctx);
   connectionRoutes(app, ctx);
   rateCardRoutes(app, ctx);
+  quoteExceptionRoutes(app, ctx);
   fxRateRoutes(app, ctx);
   chargeCategoryRoutes(app, ctx);
   allocationRuleRoutes(app, ctx);

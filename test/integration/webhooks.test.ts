@@ -36,7 +36,7 @@ const deliver = (body: string, headers: Record<string, string>, provider = 'acme
   hub.app.inject({ method: 'POST', url: `/webhooks/${provider}`, payload: body, headers: { 'content-type': 'application/json', ...headers } });
 
 async function jobsFor(inboxId: string) {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where key = ${'webhook:' + inboxId}`.execute(hub.ctx.db);
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs where payload->>'inboxId' = ${inboxId}`.execute(hub.ctx.db);
   return rows[0]!.n;
 }
 

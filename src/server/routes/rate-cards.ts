@@ -1,17 +1,27 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
-import { decisionsFor, recordDecision, type Decision } from '../../db/approvals.ts';
+import { recordDecision } from '../../db/approvals.ts';
 import { writeAudit } from '../../db/audit.ts';
-import { PRICING_STATUSES, loadEffectiveRateCard, ruleMatchKey, ruleMatchOf, versionEffectiveOn, type EffectiveRateCard } from '../../db/rate-cards.ts';
+import {
+  APPROVER_ROLES,
+  RATE_CARD_ENTITY,
+  cardView,
+  checkTemplateCurrency,
+  createCard,
+  checkVersion,
+  loadCard,
+  loadVersion,
+  requestVersion,
+  type ProblemSink,
+} from '../../db/rate-card-requests.ts';
+import { PRICING_STATUSES, loadEffectiveRateCard, type EffectiveRateCard } from '../../db/rate-cards.ts';
 import type { Database } from '../../db/types.ts';
 import { CHARGE_CATEGORIES } from '../../engine/categories.ts';
 import { addDays } from '../../engine/dates.ts';
-import { Decimal } from '../../engine/decimal.ts';
-import { MINOR_UNITS } from '../../engine/money.ts';
-import type { ChargeCategory, RateRuleMatch } from '../../engine/types.ts';
+import type { ChargeCategory } from '../../engine/types.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
 import { ApiProblem, badRequest, conflict, forbidden, invalidFields, notFound, type FieldError } from '../problem.ts';
@@ -21,10 +31,8 @@ import { CurrencyCode, DecimalString, IsoDate, Justification, Timestamp, Unsigne
 // is pending and prices nothing until a sales_ops key and a finance key — neither of them
 // the key that requested it — approve it. See docs/billing.md, "Rate cards", for the decisions.
 
-/** The roles whose approvals a version needs, one each. */
-export const APPROVER_ROLES = ['sales_ops', 'finance'] as const;
 type ApproverRole = (typeof APPROVER_ROLES)[number];
-const ENTITY = 'rate_card';
+const ENTITY = RATE_CARD_ENTITY;
 
 const Category = Type.Enum(CHARGE_CATEGORIES as ChargeCategory[], { description: 'A charge category' });
 const Status = Type.Enum(['pending', 'approved', 'rejected', 'superseded']);
@@ -84,7 +92,6 @@ const CreateRateCard = Type.Object(
   { additionalProperties: false },
 );
 const CreateVersion = Type.Object(versionInput, { additionalProperties: false });
-type VersionInput = Static<typeof CreateVersion>;
 
 const cardFields = {
   id: Uuid,
@@ -173,75 +180,10 @@ export const EffectiveRateCardView = Type.Object(
   { $id: 'EffectiveRateCard' },
 );
 
-type Db = Kysely<Database>;
-type CardRow = Selectable<Database['rate_cards']>;
 type VersionRow = Selectable<Database['rate_card_versions']>;
-type RuleRow = Selectable<Database['rate_card_rules']>;
-
-function toVersionView(row: VersionRow, rules: RuleRow[], decisions: Decision[]): VersionView {
-  const approvedRoles = new Set(decisions.filter((d) => d.decision === 'approve').map((d) => d.role));
-  return {
-    versionId: row.id,
-    version: row.version,
-    status: row.status as VersionView['status'],
-    effectiveFrom: row.effective_from,
-    effectiveTo: row.effective_to,
-    currency: row.currency,
-    rounding: { scope: row.rounding_scope as 'line' | 'invoice', mode: row.rounding_mode as 'half_up' | 'half_even' },
-    fx: { source: row.fx_source, rate: row.fx_rate, from: row.fx_from_currency },
-    minimumMonthly: row.minimum_monthly,
-    targetMarginPercent: row.target_margin_percent,
-    justification: row.justification,
-    requestedBy: row.requested_by,
-    requestedAt: row.requested_at.toISOString(),
-    decidedAt: row.decided_at ? row.decided_at.toISOString() : null,
-    rules: rules.map((r) => ({
-      id: r.id,
-      position: r.position,
-      match: ruleMatchOf(r),
-      basis: r.basis as 'cost' | 'list' | null,
-      markupPercent: r.markup_percent,
-      unitPrice: r.unit_price,
-    })),
-    approvals: decisions.map((d) => ({ role: d.role, decision: d.decision, actor: `key:${d.apiKeyId}`, comment: d.comment, createdAt: d.createdAt.toISOString() })),
-    awaiting: row.status === 'pending' ? APPROVER_ROLES.filter((role) => !approvedRoles.has(role)) : [],
-  };
-}
-
-function cardView(card: CardRow) {
-  return { id: card.id, name: card.name, customerId: card.customer_id, template: card.is_template, templateId: card.template_id };
-}
-
-interface LoadedCard {
-  card: CardRow;
-  versions: VersionView[];
-}
-
-/** A card with every version, its rules and its decisions; undefined when there is no such card. */
-async function loadCard(db: Db, id: string, onlyVersion?: number): Promise<LoadedCard | undefined> {
-  const card = await db.selectFrom('rate_cards').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!card) return undefined;
-  let versionQuery = db.selectFrom('rate_card_versions').selectAll().where('rate_card_id', '=', id);
-  if (onlyVersion !== undefined) versionQuery = versionQuery.where('version', '=', onlyVersion);
-  const versions = await versionQuery.orderBy('version').execute();
-  const rules = versions.length
-    ? await db.selectFrom('rate_card_rules').selectAll().where('rate_card_version_id', 'in', versions.map((v) => v.id)).orderBy('position').execute()
-    : [];
-  const decisions = await decisionsFor(db, ENTITY, id);
-  return {
-    card,
-    versions: versions.map((v) => toVersionView(v, rules.filter((r) => r.rate_card_version_id === v.id), decisions.get(v.version) ?? [])),
-  };
-}
-
-async function loadVersion(db: Db, cardId: string, version: number): Promise<Static<typeof RateCardVersion> | undefined> {
-  const loaded = await loadCard(db, cardId, version);
-  const view = loaded?.versions[0];
-  return loaded && view ? { ...cardView(loaded.card), ...view } : undefined;
-}
 
 /** Collects every problem of a request body, so one answer names all the fields to fix. */
-class FieldProblems {
+class FieldProblems implements ProblemSink {
   readonly #errors: FieldError[] = [];
   add(field: string, reason: string): void {
     this.#errors.push({ field, reason });
@@ -249,148 +191,6 @@ class FieldProblems {
   throwIfAny(): void {
     if (this.#errors.length > 0) throw invalidFields(this.#errors);
   }
-}
-
-function engineMatch(match: Static<typeof RuleMatch>): RateRuleMatch {
-  if (match.sku !== undefined) return { sku: match.sku };
-  if (match.meterId !== undefined) return { meterId: match.meterId };
-  if (match.category !== undefined) return { category: match.category };
-  return { default: true };
-}
-
-/** How a match is stored: its kind and the value it compares (none for the default rule). */
-function matchColumns(match: RateRuleMatch): { match_kind: string; match_value: string | null } {
-  if ('sku' in match) return { match_kind: 'sku', match_value: match.sku };
-  if ('meterId' in match) return { match_kind: 'meterId', match_value: match.meterId };
-  if ('category' in match) return { match_kind: 'category', match_value: match.category };
-  return { match_kind: 'default', match_value: null };
-}
-
-/** Checks the schema cannot express: pricing fields that go together, ranges, duplicate matches. */
-function checkVersion(input: VersionInput, problems: FieldProblems, options: { inherits: boolean }): void {
-  const places = MINOR_UNITS[input.currency];
-  if (places === undefined) problems.add('currency', `${input.currency} has no ISO 4217 minor unit the engine knows, so prices in it cannot be rounded`);
-
-  const fx = input.fx ?? { source: 'microsoft' };
-  if (fx.source === 'fixed') {
-    if (fx.rate === undefined) problems.add('fx.rate', 'is required when fx.source is fixed');
-    else if (new Decimal(fx.rate).isZero()) problems.add('fx.rate', 'must be more than 0');
-    if (fx.from === undefined) problems.add('fx.from', 'is required when fx.source is fixed: the currency the rate converts into the card currency');
-    else if (fx.from === input.currency) problems.add('fx.from', 'must differ from the card currency');
-  } else {
-    if (fx.rate !== undefined) problems.add('fx.rate', 'is only allowed when fx.source is fixed');
-    if (fx.from !== undefined) problems.add('fx.from', 'is only allowed when fx.source is fixed');
-  }
-
-  if (input.minimumMonthly !== undefined && places !== undefined && new Decimal(input.minimumMonthly).decimalPlaces() > places) {
-    problems.add('minimumMonthly', `must be in whole ${input.currency} minor units (${places} decimals)`);
-  }
-  if (input.targetMarginPercent !== undefined && new Decimal(input.targetMarginPercent).greaterThanOrEqualTo(100)) {
-    problems.add('targetMarginPercent', 'must be below 100');
-  }
-
-  if (input.rules.length === 0 && !options.inherits) problems.add('rules', 'needs at least one rule (only a card with a template may have none of its own)');
-  const seen = new Map<string, number>();
-  input.rules.forEach((rule, i) => {
-    const at = `rules.${i}`;
-    if (rule.markupPercent !== undefined && rule.unitPrice !== undefined) {
-      problems.add(`${at}.unitPrice`, 'a rule has either markupPercent or unitPrice, not both');
-    } else if (rule.markupPercent === undefined && rule.unitPrice === undefined) {
-      problems.add(`${at}.markupPercent`, 'a rule needs markupPercent (with basis) or unitPrice');
-    } else if (rule.markupPercent !== undefined) {
-      if (rule.basis === undefined) problems.add(`${at}.basis`, 'is required with markupPercent: cost or list');
-      if (new Decimal(rule.markupPercent).lessThan(-100)) problems.add(`${at}.markupPercent`, 'must be -100 or more: a price cannot go below zero');
-    } else if (rule.basis !== undefined) {
-      problems.add(`${at}.basis`, 'a fixed unitPrice has no basis');
-    }
-    const key = ruleMatchKey(engineMatch(rule.match));
-    const first = seen.get(key);
-    if (first !== undefined) problems.add(`${at}.match`, `matches the same lines as rules.${first}.match`);
-    else seen.set(key, i);
-  });
-}
-
-/** A card inheriting a template's fixed prices must price in the template's currency. */
-async function checkTemplateCurrency(db: Db, templateId: string, currency: string, problems: FieldProblems, today: string): Promise<void> {
-  const current = await versionEffectiveOn(db, templateId, today);
-  if (current && current.currency !== currency) {
-    problems.add('currency', `must be ${current.currency}, the currency of template ${templateId} v${current.version} whose rules this card inherits`);
-  }
-}
-
-async function insertVersion(trx: Transaction<Database>, cardId: string, version: number, input: VersionInput, requestedBy: string, today: string): Promise<void> {
-  const fx = input.fx ?? { source: 'microsoft' as const };
-  const rounding = input.rounding ?? { scope: 'invoice' as const, mode: 'half_up' as const };
-  const row = await trx
-    .insertInto('rate_card_versions')
-    .values({
-      rate_card_id: cardId,
-      version,
-      effective_from: input.effectiveFrom ?? today,
-      currency: input.currency,
-      rounding_scope: rounding.scope,
-      rounding_mode: rounding.mode,
-      fx_source: fx.source,
-      fx_from_currency: fx.source === 'fixed' ? fx.from! : null,
-      fx_rate: fx.source === 'fixed' ? fx.rate! : null,
-      minimum_monthly: input.minimumMonthly ?? null,
-      target_margin_percent: input.targetMarginPercent ?? null,
-      requested_by: requestedBy,
-      justification: input.justification?.trim() || null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  if (input.rules.length === 0) return;
-  await trx
-    .insertInto('rate_card_rules')
-    .values(
-      input.rules.map((rule, position) => ({
-        rate_card_version_id: row.id,
-        position,
-        ...matchColumns(engineMatch(rule.match)),
-        basis: rule.markupPercent !== undefined ? rule.basis! : null,
-        markup_percent: rule.markupPercent ?? null,
-        unit_price: rule.unitPrice ?? null,
-      })),
-    )
-    .execute();
-}
-
-/** The version a new request would replace: the one approved most recently, if any (the audit's "before"). */
-async function latestApproved(db: Db, cardId: string): Promise<Static<typeof RateCardVersion> | undefined> {
-  const row = await db
-    .selectFrom('rate_card_versions')
-    .select('version')
-    .where('rate_card_id', '=', cardId)
-    .where('status', '=', 'approved')
-    .orderBy('decided_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? loadVersion(db, cardId, row.version) : undefined;
-}
-
-async function requestVersion(
-  trx: Transaction<Database>,
-  card: CardRow,
-  input: VersionInput,
-  request: FastifyRequest,
-  today: string,
-): Promise<Static<typeof RateCardVersion>> {
-  const last = await trx.selectFrom('rate_card_versions').select(({ fn }) => fn.max('version').as('v')).where('rate_card_id', '=', card.id).executeTakeFirst();
-  const version = (last?.v ?? 0) + 1;
-  const before = await latestApproved(trx, card.id);
-  await insertVersion(trx, card.id, version, input, actorOf(request).actor, today);
-  const after = (await loadVersion(trx, card.id, version))!;
-  await writeAudit(trx, {
-    ...actorOf(request),
-    action: 'rate_card.version.request',
-    entity: ENTITY,
-    entityId: card.id,
-    before: before ?? null,
-    after,
-    justification: after.justification,
-  });
-  return after;
 }
 
 /** Which approver role this key's approval counts as (a key holding both counts once: see docs/billing.md). */
@@ -450,19 +250,8 @@ export function rateCardRoutes(app: FastifyInstance, ctx: HubContext): void {
           const existing = await trx.selectFrom('rate_cards').select('id').where('customer_id', '=', b.customerId).executeTakeFirst();
           if (existing) throw conflict(`customer ${b.customerId} already has rate card ${existing.id}: request a new version of it`, 'customerId');
         }
-        const card = await trx
-          .insertInto('rate_cards')
-          .values({
-            name: b.name.trim(),
-            customer_id: b.customerId ?? null,
-            is_template: b.template ?? false,
-            template_id: b.templateId ?? null,
-            created_by: actorOf(request).actor,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await writeAudit(trx, { ...actorOf(request), action: 'rate_card.create', entity: ENTITY, entityId: card.id, after: cardView(card) });
-        return requestVersion(trx, card, b, request, day);
+        const card = await createCard(trx, { name: b.name, customerId: b.customerId ?? null, template: b.template ?? false, templateId: b.templateId ?? null }, actorOf(request));
+        return requestVersion(trx, card, b, actorOf(request), day);
       });
       return reply.code(201).send(created);
     },
@@ -564,7 +353,7 @@ export function rateCardRoutes(app: FastifyInstance, ctx: HubContext): void {
         if (card.template_id) await checkTemplateCurrency(trx, card.template_id, request.body.currency, problems, day);
         checkVersion(request.body, problems, { inherits: card.template_id !== null });
         problems.throwIfAny();
-        return requestVersion(trx, card, request.body, request, day);
+        return requestVersion(trx, card, request.body, actorOf(request), day);
       });
       return reply.code(201).send(created);
     },

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Type, { type Static } from 'typebox';
+import { sql } from 'kysely';
+import Type from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { isRefusal } from '../../connectors/webhooks.ts';
-import { enqueueJob } from '../../jobs/enqueue.ts';
+import { enqueueJobs } from '../../jobs/enqueue.ts';
 import { ApiProblem, unauthorized } from '../problem.ts';
 
 // Everything the vendor sent, except credentials a proxy might have added.
@@ -61,29 +62,34 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
         for (const [name, value] of Object.entries(request.headers)) {
           if (!DROPPED_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
         }
+        // One statement stores the batch and one enqueues its new events, whatever its size.
         const events = await ctx.db.transaction().execute(async (trx) => {
-          const stored: Static<typeof Stored>[] = [];
-          for (const event of accepted) {
-            const inserted = await trx
-              .insertInto('webhook_inbox')
-              .values({ provider: provider.name, event_id: event.eventId, headers: JSON.stringify(headers), body: event.body })
-              .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
-              .returning('id')
-              .executeTakeFirst();
-            if (!inserted) {
-              const existing = await trx
-                .selectFrom('webhook_inbox')
-                .select('id')
-                .where('provider', '=', provider.name)
-                .where('event_id', '=', event.eventId)
-                .executeTakeFirstOrThrow();
-              stored.push({ id: existing.id, eventId: event.eventId, duplicate: true });
-              continue;
-            }
-            await enqueueJob(trx, 'webhook:process', { inboxId: inserted.id }, { jobKey: `webhook:${inserted.id}` });
-            stored.push({ id: inserted.id, eventId: event.eventId, duplicate: false });
+          const eventIds = accepted.map((e) => e.eventId);
+          const inserted = await sql<{ id: string; event_id: string }>`
+            insert into webhook_inbox (provider, event_id, headers, body)
+            select ${provider.name}, e.event_id, ${JSON.stringify(headers)}::jsonb, e.body
+            from unnest(${eventIds}::text[], ${accepted.map((e) => e.body)}::text[]) as e(event_id, body)
+            on conflict (provider, event_id) do nothing
+            returning id, event_id`.execute(trx);
+          const fresh = new Map(inserted.rows.map((r) => [r.event_id, r.id]));
+          const stored = new Map(fresh);
+          if (fresh.size < new Set(eventIds).size) {
+            const existing = await trx
+              .selectFrom('webhook_inbox')
+              .select(['id', 'event_id'])
+              .where('provider', '=', provider.name)
+              .where('event_id', 'in', eventIds.filter((id) => !fresh.has(id)))
+              .execute();
+            for (const row of existing) stored.set(row.event_id, row.id);
           }
-          return stored;
+          await enqueueJobs(trx, 'webhook:process', [...fresh.values()].map((id) => ({ payload: { inboxId: id } })));
+          // An event twice in one request is stored by its first occurrence; the second is a duplicate.
+          const seen = new Set<string>();
+          return eventIds.map((eventId) => {
+            const duplicate = !fresh.has(eventId) || seen.has(eventId);
+            seen.add(eventId);
+            return { id: stored.get(eventId)!, eventId, duplicate };
+          });
         });
         return reply.code(202).send({ id: events[0]!.id, duplicate: events.every((e) => e.duplicate), events });
       },

@@ -30,7 +30,6 @@ const api = (path: string, init: RequestInit = {}) =>
   fetch(sandbox.url + path, { ...init, headers: { authorization: `Bearer ${sandbox.credentials.privateAppToken}`, 'content-type': 'application/json', ...init.headers } });
 
 // Vendor payloads are checked field by field below, so they are read untyped.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (path: string, init: RequestInit = {}): Promise<any> => (await api(path, init)).json();
 
 function expectEnvelope(object: Record<string, unknown>, properties: string[]) {
