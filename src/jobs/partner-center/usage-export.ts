@@ -1,4 +1,5 @@
 import type { BillingExportSource } from '../../connectors/partner-center/index.ts';
+import { isVendorCallError } from '../../connectors/http/errors.ts';
 import type { HubContext } from '../../context.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { partnerCenterClientFor } from './client-for-connection.ts';
@@ -18,7 +19,16 @@ interface ExportCursor {
   /** Status reads so far (the client's backoff when Microsoft sends no Retry-After). */
   polls?: number;
   enqueued?: boolean;
+  /** Exports requested again because Microsoft had expired the one before (410 Gone). */
+  resubmits?: number;
 }
+
+/**
+ * Microsoft expires an export operation's and its manifest's links (410 Gone: "submit a
+ * new request"). A run that waited past that, a worker down for a day, say, asks for a
+ * new export; one that keeps expiring is a failure, not a loop.
+ */
+const MAX_RESUBMITS = 3;
 
 /** Microsoft's exports run for minutes; one still running after this long has failed. */
 const EXPORT_TIMEOUT_MS = 2 * 60 * 60_000;
@@ -42,30 +52,45 @@ export async function exportUsage(payload: UsageExportPayload, ctx: HubContext):
   let retries = 0;
   const client = await partnerCenterClientFor(ctx, payload.connectionId, { onRetry: () => retries++, correlationId: payload.runId });
   let { operationId, requestedAt = Date.now(), polls = 0 } = saved;
+  const resubmits = saved.resubmits ?? 0;
   if (!operationId) {
     operationId = await client.exportUsage(payload.source, { attributeSet: 'full' });
     requestedAt = Date.now();
-    await writeCursor(ctx.db, payload.connectionId, scope, { operationId, requestedAt, polls });
+    await writeCursor(ctx.db, payload.connectionId, scope, { operationId, requestedAt, polls, resubmits });
   }
-  const result = await client.operationStatus(operationId, { polls: ++polls });
+  let result: Awaited<ReturnType<typeof client.operationStatus>>;
+  const blobs: { url: string; name: string }[] = [];
+  try {
+    result = await client.operationStatus(operationId, { polls: ++polls });
+    if (result.status === 'succeeded') {
+      const manifest = await client.readManifest(result.manifestUrl || result.manifestId);
+      client.blobUrls(manifest).forEach((url, i) => blobs.push({ url, name: `${manifest.id}:${manifest.blobs[i]?.name ?? i}` }));
+    }
+  } catch (err) {
+    if (!(isVendorCallError(err) && err.status === 410)) throw err;
+    if (resubmits >= MAX_RESUBMITS) throw new Error(`export ${payload.key}: Microsoft expired the export (410 Gone) ${resubmits + 1} times; giving up`, { cause: err });
+    ctx.logger.warn({ runId: payload.runId, key: payload.key, operationId, resubmits: resubmits + 1 }, 'export expired (410 Gone): requesting a new one');
+    await ctx.db.transaction().execute(async (trx) => {
+      await writeCursor(trx, payload.connectionId, scope, { resubmits: resubmits + 1 });
+      await enqueueJob(trx, 'partner_center:usage_export', { ...payload }, { jobKey: usageExportJobKey(payload.runId, payload.key), maxAttempts: 5, priority: DATA_JOB_PRIORITY });
+      await addProgress(trx, payload.runId, { retries: retries + 1 });
+    });
+    return;
+  }
   if (result.status === 'running') {
     const runAt = Date.now() + result.retryAfterMs;
     if (runAt - requestedAt > EXPORT_TIMEOUT_MS) {
       throw new Error(`export ${payload.key} (operation ${operationId}) still ${result.reported || 'pending'} after ${polls} polls over ${Math.round((Date.now() - requestedAt) / 60_000)} min`);
     }
     await ctx.db.transaction().execute(async (trx) => {
-      await writeCursor(trx, payload.connectionId, scope, { operationId, requestedAt, polls });
+      await writeCursor(trx, payload.connectionId, scope, { operationId, requestedAt, polls, resubmits });
       // The same job key: this running job hands its place (and its pending count) to the next read.
       await enqueueJob(trx, 'partner_center:usage_export', { ...payload }, { jobKey: usageExportJobKey(payload.runId, payload.key), runAt: new Date(runAt), maxAttempts: 5, priority: DATA_JOB_PRIORITY });
       if (retries > 0) await addProgress(trx, payload.runId, { retries });
     });
     return;
   }
-  const blobs: { url: string; name: string }[] = [];
-  if (result.status === 'succeeded') {
-    const manifest = await client.readManifest(result.manifestUrl || result.manifestId);
-    client.blobUrls(manifest).forEach((url, i) => blobs.push({ url, name: `${manifest.id}:${manifest.blobs[i]?.name ?? i}` }));
-  } else if (String(result.error.code) !== '5000') {
+  if (result.status === 'failed' && String(result.error.code) !== '5000') {
     // Code 5000, "No data available", is an empty month, not a failure.
     await recordRunError(ctx.db, payload.runId, { job: 'partner_center:usage_export', message: `export ${payload.key} failed: ${result.error.code} ${result.error.message}` });
   }
@@ -78,7 +103,7 @@ export async function exportUsage(payload: UsageExportPayload, ctx: HubContext):
         { jobKey: `pc:blob:${payload.runId}:${blob.name}`, maxAttempts: 8, priority: DATA_JOB_PRIORITY, queueName: ingestQueue(payload.connectionId) },
       );
     }
-    await writeCursor(trx, payload.connectionId, scope, { operationId, enqueued: true });
+    await writeCursor(trx, payload.connectionId, scope, { operationId, enqueued: true, resubmits });
     await addProgress(trx, payload.runId, { pendingJobs: blobs.length - 1, pages: 1, retries });
   });
 }
