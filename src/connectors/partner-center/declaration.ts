@@ -3,7 +3,7 @@
 // Sources: learn.microsoft.com/partner-center/developer (partner-center-rest-urls,
 // headers, api-throttling-guidance, customer-resources, enable-secure-app-model,
 // get-billed-unbilled-usage-reconciliation) and microsoft-graph-docs-contrib
-// api-reference/v1.0/api/partners-billing-*.md; see ../../../../shared/vendor/.
+// api-reference/v1.0/api/partners-billing-*.md; the facts the tests hold it to are in test/fixtures/vendor/partner-center.json.
 
 export interface CredentialField {
   name: 'tenantId' | 'clientId' | 'clientSecret' | 'refreshToken';
