@@ -29,6 +29,9 @@ Usage: hub <command> [options]
                         create an API key; it is printed once and stored hashed
                         roles: ${ROLES.join(', ')}
   api-key revoke --id ID
+  api-key roles --id ID --role R [--role R…]
+                        give a key other roles; a revoked or re-roled key stops
+                        working on its next request, in every hub process
   audit verify          walk the audit hash chain; report the first broken link
   import partner-center FILE [--format csv|jsonl]
                         import a reconciliation file downloaded from the Partner
@@ -94,11 +97,12 @@ async function apiKeyCommand(config: HubConfig, args: string[]): Promise<number>
     args: rest,
     options: { role: { type: 'string', multiple: true }, name: { type: 'string' }, customer: { type: 'string' }, id: { type: 'string' } },
   });
+  const roles = values.role ?? [];
+  const bad = roles.filter((r) => !isRole(r));
+  const roleProblem = roles.length === 0 || bad.length > 0 ? `--role: ${roles.length === 0 ? 'at least one is required' : `unknown ${bad.join(', ')}`} (roles: ${ROLES.join(', ')})` : undefined;
   if (sub === 'create') {
-    const roles = values.role ?? [];
-    const bad = roles.filter((r) => !isRole(r));
-    if (roles.length === 0 || bad.length > 0) {
-      console.error(`--role: ${roles.length === 0 ? 'at least one is required' : `unknown ${bad.join(', ')}`} (roles: ${ROLES.join(', ')})`);
+    if (roleProblem) {
+      console.error(roleProblem);
       return 2;
     }
     if (!values.name) {
@@ -124,7 +128,19 @@ async function apiKeyCommand(config: HubConfig, args: string[]): Promise<number>
       return done ? 0 : 1;
     });
   }
-  console.error('usage: hub api-key create --role R --name N [--customer ID] | hub api-key revoke --id ID');
+  if (sub === 'roles') {
+    if (!values.id || roleProblem) {
+      console.error(!values.id ? '--id: is required' : roleProblem);
+      return 2;
+    }
+    return withRuntime(config, async ({ ctx }) => {
+      const { setApiKeyRoles } = await import('./db/api-keys.ts');
+      const done = await setApiKeyRoles(ctx.db, values.id!, roles as Role[], { actor: `cli:${userInfo().username}` });
+      console.log(done ? `key ${values.id} now has roles ${roles.join(', ')}` : `no active key ${values.id}`);
+      return done ? 0 : 1;
+    });
+  }
+  console.error('usage: hub api-key create --role R --name N [--customer ID] | hub api-key revoke --id ID | hub api-key roles --id ID --role R');
   return 2;
 }
 

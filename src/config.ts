@@ -11,6 +11,10 @@ export interface HubConfig {
   /** 32-byte key (hex or base64) for AES-256-GCM encryption of connection secrets. */
   secretKey: string | undefined;
   logLevel: string;
+  /** `json` (one object a line, for machines) or `pretty` (readable lines, request lines folded; see log-format.ts). */
+  logFormat: LogFormat;
+  /** Write the log to this file (appended, directories made) instead of stdout; null: stdout. */
+  logFile: string | null;
   workerConcurrency: number;
   /**
    * Which tasks this process's worker runs: task identifiers or `prefix:*` patterns
@@ -38,9 +42,22 @@ export interface HubConfig {
    * path and query; null: the request's own scheme and Host header.
    */
   publicUrl: string | null;
+  /** SMTP server for e-mail notifications (`smtp://user:pass@host:587`, `smtps://…`); null: e-mail channels cannot be made. */
+  smtpUrl: string | null;
+  /** The From of the hub's e-mails. */
+  mailFrom: string;
 }
 
 export type Env = Record<string, string | undefined>;
+
+export type LogFormat = 'json' | 'pretty';
+
+function logFormatFrom(env: Env): LogFormat {
+  const raw = env.LOG_FORMAT?.trim().toLowerCase();
+  if (!raw || raw === 'json') return 'json';
+  if (raw === 'pretty') return 'pretty';
+  throw new Error(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
+}
 
 function intFrom(env: Env, name: string, fallback: number, orElse = ''): number {
   const raw = env[name];
@@ -66,19 +83,33 @@ function listFrom(env: Env, name: string): string[] | null {
   return items;
 }
 
-/** An absolute http(s) URL without query or fragment; a trailing slash is dropped. */
-function baseUrlFrom(env: Env, name: string): string | null {
+/** A URL from the environment, or null when unset; `example` shows the expected form in the error. */
+function urlFrom(env: Env, name: string, example: string): URL | null {
   const raw = env[name]?.trim();
   if (!raw) return null;
-  let url: URL;
   try {
-    url = new URL(raw);
+    return new URL(raw);
   } catch {
-    throw new Error(`${name} must be an absolute URL such as https://billing.example.com, got "${raw}"`);
+    throw new Error(`${name} must be an absolute URL such as ${example}, got "${raw}"`);
   }
+}
+
+/** An absolute http(s) URL without query or fragment; a trailing slash is dropped. */
+function baseUrlFrom(env: Env, name: string): string | null {
+  const url = urlFrom(env, name, 'https://billing.example.com');
+  if (!url) return null;
+  const raw = env[name]!.trim();
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must be an http or https URL, got "${raw}"`);
   if (url.search || url.hash) throw new Error(`${name} must not carry a query or fragment, got "${raw}"`);
   return raw.replace(/\/+$/, '');
+}
+
+/** An smtp:// or smtps:// URL; the password it may carry never appears in an error. */
+function smtpUrlFrom(env: Env, name: string): string | null {
+  const url = urlFrom(env, name, 'smtp://user:password@mail.example.com:587');
+  if (!url) return null;
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`${name} must be an smtp:// or smtps:// URL, got "${url.protocol}//…"`);
+  return env[name]!.trim();
 }
 
 export function loadConfig(env: Env = process.env): HubConfig {
@@ -90,6 +121,8 @@ export function loadConfig(env: Env = process.env): HubConfig {
     port: intFrom(env, 'PORT', 3000),
     secretKey: env.HUB_SECRET_KEY || undefined,
     logLevel: env.LOG_LEVEL || 'info',
+    logFormat: logFormatFrom(env),
+    logFile: env.HUB_LOG_FILE ? resolve(env.HUB_LOG_FILE) : null,
     workerConcurrency: intFrom(env, 'WORKER_CONCURRENCY', 4),
     workerTasks: listFrom(env, 'WORKER_TASKS'),
     billingTimeZone: env.HUB_BILLING_TIME_ZONE || 'UTC',
@@ -98,5 +131,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     closeBatchLines: Math.max(1, intFrom(env, 'HUB_CLOSE_BATCH_LINES', 1_000)),
     heapReleaseMb: intOrOffFrom(env, 'HUB_HEAP_RELEASE_MB', 64),
     publicUrl: baseUrlFrom(env, 'HUB_PUBLIC_URL'),
+    smtpUrl: smtpUrlFrom(env, 'HUB_SMTP_URL'),
+    mailFrom: env.HUB_MAIL_FROM?.trim() || 'CSP Billing Hub <billing-hub@localhost>',
   };
 }

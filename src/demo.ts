@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HubConfig } from './config.ts';
+import { demoLogging } from './demo-logging.ts';
+import { customersWithoutInvoice, type CustomerWithoutInvoice } from './demo-report.ts';
 import { runHub } from './run-hub.ts';
 import { createApiKey } from './db/api-keys.ts';
 import type { Db } from './db/database.ts';
@@ -19,8 +21,10 @@ const DEMO_ACTOR = { actor: 'system:demo' };
  */
 export async function runDemo(config: HubConfig): Promise<number> {
   let sandbox: PartnerCenterSandbox | undefined;
+  const logging = demoLogging(config, process.env);
+  if (logging.logFile) process.stdout.write(`Starting the hub (log: ${logging.logFile})\n`);
   try {
-    return await runHub(config, { api: true, worker: true }, async (runtime, address) => {
+    return await runHub({ ...config, ...logging }, { api: true, worker: true }, async (runtime, address) => {
       const now = new Date();
       const period = previousPeriod(periodOf(now, config.billingTimeZone));
       sandbox = await startPartnerCenterSandbox({
@@ -28,6 +32,8 @@ export async function runDemo(config: HubConfig): Promise<number> {
         customers: Number(process.env.DEMO_CUSTOMERS ?? 12),
         subscriptionsPerCustomer: 4,
         resourcesPerSubscription: 6,
+        // A well-kept estate: nine resources in ten carry the project tag the allocation rules use.
+        tagCoverage: 0.9,
         period,
         now,
         exportRetryAfterSeconds: 1,
@@ -36,14 +42,17 @@ export async function runDemo(config: HubConfig): Promise<number> {
       const keys = await demoKeys(runtime.ctx.db);
       const api = client(address!, keys.admin);
 
+      await api('PUT', '/v1/settings/invoice-seller', demoSeller(sandbox));
       const connectionId = await connect(api, sandbox);
       // Customers arrive with the sync; then each gets prices and cost allocation.
       const run = await sync(api, connectionId, period);
       await priceEveryone(api, keys, sandbox, period);
       await allocateByProject(api, period);
+      await allocateLicences(api, sandbox, period);
       const close = await closePeriod(api, period);
       const written = await writeInvoices(api, period);
-      printSummary(period, run, close, written);
+      const customers = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/customers?limit=500')).items;
+      printSummary(period, run, close, written, customersWithoutInvoice(customers, close, new Set(written.map((w) => w.customerId)), period));
       process.stdout.write(
         [
           '',
@@ -52,6 +61,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
           `  Docs       ${address}/docs`,
           `  Invoices   ${resolve('out', period)}`,
           `  Admin key  ${keys.admin}`,
+          ...(logging.logFile ? [`  Log        ${logging.logFile}`] : []),
           `  Try        curl -H "Authorization: Bearer ${keys.admin}" "${address}/v1/invoices?period=${period}"`,
           '  Stop       Ctrl-C (drains requests and jobs, then stops the embedded database)',
           '',
@@ -96,6 +106,17 @@ async function demoKeys(db: Db) {
   return { admin: await make('admin'), salesOps: await make('sales_ops'), finance: await make('finance') };
 }
 
+/** The MSP as its invoices present it (PDFs otherwise carry a placeholder seller). */
+function demoSeller(sandbox: PartnerCenterSandbox) {
+  return {
+    name: sandbox.portfolio.partner.name,
+    addressLines: ['500 Pine Street, Suite 1200', 'Seattle, WA 98101', 'United States'],
+    taxId: 'US 91-2345678',
+    email: 'billing@contosocloud.example',
+    paymentTermsDays: 30,
+  };
+}
+
 async function connect(api: Api, sandbox: PartnerCenterSandbox): Promise<string> {
   const settings = {
     partnerCenterBaseUrl: sandbox.partnerCenterUrl,
@@ -104,6 +125,8 @@ async function connect(api: Api, sandbox: PartnerCenterSandbox): Promise<string>
     blobBaseUrl: sandbox.url,
     requestsPerMinute: 3000,
     graphRequestsPerMinute: 300,
+    // The partner's billing currencies, as an MSP knows them: unbilled data comes one currency at a time.
+    currencies: sandbox.portfolio.currencies(),
   };
   const existing = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/connections?provider=partner-center')).items.find((c) => c.name === 'Partner Center (sandbox)');
   if (existing) {
@@ -209,6 +232,27 @@ async function allocateByProject(api: Api, period: string) {
   }
 }
 
+/** Microsoft 365 seats serve the whole workplace: each licence subscription's cost goes to the customer's Workplace node. */
+async function allocateLicences(api: Api, sandbox: PartnerCenterSandbox, period: string) {
+  const customers = (await api<{ items: { id: string; externalLinks: { system: string; externalId: string }[] }[] }>('GET', '/v1/customers?limit=500')).items;
+  for (const customer of customers) {
+    const tenant = customer.externalLinks.find((l) => l.system === 'partner-center')?.externalId;
+    const licences = (tenant && sandbox.portfolio.customer(tenant)?.licenseSubscriptions) || [];
+    const nodes = (await api<{ items: { name: string }[] }>('GET', `/v1/customers/${customer.id}/cost-nodes`)).items;
+    if (licences.length === 0 || nodes.some((n) => n.name === 'Workplace')) continue;
+    const node = await api<{ id: string }>('POST', `/v1/customers/${customer.id}/cost-nodes`, { name: 'Workplace', kind: 'department' });
+    for (const [i, licence] of licences.entries()) {
+      await api('POST', `/v1/customers/${customer.id}/allocation-rules`, {
+        priority: 100 + i,
+        match: { subscriptionId: licence.id },
+        splits: [{ costNodeId: node.id, percent: '100' }],
+        justification: `Demo: ${licence.friendlyName} seats serve the whole workplace`,
+        effectiveFrom: `${period}-01`,
+      });
+    }
+  }
+}
+
 async function closePeriod(api: Api, period: string) {
   const bar = new ProgressBar('Close');
   const started = await api<{ id: string }>('POST', '/v1/billing-runs', { period });
@@ -225,6 +269,7 @@ async function closePeriod(api: Api, period: string) {
 }
 
 interface Written {
+  customerId: string;
   customer: string;
   invoiceNumber: string;
   currency: string;
@@ -247,14 +292,14 @@ async function writeInvoices(api: Api, period: string): Promise<Written[]> {
       await writeFile(file, res.body);
       files.push(file);
     }
-    written.push({ customer: invoice.customerName, invoiceNumber: invoice.number, currency: invoice.currency, cost: invoice.cost, total: invoice.totals.total, files });
+    written.push({ customerId: invoice.customerId, customer: invoice.customerName, invoiceNumber: invoice.number, currency: invoice.currency, cost: invoice.cost, total: invoice.totals.total, files });
     bar.update(i + 1, invoices.length, invoice.number);
   }
   bar.done(`${written.length} invoices written to ${dir}`);
   return written;
 }
 
-function printSummary(period: string, sync: any, close: any, written: Written[]) {
+function printSummary(period: string, sync: any, close: any, written: Written[], missing: CustomerWithoutInvoice[]) {
   const head = ['Customer', 'Invoice', 'Cur', 'MS cost', 'Invoiced', 'Margin'];
   const rows = written.map((w) => {
     // Microsoft's cost is exact (fx at full precision); shown here to the cent.
@@ -274,13 +319,22 @@ function printSummary(period: string, sync: any, close: any, written: Written[])
       `  checks        ${report.unmappedLines} unmapped lines, ${report.costDiscrepancies} cost discrepancies against Microsoft's formulas`,
       ...report.totals.map(
         (t: any) =>
-          `  ${t.currency.padEnd(13)} cost ${new Decimal(t.cost).toFixed(2)}  price ${t.price}  margin ${new Decimal(t.margin).toFixed(2)} (${new Decimal(t.marginPercent ?? 0).toFixed(1)} %)  unallocated ${new Decimal(t.unallocated ?? 0).toFixed(2)}`,
+          `  ${t.currency.padEnd(13)} cost ${new Decimal(t.cost).toFixed(2)}  price ${t.price}  margin ${new Decimal(t.margin).toFixed(2)} (${new Decimal(t.marginPercent ?? 0).toFixed(1)} %)  unallocated ${new Decimal(t.unallocated ?? 0).toFixed(2)} (${percentOf(t.unallocated, t.price)} % of price)`,
       ),
       '',
       line(head),
       line(widths.map((w) => '-'.repeat(w))),
       ...rows.map(line),
       '',
+      ...(missing.length === 0
+        ? ['Every customer has an invoice.']
+        : ['Without an invoice:', ...missing.map((m) => `  ${m.customer.padEnd(Math.max(...missing.map((x) => x.customer.length)))}  ${m.reason}`)]),
+      '',
     ].join('\n') + '\n',
   );
+}
+
+function percentOf(part: string | null | undefined, whole: string): string {
+  const w = new Decimal(whole);
+  return w.isZero() ? '0.0' : new Decimal(part ?? 0).div(w).times(100).toFixed(1);
 }

@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { HubConfig } from './config.ts';
+import { prettyLogLines } from './log-format.ts';
 import type { HubContext } from './context.ts';
 import { openDatabase, type DatabaseHandle } from './db/database.ts';
 import { openDatabaseServer, type DatabaseServer } from './db/embedded-server.ts';
@@ -19,8 +20,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function createLogger(config: HubConfig): Logger {
-  return pino({ level: config.logLevel, base: { service: 'csp-billing-hub' } });
+/** JSON lines to stdout (what `npm start` gives a log shipper), to `logFile`, or readable lines (`logFormat: pretty`). */
+export function createLogger(config: Pick<HubConfig, 'logLevel' | 'logFormat' | 'logFile'>): Logger {
+  const options = { level: config.logLevel, base: { service: 'csp-billing-hub' } };
+  // Synchronous writes: lines logged just before process.exit are not lost.
+  const destination = config.logFile ? pino.destination({ dest: config.logFile, mkdir: true, sync: true }) : pino.destination({ dest: 1, sync: true });
+  return pino(options, config.logFormat === 'pretty' ? prettyLogLines(destination) : destination);
 }
 
 /**

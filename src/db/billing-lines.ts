@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { Decimal, ZERO } from '../engine/decimal.ts';
 import { addDays, addMonthsClamped, daysInclusive, periodBounds } from '../engine/dates.ts';
 import type { BillingLine, BillingPeriod, CurrencyCode, IsoDate, LicenseLine, UsageLine } from '../engine/types.ts';
@@ -31,7 +31,7 @@ export function sourceOfLineId(lineId: string): { kind: SourceKind; id: string }
  * array, `dims`, which is parsed once per distinct value and shared by the lines that
  * carry it: a month has ~30 lines per resource and meter, all alike but for date and amounts.
  */
-interface PeriodUsageRow {
+export interface PeriodUsageRow {
   id: number;
   revision: number;
   usage_date: string;
@@ -75,10 +75,10 @@ interface LicenseRow {
 }
 
 // Numerics travel as JSON strings (exact); the subscription is EntitlementId, else SubscriptionId.
-const PERIOD_USAGE_COLUMNS = `id, revision, usage_date, quantity::text, billing_pre_tax_total::text,
-  json_build_array(coalesce(entitlement_id, subscription_id), product_id, sku_id, product_name, sku_name, publisher_name,
+export const PERIOD_USAGE_DIMS = `json_build_array(coalesce(entitlement_id, subscription_id), product_id, sku_id, product_name, sku_name, publisher_name,
     unit_price::text, effective_unit_price::text, pricing_currency, billing_currency, pc_to_bc_exchange_rate::text,
     pc_to_bc_exchange_rate_date, tags, resource_group, meter_id, meter_category, meter_name)::text as dims`;
+const PERIOD_USAGE_COLUMNS = `id, revision, usage_date, quantity::text, billing_pre_tax_total::text, ${PERIOD_USAGE_DIMS}`;
 const USAGE_COLUMNS = sql.raw(`${PERIOD_USAGE_COLUMNS}, customer_id, supersedes_id, to_char(usage_date, 'YYYY-MM') as period`);
 
 const LICENSE_COLUMNS = sql.raw(`id, revision, customer_id, charge_period, subscription_id, product_id, sku_id, product_name, sku_name,
@@ -171,7 +171,7 @@ function dimsOf(text: string): UsageDims {
 }
 const EMPTY_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
-function usageLineOf(row: PeriodUsageRow, currency: CurrencyCode, customerId: string, id = `u:${row.id}`, negate = false): UsageLine {
+export function usageLineOf(row: PeriodUsageRow, currency: CurrencyCode, customerId: string, id = `u:${row.id}`, negate = false): UsageLine {
   const d = dimsOf(row.dims);
   const billingCurrency = d.billingCurrency || d.pricingCurrency || currency;
   const quantity = dec(row.quantity);
@@ -252,133 +252,72 @@ function fingerprintOf(kind: string, id: string | number, revision: number, quan
   return `${kind}:${id}:${revision}:${quantity ?? ''}:${cost ?? ''}\n`;
 }
 
+/** Lines of the period a close bills: the customer's, dated in the period, not stored late. */
+export function periodUsageFilter(customerId: string, period: BillingPeriod): RawBuilder<unknown> {
+  const { start, end } = periodBounds(period);
+  return sql`customer_id = ${customerId}::uuid and usage_date >= ${start}::date and usage_date <= ${end}::date and not late`;
+}
+
+/** This period's licence lines (few: one or two per subscription), and their part of the input fingerprint. */
+export async function loadPeriodLicences(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<{ lines: LicenseLine[]; fingerprint: string }> {
+  const rows = await sql<LicenseRow>`
+    select ${LICENSE_COLUMNS} from license_lines
+    where customer_id = ${customerId}::uuid and charge_period = ${period} and not late
+    order by id`.execute(db);
+  return {
+    lines: rows.rows.map((row) => licenseLineOf(row, currency)),
+    fingerprint: rows.rows.map((row) => fingerprintOf('l', row.id, row.revision, row.billable_quantity ?? row.quantity, row.subtotal)).join(''),
+  };
+}
+
+/**
+ * The period's usage for the input fingerprint: how many lines, and sha256 over every
+ * line's id, revision and amounts in id order (computed where the lines are).
+ */
+export async function periodUsageDigest(db: Db, customerId: string, period: BillingPeriod): Promise<{ count: number; digest: string }> {
+  const rows = await sql<{ count: number; digest: string }>`
+    select count(*)::int as count,
+      encode(sha256(convert_to(coalesce(string_agg(concat_ws(':', 'u', id, revision, coalesce(quantity::text, ''), coalesce(billing_pre_tax_total::text, '')), E'\n' order by id), ''), 'UTF8')), 'hex') as digest
+    from usage_lines where ${periodUsageFilter(customerId, period)}`.execute(db);
+  const row = rows.rows[0];
+  if (!row) throw new Error('no usage digest');
+  return row;
+}
+
+/** The period's input digest: its usage digest and its licence lines' fingerprints. */
+export function periodDigest(usageDigest: string, licenceFingerprint: string): string {
+  return createHash('sha256').update(`usage:${usageDigest}\n`).update(licenceFingerprint).digest('hex');
+}
+
 export interface PeriodLines {
   lines: BillingLine[];
   usageCount: number;
   licenseCount: number;
-  /** sha256 over every line's id, revision and amounts, in id order. */
+  /** The period's input digest (see periodDigest). */
   digest: string;
 }
 
 /**
- * A customer's usage and licence lines of a billing period, as the close froze them:
- * lines stored late (after the period closed) are left for a later close's adjustments.
+ * A customer's usage and licence lines of a billing period, one engine line per source
+ * line, as the close freezes them: lines stored late (after the period closed) are left
+ * for a later close's adjustments. The close itself reads the usage summed into groups
+ * (loadUsageGroups); this is the line-by-line view of the same lines.
  *
  * @example const { lines } = await loadPeriodLines(db, customerId, '2026-10', 'USD');
  */
 export async function loadPeriodLines(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<PeriodLines> {
-  // The close's own cursor, read to the end: one definition of which lines a period holds.
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
-      const cursor = await openPeriodLines(trx, customerId, period, currency);
-      const lines: BillingLine[] = [];
-      await cursor.readUsage((batch) => {
-        for (const line of batch) lines.push(line);
-      });
-      for (const line of cursor.licence) lines.push(line);
-      return { lines, usageCount: cursor.usageCount(), licenseCount: cursor.licenseCount, digest: cursor.digest() };
+      const usage = await sql<PeriodUsageRow>`
+        select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines where ${periodUsageFilter(customerId, period)} order by id`.execute(trx);
+      const licences = await loadPeriodLicences(trx, customerId, period, currency);
+      const { digest } = await periodUsageDigest(trx, customerId, period);
+      const lines: BillingLine[] = usage.rows.map((row) => usageLineOf(row, currency, customerId));
+      for (const line of licences.lines) lines.push(line);
+      return { lines, usageCount: usage.rows.length, licenseCount: licences.lines.length, digest: periodDigest(digest, licences.fingerprint) };
     });
-}
-
-/**
- * A customer's lines of a billing period, read through a cursor: usage in id order and
- * in batches, so a close holds one batch of rows at a time however many the customer has. Licence lines are
- * few (one or two per subscription) and come whole.
- */
-export interface PeriodLineCursor {
-  licence: LicenseLine[];
-  /**
-   * Reads the usage lines in id order, `batchSize` at a time, once: `onBatch` gets each
-   * batch (the next is fetched meanwhile) and may return false to stop; `afterBatch` runs
-   * once the batch is garbage. A batch lives only while `onBatch` runs: the reader keeps
-   * no reference to it or its rows, so neither outlives a young-generation collection or
-   * two (held across the wait for the next batch, rows and lines were half of what a
-   * close promoted to V8's old generation, which the close's releases must then return).
-   */
-  readUsage(onBatch: (batch: readonly UsageLine[]) => boolean | void, afterBatch?: () => void): Promise<void>;
-  usageCount(): number;
-  licenseCount: number;
-  /** The input digest (see PeriodLines.digest); known once readUsage() has read every line. */
-  digest(): string;
-}
-
-let cursors = 0;
-
-/**
- * Open the cursor inside `trx`: run it in a repeatable-read transaction and every batch
- * (and every other read in it) sees the same snapshot, as one query would.
- *
- * @example
- *   const lines = await openPeriodLines(trx, customerId, '2026-10', 'USD');
- *   await lines.readUsage((batch) => close.addLines(batch));
- *   close.addLines(lines.licence);
- */
-export async function openPeriodLines(trx: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, batchSize = 1000): Promise<PeriodLineCursor> {
-  const { start, end } = periodBounds(period);
-  const licenses = await sql<LicenseRow>`
-    select ${LICENSE_COLUMNS} from license_lines
-    where customer_id = ${customerId}::uuid and charge_period = ${period} and not late
-    order by id`.execute(trx);
-  const licence = licenses.rows.map((row) => licenseLineOf(row, currency));
-  const cursor = sql.raw(`period_usage_${(cursors += 1)}`);
-  // The cursor sorts the customer's month by id: 30,000 rows of ~500 bytes for a large
-  // customer, which the default 4 MB of work_mem would spill to disk. For this transaction only.
-  await sql`set local work_mem = '64MB'`.execute(trx);
-  await sql`declare ${cursor} no scroll cursor for
-    select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines
-    where customer_id = ${customerId}::uuid and usage_date >= ${start}::date and usage_date <= ${end}::date and not late
-    order by id`.execute(trx);
-  const hash = createHash('sha256');
-  let usageCount = 0;
-  let read = false;
-  let done = false;
-  let digest: string | null = null;
-  const fetch = () => sql<PeriodUsageRow>`fetch forward ${sql.raw(String(batchSize))} from ${cursor}`.execute(trx).then((r) => r.rows);
-  return {
-    licence,
-    licenseCount: licence.length,
-    usageCount: () => usageCount,
-    async readUsage(onBatch, afterBatch) {
-      if (read) throw new Error('the period usage is read once');
-      read = true;
-      // Sync, so the batch is in no suspended frame: it is garbage when this returns.
-      const feed = (rows: PeriodUsageRow[]): boolean => {
-        const batch: UsageLine[] = new Array(rows.length);
-        for (let i = 0; i < rows.length; i += 1) {
-          const row = rows[i] as PeriodUsageRow;
-          hash.update(fingerprintOf('u', row.id, row.revision, row.quantity, row.billing_pre_tax_total));
-          batch[i] = usageLineOf(row, currency, customerId);
-        }
-        usageCount += rows.length;
-        rows.length = 0;
-        return onBatch(batch) !== false;
-      };
-      let next: Promise<PeriodUsageRow[]> | null = fetch();
-      try {
-        while (next) {
-          const rows: PeriodUsageRow[] = await next;
-          next = rows.length === batchSize ? fetch() : null;
-          if (rows.length === 0) break;
-          if (!feed(rows)) return;
-          afterBatch?.();
-        }
-        done = true;
-      } finally {
-        // A reader that stops early leaves a fetch in flight: wait for it, so its failure is not unhandled.
-        if (next) await next.catch(() => undefined);
-      }
-    },
-    digest() {
-      if (!done) throw new Error('the period digest needs every usage line read first');
-      if (digest === null) {
-        for (const row of licenses.rows) hash.update(fingerprintOf('l', row.id, row.revision, row.billable_quantity ?? row.quantity, row.subtotal));
-        digest = hash.digest('hex');
-      }
-      return digest;
-    },
-  };
 }
 
 export interface LateGroup {

@@ -1,4 +1,5 @@
 import type { Db } from './database.ts';
+import { alertRaised, publishEvent } from '../notifications/events.ts';
 import { writeAudit, type ActorContext } from './audit.ts';
 
 /**
@@ -22,7 +23,7 @@ export async function markConsentLapsed(db: Db, input: { customerId: string; con
       .onConflict((oc) => oc.columns(['customer_id', 'connection_id']).doUpdateSet({ status: 'lapsed', lapsed_at: now, detail: input.detail }))
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx
+    const alert = await trx
       .insertInto('alerts')
       .values({
         kind: 'consent.lapsed',
@@ -32,7 +33,9 @@ export async function markConsentLapsed(db: Db, input: { customerId: string; con
         message: 'Partner Center refused access to this customer (GDAP relationship lapsed); its syncs are paused until consent is restored',
         detail: JSON.stringify({ seenAt: now.toISOString(), detail: input.detail }),
       })
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await publishEvent(trx, alertRaised(alert));
     await writeAudit(trx, { ...actor, action: 'consent.lapsed', entity: 'customer', entityId: input.customerId, before: before ?? null, after });
     return true;
   });

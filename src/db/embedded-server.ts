@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { ensureReachable, postgresUser } from './data-dir-access.ts';
 import { EmbeddedPostgres } from './embedded-postgres.ts';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -28,11 +29,18 @@ export async function openDatabaseServer(config: HubConfig, logger?: Logger): Pr
     return { url: config.databaseUrl, owned: false, stop: async () => {} };
   }
   const pgDir = join(config.dataDir, 'pg');
+  const firstCreated = await mkdir(config.dataDir, { recursive: true });
   const password = await readOrCreatePassword(config.dataDir);
   const running = await runningPostmasterPort(pgDir);
   if (running !== undefined) {
     logger?.debug({ port: running }, 'using the embedded PostgreSQL another hub process runs');
     return { url: urlFor(running, password, DATABASE_NAME), owned: false, stop: async () => {} };
+  }
+  // PostgreSQL refuses to run as root; containers and CI often are root.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const opened = await ensureReachable(config.dataDir, await postgresUser(), createdDirs(firstCreated, config.dataDir));
+    if (opened.length > 0) logger?.info({ dirs: opened }, 'let the postgres user enter the data directories the hub created (o+x)');
   }
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -40,8 +48,7 @@ export async function openDatabaseServer(config: HubConfig, logger?: Logger): Pr
     password,
     port: config.embeddedPgPort,
     persistent: true,
-    // PostgreSQL refuses to run as root; containers and CI often are root.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: (message: unknown) => logger?.trace({ postgres: String(message) }, 'postgres'),
     onError: (message: unknown) => logger?.debug({ postgres: String(message) }, 'postgres'),
   });
@@ -59,6 +66,17 @@ export async function openDatabaseServer(config: HubConfig, logger?: Logger): Pr
       await server.stop();
     },
   };
+}
+
+/** The directories `mkdir -p` made: from the first it created down to `dir`. */
+function createdDirs(firstCreated: string | undefined, dir: string): string[] {
+  if (!firstCreated) return [];
+  const out: string[] = [];
+  for (let d = resolve(dir); d.startsWith(firstCreated); d = dirname(d)) {
+    out.push(d);
+    if (d === firstCreated || dirname(d) === d) break;
+  }
+  return out;
 }
 
 function urlFor(port: number, password: string, database: string): string {

@@ -47,12 +47,13 @@ export async function loadEngineInvoice(db: Db, invoice: InvoiceRow): Promise<In
     }));
     const source = (withAllocations: boolean): InvoiceLineSource => ({
       lineId: l.line_key,
+      lineCount: 1,
+      groupKey: null,
       ruleId: l.rate_rule_id ?? '',
       cardId: l.rate_card_id,
       cardVersion: l.rate_card_version,
       basis: 'cost',
       quantity: new Decimal(0),
-      unroundedPrice: new Decimal(0),
       price: new Decimal(0),
       cost: new Decimal(0),
       fx: null,

@@ -458,6 +458,35 @@ export interface LicenseLinesTable {
   picked_up_by_run: string | null;
 }
 
+export interface NotificationChannelsTable {
+  id: Generated<string>;
+  name: string;
+  kind: string;
+  url: string | null;
+  secret_encrypted: string | null;
+  recipients: Generated<string[]>;
+  events: Generated<string[]>;
+  enabled: Generated<boolean>;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface NotificationDeliveriesTable {
+  id: Generated<string>;
+  channel_id: string;
+  event_id: string;
+  event_type: string;
+  payload: ColumnType<JsonValue, string, string>;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  last_status: number | null;
+  delivered_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface QuoteExceptionsTable {
   id: Generated<string>;
   deal_id: string;
@@ -781,6 +810,8 @@ export interface Database {
   invoice_margin_flags: InvoiceMarginFlagsTable;
   invoices: InvoicesTable;
   license_lines: LicenseLinesTable;
+  notification_channels: NotificationChannelsTable;
+  notification_deliveries: NotificationDeliveriesTable;
   quote_exceptions: QuoteExceptionsTable;
   quote_expected_seats: QuoteExpectedSeatsTable;
   quote_lines: QuoteLinesTable;

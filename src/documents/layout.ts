@@ -16,8 +16,8 @@ export interface Column {
 export type TableRow =
   /** A section: this period's charges, one adjustment, the cost-node subtotals. */
   | { type: 'section'; label: string; amount: string }
-  /** A group inside a section: level 1 = subscription, level 2 = resource group. */
-  | { type: 'group'; level: 1 | 2; label: string; amount: string }
+  /** A group inside a section: level 1 = subscription, level 2 = resource group; `detail` is small print under the label (a named subscription's id). */
+  | { type: 'group'; level: 1 | 2; label: string; amount: string; detail: string | null }
   /** A line: one cell per column; `detail` is a second, smaller line under the first cell. */
   | { type: 'line'; cells: string[]; detail: string | null };
 
@@ -105,9 +105,10 @@ export function documentTable(doc: InvoiceDocument, format: DocumentFormat): Tab
     for (const section of doc.detailed) {
       rows.push({ type: 'section', label: section.title, amount: section.subtotal.display });
       for (const sub of section.subscriptions) {
-        rows.push({ type: 'group', level: 1, label: `Subscription ${sub.label}`, amount: sub.subtotal.display });
+        // A client knows its subscriptions by name (Microsoft's friendly name); the id stays in small print for support.
+        rows.push({ type: 'group', level: 1, label: `Subscription ${sub.name ?? sub.label}`, amount: sub.subtotal.display, detail: sub.name ? sub.subscriptionId : null });
         for (const rg of sub.resourceGroups) {
-          rows.push({ type: 'group', level: 2, label: rg.resourceGroup === null ? rg.label : `Resource group ${rg.label}`, amount: rg.subtotal.display });
+          rows.push({ type: 'group', level: 2, label: rg.resourceGroup === null ? rg.label : `Resource group ${rg.label}`, amount: rg.subtotal.display, detail: null });
           for (const line of rg.lines) {
             const detail = [line.meter, line.costNodeLabel ? `Cost node: ${line.costNodeLabel}` : null, plural(line.sourceLineCount, 'source line')]
               .filter((part): part is string => Boolean(part))

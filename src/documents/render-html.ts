@@ -97,7 +97,8 @@ export function renderHtml(doc: InvoiceDocument, format: DocumentFormat): Buffer
     if (row.type === 'section') {
       out.push(`<tr class="section"><th scope="rowgroup" colspan="${span}">${e(row.label)}</th><td class="num">${e(row.amount)}</td></tr>`);
     } else if (row.type === 'group') {
-      out.push(`<tr class="group group-${row.level}"><th scope="rowgroup" colspan="${span}">${e(row.label)}</th><td class="num">${e(row.amount)}</td></tr>`);
+      const detail = row.detail ? ` <span class="detail">${e(row.detail)}</span>` : '';
+      out.push(`<tr class="group group-${row.level}"><th scope="rowgroup" colspan="${span}">${e(row.label)}${detail}</th><td class="num">${e(row.amount)}</td></tr>`);
     } else {
       const cells = row.cells.map((cell, i) => {
         const numeric = table.columns[i]?.align === 'right';

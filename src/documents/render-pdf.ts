@@ -76,8 +76,8 @@ class PdfWriter {
     this.pdf = pdf;
   }
 
-  /** Draw one line of text at (x, y): x is the left edge, or the right edge when align is 'right'. */
-  text(value: string, x: number, y: number, style: TextStyle = {}): void {
+  /** Draw one line of text at (x, y): x is the left edge, or the right edge when align is 'right'. Returns the width drawn. */
+  text(value: string, x: number, y: number, style: TextStyle = {}): number {
     const { font = FONT, color = INK, align = 'left', width } = style;
     let size = style.size ?? 9;
     let shown = winAnsi(value);
@@ -91,8 +91,10 @@ class PdfWriter {
         shown = `${shown.trimEnd()}…`;
       }
     }
-    const left = align === 'right' ? x - this.pdf.widthOfString(shown) : x;
+    const drawn = this.pdf.widthOfString(shown);
+    const left = align === 'right' ? x - drawn : x;
     this.pdf.fillColor(color).text(shown, left, y, { lineBreak: false });
+    return drawn;
   }
 
   rule(y: number, color = RULE, width = 0.5, from = MARGIN, to = RIGHT): void {
@@ -194,7 +196,10 @@ function drawRow(w: PdfWriter, row: TableRow, columns: Column[]): void {
   } else if (row.type === 'group') {
     const indent = row.level === 1 ? 4 : 14;
     const style = row.level === 1 ? { font: BOLD, size: 8.5 } : { font: OBLIQUE, size: 8 };
-    w.text(row.label, MARGIN + indent, y + 3.5, { ...style, width: labelWidth - indent });
+    const drawn = w.text(row.label, MARGIN + indent, y + 3.5, { ...style, width: labelWidth - indent });
+    // Small print on the same line, after the label, so a named row takes no more room than before.
+    const room = labelWidth - indent - drawn - 8;
+    if (row.detail && room > 30) w.text(row.detail, MARGIN + indent + drawn + 6, y + 4.5, { size: 6.5, color: MUTED, width: room });
     w.text(row.amount, RIGHT - 4, y + 3.5, { ...style, align: 'right', width: amountColumn.width - 8 });
   } else {
     let x = MARGIN;

@@ -18,7 +18,6 @@
  */
 import { Decimal, HUNDRED, ZERO, sum } from './decimal.ts';
 import { CountedList } from './counted-list.ts';
-import { DecimalSum } from './decimal-sum.ts';
 import { EngineError } from './errors.ts';
 import { minorUnits, roundPartsToTarget } from './money.ts';
 import type {
@@ -263,21 +262,20 @@ export function tagCompliance(lines: readonly AllocatableLine[], requiredTags: r
 
 /** tagCompliance over lines that arrive in batches: `add` each line in order, then `finish` (same result). */
 export function startTagCompliance(requiredTags: readonly string[]): {
-  add(lineId: string, amount: Decimal, tags: Readonly<Record<string, string>> | undefined): void;
+  /** `lineCount`: how many source lines the line stands for (a group whose lines share one sign of amount). */
+  add(lineId: string, amount: Decimal, tags: Readonly<Record<string, string>> | undefined, lineCount?: number): void;
   finish(): TagCompliance;
 } {
-  const total = new DecimalSum();
-  const compliant = new DecimalSum();
+  let totalAmount = ZERO;
+  let compliantAmount = ZERO;
   const nonCompliant = new CountedList<string>();
   return {
-    add(lineId, amount, tags) {
-      total.addAbs(amount);
-      if (requiredTags.every((key) => (tagValue(tags, key) ?? '').trim() !== '')) compliant.addAbs(amount);
-      else nonCompliant.add(lineId);
+    add(lineId, amount, tags, lineCount = 1) {
+      totalAmount = totalAmount.plus(amount.abs());
+      if (requiredTags.every((key) => (tagValue(tags, key) ?? '').trim() !== '')) compliantAmount = compliantAmount.plus(amount.abs());
+      else nonCompliant.add(lineId, lineCount);
     },
     finish() {
-      const totalAmount = total.value();
-      const compliantAmount = compliant.value();
       return {
         requiredTags: [...requiredTags],
         totalAmount,

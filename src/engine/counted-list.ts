@@ -23,7 +23,9 @@ export class CountedList<T> {
     this.#keep = keep;
   }
 
-  add(item: T): void {
-    if (this.count++ < this.#keep) this.items.push(item);
+  /** Counts `count` (a group of lines named by its first), keeping the item while fewer than `keep` are kept. */
+  add(item: T, count = 1): void {
+    if (this.items.length < this.#keep) this.items.push(item);
+    this.count += count;
   }
 }

@@ -8,11 +8,10 @@
  *   folded into them.
  * - Summary view: the same detailed lines added up per category (charges), per
  *   adjustment, then the minimum and rounding lines.
- * - Rounding, as the card says: scope 'line' — every priced line was already rounded,
- *   so invoice lines are exact sums and no rounding line is needed; scope 'invoice' —
- *   lines keep full precision (`exactAmount`), each is displayed rounded (`amount`), the
- *   total is rounded once from the exact sum and the difference to the displayed lines
- *   is shown as a 'rounding' line.
+ * - Rounding, as the card says and only in `roundMoney`: each invoice line is the exact
+ *   sum of its sources' full-precision prices (`exactAmount`), shown rounded (`amount`);
+ *   scope 'line' totals the rounded lines, scope 'invoice' rounds the exact total once
+ *   and shows the difference to the displayed lines as a 'rounding' line.
  * - Minimum monthly charge: when this period's charges (adjustments excluded: they
  *   belong to periods already billed) fall short of the card's minimum, a 'minimum'
  *   line tops them up.
@@ -23,11 +22,9 @@
  *   minimum top-up is a customer-level charge and is not allocated.
  */
 import { Decimal, ZERO, sum } from './decimal.ts';
-import { DecimalSum } from './decimal-sum.ts';
 import { CHARGE_CATEGORIES } from './categories.ts';
 import { periodBounds } from './dates.ts';
 import { EngineError } from './errors.ts';
-import { LineIdSet } from './line-id-set.ts';
 import { isWholeMinorUnits, minorUnit, minorUnits, roundMoney, roundPartsToTarget } from './money.ts';
 import type {
   Allocation,
@@ -70,18 +67,13 @@ function validateHeader(header: InvoiceHeader): void {
 /** A check of one line (and its allocations) against the invoice; throws on the first problem. */
 function lineChecker(header: InvoiceHeader): (line: PricedLine, allocations: readonly Allocation[]) => void {
   const { card, currency, customerId } = header;
-  // Every line id of the invoice: a close streams a customer's month through here, and
-  // this is all the invoice keeps per line (about 2 bytes, see LineIdSet).
-  const seen = new LineIdSet();
+  const seen = new Set<string>();
   const upperCurrency = currency.toUpperCase();
-  const places = minorUnits(currency);
   return (line, allocations) => {
-    if (!seen.add(line.lineId)) throw bad(`Line ${line.lineId} appears twice on the invoice`, { lineId: line.lineId });
+    if (seen.has(line.lineId)) throw bad(`Line ${line.lineId} appears twice on the invoice`, { lineId: line.lineId });
+    seen.add(line.lineId);
     if (line.customerId !== customerId) throw bad(`Line ${line.lineId} belongs to customer ${line.customerId}, not ${customerId}`, { lineId: line.lineId });
     if (line.currency !== currency && line.currency.toUpperCase() !== upperCurrency) throw bad(`Line ${line.lineId} is priced in ${line.currency}, not ${currency}`, { lineId: line.lineId });
-    if (card.rounding.scope === 'line' && line.price.decimalPlaces() > places) {
-      throw bad(`Line ${line.lineId} price ${line.price.toString()} is not rounded, but card ${card.id} v${card.version} rounds per line`, { lineId: line.lineId });
-    }
     // One allocation: Σ = 0 + a, which equals the price exactly when a does.
     const single = allocations.length === 1 ? (allocations[0] as { amount: Decimal }).amount : null;
     if (single !== null && (single === line.price || single.equals(line.price))) return;
@@ -105,12 +97,13 @@ function groupKey(line: PricedLine, adjustment: AdjustmentHeader | null): string
 function sourceOf(line: PricedLine, allocations: readonly Allocation[]): InvoiceLineSource {
   return {
     lineId: line.lineId,
+    lineCount: line.lineCount,
+    groupKey: line.groupKey,
     ruleId: line.ruleId,
     cardId: line.cardId,
     cardVersion: line.cardVersion,
     basis: line.basis,
     quantity: line.quantity,
-    unroundedPrice: line.unroundedPrice,
     price: line.price,
     cost: line.cost,
     fx: line.fx,
@@ -119,8 +112,8 @@ function sourceOf(line: PricedLine, allocations: readonly Allocation[]): Invoice
   };
 }
 
-/** What an invoice is for, before its lines: adjustments are named up front, their lines added later. */
-export interface InvoiceHeader {
+/** What an invoice is for, before its lines. */
+interface InvoiceHeader {
   customerId: string;
   period: BillingPeriod;
   currency: CurrencyCode;
@@ -128,122 +121,20 @@ export interface InvoiceHeader {
   adjustments?: readonly AdjustmentHeader[];
 }
 
-export type AdjustmentHeader = Omit<InvoiceAdjustment, 'lines'>;
-
-export interface InvoiceBuilderOptions {
-  /**
-   * Keep every invoice line's sources (InvoiceLine.sources). Default true. Without them
-   * the invoice holds a few values per invoice line however many lines it has, and
-   * `onSource` is the way to see each source as it is added.
-   */
-  keepSources?: boolean;
-  /** Called with each source as its line is added, with the key (id) of the invoice line it lands on. */
-  onSource?: (invoiceLineId: string, source: InvoiceLineSource) => void;
-}
-
-/** An invoice built line by line: `add` each priced line, then `finish` once. */
-export interface InvoiceBuilder {
-  /** Adds a priced line of this period (adjustmentId null) or of a named adjustment. Throws on a line the invoice refuses. */
-  add(line: InvoiceSourceLine, adjustmentId: string | null): void;
-  /** `add` for a priced line and its allocations given apart: a close adds a line per usage line, and need not copy each into an InvoiceSourceLine. */
-  addPriced(line: PricedLine, allocations: readonly Allocation[], adjustmentId: string | null): void;
-  finish(): Invoice;
-}
+type AdjustmentHeader = Omit<InvoiceAdjustment, 'lines'>;
 
 interface Group {
   key: string;
   adjustment: AdjustmentHeader | null;
   first: PricedLine;
-  exactAmount: DecimalSum;
-  quantity: DecimalSum;
+  exactAmount: Decimal;
+  quantity: Decimal;
   sources: InvoiceLineSource[];
 }
 
 /**
- * Start an invoice whose lines arrive one by one (or in batches), e.g. straight from a
- * cursor. `finish` gives the same invoice as `buildInvoice` over the same lines in the
- * same order; with `keepSources: false` its lines' `sources` are empty.
- * Throws EngineError('invalid_invoice_input') on a header it refuses.
- */
-export function startInvoice(header: InvoiceHeader, options: InvoiceBuilderOptions = {}): InvoiceBuilder {
-  validateHeader(header);
-  const keepSources = options.keepSources ?? true;
-  const onSource = options.onSource;
-  const check = lineChecker(header);
-  const adjustmentsById = new Map((header.adjustments ?? []).map((a) => [a.id, a]));
-  const groups = new Map<string, Group>();
-  // Cost-node subtotals add up the allocations of every line, in no particular order when
-  // lines stream in: summed exactly (beyond the engine's 40 digits), so the order cannot
-  // change a digit, then rounded once.
-  const byNode = new Map<string, DecimalSum>();
-  let finished = false;
-
-  // A line's group is found field by field among the groups of its meter (or SKU) and
-  // resource group; its key is spelled only when none matches. Equal fields spell equal
-  // keys, and fields that spell a key another group has join that group, as the key says.
-  const index = new Map<string, Map<string, Group[]>>();
-  const groupOf = (line: PricedLine, adjustment: AdjustmentHeader | null): Group => {
-    const meterOrSku = line.meterId ?? line.sku;
-    let byResourceGroup = index.get(meterOrSku);
-    if (!byResourceGroup) index.set(meterOrSku, (byResourceGroup = new Map()));
-    let list = byResourceGroup.get(line.resourceGroup ?? '');
-    if (!list) byResourceGroup.set(line.resourceGroup ?? '', (list = []));
-    for (const g of list) {
-      const f = g.first;
-      if (
-        g.adjustment === adjustment &&
-        f.subscriptionId === line.subscriptionId &&
-        f.category === line.category &&
-        f.resourceGroup === line.resourceGroup &&
-        f.meterId === line.meterId &&
-        (f.meterId !== null || f.sku === line.sku) &&
-        f.ruleId === line.ruleId &&
-        f.cardId === line.cardId &&
-        f.cardVersion === line.cardVersion
-      ) {
-        return g;
-      }
-    }
-    const key = groupKey(line, adjustment);
-    let group = groups.get(key);
-    if (!group) {
-      groups.set(key, (group = { key, adjustment, first: line, exactAmount: new DecimalSum(), quantity: new DecimalSum(), sources: [] }));
-      list.push(group);
-    }
-    return group;
-  };
-
-  const addPriced = (line: PricedLine, allocations: readonly Allocation[], adjustmentId: string | null): void => {
-    if (finished) throw new Error('invoice already finished');
-    const adjustment = adjustmentId === null ? null : adjustmentsById.get(adjustmentId);
-    if (adjustment === undefined) throw bad(`Adjustment ${String(adjustmentId)} was not named when the invoice started`, { adjustmentId });
-    check(line, allocations);
-    const group = groupOf(line, adjustment);
-    const { key } = group;
-    group.exactAmount.add(line.price);
-    group.quantity.add(line.quantity);
-    for (const a of allocations) {
-      let node = byNode.get(a.costNodeId);
-      if (node === undefined) byNode.set(a.costNodeId, (node = new DecimalSum({ exact: true })));
-      node.add(a.amount);
-    }
-    if (keepSources || onSource) {
-      const source = sourceOf(line, allocations);
-      if (keepSources) group.sources.push(source);
-      onSource?.(key, source);
-    }
-  };
-
-  const finish = (): Invoice => {
-    if (finished) throw new Error('invoice already finished');
-    finished = true;
-    return finishInvoice(header, [...groups.values()], byNode);
-  };
-  return { add: (line, adjustmentId) => addPriced(line, line.allocations, adjustmentId), addPriced, finish };
-}
-
-/**
  * Build the invoice (detailed and summary views, subtotals, minimum, rounding, lineage).
+ * Throws EngineError('invalid_invoice_input') on the first line (or header) it refuses.
  *
  * @example
  *   const invoice = buildInvoice({ customerId: 'c1', period: '2026-11', currency: 'USD', card, pricedLines, adjustments: [] });
@@ -251,26 +142,40 @@ export function startInvoice(header: InvoiceHeader, options: InvoiceBuilderOptio
  */
 export function buildInvoice(input: InvoiceInput): Invoice {
   const adjustments = input.adjustments ?? [];
-  const builder = startInvoice({ customerId: input.customerId, period: input.period, currency: input.currency, card: input.card, adjustments });
-  // add checks each line as it comes: the first refused line throws, and nothing grouped before it is returned.
-  for (const line of input.pricedLines) builder.add(line, null);
-  for (const adjustment of adjustments) for (const line of adjustment.lines) builder.add(line, adjustment.id);
-  return builder.finish();
+  const header: InvoiceHeader = { customerId: input.customerId, period: input.period, currency: input.currency, card: input.card, adjustments };
+  validateHeader(header);
+  const check = lineChecker(header);
+  const groups = new Map<string, Group>();
+  const byNode = new Map<string, Decimal>();
+  const add = (line: InvoiceSourceLine, adjustment: AdjustmentHeader | null): void => {
+    check(line, line.allocations);
+    const key = groupKey(line, adjustment);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { key, adjustment, first: line, exactAmount: ZERO, quantity: ZERO, sources: [] }));
+    group.exactAmount = group.exactAmount.plus(line.price);
+    group.quantity = group.quantity.plus(line.quantity);
+    for (const a of line.allocations) byNode.set(a.costNodeId, (byNode.get(a.costNodeId) ?? ZERO).plus(a.amount));
+    group.sources.push(sourceOf(line, line.allocations));
+  };
+  for (const line of input.pricedLines) add(line, null);
+  for (const adjustment of adjustments) {
+    const { lines, ...named } = adjustment;
+    for (const line of lines) add(line, named);
+  }
+  return finishInvoice(header, [...groups.values()], byNode);
 }
 
-function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: ReadonlyMap<string, DecimalSum>): Invoice {
+function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: ReadonlyMap<string, Decimal>): Invoice {
   const { card, currency } = header;
   const { scope, mode } = card.rounding;
   const places = minorUnits(currency);
   const rounding = { scope, mode, places };
-  const round = (amount: Decimal): Decimal => roundMoney(amount, currency, mode);
   const adjustments = header.adjustments ?? [];
 
-  const detailed: InvoiceLine[] = [];
+  const detailed: Omit<InvoiceLine, 'amount'>[] = [];
   for (const group of groups) {
     const { key, adjustment, first, sources } = group;
-    const exactAmount = group.exactAmount.value();
-    const quantity = group.quantity.value();
+    const { exactAmount, quantity } = group;
     detailed.push({
       id: key,
       kind: adjustment ? 'adjustment' : 'charge',
@@ -283,7 +188,6 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
       adjustment: adjustment ? { id: adjustment.id, originalPeriod: adjustment.originalPeriod, label: adjustment.label } : null,
       quantity,
       exactAmount,
-      amount: scope === 'line' ? exactAmount : round(exactAmount),
       ruleId: first.ruleId,
       cardId: first.cardId,
       cardVersion: first.cardVersion,
@@ -292,18 +196,21 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
     });
   }
   const adjustmentRank = new Map(adjustments.map((a, i) => [a.id, i]));
-  detailed.sort(
+  const sorted = detailed.sort(
     (a, b) =>
       (a.adjustment ? 1 + (adjustmentRank.get(a.adjustment.id) ?? 0) : 0) - (b.adjustment ? 1 + (adjustmentRank.get(b.adjustment.id) ?? 0) : 0) ||
       categoryRank(a.category) - categoryRank(b.category) ||
       (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
 
-  const charges = detailed.filter((l) => l.kind === 'charge');
-  const chargesTotal = round(sum(charges.map((l) => l.exactAmount)));
-  const exactAll = sum(detailed.map((l) => l.exactAmount));
-  const roundedAll = round(exactAll);
-  const roundingAdjustment = roundedAll.minus(sum(detailed.map((l) => l.amount)));
+  const money = { currency, scope, mode };
+  const rounded = roundMoney(sorted.map((l) => l.exactAmount), money);
+  const shown: InvoiceLine[] = sorted.map((l, i) => ({ ...l, amount: rounded.lines[i] as Decimal }));
+  const charges = shown.filter((l) => l.kind === 'charge');
+  // The minimum tops up this period's charges as the card would total them alone.
+  const chargesTotal = roundMoney(charges.map((l) => l.exactAmount), money).total;
+  const roundedAll = rounded.total;
+  const roundingAdjustment = rounded.difference;
   const minimum = card.minimumMonthly ?? null;
   const minimumCharge = minimum !== null && chargesTotal.lessThan(minimum) ? minimum.minus(chargesTotal) : ZERO;
 
@@ -326,7 +233,7 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
     rounding,
     sources: [],
   });
-  const lines = detailed.slice();
+  const lines = shown.slice();
   if (!minimumCharge.isZero()) {
     lines.push(special('minimum', `Minimum monthly charge of ${minimum?.toFixed(places)} ${currency} (charges ${chargesTotal.toFixed(places)})`, minimumCharge));
   }
@@ -344,7 +251,7 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
     summary.push({ kind: 'charge', category, adjustmentId: null, description: category, amount, lineIds: inCategory.map((l) => l.id) });
   }
   for (const adjustment of adjustments) {
-    const ofAdjustment = detailed.filter((l) => l.adjustment?.id === adjustment.id);
+    const ofAdjustment = shown.filter((l) => l.adjustment?.id === adjustment.id);
     if (ofAdjustment.length === 0) continue;
     summary.push({
       kind: 'adjustment',
@@ -363,8 +270,7 @@ function finishInvoice(header: InvoiceHeader, groups: readonly Group[], byNode: 
 
   const nodeIds = [...byNode.keys()].sort();
   const nodeAmounts = roundPartsToTarget(
-    // Back to the engine's 40 significant digits before it divides and floors.
-    nodeIds.map((id) => (byNode.get(id) as DecimalSum).value().toSignificantDigits(Decimal.precision)),
+    nodeIds.map((id) => byNode.get(id) as Decimal),
     roundedAll,
     minorUnit(currency),
   );

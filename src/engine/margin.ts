@@ -5,15 +5,15 @@
  * - margin = price − cost (both in the card's currency; cost is Microsoft's billed
  *   cost converted); margin % = margin ÷ price × 100 (gross margin on the price, the
  *   way the card's targetMarginPercent is stated). No price → no margin %.
- * - A line is flagged when its margin % is more than `tolerancePoints` (default 2)
+ * - A priced line (or group of source lines priced together: one flag, counted as its
+ *   lines in flagCount) is flagged when its margin % is more than `tolerancePoints` (default 2)
  *   percentage points away from its own card's target, either way — a discount rule or
  *   a fixed price that fell behind cost shows up as much as an accidental overcharge.
- *   Line flags judge the rule's pricing before rounding (unroundedPrice), so tiny usage
- *   lines rounded to a cent do not flood the report; totals use the charged price.
+ *   Prices are never rounded before the invoice, so a flag judges the rule's own pricing
+ *   and tiny usage lines do not flood the report.
  * - A line priced at zero that cost something is flagged 'no_price'.
  */
-import { Decimal, HUNDRED } from './decimal.ts';
-import { DecimalSum } from './decimal-sum.ts';
+import { Decimal, HUNDRED, ZERO } from './decimal.ts';
 import { CHARGE_CATEGORIES } from './categories.ts';
 import { CountedList } from './counted-list.ts';
 import { EngineError } from './errors.ts';
@@ -26,19 +26,18 @@ export function marginPercent(cost: Decimal, price: Decimal): Decimal | null {
 }
 
 interface RowAcc {
-  cost: DecimalSum;
-  price: DecimalSum;
+  cost: Decimal;
+  price: Decimal;
   /** Distinct target-providing cards seen, in first-seen order (a card's target is one value). */
   cards: Set<RateCard | null>;
 }
 
 function newAcc(): RowAcc {
-  return { cost: new DecimalSum(), price: new DecimalSum(), cards: new Set() };
+  return { cost: ZERO, price: ZERO, cards: new Set() };
 }
 
 function row(customerId: string, category: ChargeCategory | null, acc: RowAcc): MarginRow {
-  const cost = acc.cost.value();
-  const price = acc.price.value();
+  const { cost, price } = acc;
   const pct = marginPercent(cost, price);
   const targets = new Set<string>();
   for (const card of acc.cards) targets.add(card?.targetMarginPercent?.toString() ?? 'none');
@@ -100,16 +99,16 @@ export function startMarginReport(cards: readonly RateCard[], options: { toleran
     if (!c) byCustomerAcc.set(line.customerId, (c = { total: newAcc(), categories: new Map() }));
     let cat = c.categories.get(line.category);
     if (!cat) c.categories.set(line.category, (cat = newAcc()));
-    cat.cost.add(line.cost);
-    cat.price.add(line.price);
+    cat.cost = cat.cost.plus(line.cost);
+    cat.price = cat.price.plus(line.price);
     cat.cards.add(card);
-    c.total.cost.add(line.cost);
-    c.total.price.add(line.price);
+    c.total.cost = c.total.cost.plus(line.cost);
+    c.total.price = c.total.price.plus(line.price);
     c.total.cards.add(card);
     const target = card.targetMarginPercent ?? null;
     if (target !== null) {
       const flag = flagOf(line, target, tolerance);
-      if (flag) flags.add(flag);
+      if (flag) flags.add(flag, line.lineCount);
     }
   };
 
@@ -148,10 +147,10 @@ function flagOf(line: PricedLine, target: Decimal, tolerance: Decimal): MarginFl
     category: line.category,
     ruleId: line.ruleId,
     cost: line.cost,
-    price: line.unroundedPrice,
+    price: line.price,
     targetMarginPercent: target,
   };
-  const pct = marginPercent(line.cost, line.unroundedPrice);
+  const pct = marginPercent(line.cost, line.price);
   if (pct === null) return line.cost.isZero() ? null : { ...base, marginPercent: null, deviationPoints: null, reason: 'no_price' };
   const deviation = pct.minus(target);
   return deviation.abs().greaterThan(tolerance) ? { ...base, marginPercent: pct, deviationPoints: deviation, reason: 'off_target' } : null;

@@ -4,7 +4,7 @@
  */
 import { Decimal, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ZERO, sum } from './decimal.ts';
 import { EngineError } from './errors.ts';
-import type { CurrencyCode, RoundingMode } from './types.ts';
+import type { CurrencyCode, RoundingMode, RoundingScope } from './types.ts';
 
 /**
  * Decimal places of each currency's minor unit (ISO 4217). Extend here when a
@@ -44,10 +44,46 @@ export function minorUnit(currency: CurrencyCode): Decimal {
  * Round an amount to the currency's minor unit.
  * 'half_up' rounds a tie away from zero (2.345 → 2.35, −2.345 → −2.35), so a credit
  * mirrors its charge; 'half_even' rounds a tie to the even digit (2.345 → 2.34, 2.355 → 2.36).
- * @example roundMoney(new Decimal('1234.5'), 'JPY', 'half_even') // 1234
+ * Only roundMoney calls it for an invoice's amounts.
+ * @example roundToMinorUnit(new Decimal('1234.5'), 'JPY', 'half_even') // 1234
  */
-export function roundMoney(amount: Decimal, currency: CurrencyCode, mode: RoundingMode): Decimal {
+export function roundToMinorUnit(amount: Decimal, currency: CurrencyCode, mode: RoundingMode): Decimal {
   return amount.toDecimalPlaces(minorUnits(currency), roundingConstant(mode));
+}
+
+/** An invoice's amounts as roundMoney rounded them. */
+export interface RoundedMoney {
+  /** Each exact amount rounded to the minor unit (what every invoice line shows). */
+  lines: Decimal[];
+  /** What the invoice's lines add up to: Σ lines, plus the difference under scope 'invoice'. */
+  total: Decimal;
+  /** total − Σ lines: shown as a rounding line (always 0 under scope 'line'). */
+  difference: Decimal;
+}
+
+/**
+ * Every rounding of an invoice's money, decided here and nowhere else. Source lines are
+ * never rounded: an invoice line's exact amount is the sum of its sources' full-precision
+ * prices, and
+ * - scope 'line': each invoice line is rounded to the minor unit and the total is the sum
+ *   of the rounded lines (no rounding line);
+ * - scope 'invoice': each line is shown rounded, the total is the exact sum rounded once,
+ *   and the difference to the shown lines is the rounding line.
+ *
+ * @example
+ *   // 30 daily lines of $0.004 on one invoice line: 0.12, under either scope
+ *   roundMoney([new Decimal('0.12')], { currency: 'USD', scope: 'line', mode: 'half_up' }) // { lines: [0.12], total: 0.12, difference: 0 }
+ *   roundMoney([d('0.005'), d('0.005')], { currency: 'USD', scope: 'invoice', mode: 'half_up' }) // { lines: [0.01, 0.01], total: 0.01, difference: -0.01 }
+ */
+export function roundMoney(exact: readonly Decimal[], rounding: { currency: CurrencyCode; scope: RoundingScope; mode: RoundingMode }): RoundedMoney {
+  const { currency, scope, mode } = rounding;
+  if (scope !== 'line' && scope !== 'invoice') {
+    throw new EngineError('invalid_input', `Unknown rounding scope "${String(scope)}": use 'line' or 'invoice'`, { scope });
+  }
+  const lines = exact.map((amount) => roundToMinorUnit(amount, currency, mode));
+  const linesTotal = sum(lines);
+  const total = scope === 'line' ? linesTotal : roundToMinorUnit(sum(exact), currency, mode);
+  return { lines, total, difference: total.minus(linesTotal) };
 }
 
 function roundingConstant(mode: RoundingMode): typeof ROUND_HALF_UP | typeof ROUND_HALF_EVEN {

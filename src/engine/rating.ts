@@ -16,10 +16,11 @@
  *   already in the card's currency.
  * A credit line (negative Microsoft cost) is priced as a credit on every basis.
  *
- * Rounding: with scope 'line' the price is rounded here to the currency's minor unit;
- * with scope 'invoice' it keeps full precision and the invoice rounds once.
+ * Rounding: never here. A price keeps full precision, so pricing is linear in cost and
+ * quantity (a group of lines prices as the sum of its lines); the invoice rounds, as the
+ * card's rounding scope says (see `roundMoney`).
  */
-import { Decimal, HUNDRED, ONE, ROUND_HALF_EVEN, ROUND_HALF_UP } from './decimal.ts';
+import { Decimal, HUNDRED, ONE } from './decimal.ts';
 import { toDayNumber } from './dates.ts';
 import { EngineError } from './errors.ts';
 import { convertCurrency } from './fx.ts';
@@ -61,10 +62,9 @@ interface CompiledCard {
   bySku: Map<string, Found>;
   byCategory: Map<ChargeCategory, Found>;
   fallback: Found | null;
-  places: number;
   /** Per markup rule: (100 + markupPercent) ÷ 100, made once (amount × it = applyMarkup(amount, markup), digit for digit). */
   factors: Map<RateRule, Decimal>;
-  /** The rounding every priced line records, line rounding applied or not. */
+  /** The rounding the invoice will apply, which every priced line records. */
   rounding: PricedLine['rounding'];
   /** A line already in the card's currency: its identity conversion, per usage date. */
   identityFx: Map<string, FxUsed>;
@@ -116,9 +116,8 @@ function compileCard(card: RateCard): CompiledCard {
     bySku: new Map(),
     byCategory: new Map(),
     fallback: null,
-    places,
     factors: new Map(),
-    rounding: { scope, mode, places, applied: scope === 'line' },
+    rounding: { scope, mode, places },
     identityFx: new Map(),
   };
   const ids = new Set<string>();
@@ -245,7 +244,7 @@ function describe(line: BillingLine, sku: string): string {
  * @example
  *   // cost 100.00 USD, card in USD, rule { category: 'compute', basis: 'cost', markupPercent: 15 }
  *   priceLine(line, card, { source: 'microsoft' })
- *   // { status: 'priced', ruleId, basis: 'cost', unroundedPrice: 115, price: 115.00, cost: 100.00, ... }
+ *   // { status: 'priced', ruleId, basis: 'cost', price: 115, cost: 100.00, ... }
  */
 export function priceLine(line: CategorizedLine, card: RateCard, fx: FxPolicy): RatingResult {
   return priceWith(line, line.category, card, compileCard(card), fx);
@@ -261,6 +260,7 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
   }
 
   const { sku, folded } = skuKeyOf(line);
+  const group = line.kind === 'usage' ? line.group : undefined;
   const found = findCompiled(line, category, folded, c);
   if (!found) {
     const unpriced: UnpricedLine = {
@@ -273,7 +273,7 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
       cardId: card.id,
       cardVersion: card.version,
       reason:
-        `No rule in rate card ${card.id} v${card.version} prices line ${line.id} ` +
+        `No rule in rate card ${card.id} v${card.version} prices line ${line.id}${group ? ` (and ${group.lineCount - 1} more like it)` : ''} ` +
         `(SKU ${sku}${line.kind === 'usage' && line.meterId ? `, meter ${line.meterId}` : ''}, category ${category}) and the card has no default rule`,
     };
     return unpriced;
@@ -296,28 +296,25 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
   let basis: PricedLine['basis'];
   let basisAmount: Decimal | null;
   let priceFx: PricedLine['fx'];
-  let unroundedPrice: Decimal;
+  let price: Decimal;
   if (rule.unitPrice != null) {
     basis = 'fixed';
     basisAmount = null;
     priceFx = null;
-    unroundedPrice = directed(line, rule.unitPrice.times(line.quantity).times(cycleShare(line)));
+    price = directed(line, rule.unitPrice.times(line.quantity).times(cycleShare(line)));
   } else if (rule.basis === 'cost') {
     basis = 'cost';
     basisAmount = costAmount;
     priceFx = costFx;
-    unroundedPrice = costAmount.times(c.factors.get(rule) as Decimal);
+    price = costAmount.times(c.factors.get(rule) as Decimal);
   } else {
     basis = 'list';
     const listAmount = directed(line, line.unitPrice.times(line.quantity).times(cycleShare(line)));
     const list = convertCurrency({ amount: listAmount, from: line.pricingCurrency, to: card.currency, date: line.date, microsoft: microsoftFx(line) }, fx);
     basisAmount = list.amount;
     priceFx = list.fx;
-    unroundedPrice = list.amount.times(c.factors.get(rule) as Decimal);
+    price = list.amount.times(c.factors.get(rule) as Decimal);
   }
-
-  const { scope, mode } = card.rounding;
-  const price = scope === 'line' ? unroundedPrice.toDecimalPlaces(c.places, mode === 'half_up' ? ROUND_HALF_UP : ROUND_HALF_EVEN) : unroundedPrice;
 
   return {
     status: 'priced',
@@ -343,12 +340,13 @@ function priceWith(line: BillingLine, category: ChargeCategory, card: RateCard, 
     markupPercent: rule.markupPercent ?? null,
     unitPrice: rule.unitPrice ?? null,
     basisAmount,
-    unroundedPrice,
     price,
     cost: costAmount,
     fx: priceFx,
     costFx,
     rounding: c.rounding,
+    lineCount: group ? group.lineCount : 1,
+    groupKey: group ? group.key : null,
   };
 }
 

@@ -103,6 +103,14 @@ interface BillingLineBase {
 /** One Azure plan daily rated usage line. */
 export interface UsageLine extends BillingLineBase {
   kind: 'usage';
+  /**
+   * Present when the line stands for a group of source lines the database summed
+   * (quantity and cost are the group's sums, id is its first line's, date its earliest
+   * line's): lines that agree on everything pricing, fx, allocation and the invoice line
+   * read, and on the sign of their cost and quantity. `key` finds the group's lines again
+   * in the database (lineage); `lineCount` is how many it sums.
+   */
+  group?: { key: string; lineCount: number };
   resourceGroup: string | null;
   meterId: string | null;
   meterCategory: string | null;
@@ -273,8 +281,7 @@ export interface PricedLine {
   unitPrice: Decimal | null;
   /** The amount the markup was applied to, in the card's currency (null for a fixed price). */
   basisAmount: Decimal | null;
-  unroundedPrice: Decimal;
-  /** Rounded to the minor unit when the card rounds per line; = unroundedPrice when per invoice. */
+  /** Full precision: the invoice rounds (see roundMoney), never a source line. */
   price: Decimal;
   /** Microsoft's billed cost converted to the card's currency, full precision. */
   cost: Decimal;
@@ -282,7 +289,12 @@ export interface PricedLine {
   fx: FxUsed | null;
   /** Conversion of the cost. */
   costFx: FxUsed;
-  rounding: { scope: RoundingScope; mode: RoundingMode; places: number; applied: boolean };
+  /** How the invoice will round (this line's price is never rounded). */
+  rounding: { scope: RoundingScope; mode: RoundingMode; places: number };
+  /** How many source lines it prices (a group's count, else 1). */
+  lineCount: number;
+  /** The group's key when it prices a group of source lines (UsageLine.group), else null. */
+  groupKey: string | null;
 }
 
 export interface UnpricedLine {
@@ -494,12 +506,14 @@ export type InvoiceLineKind = 'charge' | 'adjustment' | 'minimum' | 'rounding';
 
 export interface InvoiceLineSource {
   lineId: string;
+  /** How many source lines it stands for, and the group's key when it is a group (see PricedLine). */
+  lineCount: number;
+  groupKey: string | null;
   ruleId: string;
   cardId: string;
   cardVersion: number;
   basis: PricedLine['basis'];
   quantity: Decimal;
-  unroundedPrice: Decimal;
   price: Decimal;
   cost: Decimal;
   fx: FxUsed | null;
@@ -598,6 +612,6 @@ export interface MarginReport {
   byCustomer: MarginRow[];
   /** Off-target lines, by customer then in line order: all of them, or the first `keepFlags` (see startMarginReport). */
   flags: MarginFlag[];
-  /** How many lines are off target, listed or not. */
+  /** How many source lines are off target, listed or not (a flagged group counts its lines). */
   flagCount: number;
 }

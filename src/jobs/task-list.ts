@@ -12,6 +12,7 @@ import type { SyncKind } from './partner-center/start-run.ts';
 import { closeCustomerTask, closeTask } from './billing/task.ts';
 import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
+import { deliverTask } from './notify/deliver.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -29,6 +30,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
       const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
     },
+    'notify:deliver': deliverTask(ctx),
   };
 }
 

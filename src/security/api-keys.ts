@@ -11,7 +11,7 @@ export function isRole(value: string): value is Role {
  * How a key's secret is stored: its SHA-256 (`sha256$<base64>`), as GitHub and Stripe
  * store tokens. The secret is 24 random bytes (192 bits), which no guessing or brute
  * force gets near, so a slow, memory-hard KDF protects it no better and costs memory and
- * CPU on every verification (docs/performance.md). Keys stored as scrypt by earlier
+ * CPU on every verification, and every request verifies its key (docs/performance.md). Keys stored as scrypt by earlier
  * versions still verify, and are stored again as SHA-256 on their first use (`needsRehash`).
  */
 const SCHEME = 'sha256';
@@ -61,9 +61,4 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 export function parseApiKey(key: string): { prefix: string; secret: string } | undefined {
   const match = /^hub_([0-9a-f]{12})_([A-Za-z0-9_-]{16,})$/.exec(key);
   return match ? { prefix: match[1]!, secret: match[2]! } : undefined;
-}
-
-/** Cache key for a verified key, so scrypt runs once per key per cache window, not per request. */
-export function fingerprint(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
 }

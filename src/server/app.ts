@@ -5,10 +5,12 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
+import { textCoercingValidators } from './validators.ts';
 import { allocationRuleRoutes, AllocationRuleSchema } from './routes/allocation-rules.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
 import { invoiceRoutes } from './routes/invoices.ts';
+import { portalInvoiceRoutes } from './routes/portal-invoices.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { chargeCategoryRoutes, ChargeCategoryMapping } from './routes/charge-categories.ts';
@@ -20,6 +22,8 @@ import { healthRoutes } from './routes/health.ts';
 import { importRoutes } from './routes/imports.ts';
 import { lateUsageRoutes } from './routes/late-usage.ts';
 import { quoteExceptionRoutes, QuoteException } from './routes/quote-exceptions.ts';
+import { metricsRoutes, registerWebhookIntakeMetrics } from './routes/metrics.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
@@ -36,11 +40,11 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     forceCloseConnections: 'idle',
+    schemaController: { compilersFactory: { buildValidator: textCoercingValidators() } },
     ajv: {
       customOptions: {
         // Reject unknown fields with their name instead of silently dropping them.
         removeAdditional: false,
-        coerceTypes: 'array',
         useDefaults: true,
         allErrors: true,
       },
@@ -62,14 +66,16 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   // Auth first: its onRoute hook marks every route (the docs' own too) before swagger collects them.
-  registerAuth(app, ctx.db);
+  registerAuth(app, ctx.db, ctx.pool);
   await registerOpenApi(app);
   registerIdempotency(app, ctx.db);
+  registerWebhookIntakeMetrics(app, ctx);
 
   for (const schema of [Customer, CostNode, Connection, SyncRun]) app.addSchema(schema);
   for (const schema of [RateCard, RateCardVersion, RateCardSummary, EffectiveRateCardView, FxRate, ChargeCategoryMapping, AllocationRuleSchema, QuoteException]) app.addSchema(schema);
 
   healthRoutes(app, ctx);
+  metricsRoutes(app, ctx);
   customerRoutes(app, ctx);
   costNodeRoutes(app, ctx);
   connectionRoutes(app, ctx);
@@ -84,8 +90,10 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   syncRunRoutes(app, ctx);
   billingRunRoutes(app, ctx);
   invoiceRoutes(app, ctx);
+  portalInvoiceRoutes(app, ctx);
   reportRoutes(app, ctx);
   settingsRoutes(app, ctx);
+  notificationRoutes(app, ctx);
   await webhookRoutes(app, ctx);
 
   return app;

@@ -84,4 +84,25 @@ describe('closing a synced month', () => {
     const margin = (await send('GET', '/v1/reports/margin?period=2026-10', undefined, hub.keys.finance)).json();
     expect(margin.byCustomer).toHaveLength(currencyOf.size);
   }, 180_000);
+
+  it("names each subscription on the documents as Partner Center does, its id in small print", async () => {
+    // The names the sandbox serves: licence subscriptions' friendlyName, Azure subscriptions' (entitlements') friendlyName.
+    const named = new Map<string, string>();
+    for (const c of sandbox.portfolio.customers) {
+      for (const s of c.licenseSubscriptions) named.set(s.id, s.friendlyName);
+      for (const e of c.azurePlan?.entitlements ?? []) named.set(e.id, e.friendlyName);
+    }
+    const invoices = (await send('GET', '/v1/invoices?period=2026-10&limit=500', undefined, hub.keys.finance)).json().items as Array<{ id: string }>;
+    let groups = 0;
+    for (const { id } of invoices) {
+      const html = (await send('GET', `/v1/invoices/${id}/document?format=detailed&type=html`, undefined, hub.keys.finance)).body;
+      for (const row of html.matchAll(/<tr class="group group-1"><th scope="rowgroup" colspan="\d+">(.*?)<\/th>/g)) {
+        const [, name, subscriptionId] = /^Subscription (.*?)(?: <span class="detail">(.*)<\/span>)?$/.exec(row[1]!) ?? [];
+        expect(subscriptionId, `${row[1]} carries its id`).toBeDefined();
+        expect(name, subscriptionId).toBe(named.get(subscriptionId!));
+        groups++;
+      }
+    }
+    expect(groups).toBeGreaterThan(invoices.length);
+  }, 60_000);
 });

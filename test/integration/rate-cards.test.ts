@@ -260,16 +260,14 @@ describe('rate cards', () => {
     expect(templates.json().items.map((c: { id: string }) => c.id)).toEqual([template.json().id]);
   });
 
-  it('lets a portal key read its own approved card and nothing else', async () => {
+  it("keeps a customer's rate card, with its markups and target margin, from the customer's portal key", async () => {
     const mine = await customer('Portal Prices');
-    const theirs = await customer('Not Mine');
     const created = (await post('/v1/rate-cards', card(mine, { effectiveFrom: '2026-01-01' }))).json();
     await approve(created.id, 1);
     const key = await hub.keyFor(['portal'], mine);
     const own = await get(`/v1/customers/${mine}/rate-card?date=2026-05-01`, key);
-    expect(own.statusCode).toBe(200);
-    expect(own.json().rules.map((r: { markupPercent: string | null }) => r.markupPercent)).toEqual(['15', null, '-2.5']);
-    expect((await get(`/v1/customers/${theirs}/rate-card`, key)).statusCode).toBe(403);
+    expect(own.statusCode).toBe(403);
+    expect((await get(`/v1/customers/${mine}/rate-card?date=2026-05-01`)).json().rules.map((r: { markupPercent: string | null }) => r.markupPercent)).toEqual(['15', null, '-2.5']);
     expect((await get(`/v1/rate-cards/${created.id}`, key)).statusCode).toBe(403);
     expect((await get(`/v1/rate-cards?customerId=${mine}`, key)).statusCode).toBe(403);
   });

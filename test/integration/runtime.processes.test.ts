@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.ts';
 
 // The hub as an operator runs it: real processes, the embedded PostgreSQL on its own
 // data directory, signals. Slower than the rest, so one directory serves the file.
@@ -13,16 +13,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function hub(args: string[], extra: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,7 +59,7 @@ afterAll(async () => {
 });
 
 describe('running the hub', () => {
-  it('starts on embedded PostgreSQL, shares it with CLI commands, drains on SIGTERM, and keeps data across restarts', async () => {
+  it('starts on embedded PostgreSQL, shares it with CLI commands, drains on SIGTERM, and keeps data across restarts', { timeout: 180_000 }, async () => {
     const port = await freePort();
     const first = hub(['start'], { PORT: String(port) });
     await waitFor(`http://127.0.0.1:${port}/health`);
@@ -122,7 +112,7 @@ describe('running the hub', () => {
     expect(await second.exited).toBe(0);
   });
 
-  it('runs API and worker as separate processes against one database', async () => {
+  it('runs API and worker as separate processes against one database', { timeout: 180_000 }, async () => {
     const port = await freePort();
     const api = hub(['serve'], { PORT: String(port) });
     await waitFor(`http://127.0.0.1:${port}/health`);

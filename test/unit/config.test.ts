@@ -31,6 +31,17 @@ describe('configuration', () => {
     expect(() => loadConfig({ HUB_PUBLIC_URL: 'https://example.com/?a=1' })).toThrow(/query or fragment/);
   });
 
+  it('reads HUB_SMTP_URL (absent: e-mail off) and HUB_MAIL_FROM, and names a bad URL without echoing its password', () => {
+    expect(loadConfig({}).smtpUrl).toBeNull();
+    expect(loadConfig({}).mailFrom).toBe('CSP Billing Hub <billing-hub@localhost>');
+    expect(loadConfig({ HUB_SMTP_URL: 'smtps://ops:secret@mail.example.com:465', HUB_MAIL_FROM: 'Billing <b@example.com>' })).toMatchObject({
+      smtpUrl: 'smtps://ops:secret@mail.example.com:465',
+      mailFrom: 'Billing <b@example.com>',
+    });
+    expect(() => loadConfig({ HUB_SMTP_URL: 'mail.example.com' })).toThrow(/HUB_SMTP_URL must be an absolute URL/);
+    expect(() => loadConfig({ HUB_SMTP_URL: 'https://ops:secret@mail.example.com' })).toThrow(/^HUB_SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL, got "https:\/\/…"$/);
+  });
+
   it('reads HUB_HEAP_RELEASE_MB as megabytes or off (default 64), and names a bad value', () => {
     expect(loadConfig({}).heapReleaseMb).toBe(64);
     expect(loadConfig({ HUB_HEAP_RELEASE_MB: '0' }).heapReleaseMb).toBe(0);

@@ -5,6 +5,7 @@ import { Deadline } from './deadline.ts';
 import { parseJsonExact } from './exact-json.ts';
 import { VendorAuthError, VendorCallError } from './errors.ts';
 import type { VendorCallFailure } from './errors.ts';
+import { vendorOutcome, vendorRequests } from '../../metrics/process-metrics.ts';
 import { redactUrl } from './redact-url.ts';
 import { backoffDelay, parseRetryAfter } from './retry.ts';
 import type {
@@ -125,6 +126,7 @@ export class HttpClient {
       const dynamicHeaders = this.#headers ? await this.#headers() : {};
       this.#stats.attempts++;
       const outcome = await this.#limiter.schedule(() => this.#attempt(prepared, dynamicHeaders));
+      vendorRequests.inc({ vendor: this.#vendor, call: prepared.call, outcome: vendorOutcome(outcome.ok ? { ok: true } : outcome) });
       if (outcome.ok) return outcome.response;
 
       if (outcome.status === 401 && this.#onUnauthorized && !reauthenticated && attempt < this.#maxAttempts) {

@@ -17,6 +17,14 @@ export interface VendorLimits {
  */
 export const RATE_HEADROOM = 0.01;
 
+/** The clock the pacing reads and waits on: the real one, or a test's virtual one. */
+export interface LimiterClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: LimiterClock = { now: () => performance.now(), sleep: (ms) => delay(ms) };
+
 /**
  * The spacing between request starts that keeps every window under the documented
  * rate, with {@link RATE_HEADROOM} to spare. Even spacing rather than a refilled
@@ -52,11 +60,11 @@ function exactSpacing(limits: VendorLimits): number {
  * const limiter = createLimiter({ requestsPerMinute: 500, maxConcurrent: 4 });
  * await limiter.schedule(() => fetch(url));
  */
-export function createLimiter(limits: VendorLimits): Bottleneck {
+export function createLimiter(limits: VendorLimits, clock: LimiterClock = realClock): Bottleneck {
   const maxConcurrent = limits.maxConcurrent === undefined ? null : positive(limits.maxConcurrent, 'maxConcurrent');
   const limiter = new Bottleneck({ maxConcurrent });
   const every = minTimeFor(limits);
-  if (every > 0) paceStarts(limiter, every, exactSpacing(limits));
+  if (every > 0) paceStarts(limiter, every, exactSpacing(limits), clock);
   return limiter;
 }
 
@@ -70,17 +78,17 @@ export function createLimiter(limits: VendorLimits): Bottleneck {
  * turn, re-reading the clock after every timer, so a late start pushes the next ones
  * back instead of bunching them.
  */
-function paceStarts(limiter: Bottleneck, every: number, floor: number): void {
+function paceStarts(limiter: Bottleneck, every: number, floor: number, clock: LimiterClock): void {
   let planned = Number.NEGATIVE_INFINITY;
   let started = Number.NEGATIVE_INFINITY;
   let previous: Promise<void> = Promise.resolve();
   const turn = (): Promise<void> => {
     const mine = previous.then(async () => {
       // After a stall, `planned + every` is already past: the floor keeps the next start apart.
-      const target = Math.max(performance.now(), planned + every, started + floor);
-      for (let wait = target - performance.now(); wait > 0; wait = target - performance.now()) await delay(wait);
+      const target = Math.max(clock.now(), planned + every, started + floor);
+      for (let wait = target - clock.now(); wait > 0; wait = target - clock.now()) await clock.sleep(wait);
       planned = target;
-      started = performance.now();
+      started = clock.now();
     });
     previous = mine;
     return mine;

@@ -3,19 +3,18 @@ import { sql, type Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { loadAllocationRules } from '../../db/allocation-rules.ts';
 import { writeAudit } from '../../db/audit.ts';
-import { loadLateLines, openPeriodLines, sourceOfLineId } from '../../db/billing-lines.ts';
+import { loadLateLines, loadPeriodLicences, periodDigest, periodUsageDigest, sourceOfLineId } from '../../db/billing-lines.ts';
 import { loadCategoryMapping } from '../../db/charge-categories.ts';
 import type { Db } from '../../db/database.ts';
 import { loadEffectiveRateCard, loadFxPolicy, type EffectiveRateCard } from '../../db/rate-cards.ts';
 import { loadSeatSubscriptions } from '../../db/seat-subscriptions.ts';
+import { loadCostCheckCandidates, loadUsageGroups } from '../../db/usage-groups.ts';
 import type { Database } from '../../db/types.ts';
 import { tagKeysOf } from '../../engine/allocation.ts';
-import { startCustomerClose, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
+import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
 import { periodBounds } from '../../engine/dates.ts';
-import type { BillingLine, CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
-import { heapRelease } from '../heap-release.ts';
+import type { CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
 import { addCloseProgress, recordCloseError } from './run-progress.ts';
-import { InvoiceLineageCollector, type LineLineage } from './lineage.ts';
 import { saveInvoice, supersede } from './save-invoice.ts';
 
 export interface CloseCustomerPayload {
@@ -85,29 +84,30 @@ interface Loaded {
   /** Billing currency (Microsoft's figures are in it) of each line with a cost finding. */
   discrepancyCurrency: Map<string, string>;
   tagCompliance: StoredTagCompliance | null;
-  lineage: ReadonlyMap<string, LineLineage> | undefined;
-}
-
-interface Reading {
-  batchLines: number;
-  /** Called after each batch of usage is closed (the batch is garbage by then: see readUsage). */
-  betweenBatches: () => void;
+  /** The market table's dates the usage groups were keyed with (the lineage insert keys them again). */
+  rateDates: string[];
 }
 
 /**
  * Load one customer's inputs and run the pure close over them. Reads only, in one
- * repeatable-read transaction (every read sees the same snapshot); the period's usage
- * streams through the close in batches, so memory does not grow with the customer's lines.
+ * repeatable-read transaction (every read sees the same snapshot). The period's usage
+ * comes summed into groups by PostgreSQL (loadUsageGroups): a customer's month is a few
+ * thousand rows in Node however many lines it has.
  */
-async function loadAndClose(db: Db, customerId: string, period: string, reading: Reading): Promise<Loaded> {
+async function loadAndClose(db: Db, customerId: string, period: string): Promise<Loaded> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute((trx) => loadAndCloseIn(trx, customerId, period, reading));
+    .execute((trx) => loadAndCloseIn(trx, customerId, period));
 }
 
-async function loadAndCloseIn(db: Db, customerId: string, period: string, { batchLines, betweenBatches }: Reading): Promise<Loaded> {
+/** Every date of a market fx table (a usage group's lines share the latest one on or before their dates). */
+function rateDatesOf(fx: FxPolicy | null): string[] {
+  return fx?.source === 'market' ? [...new Set(fx.table.map((r) => r.date))].sort() : [];
+}
+
+async function loadAndCloseIn(db: Db, customerId: string, period: string): Promise<Loaded> {
   const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency', 'required_tags']).where('id', '=', customerId).executeTakeFirstOrThrow();
   const { end } = periodBounds(period);
   const card = await loadEffectiveRateCard(db, customerId, end);
@@ -118,10 +118,14 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string, { batc
   const nodes = await db.selectFrom('cost_nodes').select(['id', 'parent_id', 'name', 'kind']).where('customer_id', '=', customerId).orderBy('id').execute();
   const unallocated = nodes.find((n) => n.kind === 'unallocated');
   if (!unallocated) throw new Error(`customer ${customerId} has no unallocated cost node`);
-  const current = await openPeriodLines(db, customerId, period, currency, batchLines);
+  const rateDates = rateDatesOf(fx);
+  const usage = await loadUsageGroups(db, customerId, period, currency, rateDates);
+  const costCheckLines = await loadCostCheckCandidates(db, customerId, period, currency);
+  const usageDigest = await periodUsageDigest(db, customerId, period);
+  const licences = await loadPeriodLicences(db, customerId, period, currency);
   const lateLines = await loadLateLines(db, customerId, period, currency);
   // The hub's own seat events, checked against this period's licence lines (reported, never applied).
-  const seatSubscriptions = await loadSeatSubscriptions(db, customerId, period, current.licence);
+  const seatSubscriptions = await loadSeatSubscriptions(db, customerId, period, licences.lines);
 
   // Late lines are priced with the card that priced their own period, when it is in the same currency.
   const cards: EffectiveRateCard[] = card ? [card] : [];
@@ -142,41 +146,29 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string, { batc
   const requiredTags = customer.required_tags ?? ruleTags;
   const tagSource: StoredTagCompliance['source'] = customer.required_tags ? 'customer' : ruleTags.length > 0 ? 'allocation_rules' : 'none';
 
-  // Lineage is grouped as the lines stream by (an invoice line's sources are never all held).
-  const lineage = new InvoiceLineageCollector();
-  const close = startCustomerClose(
-    {
-      customerId,
-      period,
-      seatSubscriptions,
-      requiredTags,
-      late: late.map(({ lines: _lines, ...header }) => header),
-      mapping,
-      card: card ?? null,
-      fx,
-      allocationRules,
-      unallocatedNodeId: unallocated.id,
-    },
-    { onSource: lineage.onSource },
-  );
-  const usageCurrencies = new Set<string>();
+  const result = closeCustomerPeriod({
+    customerId,
+    period,
+    lines: [...usage.groups, ...licences.lines],
+    costCheckLines,
+    seatSubscriptions,
+    requiredTags,
+    late,
+    mapping,
+    card: card ?? null,
+    fx,
+    allocationRules,
+    unallocatedNodeId: unallocated.id,
+  });
+  const usageCurrencies = new Set(usage.groups.map((l) => l.billingCurrency));
+  const currencyOfLine = new Map<string, string>();
+  for (const l of [...costCheckLines, ...licences.lines, ...late.flatMap((g) => g.lines)]) currencyOfLine.set(l.id, l.billingCurrency);
   const discrepancyCurrency = new Map<string, string>();
-  // The billing currency (Microsoft's figures are in it) of each line the cost check flags in a batch.
-  const add = (batch: readonly BillingLine[], feed: (lines: readonly BillingLine[]) => void): void => {
-    const found = close.discrepancies.length;
-    feed(batch);
-    if (close.discrepancies.length === found) return;
-    const flagged = new Set(close.discrepancies.slice(found).map((f) => f.lineId));
-    for (const l of batch) if (flagged.has(l.id)) discrepancyCurrency.set(l.id, l.billingCurrency);
-  };
-  await current.readUsage((batch) => {
-    for (const l of batch) usageCurrencies.add(l.billingCurrency);
-    add(batch, (lines) => close.addLines(lines));
-  }, betweenBatches);
-  add(current.licence, (lines) => close.addLines(lines));
-  late.forEach((group, index) => add(group.lines, (lines) => close.addLate(index, lines)));
-  const result = close.finish();
-  const digest = current.digest();
+  for (const f of result.discrepancies) {
+    const c = currencyOfLine.get(f.lineId);
+    if (c !== undefined) discrepancyCurrency.set(f.lineId, c);
+  }
+  const digest = periodDigest(usageDigest.digest, licences.fingerprint);
 
   const inputs = {
     rateCard: card
@@ -187,7 +179,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string, { batc
     allocationRules: allocationRules.map((r) => ({ id: r.id, version: r.version })),
     categoryMapping: { id: mapping.id, version: mapping.version },
     costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id })),
-    lines: { usage: current.usageCount(), license: current.licenseCount, late: lateLines.count, digest, lateDigest: lateLines.digest },
+    lines: { usage: usageDigest.count, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest },
   };
   const fingerprint = createHash('sha256')
     .update(
@@ -211,9 +203,8 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string, { batc
     period,
     card,
     result,
-    lineage: result.invoice ? lineage.lineage(result.invoice) : undefined,
-    usageCount: current.usageCount(),
-    licenseCount: current.licenseCount,
+    usageCount: usageDigest.count,
+    licenseCount: licences.lines.length,
     late: {
       usageIds: lateLines.groups.flatMap((g) => g.usageIds),
       licenseIds: lateLines.groups.flatMap((g) => g.licenseIds),
@@ -226,6 +217,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string, { batc
     cards,
     discrepancyCurrency,
     tagCompliance: result.tagCompliance ? storedTagCompliance(result.tagCompliance, tagSource, usageCurrencies.size === 1 ? [...usageCurrencies][0]! : null) : null,
+    rateDates,
   };
 }
 
@@ -303,11 +295,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
     .executeTakeFirst();
   if (already) return;
 
-  const betweenBatches = (): void => {
-    const released = heapRelease.check(ctx.config.heapReleaseMb);
-    if (released) ctx.logger.debug({ ...released, runId: run.id, customerId: payload.customerId }, 'close handed pooled heap pages back to the OS');
-  };
-  const loaded = await loadAndClose(ctx.db, payload.customerId, run.period, { batchLines: ctx.config.closeBatchLines, betweenBatches });
+  const loaded = await loadAndClose(ctx.db, payload.customerId, run.period);
   const { result, card } = loaded;
   const lineCurrency = loaded.discrepancyCurrency;
 
@@ -371,7 +359,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
           fingerprint: loaded.fingerprint,
           inputs: loaded.inputs,
           costNodeNames: loaded.costNodeNames,
-          ...(loaded.lineage ? { lineage: loaded.lineage } : {}),
+          rateDates: loaded.rateDates,
         });
         await markLatePickedUp(trx, run.id, payload.customerId, run.period, loaded.late);
         await writeAudit(trx, {

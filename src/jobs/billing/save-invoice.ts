@@ -1,9 +1,9 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import { writeAudit } from '../../db/audit.ts';
 import { sourceOfLineId } from '../../db/billing-lines.ts';
+import { insertGroupedLineage, type GroupedLineageRow } from '../../db/usage-groups.ts';
 import type { EffectiveRateCard } from '../../db/rate-cards.ts';
-import type { Database } from '../../db/types.ts';
-import type { CompactIds } from '../../engine/compact-ids.ts';
+import type { Database, InvoiceLineSourcesTable } from '../../db/types.ts';
 import { LINES_NAMED } from '../../engine/counted-list.ts';
 import { Decimal, sum } from '../../engine/decimal.ts';
 import type { Invoice, InvoiceLine, MarginReport, MarginRow, RateCard, RateRule } from '../../engine/types.ts';
@@ -15,14 +15,6 @@ import { invoiceLineage, type LineLineage } from './lineage.ts';
 // and again in SQL after the insert, before anything commits.
 
 const CHUNK = 500;
-
-/**
- * A bigint[] parameter sent as its text literal, joined at once: pg's own array
- * serialiser builds the text a character at a time, which for a large customer's lineage
- * (tens of thousands of usage ids per invoice) is megabytes of garbage at every save.
- * A row's ids stay compact (CompactIds) until its own literal is spelled here.
- */
-const bigintArray = (ids: Iterable<number>) => sql<number[]>`${`{${[...ids].join(',')}}`}::bigint[]`;
 
 export interface SaveInvoiceInput {
   /** The new invoice's id, chosen up front so the previous revision can point to it. */
@@ -41,8 +33,8 @@ export interface SaveInvoiceInput {
   fingerprint: string;
   inputs: unknown;
   costNodeNames: ReadonlyMap<string, string>;
-  /** invoiceLineage(invoice), when the caller computed it and let go of the lines' sources. */
-  lineage?: ReadonlyMap<string, LineLineage>;
+  /** The market table's dates the usage groups were keyed with (see loadUsageGroups); none under other fx. */
+  rateDates: readonly string[];
 }
 
 function marginRowJson(row: MarginRow) {
@@ -70,7 +62,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
   const ruleById = new Map<string, RateRule>();
   for (const c of input.cards) for (const r of c.rules) ruleById.set(`${c.id}@${c.version}:${r.id}`, r);
   const totalRow = input.margin.byCustomer[0];
-  const lineage = input.lineage ?? invoiceLineage(invoice);
+  const lineage = invoiceLineage(invoice);
   const lineageOf = (line: InvoiceLine): LineLineage => {
     const found = lineage.get(line.id);
     if (!found) throw new Error(`Invoice ${input.number}: no lineage for line ${line.id}`);
@@ -152,11 +144,13 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
     for (const r of rows) lineIds.set(r.line_key, r.id);
   }
 
-  const sources = invoice.lines.flatMap((l) =>
-    lineageOf(l).groups.map((g) => {
+  const single: Insertable<InvoiceLineSourcesTable>[] = [];
+  const grouped: GroupedLineageRow[] = [];
+  for (const l of invoice.lines) {
+    for (const g of lineageOf(l).groups) {
       const rule = ruleById.get(`${g.cardId}@${g.cardVersion}:${g.ruleId}`);
       const usage = g.kind === 'usage' || g.kind === 'usage_reversal';
-      return {
+      const columns = {
         invoice_line_id: lineIds.get(l.id)!,
         source_kind: g.kind,
         rate_rule_id: g.ruleId,
@@ -171,21 +165,33 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
         allocation_rule_version: g.allocationRuleVersion,
         cost_node_id: g.costNodeId,
         percent: g.percent,
-        rounding: JSON.stringify({ ...l.rounding, applied: l.rounding.scope === 'line' }),
-        usage_line_ids: usage ? bigintArray(g.ids as CompactIds) : null,
-        license_line_ids: usage ? null : (g.ids as string[]),
-        line_count: g.ids.length,
+        // A source's price is never rounded (the invoice line is): unrounded_price = price.
+        rounding: JSON.stringify({ ...l.rounding, applied: false }),
         quantity: g.quantity.toString(),
         cost: g.cost.toString(),
-        unrounded_price: g.unroundedPrice.toString(),
+        unrounded_price: g.price.toString(),
         price: g.price.toString(),
         allocated_amount: g.allocated.toString(),
       };
-    }),
-  );
-  for (let i = 0; i < sources.length; i += CHUNK) {
-    await trx.insertInto('invoice_line_sources').values(sources.slice(i, i + CHUNK)).execute();
+      if (g.groupKeys.length > 0) {
+        // Sent as one JSON document, so the jsonb columns go as JSON values, not as their text.
+        const json = { ...columns, fx: g.fx === null ? null : (JSON.parse(g.fx) as unknown), cost_fx: JSON.parse(g.costFx) as unknown, rounding: JSON.parse(columns.rounding) as unknown };
+        grouped.push({ columns: json, groupKeys: g.groupKeys, lineCount: g.lineCount });
+      }
+      else {
+        single.push({
+          ...columns,
+          usage_line_ids: usage ? (g.ids as number[]) : null,
+          license_line_ids: usage ? null : (g.ids as string[]),
+          line_count: g.lineCount,
+        });
+      }
+    }
   }
+  for (let i = 0; i < single.length; i += CHUNK) {
+    await trx.insertInto('invoice_line_sources').values(single.slice(i, i + CHUNK)).execute();
+  }
+  await insertGroupedLineage(trx, input.customerId, input.period, input.rateDates, grouped);
 
   const flags = input.margin.flags.slice(0, LINES_NAMED).map((f) => {
     const { kind, id } = sourceOfLineId(f.lineId);

@@ -1,6 +1,7 @@
 import type { Task } from 'graphile-worker';
 import type { HubContext } from '../../context.ts';
 import { writeAudit } from '../../db/audit.ts';
+import { billingRunFinished, publishEvent } from '../../notifications/events.ts';
 import { closePeriod, type ClosePayload } from './close.ts';
 import { closeCustomer, recordCustomerFailure, type CloseCustomerPayload } from './close-customer.ts';
 import { recordCloseError } from './run-progress.ts';
@@ -25,7 +26,10 @@ export function closeTask(ctx: HubContext): Task {
           .where('status', 'in', ['queued', 'running'])
           .returning(['id', 'period'])
           .executeTakeFirst();
-        if (failed) await writeAudit(trx, { actor: 'system:billing:close', action: 'billing_run.finish', entity: 'billing_run', entityId: p.runId, after: { status: 'failed', period: failed.period, error: message(err) } });
+        if (failed) {
+          await writeAudit(trx, { actor: 'system:billing:close', action: 'billing_run.finish', entity: 'billing_run', entityId: p.runId, after: { status: 'failed', period: failed.period, error: message(err) } });
+          await publishEvent(trx, billingRunFinished({ runId: p.runId, period: failed.period, status: 'failed', error: message(err) }));
+        }
       });
     }
   };

@@ -1,8 +1,14 @@
 import { sql, type Transaction } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { Database } from '../../db/types.ts';
+import { publishEvent, syncRunFailed } from '../../notifications/events.ts';
 
 type Executor = Db | Transaction<Database>;
+
+/** Runs fn in the caller's transaction, or in a new one when the caller has none. */
+function inTransaction<T>(db: Executor, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db as Transaction<Database>) : db.transaction().execute(fn);
+}
 
 export interface ProgressDelta {
   customersTotal?: number;
@@ -30,12 +36,18 @@ export async function addProgress(db: Executor, runId: string, delta: ProgressDe
     .returning(['pending_jobs', 'status'])
     .executeTakeFirst();
   if (row && row.pending_jobs <= 0 && (row.status === 'running' || row.status === 'queued')) {
-    await db
-      .updateTable('sync_runs')
-      .set({ status: sql`case when error_count > 0 then 'partial' else 'succeeded' end`, finished_at: new Date() })
-      .where('id', '=', runId)
-      .where('status', 'in', ['running', 'queued'])
-      .execute();
+    await inTransaction(db, async (trx) => {
+      const finished = await trx
+        .updateTable('sync_runs')
+        .set({ status: sql`case when error_count > 0 then 'partial' else 'succeeded' end`, finished_at: new Date() })
+        .where('id', '=', runId)
+        .where('status', 'in', ['running', 'queued'])
+        .returning(['id', 'connection_id', 'kind', 'period', 'status', 'error_count'])
+        .executeTakeFirst();
+      if (finished && finished.status !== 'succeeded') {
+        await publishEvent(trx, syncRunFailed({ runId, connectionId: finished.connection_id, kind: finished.kind, period: finished.period, status: finished.status, errorCount: finished.error_count }));
+      }
+    });
   }
 }
 

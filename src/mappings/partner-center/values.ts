@@ -3,13 +3,18 @@ import type { FieldType } from './fields.ts';
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const DECIMAL = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+// The portal's CSV downloads are written en-US: a comma between every group of three
+// integer digits, a point before the fraction. Any other comma (a decimal comma, a
+// European 1.234,56, a misplaced group) is refused: guessing would change the amount.
+const GROUPED = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/;
 // The portal's reconciliation files write dates as M/D/YYYY with an optional H:MM[:SS] [AM|PM].
 const PORTAL_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?)?$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** A vendor decimal kept as its exact text (vendor precision), normalised but never rounded. */
 export function parseDecimal(raw: unknown): Parsed<string> {
-  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim().replace(/,/g, '') : undefined;
+  const trimmed = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
+  const text = trimmed !== undefined && GROUPED.test(trimmed) ? trimmed.replace(/,/g, '') : trimmed;
   if (text === undefined || !DECIMAL.test(text)) return { ok: false, reason: `is not a number: ${JSON.stringify(raw)}` };
   return { ok: true, value: text.startsWith('+') ? text.slice(1) : text };
 }

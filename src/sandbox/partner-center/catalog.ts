@@ -108,8 +108,8 @@ export const METERS: readonly MeterDef[] = [
   meter('bandwidth-out', 'Bandwidth', 'Rtn Preference: MGN', 'Standard Data Transfer Out', '1 GB', '1 GB', '0.087', 'Microsoft.Network', 'publicIPAddresses', 'pip', 'DZH318Z0BNVW', '00K0', 'Bandwidth', 'volume', [1, 400], true, ''),
   meter('sql-s1', 'SQL Database', 'Single Standard', 'S1 DTUs', '1/Day', '1/Day', '0.9677', 'Microsoft.Sql', 'servers/databases', 'sqldb', 'DZH318Z0BQ4P', '0012', 'SQL Database Single Standard', 'daily', [1, 1], true, ''),
   meter('app-b1', 'Azure App Service', 'Basic Plan', 'B1 App', '1 Hour', '1 Hour', '0.075', 'Microsoft.Web', 'serverfarms', 'asp', 'DZH318Z0BNXB', '0016', 'Azure App Service Basic Plan', 'hours', [24, 24], true, ''),
-  meter('log-ingest', 'Log Analytics', 'Pay-as-you-go', 'Pay-as-you-go Data Ingestion', '1 GB', '1 GB', '2.30', 'Microsoft.OperationalInsights', 'workspaces', 'log', 'DZH318Z0BNW1', '0001', 'Log Analytics', 'volume', [1, 40], true, ''),
-  meter('kv-ops', 'Key Vault', 'Standard', 'Operations', '10K', '10K', '0.03', 'Microsoft.KeyVault', 'vaults', 'kv', 'DZH318Z0BQ2M', '0001', 'Key Vault', 'volume', [1, 90], true, ''),
+  meter('cosmos-ru', 'Azure Cosmos DB', 'Serverless', 'Serverless Request Units', '1M', '1M', '0.25', 'Microsoft.DocumentDB', 'databaseAccounts', 'cosmos', 'DZH318Z0BQ1N', '0008', 'Azure Cosmos DB Serverless', 'volume', [1, 40], true, ''),
+  meter('dns-queries', 'Azure DNS', 'Public', 'Public Queries', '1M', '1M', '0.40', 'Microsoft.Network', 'dnszones', 'dns', 'DZH318Z0BNZ5', '0002', 'Azure DNS', 'volume', [1, 90], true, ''),
 ];
 
 function meter(

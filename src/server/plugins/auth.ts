@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { Pool } from 'pg';
 import type { Db } from '../../db/database.ts';
-import { fingerprint, hashSecret, needsRehash, parseApiKey, verifySecret, type Role } from '../../security/api-keys.ts';
+import { findApiKeyByPrefix } from '../../db/api-keys.ts';
+import { hashSecret, needsRehash, parseApiKey, verifySecret, type Role } from '../../security/api-keys.ts';
 import { forbidden, unauthorized } from '../problem.ts';
 
 export interface Principal {
@@ -27,51 +29,43 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
-  interface FastifyInstance {
-    /** Every route with its auth declaration: what the route-walking auth test iterates. */
-    routeAuth: { method: string; url: string; auth: RouteAuth }[];
-  }
 }
 
-const CACHE_MS = 30_000;
+/** How stale `last_used_at` may get: written at most once a minute per key, not on every request. */
+const LAST_USED_GRANULARITY_MS = 60_000;
 
-export function registerAuth(app: FastifyInstance, db: Db): void {
-  const cache = new Map<string, { principal: Principal; expiresAt: number }>();
-
+/**
+ * Every request reads its key's row: a revoked or re-roled key stops working on the next
+ * request, in every process, with nothing to invalidate. The row is found by its unique
+ * prefix and the secret checked against a SHA-256, so a request costs one index lookup
+ * (README, "API keys": the cost measured against a per-process cache).
+ */
+export function registerAuth(app: FastifyInstance, db: Db, pool: Pool): void {
   async function authenticate(header: string | undefined): Promise<Principal> {
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
-    const key = match[1]!;
-    const fp = fingerprint(key);
-    const cached = cache.get(fp);
-    if (cached && cached.expiresAt > Date.now()) return cached.principal;
-    const parsed = parseApiKey(key);
+    const parsed = parseApiKey(match[1]!);
     if (!parsed) throw unauthorized('the API key is malformed');
-    const row = await db
-      .selectFrom('api_keys')
-      .select(['id', 'name', 'hash', 'roles', 'customer_id', 'revoked_at'])
-      .where('prefix', '=', parsed.prefix)
-      .executeTakeFirst();
+    const row = await findApiKeyByPrefix(pool, parsed.prefix);
     if (!row || row.revoked_at || !(await verifySecret(parsed.secret, row.hash))) {
       throw unauthorized('the API key is unknown or revoked');
     }
-    const principal: Principal = { keyId: row.id, name: row.name, roles: row.roles as Role[], customerId: row.customer_id };
-    cache.set(fp, { principal, expiresAt: Date.now() + CACHE_MS });
     // A key stored with an older scheme is stored again as the current one (the same secret; only how it is hashed changes).
     const rehash = needsRehash(row.hash) ? { hash: hashSecret(parsed.secret) } : {};
-    void db
-      .updateTable('api_keys')
-      .set({ last_used_at: new Date(), ...rehash })
-      .where('id', '=', row.id)
-      .where('hash', '=', row.hash)
-      .execute()
-      .catch(() => {});
-    return principal;
+    const stale = !row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_GRANULARITY_MS;
+    if (stale || rehash.hash) {
+      void db
+        .updateTable('api_keys')
+        .set({ last_used_at: new Date(), ...rehash })
+        .where('id', '=', row.id)
+        .where('hash', '=', row.hash)
+        .execute()
+        .catch(() => {});
+    }
+    return { keyId: row.id, name: row.name, roles: row.roles as Role[], customerId: row.customer_id };
   }
 
   app.decorateRequest('principal', null);
-  const declared: FastifyInstance['routeAuth'] = [];
-  app.decorate('routeAuth', declared);
 
   // A route without an explicit decision would be an accident waiting to leak data.
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -81,9 +75,6 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
     }
     const auth = (route.config as { auth?: RouteAuth } | undefined)?.auth;
     if (!auth) throw new Error(`route ${String(route.method)} ${route.url} declares no auth`);
-    for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') declared.push({ method, url: route.url, auth });
-    }
     if (auth !== 'public') {
       route.schema = { ...(route.schema ?? {}), security: [{ bearerAuth: [] }] } as typeof route.schema;
     }

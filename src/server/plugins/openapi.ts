@@ -38,6 +38,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'audit', description: 'The append-only, hash-chained record of every change' },
         { name: 'webhooks', description: 'Signed vendor webhooks, stored before processing' },
         { name: 'crm', description: 'Won CRM deals turned into billing setup: quotes, baselines, and the deals that need review' },
+        { name: 'portal', description: "What a client's portal key may read: its own prices, quantities, periods and documents, never the MSP's cost or margin" },
       ],
     },
     refResolver: {

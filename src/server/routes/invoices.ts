@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
-import { invoiceLines, invoiceSources, loadEngineInvoice, loadSellerSetting, type InvoiceRow } from '../../db/invoices.ts';
+import { invoiceLines, invoiceSources, loadEngineInvoice, loadSellerSetting } from '../../db/invoices.ts';
+import { subscriptionNames } from '../../db/subscription-names.ts';
 import { addDays } from '../../engine/dates.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { toInvoiceDocument } from '../../documents/invoice-view.ts';
@@ -10,62 +11,9 @@ import { renderInvoiceDocument } from '../../documents/render.ts';
 import { portalScope } from '../plugins/auth.ts';
 import { forbidden, notFound } from '../problem.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
+import { InvoiceView, Money, Nullable, Period, toInvoiceLine, toInvoiceView } from '../invoice-views.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
-const Money = Type.String({ pattern: '^-?[0-9]+(\\.[0-9]+)?$', description: 'Decimal string', examples: ['1234.56'] });
-const Period = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'Billing month, YYYY-MM', examples: ['2026-10'] });
-const Nullable = <T extends Type.TSchema>(t: T) => Type.Union([t, Type.Null()]);
-
-const InvoiceLineView = Type.Object({
-  id: Uuid,
-  position: Type.Integer(),
-  key: Type.String({ description: "The engine's deterministic key of the group the line stands for" }),
-  kind: Type.String({ description: 'charge, adjustment (late usage of an earlier period), minimum or rounding' }),
-  description: Type.String(),
-  category: Nullable(Type.String()),
-  subscriptionId: Nullable(Type.String()),
-  resourceGroup: Nullable(Type.String()),
-  meterId: Nullable(Type.String()),
-  sku: Nullable(Type.String()),
-  adjustment: Nullable(Type.Object({ id: Type.String(), period: Period, label: Type.String() })),
-  quantity: Nullable(Money),
-  amount: Money,
-  exactAmount: Type.String({ description: 'The exact sum of the source lines’ prices before display rounding' }),
-  cost: Type.String({ description: "Microsoft's cost of the source lines, in the invoice currency, full precision" }),
-  rateRuleId: Nullable(Type.String()),
-  rateCardVersion: Type.Integer(),
-  sourceCount: Type.Integer({ description: 'Partner Center lines behind this line' }),
-});
-
-export const InvoiceView = Type.Object(
-  {
-    id: Uuid,
-    number: Type.String({ examples: ['INV-2026-10-1A2B3C4D-r1'] }),
-    customerId: Uuid,
-    customerName: Type.String(),
-    period: Period,
-    revision: Type.Integer({ description: '1 for the first issue; a changed input issues the next revision and supersedes this one' }),
-    status: Type.String({ description: 'issued, or superseded (kept, never edited)' }),
-    supersededBy: Nullable(Uuid),
-    billingRunId: Uuid,
-    currency: Type.String(),
-    rateCard: Type.Object({ id: Uuid, version: Type.Integer(), versionId: Uuid }),
-    rounding: Type.Object({ scope: Type.String(), mode: Type.String(), places: Type.Integer() }),
-    totals: Type.Object(
-      { charges: Money, adjustments: Money, minimum: Money, rounding: Money, total: Money },
-      { description: 'Tax-free; total = charges + adjustments + minimum + rounding = Σ lines[].amount exactly' },
-    ),
-    cost: Type.String({ description: "Microsoft's cost of every priced line, in the invoice currency" }),
-    subtotalsByCategory: Type.Record(Type.String(), Money, { description: "This period's charges per charge category" }),
-    subtotalsByCostNode: Type.Array(Type.Object({ costNodeId: Uuid, name: Nullable(Type.String()), amount: Money }), {
-      description: 'Charges and adjustments per cost node (the minimum top-up is not allocated)',
-    }),
-    issuedAt: Type.String({ format: 'date-time' }),
-    lines: Type.Optional(Type.Array(InvoiceLineView)),
-  },
-  { $id: 'Invoice' },
-);
-type InvoiceViewType = Static<typeof InvoiceView>;
 
 const Fx = Type.Object({
   source: Type.String({ description: 'microsoft (the line’s PCToBCExchangeRate), market, fixed, or identity (same currency)' }),
@@ -123,59 +71,56 @@ const Lineage = Type.Object({
   ),
 });
 
-/** An amount already rounded to the currency's minor unit, written with all its places ("744.90", not "744.9"). */
-function atPlaces(value: string, places: number): string {
-  return new Decimal(value).toFixed(places);
+/** The invoice with its customer's name and billing address; a portal key finds its own customer's only (404 otherwise). */
+export async function findInvoiceRow(ctx: HubContext, request: FastifyRequest, id: string) {
+  const row = await ctx.db
+    .selectFrom('invoices as i')
+    .innerJoin('customers as c', 'c.id', 'i.customer_id')
+    .selectAll('i')
+    .select(['c.name as customer_name', 'c.billing_email'])
+    .where('i.id', '=', id)
+    .executeTakeFirst();
+  const scope = portalScope(request);
+  if (!row || (scope !== undefined && row.customer_id !== scope)) throw notFound('invoice', id);
+  return row;
 }
 
-function toInvoiceView(row: InvoiceRow & { customer_name: string }): InvoiceViewType {
-  const places = row.minor_units;
-  return {
-    id: row.id,
-    number: row.number,
-    customerId: row.customer_id,
-    customerName: row.customer_name,
-    period: row.period,
-    revision: row.revision,
-    status: row.status,
-    supersededBy: row.superseded_by,
-    billingRunId: row.billing_run_id,
-    currency: row.currency,
-    rateCard: { id: row.rate_card_id, version: row.rate_card_version, versionId: row.rate_card_version_id },
-    rounding: { scope: row.rounding_scope, mode: row.rounding_mode, places: row.minor_units },
-    totals: {
-      charges: atPlaces(row.charges_total, places),
-      adjustments: atPlaces(row.adjustments_total, places),
-      minimum: atPlaces(row.minimum_charge, places),
-      rounding: atPlaces(row.rounding_adjustment, places),
-      total: atPlaces(row.total, places),
-    },
-    cost: row.cost,
-    subtotalsByCategory: Object.fromEntries(Object.entries(row.subtotals_by_category as Record<string, string>).map(([k, v]) => [k, atPlaces(v, places)])),
-    subtotalsByCostNode: (row.subtotals_by_cost_node as InvoiceViewType['subtotalsByCostNode']).map((n) => ({ ...n, amount: atPlaces(n.amount, places) })),
-    issuedAt: row.issued_at.toISOString(),
-  };
+export const InvoiceListQuery = Type.Object(
+  {
+    ...PageQuery,
+    customerId: Type.Optional(Uuid),
+    period: Type.Optional(Period),
+    status: Type.Optional(Type.Union([Type.Literal('issued'), Type.Literal('superseded')])),
+  },
+  { additionalProperties: false },
+);
+
+/** A page of invoices, newest first; a portal key's are confined to its customer. */
+export async function listInvoiceRows(ctx: HubContext, request: FastifyRequest, query: Static<typeof InvoiceListQuery>) {
+  const { limit = 50, cursor, customerId, period, status } = query;
+  const scope = portalScope(request);
+  if (scope !== undefined && customerId !== undefined && customerId !== scope) throw forbidden('a portal key sees its own customer only');
+  const position = decodeCursor(cursor);
+  let q = ctx.db.selectFrom('invoices as i').innerJoin('customers as c', 'c.id', 'i.customer_id').selectAll('i').select('c.name as customer_name');
+  const customer = scope ?? customerId;
+  if (customer) q = q.where('i.customer_id', '=', customer);
+  if (period) q = q.where('i.period', '=', period);
+  if (status) q = q.where('i.status', '=', status);
+  if (position) q = q.where((eb) => eb(eb.refTuple('i.created_at', 'i.id'), '<', eb.tuple(position.createdAt, position.id)));
+  return paginate(await q.orderBy('i.created_at', 'desc').orderBy('i.id', 'desc').limit(limit + 1).execute(), limit);
 }
+
+/** Who reads invoices as the MSP sees them (with Microsoft's cost and the lineage): staff only. */
+export const INVOICE_READERS = ['admin', 'finance', 'billing_ops', 'auditor', 'sales_ops'] as const;
 
 export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
   app.addSchema(InvoiceView);
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  // Portal keys are admitted and confined to their own customer's invoices below.
-  const readers = { roles: ['admin', 'finance', 'billing_ops', 'auditor', 'sales_ops', 'portal'] as const, customerScope: 'record' as const };
-  const auth = { roles: [...readers.roles], customerScope: readers.customerScope };
+  const auth = { roles: [...INVOICE_READERS] };
+  // The document shows a client its prices, never the MSP's cost: portal keys may fetch their own.
+  const documentAuth = { roles: [...INVOICE_READERS, 'portal' as const], customerScope: 'record' as const };
 
-  async function findInvoice(request: FastifyRequest, id: string) {
-    const row = await ctx.db
-      .selectFrom('invoices as i')
-      .innerJoin('customers as c', 'c.id', 'i.customer_id')
-      .selectAll('i')
-      .select(['c.name as customer_name', 'c.billing_email'])
-      .where('i.id', '=', id)
-      .executeTakeFirst();
-    const scope = portalScope(request);
-    if (!row || (scope !== undefined && row.customer_id !== scope)) throw notFound('invoice', id);
-    return row;
-  }
+  const findInvoice = (request: FastifyRequest, id: string) => findInvoiceRow(ctx, request, id);
 
   r.get(
     '/v1/invoices',
@@ -183,31 +128,13 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
       config: { auth },
       schema: {
         tags: ['billing'],
-        summary: 'Invoices, newest first (a portal key sees its own customer only)',
-        querystring: Type.Object(
-          {
-            ...PageQuery,
-            customerId: Type.Optional(Uuid),
-            period: Type.Optional(Period),
-            status: Type.Optional(Type.Union([Type.Literal('issued'), Type.Literal('superseded')])),
-          },
-          { additionalProperties: false },
-        ),
+        summary: "Invoices, newest first, with Microsoft's cost (staff; a client's portal reads /v1/portal/invoices)",
+        querystring: InvoiceListQuery,
         response: { 200: pageOf(Type.Ref('Invoice')) },
       },
     },
     async (request) => {
-      const { limit = 50, cursor, customerId, period, status } = request.query;
-      const scope = portalScope(request);
-      if (scope !== undefined && customerId !== undefined && customerId !== scope) throw forbidden('a portal key sees its own customer only');
-      const position = decodeCursor(cursor);
-      let q = ctx.db.selectFrom('invoices as i').innerJoin('customers as c', 'c.id', 'i.customer_id').selectAll('i').select('c.name as customer_name');
-      const customer = scope ?? customerId;
-      if (customer) q = q.where('i.customer_id', '=', customer);
-      if (period) q = q.where('i.period', '=', period);
-      if (status) q = q.where('i.status', '=', status);
-      if (position) q = q.where((eb) => eb(eb.refTuple('i.created_at', 'i.id'), '<', eb.tuple(position.createdAt, position.id)));
-      const page = paginate(await q.orderBy('i.created_at', 'desc').orderBy('i.id', 'desc').limit(limit + 1).execute(), limit);
+      const page = await listInvoiceRows(ctx, request, request.query);
       return { items: page.rows.map(toInvoiceView), nextCursor: page.nextCursor };
     },
   );
@@ -228,26 +155,7 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
       const lines = await invoiceLines(ctx.db, row.id);
       return {
         ...toInvoiceView(row),
-        lines: lines.map((l) => ({
-          id: l.id,
-          position: l.position,
-          key: l.line_key,
-          kind: l.kind,
-          description: l.description,
-          category: l.category,
-          subscriptionId: l.subscription_id,
-          resourceGroup: l.resource_group,
-          meterId: l.meter_id,
-          sku: l.sku,
-          adjustment: l.adjustment_id ? { id: l.adjustment_id, period: l.adjustment_period!, label: l.adjustment_label! } : null,
-          quantity: l.quantity,
-          amount: atPlaces(l.amount, row.minor_units),
-          exactAmount: l.exact_amount,
-          cost: l.cost,
-          rateRuleId: l.rate_rule_id,
-          rateCardVersion: l.rate_card_version,
-          sourceCount: l.source_count,
-        })),
+        lines: lines.map((l) => toInvoiceLine(l, row.minor_units)),
       };
     },
   );
@@ -322,7 +230,7 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
   r.get(
     '/v1/invoices/:id/document',
     {
-      config: { auth },
+      config: { auth: documentAuth },
       schema: {
         tags: ['billing'],
         summary: 'The invoice as a PDF, HTML or CSV document, detailed (per subscription, resource group and meter) or summary (per category)',
@@ -355,6 +263,7 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
           'Amounts exclude tax.',
         ],
         costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id, name: n.name })),
+        subscriptionNames: await subscriptionNames(ctx.db, row.customer_id, invoice.lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : []))),
       });
       const rendered = await renderInvoiceDocument(doc, { format: request.query.format ?? 'detailed', type: request.query.type ?? 'pdf' });
       return reply.type(rendered.contentType).header('content-disposition', `attachment; filename="${rendered.filename}"`).send(rendered.body);

@@ -507,7 +507,8 @@ export function rateCardRoutes(app: FastifyInstance, ctx: HubContext): void {
   r.get(
     '/v1/customers/:id/rate-card',
     {
-      config: { auth: { roles: [...staff, 'portal'], customerParam: 'id' } },
+      // Staff only: markups and the target margin are the MSP's, not the client's, to see.
+      config: { auth: { roles: [...staff] } },
       schema: {
         tags: ['rate-cards'],
         summary: "The customer's approved rate card as it prices a day, template rules merged in",

@@ -38,7 +38,8 @@ describe('HttpClient against a stalling server', () => {
       else res.end('{"items": []}');
     });
 
-    const res = await client(base, 100).request<{ items: unknown[] }>({ call: 'customers.list', path: '/customers' });
+    // Generous: the second, answering request must not time out on a loaded machine.
+    const res = await client(base, 1_000).request<{ items: unknown[] }>({ call: 'customers.list', path: '/customers' });
 
     expect(res.body.items).toEqual([]);
     expect(requests).toBe(2);
@@ -74,14 +75,14 @@ describe('HttpClient against a stalling server', () => {
           clearInterval(timer);
           res.end();
         }
-      }, 40);
+      }, 250);
     });
-    const { body } = await client(base, 100).request({ call: 'usage.blob', path: '/blob', responseType: 'stream' });
+    const { body } = await client(base, 1_000).request({ call: 'usage.blob', path: '/blob', responseType: 'stream' });
 
     let text = '';
     for await (const chunk of body) text += Buffer.from(chunk as Uint8Array).toString();
 
-    // 6 × 40 ms is longer than the 100 ms timeout, yet no single gap is.
+    // 6 × 250 ms is longer than the 1 s timeout, yet no single gap comes near it, even on a loaded machine.
     expect(text).toBe('0;1;2;3;4;5;');
   });
 
@@ -97,7 +98,8 @@ describe('HttpClient against a stalling server', () => {
     const { body } = await client(base, 5_000).request({ call: 'usage.blob', path: '/blob', responseType: 'stream' });
 
     for await (const _chunk of body) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The close reaches the server on its own schedule: wait for it rather than for a fixed time.
+    for (let i = 0; i < 500 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 10));
 
     expect(closed).toBe(true);
   });

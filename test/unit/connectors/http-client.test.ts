@@ -163,22 +163,21 @@ describe('HttpClient: gateway errors', () => {
 });
 
 describe('HttpClient: timeouts', () => {
-  // A server that accepts the request and says nothing for `ms`. (nock 15's own
-  // `.delay()` holds back only the end of the body, and aborting a fetch mid-body
-  // trips an assertion inside undici under nock's mock socket; the body-phase
-  // timeout is covered against a real socket in http-client-stream.test.ts.)
-  const silentFor = (ms: number, body: object) => async () => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return [200, body] as [number, object];
-  };
+  // A server that accepts the request and never answers: the attempt can only end by
+  // its timeout, however slow the machine. (nock 15's own `.delay()` holds back only the
+  // end of the body, and aborting a fetch mid-body trips an assertion inside undici under
+  // nock's mock socket; the body-phase timeout is covered against a real socket in
+  // http-client-stream.test.ts.)
+  const silent = () => new Promise<[number, object]>(() => {});
 
   it('retries a timed-out attempt and then succeeds', async () => {
     nock(HOST)
       .get('/v1/customers')
-      .reply(silentFor(500, { late: true }))
+      .reply(silent)
       .get('/v1/customers')
       .reply(200, { late: false });
-    const { client, retries } = setup({ timeoutMs: 50 });
+    // Long enough that the answering retry never times out on a loaded machine.
+    const { client, retries } = setup({ timeoutMs: 1_000 });
 
     const res = await client.request<{ late: boolean }>({ call: 'customers.list', path: '/customers' });
 
@@ -187,7 +186,7 @@ describe('HttpClient: timeouts', () => {
   });
 
   it('reports reason "timeout" once every attempt has timed out', async () => {
-    nock(HOST).get('/v1/customers').times(3).reply(silentFor(500, {}));
+    nock(HOST).get('/v1/customers').times(3).reply(silent);
     const { client, waits } = setup({ timeoutMs: 50, maxAttempts: 3 });
 
     const error = await failure(client.request({ call: 'customers.list', path: '/customers' }));
@@ -365,11 +364,9 @@ describe('HttpClient: responses', () => {
   it('lets a caller abort without turning it into a retry', async () => {
     nock(HOST)
       .get('/v1/customers')
-      .reply(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return [200, {}];
-      });
-    const { client, retries } = setup({ timeoutMs: 5_000 });
+      .reply(() => new Promise<[number, object]>(() => {}));
+    // Neither an answer nor the timeout can end the call first: only the abort.
+    const { client, retries } = setup({ timeoutMs: 600_000 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('shutting down')), 20);
 

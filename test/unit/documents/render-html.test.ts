@@ -37,7 +37,7 @@ describe('renderHtml: escaping and self-containment', () => {
       expect(page).toContain('<li>Pay to &quot;Northwind&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; thanks</li>');
       expect(page).not.toContain('<Ltd>');
       expect(page).not.toContain('<script');
-      if (format === 'detailed') expect(page).toContain('Subscription O&#39;Brien &lt;prod&gt; (azure-sub-1)');
+      if (format === 'detailed') expect(page).toContain('Subscription O&#39;Brien &lt;prod&gt; <span class="detail">azure-sub-1</span>');
     }
     expect(escapeHtml(`a&b<c>d"e'f`)).toBe('a&amp;b&lt;c&gt;d&quot;e&#39;f');
   });
@@ -53,7 +53,8 @@ describe('renderHtml: escaping and self-containment', () => {
 
   it('detailed groups by subscription and resource group; summary by category', () => {
     const detailed = html(usdInvoice(), 'detailed');
-    expect(detailed).toContain('<tr class="group group-1"><th scope="rowgroup" colspan="5">Subscription Production (azure-sub-1)</th><td class="num">4,085.30</td></tr>');
+    // The subscription by its name, its id in small print under it.
+    expect(detailed).toContain('<tr class="group group-1"><th scope="rowgroup" colspan="5">Subscription Production <span class="detail">azure-sub-1</span></th><td class="num">4,085.30</td></tr>');
     expect(detailed).toContain('<tr class="group group-2"><th scope="rowgroup" colspan="5">Resource group rg-erp-prod</th><td class="num">3,991.74</td></tr>');
     expect(detailed).toContain('<tr class="section"><th scope="rowgroup" colspan="5">Late usage (October 2026)</th><td class="num">115.00</td></tr>');
     expect(detailed).toContain('<td>D2s v3<div class="detail">meter-d2s-v3 · Cost node: Contoso › Finance · 1 source line</div></td><td>Compute</td><td class="num">1,200</td><td>1 Hour</td><td class="num">1.183117</td><td class="num">1,419.74</td>');

@@ -41,6 +41,16 @@ describe('renderPdf: open the PDF text and find the invoice number and the total
   });
 });
 
+describe('renderPdf: subscriptions by name', () => {
+  it("shows a named subscription by its name, its id in small print after it; an unnamed one by its id", async () => {
+    const named = extractPdfText(await renderPdf(toInvoiceDocument(usdInvoice(), header()), 'detailed')).pages.flat();
+    expect(after(named, 'Subscription Production')).toBe('azure-sub-1');
+    expect(named).not.toContain('Subscription azure-sub-1');
+    const bare = extractPdfText(await renderPdf(toInvoiceDocument(usdInvoice(), header({ subscriptionNames: undefined })), 'detailed')).pages.flat();
+    expect(bare).toContain('Subscription azure-sub-1');
+  });
+});
+
 describe('renderPdf: summary for an SMB client fits on two pages', () => {
   it('8 categories, 10 cost nodes, late usage and notes: at most 2 pages, everything on them', async () => {
     const invoice: Invoice = smbInvoice();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHARGE_CATEGORIES, DEFAULT_CATEGORY_MAPPING, categorize } from '../../../src/engine/categories.ts';
 import type { CategoryMapping } from '../../../src/engine/types.ts';
+import { METERS } from '../../../src/sandbox/partner-center/catalog.ts';
 import { licenseLine, usageLine } from './fixtures.ts';
 
 describe('charge categories', () => {
@@ -29,6 +30,11 @@ describe('categorize with the default mapping', () => {
       mappingId: 'default',
       mappingVersion: 1,
     });
+  });
+
+  it("claims every meter category the sandbox's Azure estate bills (the demo's lines are all mapped)", () => {
+    const unmapped = METERS.filter((m) => !categorize(usageLine({ meterCategory: m.meterCategory, publisherName: 'Microsoft' }), DEFAULT_CATEGORY_MAPPING).mapped);
+    expect(unmapped.map((m) => m.meterCategory)).toEqual([]);
   });
 
   it('puts a Microsoft licence line in licenses', () => {

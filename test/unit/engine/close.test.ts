@@ -41,12 +41,29 @@ describe('closeCustomerPeriod', () => {
     const result = closeCustomerPeriod(input());
     expect(result.held).toBeNull();
     expect(result.discrepancies.map((f) => [f.lineId, f.microsoft.toString(), f.recomputed.toString()])).toEqual([['u:2', '100', '99.99']]);
-    // 99.99 × 1.15 = 114.9885 → 114.99; 100.00 × 1.15 = 115.00 (Microsoft's figure, not corrected); 14.00 × 10 seats = 140.00.
+    // 99.99 × 1.15 = 114.9885 and 100.00 × 1.15 = 115.00 (Microsoft's figure, not corrected) on one invoice line:
+    // 229.9885 → 229.99; 14.00 × 10 seats = 140.00. Margin reads the exact prices (369.9885).
     expectDecimal(result.invoice?.total, '369.99');
     expectDecimal(sum(result.invoice!.lines.map((l) => l.amount)), '369.99');
     expectDecimal(result.cost, '319.99');
     expect(result.invoice?.subtotalsByCostNode.map((n) => [n.costNodeId, n.amount.toString()])).toEqual([['unallocated', '369.99']]);
-    expect(result.margin?.byCustomer[0]?.price.toString()).toBe('369.99');
+    expect(result.margin?.byCustomer[0]?.price.toString()).toBe('369.9885');
+  });
+
+  it("rounds scope 'line' per invoice line: 30 daily lines of $0.004 bill $0.12, not 30 × $0.00", () => {
+    // A fixed price of 0.004 per unit, one unit a day for 30 days, all on one invoice line (same
+    // subscription, resource group, meter, rule): 30 × 0.004 = 0.12, rounded once on the line.
+    const tiny = card({ rules: [{ id: 'fixed', match: { default: true }, unitPrice: d('0.004') }] });
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      usageLine({ id: `u:${i + 1}`, date: `2026-11-${String(i + 1).padStart(2, '0')}`, quantity: d('1'), effectiveUnitPrice: d('0.004'), cost: d('0.00') }),
+    );
+    for (const scope of ['line', 'invoice'] as const) {
+      const result = closeCustomerPeriod(input({ lines, card: { ...tiny, rounding: { scope, mode: 'half_up' } } }));
+      const charges = result.invoice!.lines.filter((l) => l.kind === 'charge');
+      expect(charges.map((l) => [l.exactAmount.toString(), l.amount.toString(), l.sources.length])).toEqual([['0.12', '0.12', 30]]);
+      expectDecimal(result.invoice?.total, '0.12');
+      expectDecimal(result.invoice?.roundingAdjustment, '0');
+    }
   });
 
   it('counts every off-target, untagged and unmapped line of a large month and names the first 1,000 of each', () => {
@@ -80,7 +97,7 @@ describe('closeCustomerPeriod', () => {
     expect(adjustment.map((l) => [l.adjustment?.label, l.adjustment?.originalPeriod, l.amount.toString(), l.cardVersion])).toEqual([['Late usage', '2026-10', '11', 2]]);
     expectDecimal(result.invoice?.total, '380.99');
     // Margin covers this period's charges only.
-    expect(result.margin?.byCustomer[0]?.price.toString()).toBe('369.99');
+    expect(result.margin?.byCustomer[0]?.price.toString()).toBe('369.9885');
   });
 
   it('holds the invoice when the customer has no card, still reporting the cost findings', () => {

@@ -117,9 +117,9 @@ export function card(overrides: Partial<RateCard> = {}): RateCard {
 
 /**
  * A priced line as rating would produce it, for invoice and margin tests that need
- * exact control of price and cost. `price` defaults to `unroundedPrice`.
+ * exact control of price and cost.
  */
-export function pricedLine(overrides: Partial<PricedLine> & { lineId: string; unroundedPrice: Decimal }): PricedLine {
+export function pricedLine(overrides: Partial<PricedLine> & { lineId: string; price: Decimal }): PricedLine {
   const identity = { from: 'USD', to: 'USD', rate: d(1), source: 'identity' as const, rateDate: '2026-11-20', rateId: null };
   return {
     status: 'priced',
@@ -144,11 +144,12 @@ export function pricedLine(overrides: Partial<PricedLine> & { lineId: string; un
     markupPercent: d('10'),
     unitPrice: null,
     basisAmount: null,
-    price: overrides.price ?? overrides.unroundedPrice,
     cost: d('0'),
     fx: identity,
     costFx: identity,
-    rounding: { scope: 'line', mode: 'half_up', places: 2, applied: true },
+    rounding: { scope: 'line', mode: 'half_up', places: 2 },
+    lineCount: 1,
+    groupKey: null,
     ...overrides,
   };
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { splitExactly } from '../../../src/engine/allocation.ts';
-import { Decimal, sum } from '../../../src/engine/decimal.ts';
+import { Decimal, ZERO, sum } from '../../../src/engine/decimal.ts';
 import { buildInvoice } from '../../../src/engine/invoice.ts';
-import { isWholeMinorUnits, minorUnits, roundMoney } from '../../../src/engine/money.ts';
+import { isWholeMinorUnits, minorUnits, roundToMinorUnit } from '../../../src/engine/money.ts';
 import type { Allocation, Invoice, InvoiceInput, InvoiceSourceLine, RateCard, RoundingMode, RoundingScope } from '../../../src/engine/types.ts';
 import { allocated, card, d, expectDecimal, pricedLine, seededRandom } from './fixtures.ts';
 
@@ -24,24 +24,24 @@ const alloc = (lineId: string, costNodeId: string, amount: string, percent = '10
   lineId, costNodeId, ruleId: 'alloc-1', ruleVersion: 4, percent: d(percent), amount: d(amount),
 });
 
-// A USD month: five priced lines (card rounds per line, so every price is already whole cents).
-const a = allocated(pricedLine({ lineId: 'a', unroundedPrice: d('10.00'), quantity: d('24') }), 'finance');
-const b = allocated(pricedLine({ lineId: 'b', unroundedPrice: d('5.25'), quantity: d('12') }), 'x', [
+// A USD month: five priced lines, every price in whole cents.
+const a = allocated(pricedLine({ lineId: 'a', price: d('10.00'), quantity: d('24') }), 'finance');
+const b = allocated(pricedLine({ lineId: 'b', price: d('5.25'), quantity: d('12') }), 'x', [
   alloc('b', 'finance', '3.15', '60'), // 5.25 × 60 %
   alloc('b', 'ops', '2.10', '40'), // 5.25 × 40 %
 ]);
 const c = allocated(
-  pricedLine({ lineId: 'c', unroundedPrice: d('3.10'), category: 'storage', meterId: 'meter-lrs', meterCategory: 'Storage', description: 'LRS Data Stored' }),
+  pricedLine({ lineId: 'c', price: d('3.10'), category: 'storage', meterId: 'meter-lrs', meterCategory: 'Storage', description: 'LRS Data Stored' }),
   'ops',
 );
 const e = allocated(
   pricedLine({
-    lineId: 'e', unroundedPrice: d('40.00'), kind: 'license', category: 'licenses', subscriptionId: 'nce-sub-1', resourceGroup: null,
+    lineId: 'e', price: d('40.00'), kind: 'license', category: 'licenses', subscriptionId: 'nce-sub-1', resourceGroup: null,
     meterId: null, meterCategory: null, sku: 'CFQ7TTC0LDPB:0001', description: 'Microsoft 365 Business Standard', quantity: d('10'),
   }),
   'unallocated',
 );
-const f = allocated(pricedLine({ lineId: 'f', unroundedPrice: d('1.99'), resourceGroup: 'rg-web' }), 'finance');
+const f = allocated(pricedLine({ lineId: 'f', price: d('1.99'), resourceGroup: 'rg-web' }), 'finance');
 const month = [a, b, c, e, f];
 
 describe('buildInvoice: detailed and summary views of the same lines (USD, rounded per line)', () => {
@@ -90,7 +90,7 @@ describe('buildInvoice: detailed and summary views of the same lines (USD, round
   });
 
   it('splits a group when the rule or card version differs, so each line has one of each', () => {
-    const v4 = allocated(pricedLine({ lineId: 'g', unroundedPrice: d('2.00'), cardVersion: 4 }), 'finance');
+    const v4 = allocated(pricedLine({ lineId: 'g', price: d('2.00'), cardVersion: 4 }), 'finance');
     const split = invoice(usdCard(), [a, v4]);
     expect(split.lines.map((l) => [l.cardVersion, l.sources.map((s) => s.lineId)])).toEqual([
       [3, ['a']],
@@ -102,7 +102,7 @@ describe('buildInvoice: detailed and summary views of the same lines (USD, round
 describe('buildInvoice: rounding once per invoice', () => {
   const third = new Decimal(10).div(3); // 3.333… (unrounded price)
   const meters = ['m1', 'm2', 'm3'].map((meterId, i) =>
-    allocated(pricedLine({ lineId: `p${i}`, meterId, unroundedPrice: third }), ['A', 'B', 'C'][i]),
+    allocated(pricedLine({ lineId: `p${i}`, meterId, price: third }), ['A', 'B', 'C'][i]),
   );
 
   it('USD: three lines of 3.333… show 3.33 each, the total 10.00, and a 0.01 rounding line', () => {
@@ -128,7 +128,7 @@ describe('buildInvoice: rounding once per invoice', () => {
   it('JPY: 100.4 + 200.4 + 300.4 show 100 + 200 + 300, total 601, rounding line +1', () => {
     const jpy = card({ currency: 'JPY', rounding: { scope: 'invoice', mode: 'half_up' } });
     const lines = ['100.4', '200.4', '300.4'].map((p, i) =>
-      allocated(pricedLine({ lineId: `j${i}`, meterId: `m${i}`, unroundedPrice: d(p), currency: 'JPY' }), 'A'),
+      allocated(pricedLine({ lineId: `j${i}`, meterId: `m${i}`, price: d(p), currency: 'JPY' }), 'A'),
     );
     const inv = invoice(jpy, lines);
     // exact 601.2 → 601; displayed 600; rounding 601 − 600 = 1
@@ -140,7 +140,7 @@ describe('buildInvoice: rounding once per invoice', () => {
   it('BHD: 1.2344 + 2.2344 + 3.2344 show 1.234 + 2.234 + 3.234, total 6.703, rounding line 0.001', () => {
     const bhd = card({ currency: 'BHD', rounding: { scope: 'invoice', mode: 'half_up' } });
     const lines = ['1.2344', '2.2344', '3.2344'].map((p, i) =>
-      allocated(pricedLine({ lineId: `b${i}`, meterId: `m${i}`, unroundedPrice: d(p), currency: 'BHD' }), 'A'),
+      allocated(pricedLine({ lineId: `b${i}`, meterId: `m${i}`, price: d(p), currency: 'BHD' }), 'A'),
     );
     const inv = invoice(bhd, lines);
     // exact 6.7032 → 6.703; displayed 6.702; rounding 0.001
@@ -150,7 +150,7 @@ describe('buildInvoice: rounding once per invoice', () => {
   });
 
   it("JPY ties follow the card's mode", () => {
-    const lines = ['0.5', '1.5', '2.5'].map((p, i) => allocated(pricedLine({ lineId: `t${i}`, meterId: `m${i}`, unroundedPrice: d(p), currency: 'JPY' }), 'A'));
+    const lines = ['0.5', '1.5', '2.5'].map((p, i) => allocated(pricedLine({ lineId: `t${i}`, meterId: `m${i}`, price: d(p), currency: 'JPY' }), 'A'));
     // half-even: 0.5 → 0, 1.5 → 2, 2.5 → 2 = 4; exact 4.5 → 4 (even); no rounding line
     const even = invoice(card({ currency: 'JPY', rounding: { scope: 'invoice', mode: 'half_even' } }), lines);
     expect(even.lines.map((l) => l.amount.toString())).toEqual(['0', '2', '2']);
@@ -163,16 +163,17 @@ describe('buildInvoice: rounding once per invoice', () => {
     expectBalanced(up);
   });
 
-  it('per-line rounding in JPY and BHD needs no rounding line', () => {
+  it('per-line rounding in JPY and BHD rounds each invoice line and needs no rounding line', () => {
     const jpy = invoice(card({ currency: 'JPY' }), [
-      allocated(pricedLine({ lineId: 'y1', unroundedPrice: d('999.6'), price: d('1000'), currency: 'JPY' }), 'A'),
-      allocated(pricedLine({ lineId: 'y2', meterId: 'm2', unroundedPrice: d('2500.4'), price: d('2500'), currency: 'JPY' }), 'A'),
+      allocated(pricedLine({ lineId: 'y1', price: d('999.6'), currency: 'JPY' }), 'A'),
+      allocated(pricedLine({ lineId: 'y2', meterId: 'm2', price: d('2500.4'), currency: 'JPY' }), 'A'),
     ]);
-    expectDecimal(jpy.total, '3500'); // 1,000 + 2,500
+    expect(jpy.lines.map((l) => l.amount.toString())).toEqual(['2500', '1000']); // 2,500.4 → 2,500 (meter m2 sorts first); 999.6 → 1,000
+    expectDecimal(jpy.total, '3500');
     expect(jpy.lines.some((l) => l.kind === 'rounding')).toBe(false);
     const bhd = invoice(card({ currency: 'BHD' }), [
-      allocated(pricedLine({ lineId: 'h1', unroundedPrice: d('1.234'), currency: 'BHD' }), 'A'),
-      allocated(pricedLine({ lineId: 'h2', meterId: 'm2', unroundedPrice: d('0.001'), currency: 'BHD' }), 'A'),
+      allocated(pricedLine({ lineId: 'h1', price: d('1.234'), currency: 'BHD' }), 'A'),
+      allocated(pricedLine({ lineId: 'h2', meterId: 'm2', price: d('0.001'), currency: 'BHD' }), 'A'),
     ]);
     expectDecimal(bhd.total, '1.235'); // 1.234 + 0.001
   });
@@ -198,7 +199,7 @@ describe('buildInvoice: minimum monthly charge', () => {
   });
 
   it("compares this period's charges only: late usage for earlier periods does not count toward it", () => {
-    const late = allocated(pricedLine({ lineId: 'late', unroundedPrice: d('20.00') }), 'finance');
+    const late = allocated(pricedLine({ lineId: 'late', price: d('20.00') }), 'finance');
     const inv = invoice(usdCard('line', 'half_up', { minimumMonthly: d('500.00') }), month, {
       adjustments: [{ id: 'adj-1', originalPeriod: '2026-10', label: 'Late usage', lines: [late] }],
     });
@@ -215,7 +216,7 @@ describe('buildInvoice: minimum monthly charge', () => {
 });
 
 describe('buildInvoice: late usage from closed periods', () => {
-  const late = allocated(pricedLine({ lineId: 'late', unroundedPrice: d('7.50') }), 'finance');
+  const late = allocated(pricedLine({ lineId: 'late', price: d('7.50') }), 'finance');
   const inv = invoice(usdCard(), month, { adjustments: [{ id: 'adj-2026-10', originalPeriod: '2026-10', label: 'Late usage', lines: [late] }] });
 
   it('lists it as a labelled adjustment after the charges, never merged into them', () => {
@@ -243,10 +244,9 @@ describe('buildInvoice: late usage from closed periods', () => {
 
 describe('buildInvoice: refuses inputs that would not add up', () => {
   it.each([
-    ['a line of another customer', () => invoice(usdCard(), [allocated(pricedLine({ lineId: 'z', customerId: 'c2', unroundedPrice: d('1') }))]), /belongs to customer c2, not c1/],
-    ['a line priced in another currency', () => invoice(usdCard(), [allocated(pricedLine({ lineId: 'z', currency: 'EUR', unroundedPrice: d('1') }))]), /priced in EUR, not USD/],
-    ['an unrounded price on a per-line card', () => invoice(usdCard('line'), [allocated(pricedLine({ lineId: 'z', unroundedPrice: d('1.005') }))]), /is not rounded/],
-    ['allocations that miss part of the price', () => invoice(usdCard(), [allocated(pricedLine({ lineId: 'z', unroundedPrice: d('2.00') }), 'x', [alloc('z', 'A', '1.99')])]), /allocations sum to 1.99, not its price 2/],
+    ['a line of another customer', () => invoice(usdCard(), [allocated(pricedLine({ lineId: 'z', customerId: 'c2', price: d('1') }))]), /belongs to customer c2, not c1/],
+    ['a line priced in another currency', () => invoice(usdCard(), [allocated(pricedLine({ lineId: 'z', currency: 'EUR', price: d('1') }))]), /priced in EUR, not USD/],
+    ['allocations that miss part of the price', () => invoice(usdCard(), [allocated(pricedLine({ lineId: 'z', price: d('2.00') }), 'x', [alloc('z', 'A', '1.99')])]), /allocations sum to 1.99, not its price 2/],
     ['the same line twice', () => invoice(usdCard(), [a, a]), /Line a appears twice/],
     ['a card in another currency', () => buildInvoice({ customerId: 'c1', period: '2026-11', currency: 'EUR', card: usdCard(), pricedLines: [] }), /Invoice in EUR cannot use rate card card-std v3/],
   ] as const)('rejects %s', (_name, build, message) => {
@@ -271,15 +271,18 @@ describe('buildInvoice: property checks (fixed seed, 240 generated invoices in J
       const lines: InvoiceSourceLine[] = [];
       for (let k = 0; k < count; k += 1) {
         const unrounded = new Decimal(int(10_000_000)).div(new Decimal(10).pow(places + 1 + int(4))).times(int(6) === 0 ? -1 : 1);
-        const price = scope === 'line' ? roundMoney(unrounded, currency, mode) : unrounded;
-        const p = pricedLine({ lineId: `L${i}-${k}`, meterId: `m${int(4)}`, category: int(2) ? 'compute' : 'storage', currency, unroundedPrice: unrounded, price });
-        const parts = splitExactly(price, [{ costNodeId: 'A', percent: d('33.33') }, { costNodeId: 'B', percent: d('66.67') }], currency);
+        const p = pricedLine({ lineId: `L${i}-${k}`, meterId: `m${int(4)}`, category: int(2) ? 'compute' : 'storage', currency, price: unrounded });
+        const parts = splitExactly(unrounded, [{ costNodeId: 'A', percent: d('33.33') }, { costNodeId: 'B', percent: d('66.67') }], currency);
         lines.push(allocated(p, 'x', [alloc(p.lineId, 'A', parts[0]?.toString() ?? '0', '33.33'), alloc(p.lineId, 'B', parts[1]?.toString() ?? '0', '66.67')]));
       }
       const inv = invoice(theCard, lines);
       expectBalanced(inv);
-      const exact = sum(lines.map((l) => l.price));
-      expect(inv.total.equals(roundMoney(exact, currency, mode).plus(inv.minimumCharge)), `case ${i}`).toBe(true);
+      // Per invoice line (category and meter here), the exact sum of its lines' prices.
+      const byInvoiceLine = new Map<string, Decimal>();
+      for (const l of lines) byInvoiceLine.set(`${l.category}|${l.meterId}`, (byInvoiceLine.get(`${l.category}|${l.meterId}`) ?? ZERO).plus(l.price));
+      const rounded = sum([...byInvoiceLine.values()].map((x) => roundToMinorUnit(x, currency, mode)));
+      const expected = scope === 'line' ? rounded : roundToMinorUnit(sum(lines.map((l) => l.price)), currency, mode);
+      expect(inv.total.equals(expected.plus(inv.minimumCharge)), `case ${i}`).toBe(true);
       expect(sum(inv.subtotalsByCostNode.map((n) => n.amount)).equals(inv.total.minus(inv.minimumCharge)), `case ${i}`).toBe(true);
       expect(inv.subtotalsByCostNode.every((n) => isWholeMinorUnits(n.amount, currency))).toBe(true);
       if (scope === 'line') expect(inv.roundingAdjustment.isZero()).toBe(true);

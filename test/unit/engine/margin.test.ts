@@ -6,7 +6,7 @@ import { card, d, expectAmount, expectDecimal, pricedLine } from './fixtures.ts'
 const target20 = card({ targetMarginPercent: d('20') });
 
 function line(lineId: string, cost: string, price: string, extra: Partial<PricedLine> = {}): PricedLine {
-  return pricedLine({ lineId, cost: d(cost), unroundedPrice: d(price), ...extra });
+  return pricedLine({ lineId, cost: d(cost), price: d(price), ...extra });
 }
 
 describe('marginPercent', () => {
@@ -84,12 +84,12 @@ describe('marginReport', () => {
     expect(r.flags.map((f) => [f.lineId, f.reason, f.marginPercent])).toEqual([['free', 'no_price', null]]);
   });
 
-  it('judges a line before rounding, so a cent-rounded tiny line is not flagged', () => {
-    // cost 0.0092, unrounded price 0.0115: (0.0115 − 0.0092) ÷ 0.0115 = 20 % → on target.
+  it('judges a tiny line by its full-precision price, so it is not flagged', () => {
+    // cost 0.0092, price 0.0115 (never rounded before the invoice): (0.0115 − 0.0092) ÷ 0.0115 = 20 % → on target.
     // Rounded to 0.01 it would read (0.01 − 0.0092) ÷ 0.01 = 8 %.
-    const tiny = line('tiny', '0.0092', '0.0115', { price: d('0.01') });
+    const tiny = line('tiny', '0.0092', '0.0115');
     expect(marginReport([tiny], [target20]).flags).toEqual([]);
-    expectAmount(marginReport([tiny], [target20]).byCustomer[0]?.marginPercent, '8'); // totals use the charged price
+    expectAmount(marginReport([tiny], [target20]).byCustomer[0]?.marginPercent, '20');
   });
 
   it('treats a credit like its charge', () => {

@@ -9,6 +9,7 @@ import {
   minorUnit,
   minorUnits,
   roundMoney,
+  roundToMinorUnit,
   roundPartsToTarget,
 } from '../../../src/engine/money.ts';
 import { d, expectDecimal } from './fixtures.ts';
@@ -47,7 +48,7 @@ describe('minorUnits', () => {
   });
 });
 
-describe('roundMoney', () => {
+describe('roundToMinorUnit', () => {
   it.each([
     // amount, currency, mode, expected — the tie cases show the two modes apart
     ['2.345', 'USD', 'half_up', '2.35'], // tie → away from zero
@@ -64,11 +65,39 @@ describe('roundMoney', () => {
     ['1.2345', 'BHD', 'half_even', '1.234'],
     ['0.0005', 'KWD', 'half_up', '0.001'],
   ] as const)('%s %s %s → %s', (amount, currency, mode, expected) => {
-    expectDecimal(roundMoney(d(amount), currency, mode), expected);
+    expectDecimal(roundToMinorUnit(d(amount), currency, mode), expected);
   });
 
   it('rejects an unknown rounding mode', () => {
-    expect(() => roundMoney(d('1'), 'USD', 'up' as never)).toThrow(/Unknown rounding mode/);
+    expect(() => roundToMinorUnit(d('1'), 'USD', 'up' as never)).toThrow(/Unknown rounding mode/);
+    expect(() => roundMoney([d('1')], { currency: 'USD', scope: 'line', mode: 'up' as never })).toThrow(/Unknown rounding mode/);
+    expect(() => roundMoney([d('1')], { currency: 'USD', scope: 'source' as never, mode: 'half_up' })).toThrow(/Unknown rounding scope/);
+  });
+});
+
+describe('roundMoney: the invoice rounding, by scope', () => {
+  it("scope 'line': each invoice line rounded, total = Σ rounded lines, no difference", () => {
+    // 0.125 → 0.13, 0.125 → 0.13, 0.004 → 0.00: total 0.26 (the exact 0.254 would round to 0.25)
+    const r = roundMoney([d('0.125'), d('0.125'), d('0.004')], { currency: 'USD', scope: 'line', mode: 'half_up' });
+    expect(r.lines.map(String)).toEqual(['0.13', '0.13', '0']);
+    expectDecimal(r.total, '0.26');
+    expectDecimal(r.difference, '0');
+  });
+
+  it("scope 'invoice': lines shown rounded, the exact total rounded once, the difference shown", () => {
+    // same lines: shown 0.13 + 0.13 + 0.00 = 0.26; exact 0.254 → 0.25; difference −0.01
+    const r = roundMoney([d('0.125'), d('0.125'), d('0.004')], { currency: 'USD', scope: 'invoice', mode: 'half_up' });
+    expect(r.lines.map(String)).toEqual(['0.13', '0.13', '0']);
+    expectDecimal(r.total, '0.25');
+    expectDecimal(r.difference, '-0.01');
+  });
+
+  it('rounds in the currency and mode given: JPY half-even', () => {
+    // 0.5 → 0, 1.5 → 2, 2.5 → 2: Σ 4; exact 4.5 → 4 (even)
+    const r = roundMoney([d('0.5'), d('1.5'), d('2.5')], { currency: 'JPY', scope: 'invoice', mode: 'half_even' });
+    expect(r.lines.map(String)).toEqual(['0', '2', '2']);
+    expectDecimal(r.total, '4');
+    expectDecimal(r.difference, '0');
   });
 });
 

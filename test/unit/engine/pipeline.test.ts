@@ -41,7 +41,7 @@ const allocationRules: AllocationRule[] = [
   { id: 'm365-sub', version: 1, priority: 3, match: { subscriptionId: 'nce-sub-1' }, splits: [{ costNodeId: 'ops', percent: d('100') }] },
 ];
 
-describe('a month through the engine (EUR, rounded per line)', () => {
+describe('a month through the engine (EUR, rounded per invoice line)', () => {
   const categorized = sourceLines.map((line) => ({ ...line, category: categorize(line, DEFAULT_CATEGORY_MAPPING).category }));
   const { priced, unpriced } = rateLines(categorized, rateCard, { source: 'microsoft' });
   const allocations = allocate(
@@ -60,9 +60,9 @@ describe('a month through the engine (EUR, rounded per line)', () => {
   it('prices every line', () => {
     expect(unpriced).toEqual([]);
     expect(priced.map((p) => [p.lineId, p.category, p.ruleId, p.price.toString()])).toEqual([
-      ['u1', 'compute', 'compute', '18.72'], // 16.28 × 1.15 = 18.722
-      ['u2', 'storage', 'storage', '3.72'], // 3.10 × 1.20 = 3.72
-      ['u3', 'networking', 'default', '0.94'], // 0.85 × 1.10 = 0.935 → half-up 0.94
+      ['u1', 'compute', 'compute', '18.722'], // 16.28 × 1.15 (the invoice line shows 18.72)
+      ['u2', 'storage', 'storage', '3.72'], // 3.10 × 1.20
+      ['u3', 'networking', 'default', '0.935'], // 0.85 × 1.10 (the invoice line shows half-up 0.94)
       ['l1', 'licenses', 'm365-bs', '140'], // 14.00 × 10 seats × 30/30
     ]);
   });
@@ -76,9 +76,9 @@ describe('a month through the engine (EUR, rounded per line)', () => {
       ['licenses', '140'],
     ]);
     expect(invoice.subtotalsByCostNode.map((n) => [n.costNodeId, n.amount.toString()])).toEqual([
-      ['finance', '20.58'], // u1 18.72 (tag) + u2 1.86 (50 % of 3.72)
+      ['finance', '20.58'], // u1 18.722 (tag) + u2 1.86 (50 % of 3.72) = 20.582
       ['ops', '141.86'], // u2 1.86 + l1 140.00
-      ['unallocated', '0.94'], // u3: no tag, rg-web, no rule
+      ['unallocated', '0.94'], // u3 0.935 (no tag, rg-web, no rule): the cent floors leave over goes to its 0.005 remainder
     ]);
     expect(sum(invoice.lines.map((l) => l.amount)).equals(invoice.total)).toBe(true);
   });
@@ -87,8 +87,8 @@ describe('a month through the engine (EUR, rounded per line)', () => {
     const report = marginReport(priced, [rateCard]);
     const customer = report.byCustomer[0];
     expectDecimal(customer?.cost, '140.23'); // 16.28 + 3.10 + 0.85 + 120.00
-    expectDecimal(customer?.margin, '23.15'); // 163.38 − 140.23
-    expectAmount(customer?.marginPercent, '14.1694209818'); // 23.15 ÷ 163.38 × 100
+    expectDecimal(customer?.margin, '23.147'); // exact prices 163.377 − 140.23
+    expectAmount(customer?.marginPercent, '14.1678449231'); // 23.147 ÷ 163.377 × 100
     // u1 2.442 ÷ 18.722 = 13.04 % (ok); u2 0.62 ÷ 3.72 = 16.67 % (+3.67); u3 0.085 ÷ 0.935 = 9.09 % (−3.91); l1 20 ÷ 140 = 14.29 % (ok)
     expect(report.flags.map((f) => f.lineId)).toEqual(['u2', 'u3']);
     expectAmount(report.flags[1]?.marginPercent, '9.0909090909');

@@ -29,8 +29,7 @@ describe('priceLine: bases', () => {
   it('marks up the Microsoft cost', () => {
     const p = priced(priceLine(vm, withRules({ id: 'compute', match: { category: 'compute' }, basis: 'cost', markupPercent: d('15') }), microsoft));
     // 100.00 × 1.15 = 115.00
-    expectDecimal(p.unroundedPrice, '115');
-    expectDecimal(p.price, '115.00');
+    expectDecimal(p.price, '115');
     expectDecimal(p.cost, '100.00');
     expectDecimal(p.basisAmount, '100.00');
     expect(p).toMatchObject({ ruleId: 'compute', matchedBy: 'category', basis: 'cost', cardId: 'card-std', cardVersion: 3, currency: 'USD' });
@@ -111,20 +110,13 @@ describe('priceLine: rounding', () => {
   const cheap = categorized(usageLine({ cost: d('0.05') }), 'compute');
   const rule: RateRule = { id: 'r', match: { default: true }, basis: 'cost', markupPercent: d('30') };
 
-  it("rounds per line with the card's mode", () => {
-    // 0.05 × 1.30 = 0.065: half-up → 0.07; half-even → 0.06 (6 is even)
-    const up = priced(priceLine(cheap, card({ rules: [rule], rounding: { scope: 'line', mode: 'half_up' } }), microsoft));
-    const even = priced(priceLine(cheap, card({ rules: [rule], rounding: { scope: 'line', mode: 'half_even' } }), microsoft));
-    expectDecimal(up.unroundedPrice, '0.065');
-    expectDecimal(up.price, '0.07');
-    expectDecimal(even.price, '0.06');
-    expect(up.rounding).toEqual({ scope: 'line', mode: 'half_up', places: 2, applied: true });
-  });
-
-  it('keeps full precision when the card rounds per invoice', () => {
-    const p = priced(priceLine(cheap, card({ rules: [rule], rounding: { scope: 'invoice', mode: 'half_up' } }), microsoft));
-    expectDecimal(p.price, '0.065');
-    expect(p.rounding.applied).toBe(false);
+  it('never rounds a source line, under either scope: the invoice rounds, as the card says', () => {
+    // 0.05 × 1.30 = 0.065, kept; the invoice line it lands on is rounded (half-up 0.07, half-even 0.06)
+    for (const scope of ['line', 'invoice'] as const) {
+      const p = priced(priceLine(cheap, card({ rules: [rule], rounding: { scope, mode: 'half_even' } }), microsoft));
+      expectDecimal(p.price, '0.065');
+      expect(p.rounding).toEqual({ scope, mode: 'half_even', places: 2 });
+    }
   });
 });
 
@@ -139,8 +131,7 @@ describe('priceLine: currency', () => {
     const p = priced(priceLine(vm, jpyCard, { source: 'market', table }));
     // 100.00 USD × 150.123 = 15,012.3 JPY; × 1.10 = 16,513.53 → 16,514 JPY
     expectDecimal(p.cost, '15012.3');
-    expectDecimal(p.unroundedPrice, '16513.53');
-    expectDecimal(p.price, '16514');
+    expectDecimal(p.price, '16513.53'); // the invoice shows 16,514
     expect(p.costFx).toMatchObject({ from: 'USD', to: 'JPY', source: 'market', rateDate: '2026-11-01', rateId: 'ecb-jpy' });
     expect(p.rounding.places).toBe(0);
   });
@@ -154,9 +145,9 @@ describe('priceLine: currency', () => {
   it("converts the list amount with Microsoft's rate into a EUR card", () => {
     const eurCard = card({ currency: 'EUR', rules: [{ id: 'r', match: { default: true }, basis: 'list', markupPercent: d('10') }] });
     const p = priced(priceLine(eurLine, eurCard, microsoft));
-    // list 0.868 × 24 = 20.832 USD; × 0.92 = 19.16544 EUR; × 1.10 = 21.081984 → 21.08
+    // list 0.868 × 24 = 20.832 USD; × 0.92 = 19.16544 EUR; × 1.10 = 21.081984 (21.08 on the invoice)
     expectDecimal(p.basisAmount, '19.16544');
-    expectDecimal(p.price, '21.08');
+    expectDecimal(p.price, '21.081984');
     expect(p.fx).toMatchObject({ from: 'USD', to: 'EUR', source: 'microsoft', rateDate: '2026-11-01' });
     expectDecimal(p.cost, '16.28'); // already in EUR
     expect(p.costFx.source).toBe('identity');
@@ -164,10 +155,9 @@ describe('priceLine: currency', () => {
 
   it("converts a EUR cost into a USD card at the inverse of Microsoft's rate", () => {
     const p = priced(priceLine(eurLine, card(), microsoft));
-    // 16.28 EUR ÷ 0.92 = 17.695652173913… USD; × 1.10 = 19.465217391304… → 19.47
+    // 16.28 EUR ÷ 0.92 = 17.695652173913… USD; × 1.10 = 19.465217391304… (19.47 on the invoice)
     expectAmount(p.cost, '17.6956521739');
-    expectAmount(p.unroundedPrice, '19.4652173913');
-    expectDecimal(p.price, '19.47');
+    expectAmount(p.price, '19.4652173913');
   });
 
   it('refuses an fx policy other than the one the card names', () => {
@@ -186,23 +176,22 @@ describe('priceLine: licence lines', () => {
 
   it('prorates a fixed seat price by the days charged', () => {
     const p = priced(priceLine(add, withRules(seatPrice), microsoft));
-    // 14.00 × 15 × 29 ÷ 31 = 6,090 ÷ 31 = 196.4516129… → 196.45
-    expectAmount(p.unroundedPrice, '196.4516129032');
-    expectDecimal(p.price, '196.45');
+    // 14.00 × 15 × 29 ÷ 31 = 6,090 ÷ 31 = 196.4516129… (196.45 on the invoice)
+    expectAmount(p.price, '196.4516129032');
   });
 
   it('prices the refund twin as a credit', () => {
     const refund = { ...add, id: 'l-refund', cost: d('-168.38') };
     const p = priced(priceLine(refund, withRules(seatPrice), microsoft));
-    // −(14.00 × 15 × 29 ÷ 31) = −196.4516… → −196.45
-    expectDecimal(p.price, '-196.45');
+    // −(14.00 × 15 × 29 ÷ 31) = −196.4516…
+    expectAmount(p.price, '-196.4516129032');
   });
 
   it('prorates the list basis by the days charged', () => {
     const p = priced(priceLine(add, withRules({ id: 'list', match: { category: 'licenses' }, basis: 'list', markupPercent: d('0') }), microsoft));
-    // 12 × 15 × 29 ÷ 31 = 5,220 ÷ 31 = 168.3870967… → 168.39
+    // 12 × 15 × 29 ÷ 31 = 5,220 ÷ 31 = 168.3870967…
     expectAmount(p.basisAmount, '168.3870967742');
-    expectDecimal(p.price, '168.39');
+    expectAmount(p.price, '168.3870967742');
   });
 
   it('refuses charge days that are not a share of a cycle', () => {
@@ -256,7 +245,7 @@ describe('rateLines: what the card shares between lines', () => {
       ['2026-11-21', '2026-11-21', 'all', 'default', 'DZH318Z0BQ3Q:0002'],
     ]);
     expect(a!.costFx).toEqual({ from: 'USD', to: 'USD', rate: d('1'), source: 'identity', rateDate: '2026-11-20', rateId: null });
-    expect(other!.rounding).toEqual({ scope: 'line', mode: 'half_up', places: 2, applied: true });
+    expect(other!.rounding).toEqual({ scope: 'line', mode: 'half_up', places: 2 });
     expectDecimal(a!.price, '105.00'); // 100.00 × 1.05
     expectDecimal(other!.price, '110.00'); // 100.00 × 1.10
   });

@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.ts';
+
+// `npm run demo` as a newcomer runs it: a fresh data directory (made by mkdtemp, so only
+// its owner may enter: as root the embedded PostgreSQL's user must still get in), the
+// sandbox Partner Center, and what the terminal shows. Slow (a whole sync and close), so
+// one run serves every check.
+const ROOT = join(import.meta.dirname, '..', '..');
+let dir: string | undefined;
+let stop: (() => void) | undefined;
+
+afterAll(async () => {
+  stop?.();
+  if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
+});
+
+describe('npm run demo', () => {
+  it('shows progress, a clean summary and where to look; logs to a file; invoices every customer with named subscriptions', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hub-demo-'));
+    const dataDir = dir;
+    const env: NodeJS.ProcessEnv = { ...process.env, HUB_DATA_DIR: dataDir, PORT: String(await freePort()), HUB_PG_PORT: String(await freePort()), HOST: '127.0.0.1' };
+    for (const name of ['DATABASE_URL', 'HUB_SECRET_KEY', 'LOG_LEVEL', 'LOG_FORMAT', 'HUB_LOG_FILE', 'DEMO_CUSTOMERS']) delete env[name];
+    // Invoices are written under the working directory's out/.
+    const child = spawn(process.execPath, [join(ROOT, 'src', 'cli.ts'), 'demo'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    stop = () => child.exitCode === null && child.kill('SIGKILL');
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 240_000;
+    while (!stdout.includes('Stop       Ctrl-C') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(stdout, stderr).toContain('The hub is running');
+
+    // Not one JSON log line on the terminal: they went to the file it names.
+    const terminal = `${stdout}\n${stderr}`.split(/[\r\n]+/);
+    expect(terminal.filter((l) => l.trimStart().startsWith('{'))).toEqual([]);
+    const logFile = join(dataDir, 'logs', 'demo.log');
+    expect(stdout).toContain(`Log        ${logFile}`);
+    const logged = (await readFile(logFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(logged.filter((l) => l.msg === 'request completed').length).toBeGreaterThan(100);
+
+    // The summary: nothing unmapped, little unallocated, an invoice for every customer.
+    const period = /Month-end close for (\d{4}-\d{2}): succeeded/.exec(stdout)?.[1];
+    expect(period, stdout).toBeDefined();
+    expect(stdout).toContain('invoices      12 issued, 0 unchanged, 0 held');
+    expect(stdout).toContain('checks        0 unmapped lines');
+    const shares = [...stdout.matchAll(/unallocated [0-9.]+ \(([0-9.]+) % of price\)/g)].map((m) => Number(m[1]));
+    expect(shares.length).toBeGreaterThan(0);
+    for (const share of shares) expect(share).toBeLessThan(20);
+    expect(stdout).toContain('Every customer has an invoice.');
+
+    // The documents carry the seller the demo set and the subscriptions' names, ids in small print.
+    const out = join(dataDir, 'out', period!);
+    const pages = (await readdir(out)).filter((f) => f.endsWith('-detailed.html'));
+    expect(pages).toHaveLength(12);
+    for (const page of pages) {
+      const html = await readFile(join(out, page), 'utf8');
+      expect(html).toContain('Contoso Cloud Services');
+      expect(html).not.toContain('CSP Billing Hub');
+      const groups = [...html.matchAll(/<tr class="group group-1"><th[^>]*>(.*?)<\/th>/g)].map((m) => m[1]!);
+      expect(groups.length).toBeGreaterThan(0);
+      for (const g of groups) expect(g, page).toMatch(/^Subscription [^<]+ <span class="detail">[0-9a-f-]{36}<\/span>$/);
+    }
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  }, 300_000);
+});
