@@ -37,6 +37,14 @@ describe('npm run demo', () => {
     while (!stdout.includes('Stop       Ctrl-C') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(stdout, stderr).toContain('The hub is running');
 
+    // It says where the metrics are, and the admin key it prints reads them.
+    const api = /API +(http:\/\/\S+)/.exec(stdout)?.[1];
+    const adminKey = /Admin key +(\S+)/.exec(stdout)?.[1];
+    expect(stdout).toContain(`Metrics    ${api}/metrics`);
+    const metrics = await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^hub_tag_compliance_ratio\{/m);
+
     // Not one JSON log line on the terminal: they went to the file it names.
     const terminal = `${stdout}\n${stderr}`.split(/[\r\n]+/);
     expect(terminal.filter((l) => l.trimStart().startsWith('{'))).toEqual([]);
