@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../types.ts';
 import type { Db } from '../database.ts';
 import { writeAudit } from '../audit.ts';
+import { entityLinkedTo } from '../external-links.ts';
 
 export const PARTNER_CENTER = 'partner-center';
 
@@ -11,15 +12,8 @@ export interface TenantSeen {
 }
 
 /** The hub customer linked to a Partner Center tenant id, if any. */
-export async function customerOfTenant(db: Kysely<Database>, tenantId: string): Promise<string | undefined> {
-  const link = await db
-    .selectFrom('external_links')
-    .select('entity_id')
-    .where('system', '=', PARTNER_CENTER)
-    .where('entity', '=', 'customer')
-    .where('external_id', '=', tenantId)
-    .executeTakeFirst();
-  return link?.entity_id;
+export function customerOfTenant(db: Kysely<Database>, tenantId: string): Promise<string | undefined> {
+  return entityLinkedTo(db, 'customer', PARTNER_CENTER, tenantId);
 }
 
 /**

@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox';
 import type { Selectable, Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { writeAudit } from '../../db/audit.ts';
+import { entityLinkedTo } from '../../db/external-links.ts';
 import type { Database } from '../../db/types.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { ApiProblem, conflict, invalidFields, notFound, type FieldError } from '../problem.ts';
@@ -116,14 +117,8 @@ async function loadCustomer(db: HubContext['db'] | Transaction<Database>, id: st
 
 /** A second record may not claim the same vendor id: say which one does. */
 async function assertLinkFree(trx: Transaction<Database>, system: string, externalId: string, field: string) {
-  const taken = await trx
-    .selectFrom('external_links')
-    .select('entity_id')
-    .where('system', '=', system)
-    .where('entity', '=', 'customer')
-    .where('external_id', '=', externalId)
-    .executeTakeFirst();
-  if (taken) throw conflict(`${system} id ${externalId} is already linked to customer ${taken.entity_id}`, field);
+  const taken = await entityLinkedTo(trx, 'customer', system, externalId);
+  if (taken) throw conflict(`${system} id ${externalId} is already linked to customer ${taken}`, field);
 }
 
 /** Create a customer with its unallocated cost node and links, inside the caller's transaction. */
