@@ -68,6 +68,29 @@ describe('Partner Center sync', () => {
     expect(await hub.ctx.db.selectFrom('license_lines').select('id').execute()).toHaveLength(licenseCount);
   });
 
+  it('stores trials, suspended, cancelled and triennial subscriptions as Microsoft reports them, with their convert, cancelImmediate and customerCredit charges', async () => {
+    const sb = await sandboxFor({ customers: 12, subscriptionsPerCustomer: 5, lifecycleShare: 1 });
+    const connectionId = await connectSandbox(hub, sb);
+    const run = await waitForRun(hub, (await startSync(connectionId)).json().id, 120_000);
+    expect(run.status).toBe('succeeded');
+    expect(run.errors).toEqual([]);
+
+    const subscriptions = await hub.ctx.db.selectFrom('subscriptions').select(['status', 'is_trial', 'term_duration']).where('billing_type', '=', 'license').execute();
+    expect(new Set(subscriptions.map((s) => s.status))).toEqual(new Set(['active', 'suspended', 'deleted', 'expired']));
+    expect(subscriptions.some((s) => s.is_trial)).toBe(true);
+    expect(new Set(subscriptions.map((s) => s.term_duration))).toEqual(new Set(['P1M', 'P1Y', 'P3Y']));
+
+    const lines = await hub.ctx.db.selectFrom('license_lines').select(['charge_type', 'subtotal', 'credit_reason_code']).where('charge_period', '=', '2026-10').execute();
+    const ofType = (t: string) => lines.filter((l) => l.charge_type === t);
+    expect(ofType('convert').length).toBeGreaterThan(0);
+    for (const l of ofType('convert')) expect(Number(l.subtotal)).toBeGreaterThan(0);
+    // Refunds and credits arrive as Microsoft sends them: negative, never dropped or flipped.
+    expect(ofType('cancelImmediate').length).toBeGreaterThan(0);
+    for (const l of ofType('cancelImmediate')) expect(Number(l.subtotal)).toBeLessThan(0);
+    expect(ofType('customerCredit').length).toBeGreaterThan(0);
+    for (const l of ofType('customerCredit')) expect([Number(l.subtotal) < 0, l.credit_reason_code]).toEqual([true, 'Service level agreement credit']);
+  });
+
   it('returns the run already in progress instead of starting the same work twice', async () => {
     const sb = await sandboxFor();
     const connectionId = await connectSandbox(hub, sb);

@@ -72,3 +72,11 @@ export function isoInstant(ms: number): string {
 export function weekday(day: number): number {
   return (day + 4) % 7;
 }
+
+/** Day `day` moved by `months`, keeping the day of month (clamped to the month's length). */
+export function addMonths(day: number, months: number): number {
+  const d = new Date(day * DAY_MS);
+  const target = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
+  const dom = Math.min(d.getUTCDate(), daysInMonth(target));
+  return Math.floor(Date.UTC(Math.floor(target / 12), target % 12, dom) / DAY_MS);
+}

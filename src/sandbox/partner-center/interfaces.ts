@@ -45,6 +45,12 @@ export interface PortfolioOptions {
   foreignCurrencyShare?: number;
   /** Day of the following month from which a period's invoice exists. Default 8. */
   invoiceReadyDay?: number;
+  /**
+   * Share (0..1) of licence subscriptions with a life of their own: a running free trial,
+   * a trial converted to paid, a cancellation within the 7-day window, a suspension, a
+   * triennial term, or a service credit. Default 0.2.
+   */
+  lifecycleShare?: number;
 }
 
 export type ResolvedPortfolioOptions = Required<PortfolioOptions> & { seed: number | string };
@@ -72,7 +78,25 @@ export interface Customer {
   azurePlan: AzurePlan | null;
 }
 
-export type LicenseChargeType = 'new' | 'renew' | 'cycleCharge' | 'addQuantity' | 'removeQuantity';
+export type LicenseChargeType = 'new' | 'renew' | 'cycleCharge' | 'addQuantity' | 'removeQuantity' | 'convert' | 'cancelImmediate' | 'customerCredit';
+
+/**
+ * What happens to a licence subscription besides seat changes, as Microsoft bills it:
+ * - `trial`: a free trial running on a day of the usage window; no billing lines. It expires
+ *   at its end (the sandbox's trials do not convert by themselves).
+ * - `converted`: a trial that became paid on `startDay` (a `convert` line instead of `new`).
+ * - `cancelled`: bought on `startDay`, cancelled on `day` inside the 7-day window; a
+ *   `cancelImmediate` refund for the rest of the cycle, nothing billed after it.
+ * - `suspended`: suspended from `day`; new-commerce billing goes on until the term ends.
+ * - `credit`: a `customerCredit` of `amount` (negative, pricing currency) on `day`.
+ */
+export type Lifecycle =
+  | { kind: 'plain' }
+  | { kind: 'trial'; trialEndDay: number }
+  | { kind: 'converted'; trialStartDay: number }
+  | { kind: 'cancelled'; day: number; orderId: string; referenceId: string }
+  | { kind: 'suspended'; day: number }
+  | { kind: 'credit'; day: number; amount: Decimal; orderId: string; referenceId: string };
 
 export interface SeatChange {
   day: number;
@@ -86,7 +110,7 @@ export interface LicenseSubscription {
   id: string;
   customerIndex: number;
   sku: LicenseSku;
-  termDuration: 'P1M' | 'P1Y';
+  termDuration: 'P1M' | 'P1Y' | 'P3Y';
   billingCycle: 'monthly' | 'annual';
   /** Day number of purchase (effectiveStartDate). */
   startDay: number;
@@ -98,6 +122,7 @@ export interface LicenseSubscription {
   autoRenewEnabled: boolean;
   /** List price per billing cycle in USD (monthly price, or twelve of them when billed annually). */
   cyclePrice: Decimal;
+  lifecycle: Lifecycle;
 }
 
 export interface AzurePlan {

@@ -11,7 +11,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import { hash3, Rng } from '../prng.ts';
-import { DAY_MS, daysInMonth, firstDayOfMonth, isoDay, isoInstant, monthIndexOfDay } from './calendar.ts';
+import { addMonths, DAY_MS, daysInMonth, firstDayOfMonth, isoDay, isoInstant, monthIndexOfDay } from './calendar.ts';
 import { Exact, licenseSubtotal, proratedUnitPrice } from './formulas.ts';
 import { publishDelayMinutes } from './publishing.ts';
 import type { LineWriter } from './line-writer.ts';
@@ -127,6 +127,13 @@ export class LicenseLineSource {
         // Refund the old quantity and charge the new one for the rest of the cycle.
         const eup = proratedUnitPrice(sub.cyclePrice, cycle.chargeCycleDays, cycle.end - event.day + 1);
         out.push(line(eup.negated(), event.fromQuantity), line(eup, event.toQuantity));
+      } else if (event.chargeType === 'cancelImmediate') {
+        // Cancelled inside the window: the seats are refunded from the cancel day to the cycle's end.
+        const eup = proratedUnitPrice(sub.cyclePrice, cycle.chargeCycleDays, cycle.end - event.day + 1);
+        out.push({ ...line(eup.negated(), event.fromQuantity), ChargeStartDate: isoDay(event.day) });
+      } else if (event.chargeType === 'customerCredit' && sub.lifecycle.kind === 'credit') {
+        const credit = sub.lifecycle.amount;
+        out.push({ ...line(credit, 1), UnitPrice: credit, ChargeStartDate: isoDay(event.day), ChargeEndDate: isoDay(event.day), CreditReasonCode: 'Service level agreement credit', BillingFrequency: '' });
       } else {
         out.push({ ...line(sub.cyclePrice, event.toQuantity), ChargeStartDate: isoDay(cycle.start) });
       }
@@ -141,15 +148,12 @@ function seedOf(sub: LicenseSubscription): number {
 
 function termAndBillingCycle(sub: LicenseSubscription): string {
   if (sub.termDuration === 'P1M') return 'One-Month commitment for monthly billing';
-  return sub.billingCycle === 'annual' ? 'One-Year commitment for yearly billing' : 'One-Year commitment for monthly/yearly billing';
+  const term = sub.termDuration === 'P3Y' ? 'Three-Year' : 'One-Year';
+  return sub.billingCycle === 'annual' ? `${term} commitment for yearly billing` : `${term} commitment for monthly/yearly billing`;
 }
 
-/** Day `day` moved by `months`, keeping the day of month (clamped to the month's length). */
-export function addMonths(day: number, months: number): number {
-  const d = new Date(day * DAY_MS);
-  const target = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
-  const dom = Math.min(d.getUTCDate(), daysInMonth(target));
-  return Math.floor(Date.UTC(Math.floor(target / 12), target % 12, dom) / DAY_MS);
+export function termMonths(sub: LicenseSubscription): number {
+  return sub.termDuration === 'P1M' ? 1 : sub.termDuration === 'P3Y' ? 36 : 12;
 }
 
 function monthsPerCycle(sub: LicenseSubscription): number {
@@ -167,10 +171,9 @@ export function cycleBounds(sub: LicenseSubscription, k: number): { start: numbe
 }
 
 function termBounds(sub: LicenseSubscription, cycle: number): { start: number; end: number } {
-  const cyclesPerTerm = sub.termDuration === 'P1M' ? 1 : 12 / monthsPerCycle(sub);
-  const term = Math.floor(cycle / cyclesPerTerm);
-  const termMonths = sub.termDuration === 'P1M' ? 1 : 12;
-  return { start: addMonths(sub.startDay, term * termMonths), end: addMonths(sub.startDay, (term + 1) * termMonths) - 1 };
+  const months = termMonths(sub);
+  const term = Math.floor(cycle / (months / monthsPerCycle(sub)));
+  return { start: addMonths(sub.startDay, term * months), end: addMonths(sub.startDay, (term + 1) * months) - 1 };
 }
 
 function cycleOf(sub: LicenseSubscription, day: number): number {
@@ -181,6 +184,11 @@ function cycleOf(sub: LicenseSubscription, day: number): number {
 
 /** Billing events of a subscription whose day lies in [firstDay, lastDay]. */
 export function licenseEvents(sub: LicenseSubscription, firstDay: number, lastDay: number): LicenseEvent[] {
+  const life = sub.lifecycle;
+  // A running trial is free: Microsoft bills nothing until it converts.
+  if (life.kind === 'trial') return [];
+  // Nothing is billed after a cancellation.
+  const lastBilledDay = life.kind === 'cancelled' ? Math.min(lastDay, life.day) : lastDay;
   const events: LicenseEvent[] = [];
   const rng = new Rng(seedOf(sub));
   const quantityBefore = (day: number): number => {
@@ -188,21 +196,22 @@ export function licenseEvents(sub: LicenseSubscription, firstDay: number, lastDa
     for (const change of sub.seatChanges) if (change.day < day) q = change.quantity;
     return q;
   };
-  if (sub.startDay >= firstDay && sub.startDay <= lastDay) {
+  if (sub.startDay >= firstDay && sub.startDay <= lastBilledDay) {
     const q = sub.initialQuantity;
-    events.push({ day: sub.startDay, chargeType: 'new', orderId: sub.orderId, referenceId: rng.uuid(), fromQuantity: q, toQuantity: q, cycle: 0 });
+    const chargeType: LicenseChargeType = life.kind === 'converted' ? 'convert' : 'new';
+    events.push({ day: sub.startDay, chargeType, orderId: sub.orderId, referenceId: rng.uuid(), fromQuantity: q, toQuantity: q, cycle: 0 });
   }
-  const cyclesPerTerm = sub.termDuration === 'P1M' ? 1 : 12 / monthsPerCycle(sub);
+  const cyclesPerTerm = termMonths(sub) / monthsPerCycle(sub);
   for (let k = Math.max(1, cycleOf(sub, firstDay)); ; k++) {
     const start = cycleBounds(sub, k).start;
-    if (start > lastDay) break;
+    if (start > lastBilledDay) break;
     if (start < firstDay) continue;
     const q = quantityBefore(start);
     const chargeType: LicenseChargeType = k % cyclesPerTerm === 0 ? 'renew' : 'cycleCharge';
     events.push({ day: start, chargeType, orderId: sub.orderId, referenceId: new Rng(hash3(seedOf(sub), k, 0xc1c1)).uuid(), fromQuantity: q, toQuantity: q, cycle: k });
   }
   for (const change of sub.seatChanges) {
-    if (change.day < firstDay || change.day > lastDay) continue;
+    if (change.day < firstDay || change.day > lastBilledDay) continue;
     events.push({
       day: change.day,
       chargeType: change.chargeType,
@@ -213,5 +222,20 @@ export function licenseEvents(sub: LicenseSubscription, firstDay: number, lastDa
       cycle: cycleOf(sub, change.day),
     });
   }
+  if ((life.kind === 'cancelled' || life.kind === 'credit') && life.day >= firstDay && life.day <= lastDay) {
+    const q = quantityBefore(life.day + 1);
+    const chargeType: LicenseChargeType = life.kind === 'cancelled' ? 'cancelImmediate' : 'customerCredit';
+    events.push({ day: life.day, chargeType, orderId: life.orderId, referenceId: life.referenceId, fromQuantity: q, toQuantity: 0, cycle: cycleOf(sub, life.day) });
+  }
   return events.sort((a, b) => a.day - b.day);
+}
+
+/** The subscription's status on `day`, as GET /subscriptions reports it. */
+export function statusOn(sub: LicenseSubscription, day: number): 'active' | 'suspended' | 'deleted' | 'expired' {
+  const life = sub.lifecycle;
+  // A trial that ended without converting expires (this sandbox's trials do not auto-convert).
+  if (life.kind === 'trial' && day > life.trialEndDay) return 'expired';
+  if (life.kind === 'cancelled' && day >= life.day) return 'deleted';
+  if (life.kind === 'suspended' && day >= life.day) return 'suspended';
+  return 'active';
 }

@@ -24,7 +24,7 @@ import {
   type MeterDef,
   type Region,
 } from './catalog.ts';
-import { DAY_MS, firstDayOfMonth, monthIndexOfDay, parsePeriod, daysInMonth } from './calendar.ts';
+import { addMonths, DAY_MS, firstDayOfMonth, monthIndexOfDay, parsePeriod, daysInMonth } from './calendar.ts';
 import { effectiveUnitPriceAfterPec, Exact } from './formulas.ts';
 import type {
   AzureEntitlement,
@@ -77,8 +77,9 @@ export function resolvePortfolioOptions(options: PortfolioOptions, now: Date): R
     pecShare: options.pecShare ?? 0.7,
     foreignCurrencyShare: options.foreignCurrencyShare ?? 0.3,
     invoiceReadyDay: options.invoiceReadyDay ?? 8,
+    lifecycleShare: options.lifecycleShare ?? 0.2,
   };
-  for (const key of ['tagCoverage', 'licenseShare', 'latentShare', 'seatChangeShare', 'pecShare', 'foreignCurrencyShare'] as const) {
+  for (const key of ['tagCoverage', 'licenseShare', 'latentShare', 'seatChangeShare', 'pecShare', 'foreignCurrencyShare', 'lifecycleShare'] as const) {
     const v = resolved[key];
     if (!(v >= 0 && v <= 1)) throw new Error(`${key} must be within 0..1, got ${v}`);
   }
@@ -274,7 +275,7 @@ export class Portfolio {
       }
     }
     const monthly = new Exact(termDuration === 'P1M' ? sku.monthlyTermPrice : sku.annualTermMonthlyPrice);
-    return {
+    const plain: LicenseSubscription = {
       id: rng.uuid(),
       customerIndex: customer.index,
       sku,
@@ -287,7 +288,51 @@ export class Portfolio {
       friendlyName: sku.productName,
       autoRenewEnabled: rng.chance(0.9),
       cyclePrice: billingCycle === 'annual' ? monthly.times(12) : monthly,
+      lifecycle: { kind: 'plain' },
     };
+    return this.#withLifecycle(plain, new Rng(seedFrom(o.seed, 'lifecycle', customer.index, j)));
+  }
+
+  /**
+   * Gives a share of subscriptions a trial, a cancellation, a suspension, a triennial
+   * term or a credit. It draws from a stream of its own, so every other subscription
+   * comes out exactly as it would without it.
+   */
+  #withLifecycle(sub: LicenseSubscription, rng: Rng): LicenseSubscription {
+    const o = this.options;
+    if (!rng.chance(o.lifecycleShare)) return sub;
+    const windowDay = (from: number, to: number): number => this.usageStartDay + rng.int(from, Math.max(from, Math.min(to, o.days - 1)));
+    const kind = rng.pick(['trial', 'converted', 'cancelled', 'suspended', 'triennial', 'credit'] as const);
+    switch (kind) {
+      case 'trial': {
+        // Microsoft's licence trials run one month, free, for 25 seats.
+        const startDay = windowDay(0, o.days - 1) - 29;
+        return { ...sub, startDay, initialQuantity: 25, seatChanges: [], autoRenewEnabled: false, friendlyName: `${sub.sku.productName} Trial`, lifecycle: { kind, trialEndDay: addMonths(startDay, 1) - 1 } };
+      }
+      case 'converted': {
+        const startDay = windowDay(0, o.days - 1);
+        return { ...sub, startDay, seatChanges: sub.seatChanges.filter((c) => c.day > startDay), lifecycle: { kind, trialStartDay: addMonths(startDay, -1) } };
+      }
+      case 'cancelled': {
+        if (o.days < 2) return sub;
+        const startDay = windowDay(0, o.days - 2);
+        const day = Math.min(startDay + rng.int(1, 6), this.usageEndDay);
+        return { ...sub, startDay, seatChanges: [], lifecycle: { kind, day, orderId: rng.hex(12), referenceId: rng.uuid() } };
+      }
+      case 'suspended':
+        return { ...sub, lifecycle: { kind, day: Math.max(sub.startDay + 1, windowDay(0, o.days - 1)) } };
+      case 'triennial': {
+        const monthly = new Exact(sub.sku.annualTermMonthlyPrice);
+        return { ...sub, termDuration: 'P3Y', cyclePrice: sub.billingCycle === 'annual' ? monthly.times(12) : monthly };
+      }
+      case 'credit': {
+        // A service credit of a tenth of a month's seats, as Microsoft grants for a missed SLA.
+        const monthly = sub.billingCycle === 'annual' ? sub.cyclePrice.div(12) : sub.cyclePrice;
+        const amount = monthly.times(sub.initialQuantity).div(10).toDecimalPlaces(2, Exact.ROUND_DOWN).negated();
+        const day = Math.max(sub.startDay, windowDay(0, o.days - 1));
+        return { ...sub, lifecycle: { kind, day, amount, orderId: rng.hex(12), referenceId: rng.uuid() } };
+      }
+    }
   }
 
   #buildAzurePlan(customer: Customer, azureCount: number): AzurePlan {

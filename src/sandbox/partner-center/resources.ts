@@ -5,9 +5,9 @@
  */
 import type { Decimal } from 'decimal.js';
 import { AZURE_PLAN } from './catalog.ts';
-import { DAY_MS, dayOf, firstDayOfMonth, isoDay, isoInstant, lastDayOfMonth } from './calendar.ts';
+import { addMonths, DAY_MS, dayOf, firstDayOfMonth, isoDay, isoInstant, lastDayOfMonth } from './calendar.ts';
 import { BILLING_PROVIDER, LICENSE_LINE_API_ITEM_TYPE, USAGE_LINE_API_ITEM_TYPE } from '../../mappings/partner-center/fields.ts';
-import { addMonths, cycleBounds } from './license-lines.ts';
+import { cycleBounds, statusOn, termMonths } from './license-lines.ts';
 import type { Customer, Invoice, LicenseSubscription } from './interfaces.ts';
 
 /** Partner Center's `Link`. */
@@ -52,11 +52,12 @@ export function licenseSubscriptionResource(c: Customer, sub: LicenseSubscriptio
   const today = dayOf(nowMs);
   let cycle = 0;
   while (cycleBounds(sub, cycle + 1).start <= today) cycle++;
-  const termMonths = sub.termDuration === 'P1M' ? 1 : 12;
+  const months = termMonths(sub);
   let term = 0;
-  while (addMonths(sub.startDay, (term + 1) * termMonths) <= today) term++;
-  const termStart = addMonths(sub.startDay, term * termMonths);
-  const termEnd = addMonths(sub.startDay, (term + 1) * termMonths) - 1;
+  while (addMonths(sub.startDay, (term + 1) * months) <= today) term++;
+  const termStart = addMonths(sub.startDay, term * months);
+  const termEnd = sub.lifecycle.kind === 'trial' ? sub.lifecycle.trialEndDay : addMonths(sub.startDay, (term + 1) * months) - 1;
+  const status = statusOn(sub, today);
   // The 7-day cancellation window restarts at purchase, renewal and every seat add.
   const windowStarts = [termStart, ...sub.seatChanges.filter((s) => s.chargeType === 'addQuantity' && s.day <= today).map((s) => s.day)];
   const lastWindowStart = Math.max(...windowStarts);
@@ -76,9 +77,9 @@ export function licenseSubscriptionResource(c: Customer, sub: LicenseSubscriptio
     effectiveStartDate: isoDay(sub.startDay),
     commitmentEndDate: isoDay(termEnd),
     commitmentEndDateTime: isoInstant((termEnd + 1) * DAY_MS - 1000),
-    status: 'active',
+    status,
     autoRenewEnabled: sub.autoRenewEnabled,
-    isTrial: false,
+    isTrial: sub.lifecycle.kind === 'trial',
     billingType: 'license',
     billingCycle: sub.billingCycle,
     termDuration: sub.termDuration,
@@ -90,7 +91,7 @@ export function licenseSubscriptionResource(c: Customer, sub: LicenseSubscriptio
     publisherName: 'Microsoft Corporation',
     orderId: sub.orderId,
     promotionId: '',
-    suspensionReasons: [],
+    suspensionReasons: status === 'suspended' ? ['PartnerInitiated'] : [],
     cancellationAllowedUntilDate: isoInstant((lastWindowStart + 7) * DAY_MS),
     billingCycleEndDate: isoDay(cycleBounds(sub, cycle).end),
     links: {

@@ -47,7 +47,7 @@ describe('customers', () => {
     expect(usage).toHaveLength(1);
     expect(usage[0]?.offerName).toBe('Azure plan');
     for (const s of licences) {
-      expect(['P1M', 'P1Y']).toContain(s.termDuration);
+      expect(['P1M', 'P1Y', 'P3Y']).toContain(s.termDuration);
       expect(['monthly', 'annual']).toContain(s.billingCycle);
       expect(s.offerId).toMatch(/^[A-Z0-9]{12}:[0-9]{4}:[A-Z0-9]{12}$/);
       expect(Array.isArray(s.refundOptions)).toBe(true);
