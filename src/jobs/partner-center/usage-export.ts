@@ -1,6 +1,8 @@
 import type { BillingExportSource } from '../../connectors/partner-center/index.ts';
 import { isVendorCallError } from '../../connectors/http/errors.ts';
+import type { Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
+import type { Database } from '../../db/types.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { partnerCenterClientFor } from './client-for-connection.ts';
 import { addProgress, readCursor, recordRunError, writeCursor } from './run-progress.ts';
@@ -99,11 +101,51 @@ export async function exportUsage(payload: UsageExportPayload, ctx: HubContext):
       await enqueueJob(
         trx,
         'partner_center:usage_blob',
-        { runId: payload.runId, connectionId: payload.connectionId, url: blob.url, blobName: blob.name, sourceKind: payload.source.kind },
+        { runId: payload.runId, connectionId: payload.connectionId, url: blob.url, blobName: blob.name, sourceKind: payload.source.kind, export: { payload, operationId } },
         { jobKey: `pc:blob:${payload.runId}:${blob.name}`, maxAttempts: 8, priority: DATA_JOB_PRIORITY, queueName: ingestQueue(payload.connectionId) },
       );
     }
     await writeCursor(trx, payload.connectionId, scope, { operationId, enqueued: true, resubmits });
     await addProgress(trx, payload.runId, { pendingJobs: blobs.length - 1, pages: 1, retries });
+  });
+}
+
+/**
+ * A blob's download link (its SAS) expired before the blob job got to it: a worker down
+ * or a long queue. The blob job gives its place to a new export of the same key, once per
+ * expired operation however many of its blobs notice: the export's cursor row is locked,
+ * and only the job whose operation is still the cursor's resets it. Lines already stored
+ * from the old export are not lost; the new export's copies merge onto them unchanged.
+ */
+export async function reexportAfterExpiredBlob(
+  ctx: HubContext,
+  exportPayload: UsageExportPayload,
+  operationId: string,
+  cause: unknown,
+  /** Writes, in the same transaction, that the blob is finished with. */
+  retireBlob: (trx: Transaction<Database>) => Promise<void>,
+): Promise<void> {
+  const scope = `run:${exportPayload.runId}:usage-export:${exportPayload.key}`;
+  await ctx.db.transaction().execute(async (trx) => {
+    await retireBlob(trx);
+    const row = await trx
+      .selectFrom('sync_cursors')
+      .select('cursor')
+      .where('connection_id', '=', exportPayload.connectionId)
+      .where('scope', '=', scope)
+      .forUpdate()
+      .executeTakeFirst();
+    const cursor = (row?.cursor ?? {}) as ExportCursor;
+    if (cursor.operationId === operationId && cursor.enqueued) {
+      const resubmits = (cursor.resubmits ?? 0) + 1;
+      if (resubmits > MAX_RESUBMITS) throw new Error(`export ${exportPayload.key}: its blob links expired ${resubmits} times; giving up`, { cause });
+      ctx.logger.warn({ runId: exportPayload.runId, key: exportPayload.key, operationId, resubmits }, 'export blob link expired (403): requesting a new export');
+      await writeCursor(trx, exportPayload.connectionId, scope, { resubmits });
+      await enqueueJob(trx, 'partner_center:usage_export', { ...exportPayload }, { jobKey: usageExportJobKey(exportPayload.runId, exportPayload.key), maxAttempts: 5, priority: DATA_JOB_PRIORITY });
+      // The new export job takes over this blob's pending count.
+      await addProgress(trx, exportPayload.runId, { retries: 1 });
+    } else {
+      await addProgress(trx, exportPayload.runId, { pendingJobs: -1 });
+    }
   });
 }
