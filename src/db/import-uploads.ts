@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from './database.ts';
 import { RowCounter } from '../mappings/partner-center/row-counter.ts';
 import type { FileFormat } from '../mappings/partner-center/file-records.ts';
@@ -85,4 +86,25 @@ export async function* readUpload(db: Db, importId: string): AsyncGenerator<Uint
 
 export async function deleteUpload(db: Db, importId: string): Promise<void> {
   await db.deleteFrom('import_uploads').where('import_id', '=', importId).execute();
+}
+
+/**
+ * Delete stored chunks no import will read: those of an import that has finished, and
+ * those of an upload that never became an import (its process died mid-upload) once its
+ * newest chunk is older than `idleMs`. An upload still arriving writes a chunk every
+ * megabyte, so only one idle for that long is taken. Returns the uploads deleted.
+ */
+export async function sweepOrphanUploads(db: Db, idleMs: number): Promise<number> {
+  const { rows } = await sql<{ import_id: string }>`
+    with stale as (
+      select u.import_id
+        from import_uploads u
+        left join imports i on i.id = u.import_id
+       group by u.import_id, i.status
+      having i.status in ('completed', 'failed')
+          or (i.status is null and max(u.stored_at) < now() - make_interval(secs => ${idleMs / 1000}))
+    )
+    delete from import_uploads u using stale where u.import_id = stale.import_id
+    returning u.import_id`.execute(db);
+  return new Set(rows.map((r) => r.import_id)).size;
 }

@@ -270,6 +270,7 @@ export interface ImportUploadsTable {
   import_id: string;
   seq: number;
   bytes: Buffer;
+  stored_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface ImportsTable {

@@ -1,7 +1,7 @@
 import type { TaskList } from 'graphile-worker';
 import type { HubContext } from '../context.ts';
 import { processWebhook, type WebhookProcessPayload } from './tasks/webhook-process.ts';
-import { importFile, type ImportFilePayload } from './tasks/import-file.ts';
+import { importFile, SWEEP_UPLOADS_TASK, sweepUploads, type ImportFilePayload } from './tasks/import-file.ts';
 import { IMPORT_TASK } from '../db/ingest/partner-center-file.ts';
 import { scheduleSyncs } from './partner-center/schedule.ts';
 import { syncPartner } from './partner-center/sync.ts';
@@ -27,6 +27,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
     'partner_center:usage_blob': syncTask<UsageBlobPayload>('partner_center:usage_blob', ctx, (p) => ingestUsageBlob(p, ctx)),
     'partner_center:license_lines': syncTask<LicenseLinesPayload>('partner_center:license_lines', ctx, (p) => syncLicenseLines(p, ctx)),
     [IMPORT_TASK]: async (payload) => importFile(payload as ImportFilePayload, ctx),
+    [SWEEP_UPLOADS_TASK]: async () => sweepUploads(ctx),
     'billing:close': closeTask(ctx),
     'billing:close_customer': closeCustomerTask(ctx),
     'notify:deliver': deliverTask(ctx),
@@ -63,4 +64,6 @@ export const CRONTAB = [
   '0 6 * * * partner_center:schedule ?id=pc-unbilled-daily {"kind":"unbilled"}',
   "# billed data for last month, after Microsoft's invoice close (6th-8th)",
   '0 7 9 * * partner_center:schedule ?id=pc-billed-monthly {"kind":"billed"}',
+  '# stored chunks of uploads that never became an import',
+  '17 * * * * imports:sweep_uploads ?id=imports-sweep-uploads',
 ].join('\n');
