@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Decimal } from '../engine/decimal.ts';
-import type { QuoteLine, QuoteProblem } from '../mappings/hubspot/quote-lines.ts';
+import type { QuoteLine, QuoteProblem } from '../mappings/crm/quote-lines.ts';
 import { entityLinkedTo } from './external-links.ts';
 import type { Database } from './types.ts';
 

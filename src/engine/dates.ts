@@ -105,3 +105,8 @@ export function addMonthsClamped(date: IsoDate, months: number): IsoDate {
   const d = Math.min(day, daysInMonth(y, mo));
   return `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
+
+/** Today's calendar date in an IANA time zone (the billing time zone), as YYYY-MM-DD. */
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}

@@ -21,11 +21,6 @@ export const CurrencyCode = Type.String({ pattern: '^[A-Z]{3}$', description: 'I
 export const Timestamp = Type.String({ format: 'date-time' });
 export const Justification = Type.String({ minLength: 1, maxLength: 2000, description: 'Why: kept with the change in the audit trail' });
 
-/** Today's calendar date in an IANA time zone (the billing time zone), as YYYY-MM-DD. */
-export function todayIn(timeZone: string, now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
-
 const DECIMAL_PATTERNS = new Set([DECIMAL, UNSIGNED_DECIMAL]);
 
 interface SchemaNode {

@@ -1,47 +1,23 @@
-import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import type { DealSnapshot } from '../../connectors/hubspot/client.ts';
-import { canonicalJson, writeAudit, type ActorContext } from '../../db/audit.ts';
-import { loadCategoryMapping } from '../../db/charge-categories.ts';
-import { dealRow, insertQuote, recordQuoteException, resolveQuoteExceptions } from '../../db/quotes.ts';
-import { checkTemplateCurrency, checkVersion, createCard, engineMatch, requestVersion, type ProblemSink, type RuleInput, type VersionInput } from '../../db/rate-card-requests.ts';
-import { ruleMatchKey, ruleMatchOf } from '../../db/rate-cards.ts';
-import type { Database } from '../../db/types.ts';
-import { Decimal } from '../../engine/decimal.ts';
-import { MINOR_UNITS } from '../../engine/money.ts';
-import { azureMonthlyBudget, expectedSeats, mapQuoteLines, quoteRules, type QuoteProblem } from '../../mappings/hubspot/quote-lines.ts';
-import { todayIn } from '../../server/wire-types.ts';
+import { HUBSPOT_LINE_FIELDS, hubspotLineDraft } from '../../mappings/hubspot/quote-lines.ts';
+import { recordWonDeal, type QuoteToCashOutcome, type WonDeal } from '../crm/won-deal.ts';
 import { hubspotClientFor } from './client-for-connection.ts';
-import { HUBSPOT, matchDealCustomer } from './customer-match.ts';
-import { QuoteRefused } from './quote-refused.ts';
+
+export const HUBSPOT = 'hubspot';
 
 export interface QuoteToCashPayload {
   connectionId: string;
   dealId: string;
 }
 
-export type QuoteToCashOutcome =
-  | { outcome: 'not-won' }
-  | { outcome: 'unchanged'; revision: number }
-  | { outcome: 'quoted'; revision: number; quoteId: string; customerId: string; rateCardId: string; rateCardVersion: number }
-  | { outcome: 'exception'; exceptionId: string };
-
-const ACTOR: ActorContext = { actor: 'system:hubspot-quote-to-cash' };
-
 /** One job per deal: every trigger for a deal collapses into the pending one. */
 export const quoteToCashJobKey = (dealId: string) => `hubspot:deal:${dealId}`;
 
 /**
  * A won HubSpot deal becomes the customer's billing setup. The deal, its line items and
- * company are re-read from HubSpot (the webhook only says something changed); then, in
- * one transaction: the customer through the identity map, the quote revision with its
- * lines and expected baseline, and a pending rate card version with the quote's prices,
- * requested by the integration so the usual dual approval applies. A deal that cannot be
- * mapped writes nothing of that and lands in the exceptions list instead.
- *
- * Idempotent: a won state already recorded (same close date, company and lines) is the
- * same revision; a different one (a re-win after reopening) is the next revision.
+ * company are re-read from HubSpot (the webhook only says something changed), then
+ * recorded as every CRM's won deal is (see recordWonDeal).
  */
 export async function quoteToCash(payload: QuoteToCashPayload, ctx: HubContext): Promise<QuoteToCashOutcome> {
   const { client, tenantIdProperty } = await hubspotClientFor(ctx, payload.connectionId, (status, waitMs) =>
@@ -49,139 +25,25 @@ export async function quoteToCash(payload: QuoteToCashPayload, ctx: HubContext):
   );
   const snapshot = await client.readDeal(payload.dealId);
   if (snapshot.deal.properties.hs_is_closed_won !== 'true') return { outcome: 'not-won' };
-  const fingerprint = fingerprintOf(snapshot, tenantIdProperty);
-  const dealName = snapshot.deal.properties.dealname?.trim() || `HubSpot deal ${payload.dealId}`;
-  try {
-    return await ctx.db.transaction().execute(async (trx) => {
-      const deal = await dealRow(trx, HUBSPOT, payload.dealId, payload.connectionId, dealName);
-      const known = await trx.selectFrom('quotes').select('revision').where('deal_id', '=', deal.id).where('fingerprint', '=', fingerprint).executeTakeFirst();
-      if (known) return { outcome: 'unchanged', revision: known.revision } as const;
-      return await recordQuote(trx, ctx, snapshot, { dealRowId: deal.id, revision: deal.latest_revision + 1, fingerprint, dealName, tenantIdProperty });
-    });
-  } catch (error) {
-    if (!(error instanceof QuoteRefused)) throw error;
-    const exceptionId = await ctx.db.transaction().execute(async (trx) => {
-      const deal = await dealRow(trx, HUBSPOT, payload.dealId, payload.connectionId, dealName);
-      const id = await recordQuoteException(trx, deal.id, error.message, error.problems);
-      await writeAudit(trx, { ...ACTOR, action: 'quote.exception', entity: 'deal', entityId: deal.id, after: { reason: error.message, problems: error.problems } });
-      return id;
-    });
-    return { outcome: 'exception', exceptionId };
-  }
+  return recordWonDeal(ctx, wonDealOf(snapshot, payload.connectionId, tenantIdProperty));
 }
 
-interface QuoteContext {
-  dealRowId: string;
-  revision: number;
-  fingerprint: string;
-  dealName: string;
-  tenantIdProperty: string;
-}
-
-async function recordQuote(trx: Transaction<Database>, ctx: HubContext, snapshot: DealSnapshot, q: QuoteContext): Promise<QuoteToCashOutcome> {
-  const currency = snapshot.deal.properties.deal_currency_code?.trim().toUpperCase() ?? '';
-  const problems: QuoteProblem[] = [];
-  if (MINOR_UNITS[currency] === undefined) problems.push({ reason: `deal_currency_code "${currency}" is not an ISO 4217 currency the hub can bill in` });
-  if (!snapshot.company) problems.push({ reason: 'the deal has no associated company, so no customer can be found or created' });
-  if (snapshot.lineItems.length === 0) problems.push({ reason: 'the deal has no line items' });
-  const mapping = await loadCategoryMapping(trx);
-  const mapped = mapQuoteLines(snapshot.lineItems, { sku: mapping.sku, licenseLines: mapping.defaults.licenseLines ?? 'licenses' });
-  const priced = quoteRules(mapped.lines);
-  problems.push(...mapped.problems, ...priced.problems);
-  if (problems.length > 0) throw new QuoteRefused('unmappable deal', problems);
-
-  const customerId = await matchDealCustomer(trx, snapshot.company!, q.tenantIdProperty, currency, ACTOR);
-  const customer = await trx.selectFrom('customers').select('name').where('id', '=', customerId).executeTakeFirstOrThrow();
-  const today = todayIn(ctx.config.billingTimeZone);
-  const card =
-    (await trx.selectFrom('rate_cards').selectAll().where('customer_id', '=', customerId).forUpdate().executeTakeFirst()) ??
-    (await createCard(trx, { name: customer.name, customerId, template: false, templateId: null }, ACTOR));
-  const input: VersionInput = {
-    currency,
-    justification: `HubSpot deal ${snapshot.deal.id} (${q.dealName}) won: quote revision ${q.revision}`,
-    rules: await withEarlierRules(trx, card.id, currency, priced.rules),
-  };
-  const sink = new Problems();
-  if (card.template_id) await checkTemplateCurrency(trx, card.template_id, currency, sink, today);
-  checkVersion(input, sink, { inherits: card.template_id !== null });
-  if (sink.problems.length > 0) throw new QuoteRefused('rate card refused', sink.problems);
-  const version = await requestVersion(trx, card, input, ACTOR, today);
-
-  const closedate = snapshot.deal.properties.closedate;
-  const quoteId = await insertQuote(trx, {
-    dealId: q.dealRowId,
-    revision: q.revision,
-    customerId,
-    currency,
-    closedAt: closedate ? new Date(closedate) : null,
-    lines: mapped.lines,
-    monthlyTotal: mapped.lines.reduce((sum, l) => sum.plus(l.monthlyAmount), new Decimal(0)),
-    azureMonthlyBudget: azureMonthlyBudget(mapped.lines),
-    expectedSeats: expectedSeats(mapped.lines),
-    rateCardId: card.id,
-    rateCardVersion: version.version,
-    fingerprint: q.fingerprint,
-    createdBy: ACTOR.actor,
-  });
-  await trx.updateTable('deals').set({ latest_revision: q.revision, customer_id: customerId, name: q.dealName }).where('id', '=', q.dealRowId).execute();
-  await resolveQuoteExceptions(trx, q.dealRowId);
-  await writeAudit(trx, {
-    ...ACTOR,
-    action: 'quote.create',
-    entity: 'deal',
-    entityId: q.dealRowId,
-    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version },
-    justification: input.justification,
-  });
-  return { outcome: 'quoted', revision: q.revision, quoteId, customerId, rateCardId: card.id, rateCardVersion: version.version };
-}
-
-/**
- * The quote's rules over the rules of the card's latest approved version in the same
- * currency: what the deal did not quote keeps its current price.
- */
-async function withEarlierRules(trx: Transaction<Database>, cardId: string, currency: string, quoted: RuleInput[]): Promise<RuleInput[]> {
-  const latest = await trx
-    .selectFrom('rate_card_versions')
-    .select('id')
-    .where('rate_card_id', '=', cardId)
-    .where('status', '=', 'approved')
-    .where('currency', '=', currency)
-    .orderBy('decided_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!latest) return quoted;
-  const claimed = new Set(quoted.map((r) => ruleMatchKey(engineMatch(r.match))));
-  const earlier = await trx.selectFrom('rate_card_rules').selectAll().where('rate_card_version_id', '=', latest.id).orderBy('position').execute();
-  const kept = earlier
-    .filter((row) => !claimed.has(ruleMatchKey(ruleMatchOf(row))))
-    .map(
-      (row): RuleInput => ({
-        match: ruleMatchOf(row),
-        ...(row.unit_price !== null ? { unitPrice: row.unit_price } : { basis: row.basis as 'cost' | 'list', markupPercent: row.markup_percent! }),
-      }),
-    );
-  return [...quoted, ...kept];
-}
-
-class Problems implements ProblemSink {
-  readonly problems: QuoteProblem[] = [];
-  add(field: string, reason: string): void {
-    this.problems.push({ reason: `rate card ${field}: ${reason}` });
-  }
-}
-
-/** What makes a won state distinct: the close date, currency, company (and its tenant id) and every line as read. */
-function fingerprintOf(snapshot: DealSnapshot, tenantIdProperty: string): string {
+function wonDealOf(snapshot: DealSnapshot, connectionId: string, tenantIdProperty: string): WonDeal {
   const p = snapshot.deal.properties;
-  return createHash('sha256')
-    .update(
-      canonicalJson({
-        closedate: p.closedate ?? null,
-        currency: p.deal_currency_code ?? null,
-        company: snapshot.company ? { id: snapshot.company.id, tenantId: snapshot.company.properties[tenantIdProperty] ?? null } : null,
-        lines: snapshot.lineItems.map((l) => ({ id: l.id, ...l.properties, hs_lastmodifieddate: undefined, createdate: undefined })),
-      }),
-    )
-    .digest('hex');
+  const company = snapshot.company;
+  return {
+    system: HUBSPOT,
+    connectionId,
+    dealId: snapshot.deal.id,
+    label: `HubSpot deal ${snapshot.deal.id}`,
+    dealName: p.dealname?.trim() || `HubSpot deal ${snapshot.deal.id}`,
+    closedAt: p.closedate ?? null,
+    currency: p.deal_currency_code ?? null,
+    currencyField: 'deal_currency_code',
+    account: company
+      ? { system: HUBSPOT, id: company.id, name: company.properties.name ?? null, tenantId: company.properties[tenantIdProperty] ?? null, tenantIdField: tenantIdProperty, noun: 'company' }
+      : null,
+    lines: snapshot.lineItems.map(hubspotLineDraft),
+    lineFields: HUBSPOT_LINE_FIELDS,
+  };
 }

@@ -15,7 +15,8 @@ import type { Database } from '../../db/types.ts';
 import { Decimal, HUNDRED, sum } from '../../engine/decimal.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { badRequest, conflict, invalidFields, notFound, type FieldError } from '../problem.ts';
-import { IsoDate, Justification, Timestamp, UnsignedDecimalString, Uuid, decimalStringsOnly, todayIn } from '../wire-types.ts';
+import { IsoDate, Justification, Timestamp, UnsignedDecimalString, Uuid, decimalStringsOnly } from '../wire-types.ts';
+import { todayIn } from '../../engine/dates.ts';
 
 // Allocation rules send a customer's cost to its cost nodes by tag, resource group,
 // subscription or meter category, split by percentages that sum to exactly 100. Every

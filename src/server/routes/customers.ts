@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
-import type { Selectable, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { writeAudit } from '../../db/audit.ts';
+import { createCustomer, loadCustomer, toCustomerView } from '../../db/customers.ts';
 import { entityLinkedTo } from '../../db/external-links.ts';
 import type { Database } from '../../db/types.ts';
 import { actorOf } from '../plugins/auth.ts';
@@ -85,71 +86,22 @@ function requiredTagsOf(tags: readonly string[] | null | undefined): string[] | 
   return out;
 }
 
-type CustomerRow = Selectable<Database['customers']>;
-type LinkRow = { id: string; system: string; external_id: string; created_at: Date };
-
-function toCustomer(row: CustomerRow, links: LinkRow[]): Static<typeof Customer> {
-  return {
-    id: row.id,
-    name: row.name,
-    status: row.status as 'active' | 'inactive',
-    billingCurrency: row.billing_currency,
-    billingEmail: row.billing_email,
-    requiredTags: row.required_tags,
-    externalLinks: links.map((l) => ({ id: l.id, system: l.system, externalId: l.external_id, createdAt: l.created_at.toISOString() })),
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-}
-
-async function loadCustomer(db: HubContext['db'] | Transaction<Database>, id: string) {
-  const row = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return undefined;
-  const links = await db
-    .selectFrom('external_links')
-    .select(['id', 'system', 'external_id', 'created_at'])
-    .where('entity', '=', 'customer')
-    .where('entity_id', '=', id)
-    .orderBy('system')
-    .execute();
-  return toCustomer(row, links);
-}
-
 /** A second record may not claim the same vendor id: say which one does. */
 async function assertLinkFree(trx: Transaction<Database>, system: string, externalId: string, field: string) {
   const taken = await entityLinkedTo(trx, 'customer', system, externalId);
   if (taken) throw conflict(`${system} id ${externalId} is already linked to customer ${taken}`, field);
 }
 
-/** Create a customer with its unallocated cost node and links, inside the caller's transaction. */
-export async function createCustomer(
-  trx: Transaction<Database>,
-  input: Static<typeof CreateCustomer>,
-  actor: { actor: string; requestId?: string },
-): Promise<Static<typeof Customer>> {
+/** Checks a new customer's links (one per system, none held by another record), then creates it. */
+async function createCheckedCustomer(trx: Transaction<Database>, input: Static<typeof CreateCustomer>, actor: { actor: string; requestId?: string }) {
   const links = input.externalLinks ?? [];
-  const requiredTags = requiredTagsOf(input.requiredTags) ?? null;
   const seen = new Set<string>();
   for (const [i, link] of links.entries()) {
     if (seen.has(link.system)) throw conflict(`two links to ${link.system}: a customer has one identity per system`, `externalLinks.${i}.system`);
     seen.add(link.system);
     await assertLinkFree(trx, link.system, link.externalId, `externalLinks.${i}.externalId`);
   }
-  const row = await trx
-    .insertInto('customers')
-    .values({ name: input.name.trim(), billing_currency: input.billingCurrency ?? 'USD', billing_email: input.billingEmail ?? null, required_tags: requiredTags })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await trx.insertInto('cost_nodes').values({ customer_id: row.id, name: 'Unallocated', kind: 'unallocated' }).execute();
-  if (links.length > 0) {
-    await trx
-      .insertInto('external_links')
-      .values(links.map((l) => ({ entity: 'customer', entity_id: row.id, system: l.system, external_id: l.externalId })))
-      .execute();
-  }
-  const created = (await loadCustomer(trx, row.id))!;
-  await writeAudit(trx, { ...actor, action: 'customer.create', entity: 'customer', entityId: row.id, after: created });
-  return created;
+  return createCustomer(trx, { ...input, requiredTags: requiredTagsOf(input.requiredTags) ?? null }, actor);
 }
 
 export function customerRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -164,7 +116,7 @@ export function customerRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: { tags: ['customers'], summary: 'Create a customer', body: CreateCustomer, response: { 201: Type.Ref('Customer') } },
     },
     async (request, reply) => {
-      const created = await ctx.db.transaction().execute((trx) => createCustomer(trx, request.body, actorOf(request)));
+      const created = await ctx.db.transaction().execute((trx) => createCheckedCustomer(trx, request.body, actorOf(request)));
       return reply.code(201).send(created);
     },
   );
@@ -214,7 +166,7 @@ export function customerRoutes(app: FastifyInstance, ctx: HubContext): void {
             .orderBy('system')
             .execute()
         : [];
-      return { items: page.rows.map((c) => toCustomer(c, links.filter((l) => l.entity_id === c.id))), nextCursor: page.nextCursor };
+      return { items: page.rows.map((c) => toCustomerView(c, links.filter((l) => l.entity_id === c.id))), nextCursor: page.nextCursor };
     },
   );
 

@@ -20,12 +20,12 @@ import {
 import { PRICING_STATUSES, loadEffectiveRateCard, type EffectiveRateCard } from '../../db/rate-cards.ts';
 import type { Database } from '../../db/types.ts';
 import { CHARGE_CATEGORIES } from '../../engine/categories.ts';
-import { addDays } from '../../engine/dates.ts';
+import { addDays, todayIn } from '../../engine/dates.ts';
 import type { ChargeCategory } from '../../engine/types.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
 import { ApiProblem, badRequest, conflict, forbidden, invalidFields, notFound, type FieldError } from '../problem.ts';
-import { CurrencyCode, DecimalString, IsoDate, Justification, Timestamp, UnsignedDecimalString, Uuid, decimalStringsOnly, todayIn } from '../wire-types.ts';
+import { CurrencyCode, DecimalString, IsoDate, Justification, Timestamp, UnsignedDecimalString, Uuid, decimalStringsOnly } from '../wire-types.ts';
 
 // Rate cards: versioned, effective-dated price rules per customer or template. A version
 // is pending and prices nothing until a sales_ops key and a finance key — neither of them

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { azureMonthlyBudget, expectedSeats, mapQuoteLines, quoteRules } from '../../../src/mappings/hubspot/quote-lines.ts';
+import { azureMonthlyBudget, expectedSeats, quoteRules } from '../../../src/mappings/crm/quote-lines.ts';
+import { mapQuoteLines } from '../../../src/mappings/hubspot/quote-lines.ts';
 
 const lookup = { sku: { 'CFQ7TTC0LDPB:0001': 'support' as const }, licenseLines: 'licenses' as const };
 let next = 0;

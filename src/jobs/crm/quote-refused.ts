@@ -1,4 +1,4 @@
-import type { QuoteProblem } from '../../mappings/hubspot/quote-lines.ts';
+import type { QuoteProblem } from '../../mappings/crm/quote-lines.ts';
 
 /** A won deal the hub will not turn into billing setup by itself: it goes to the exceptions list. */
 export class QuoteRefused extends Error {
