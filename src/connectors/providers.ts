@@ -1,3 +1,4 @@
+import { connectwiseDeclaration } from './connectwise/declaration.ts';
 import { hubspotDeclaration } from './hubspot/declaration.ts';
 import { partnerCenterDeclaration } from './partner-center/declaration.ts';
 
@@ -63,6 +64,17 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
         name: 'requestsPerTenSeconds',
         description: `Override of the documented limit (${hubspotDeclaration.limits.privateApp.requestsPerTenSeconds} per 10 s for a private app, ${hubspotDeclaration.limits.oauthApp.requestsPerTenSeconds} for OAuth)`,
       },
+    ],
+  },
+  {
+    name: connectwiseDeclaration.vendor,
+    displayName: connectwiseDeclaration.displayName,
+    credentialFields: publicFields(connectwiseDeclaration.credentials),
+    settingFields: [
+      { name: 'site', description: 'The API host, e.g. api-na.myconnectwise.net (api-eu, api-au; on-premises: your server); required' },
+      { name: 'codebase', description: 'e.g. v2025_1/; default: discovered from /login/companyinfo/{companyId}' },
+      { name: 'apiVersion', description: `The model version pinned in the Accept header (default ${connectwiseDeclaration.defaultApiVersion})` },
+      { name: 'requestsPerMinute', description: `Override of the hub's own budget (${connectwiseDeclaration.limits.requestsPerMinute}/min; ConnectWise throttles above ~1,000/min)` },
     ],
   },
 ];

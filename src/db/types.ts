@@ -401,6 +401,34 @@ export interface InvoicesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface LabourLinesTable {
+  id: Generated<string>;
+  connection_id: string;
+  system: string;
+  entry_id: string;
+  version: number;
+  status: Generated<string>;
+  customer_id: string;
+  cost_node_id: string | null;
+  project_code: string | null;
+  ticket_id: string | null;
+  member: string;
+  work_type: string | null;
+  work_role: string | null;
+  work_date: string;
+  hours_worked: ColumnType<string, string, string>;
+  hours_billable: ColumnType<string, string, string>;
+  billable: boolean;
+  rate: ColumnType<string | null, string | null, string | null>;
+  rate_source: string | null;
+  vendor_updated_at: ColumnType<Date, Date | string, Date | string>;
+  fingerprint: string;
+  source: ColumnType<JsonValue, string, string>;
+  superseded_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface LicenseLinesTable {
   id: Generated<string>;
   line_key: string;
@@ -493,6 +521,53 @@ export interface NotificationDeliveriesTable {
   last_error: string | null;
   last_status: number | null;
   delivered_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface PsaProductMappingsTable {
+  id: Generated<string>;
+  connection_id: string;
+  sku: string;
+  product: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface PsaSyncErrorsTable {
+  id: Generated<string>;
+  connection_id: string;
+  entity: string;
+  entry_id: string;
+  problems: ColumnType<JsonValue, string, string>;
+  source: ColumnType<JsonValue, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface PsaTodosTable {
+  id: Generated<string>;
+  connection_id: string;
+  customer_id: string;
+  kind: string;
+  sku: string;
+  product: string | null;
+  agreement_id: string | null;
+  addition_id: string | null;
+  microsoft_quantity: ColumnType<string, string, string>;
+  microsoft_as_of: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  psa_quantity: ColumnType<string | null, string | null, string | null>;
+  psa_unit_price: ColumnType<string | null, string | null, string | null>;
+  approved_unit_price: ColumnType<string | null, string | null, string | null>;
+  planned_write: ColumnType<JsonValue | null, string | null, string | null>;
+  fingerprint: string;
+  status: Generated<string>;
+  requested_by: string | null;
+  decided_by: string | null;
+  decided_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  reason: string | null;
+  write_result: ColumnType<JsonValue | null, string | null, string | null>;
+  written_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -820,9 +895,13 @@ export interface Database {
   invoice_lines: InvoiceLinesTable;
   invoice_margin_flags: InvoiceMarginFlagsTable;
   invoices: InvoicesTable;
+  labour_lines: LabourLinesTable;
   license_lines: LicenseLinesTable;
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  psa_product_mappings: PsaProductMappingsTable;
+  psa_sync_errors: PsaSyncErrorsTable;
+  psa_todos: PsaTodosTable;
   quote_exceptions: QuoteExceptionsTable;
   quote_expected_seats: QuoteExpectedSeatsTable;
   quote_lines: QuoteLinesTable;

@@ -15,6 +15,8 @@ import { closeCustomerTask, closeTask } from './billing/task.ts';
 import { deliverTask } from './notify/deliver.ts';
 import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
+import { CONNECTWISE_SCHEDULE_TASK, scheduleConnectWise } from './connectwise/schedule.ts';
+import { syncConnectWiseTime, TIME_SYNC_TASK, type TimeSyncPayload } from './connectwise/time-sync.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -34,6 +36,11 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [QUOTE_TO_CASH_TASK]: async (payload) => {
       const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
+    },
+    [CONNECTWISE_SCHEDULE_TASK]: async () => scheduleConnectWise(ctx),
+    [TIME_SYNC_TASK]: async (payload) => {
+      const result = await syncConnectWiseTime(payload as TimeSyncPayload, ctx);
+      ctx.logger.info({ ...(payload as TimeSyncPayload), ...result }, 'ConnectWise time entries synced');
     },
   };
 }
@@ -66,4 +73,6 @@ export const CRONTAB = [
   '0 7 9 * * partner_center:schedule ?id=pc-billed-monthly {"kind":"billed"}',
   '# stored chunks of uploads that never became an import',
   '17 * * * * imports:sweep_uploads ?id=imports-sweep-uploads',
+  '# PSA time entries, incrementally',
+  '*/15 * * * * connectwise:schedule ?id=connectwise-every-15-min',
 ].join('\n');

@@ -5,10 +5,16 @@ import { buildTaskList, CRONTAB, selectTasks } from '../../src/jobs/task-list.ts
 describe('the crontab', () => {
   it('parses, and names only tasks the worker knows', async () => {
     const items = parseCrontab(CRONTAB);
-    expect(items.map((i) => i.task)).toEqual(['partner_center:schedule', 'partner_center:schedule', 'imports:sweep_uploads']);
-    expect(items.map((i) => i.payload)).toEqual([{ kind: 'unbilled' }, { kind: 'billed' }, null]);
+    expect(items.map((i) => i.task)).toEqual(['partner_center:schedule', 'partner_center:schedule', 'imports:sweep_uploads', 'connectwise:schedule']);
+    expect(items.map((i) => i.payload ?? null)).toEqual([{ kind: 'unbilled' }, { kind: 'billed' }, null, null]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);
+  });
+
+  it('syncs PSA time entries every 15 minutes', () => {
+    const [psa] = parseCrontab(CRONTAB).filter((i) => i.task === 'connectwise:schedule');
+    expect(psa!.match).toBeDefined();
+    expect(CRONTAB).toMatch(/^\*\/15 \* \* \* \* connectwise:schedule /m);
   });
 });
 

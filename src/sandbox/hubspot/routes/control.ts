@@ -4,7 +4,7 @@
  * statistics. Not part of HubSpot's API.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ThrottleOptions } from '../../partner-center/interfaces.ts';
+import { registerThrottleAndStatsRoutes } from '../../stats-routes.ts';
 import { emptyStats, type HubSpotSandboxContext } from '../context.ts';
 import { changeStage } from '../delivery.ts';
 
@@ -25,16 +25,6 @@ export function registerControlRoutes(app: FastifyInstance, ctx: HubSpotSandboxC
     });
   }
 
-  app.put('/_sandbox/throttle', async (req, reply) => {
-    try {
-      ctx.throttle.configure((req.body ?? {}) as ThrottleOptions);
-    } catch (error) {
-      return reply.code(400).send({ error: (error as Error).message });
-    }
-    return ctx.throttle.options;
-  });
-
-  app.get('/_sandbox/stats', async () => ctx.stats);
-  app.post('/_sandbox/stats/reset', async () => Object.assign(ctx.stats, emptyStats()));
+  registerThrottleAndStatsRoutes(app, ctx, emptyStats);
   app.get('/_sandbox/info', async () => ({ credentials: ctx.credentials, now: ctx.now().toISOString() }));
 }
