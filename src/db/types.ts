@@ -3,6 +3,28 @@ import type { ColumnType, Generated } from 'kysely';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+export interface AccountingMappingVersionsTable {
+  id: Generated<string>;
+  system: string;
+  version: number;
+  created_by: string;
+  justification: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AccountingMappingsTable {
+  id: Generated<string>;
+  system: string;
+  match_kind: string;
+  match_value: string;
+  account: string | null;
+  tax_code: string | null;
+  dimensions: ColumnType<JsonValue | null, string | null, string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface AlertsTable {
   id: Generated<string>;
   kind: string;
@@ -868,6 +890,8 @@ export interface WorkerHeartbeatsTable {
 }
 
 export interface Database {
+  accounting_mapping_versions: AccountingMappingVersionsTable;
+  accounting_mappings: AccountingMappingsTable;
   alerts: AlertsTable;
   allocation_rule_splits: AllocationRuleSplitsTable;
   allocation_rule_versions: AllocationRuleVersionsTable;

@@ -39,6 +39,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'webhooks', description: 'Signed vendor webhooks, stored before processing' },
         { name: 'portal', description: "What a client's portal key may read: its own prices, quantities, periods and documents, never the MSP's cost or margin" },
         { name: 'crm', description: 'Won CRM deals turned into billing setup: quotes, baselines, and the deals that need review' },
+        { name: 'revenue', description: 'ASC 606 revenue recognition schedules and their journals' },
+        { name: 'accounting', description: 'Where invoice lines land in the ERP (GL accounts, tax codes, cost-centre dimensions) and the postings to it' },
       ],
     },
     refResolver: {

@@ -1,0 +1,91 @@
+import { expect } from 'vitest';
+import { ingestLicenseRecords, ingestUsageRecords } from './ingest-records.ts';
+import { licenseRecord } from './license-fixtures.ts';
+import type { TestHub } from './test-hub.ts';
+import { usageRecord } from './usage-fixtures.ts';
+
+// A small real close for tests downstream of invoicing (ERP posting, revenue schedules):
+// one customer's October 2026 Azure usage and Microsoft 365 seats ingested as a sync
+// stores them, a card approved by sales_ops and finance, a real billing run.
+// The figures (scope 'line', half-up): compute (10.11 at cost, one meter, one line) +15 % =
+// 11.6265 → 11.63, to the unallocated node; storage 1.00 +10 % → 1.10, to the web node by
+// its resource group; 15 seats at the card's 14.00 for 29 of 31 days → 196.4516 → 196.45,
+// unallocated. Total 11.63 + 1.10 + 196.45 = 209.18.
+
+export interface ClosedMonth {
+  customerId: string;
+  billingRunId: string;
+  invoiceId: string;
+  nodes: { web: string; unallocated: string };
+}
+
+export async function closeSmallMonth(hub: TestHub, tenantId = 'a1b2c3d4-0000-4000-8000-0000000000e1', name = 'Fabrikam Ltd'): Promise<ClosedMonth> {
+  const send = (method: 'GET' | 'POST', url: string, payload: unknown, key: string) =>
+    hub.app.inject({ method, url, headers: hub.auth(key), ...(payload === undefined ? {} : { payload: payload as object }) });
+  const base = { CustomerId: tenantId, CustomerName: name };
+  await ingestUsageRecords(hub.database, [
+    usageRecord({ ...base, UsageDate: '10/3/2026 0:00', BillingPreTaxTotal: '1.95' }),
+    usageRecord({ ...base, UsageDate: '10/4/2026 0:00', Quantity: '100', BillingPreTaxTotal: '8.16' }),
+    usageRecord({
+      ...base,
+      UsageDate: '10/5/2026 0:00',
+      MeterCategory: 'Storage',
+      MeterId: 'storage-meter-1',
+      MeterName: 'LRS Data Stored',
+      ResourceGroup: 'rg-data',
+      UnitPrice: '0.02',
+      EffectiveUnitPrice: '0.02',
+      Quantity: '50',
+      BillingPreTaxTotal: '1.00',
+      PricingPreTaxTotal: '1.00',
+    }),
+  ]);
+  await ingestLicenseRecords(hub.database, [licenseRecord({ ...base, Currency: 'USD', PricingCurrency: 'USD', PCToBCExchangeRate: '1', Subtotal: '168.30', TotalForCustomer: '168.30' })]);
+  const link = await hub.ctx.db.selectFrom('external_links').select('entity_id').where('entity', '=', 'customer').where('external_id', '=', tenantId).executeTakeFirstOrThrow();
+  const customerId = link.entity_id;
+  const web = (await send('POST', `/v1/customers/${customerId}/cost-nodes`, { name: 'Web' }, hub.keys.admin)).json().id as string;
+  const unallocated = (await hub.ctx.db.selectFrom('cost_nodes').select('id').where('customer_id', '=', customerId).where('kind', '=', 'unallocated').executeTakeFirstOrThrow()).id;
+  const rule = await send(
+    'POST',
+    `/v1/customers/${customerId}/allocation-rules`,
+    { justification: 'All of it is the web shop', effectiveFrom: '2026-01-01', priority: 1, match: { resourceGroup: 'rg-data' }, splits: [{ costNodeId: web, percent: '100' }] },
+    hub.keys.billing_ops,
+  );
+  expect(rule.statusCode, rule.body).toBe(201);
+  const card = await send(
+    'POST',
+    '/v1/rate-cards',
+    {
+      name: `${name} card`,
+      customerId,
+      currency: 'USD',
+      effectiveFrom: '2026-09-01',
+      justification: 'Agreed prices',
+      rounding: { scope: 'line', mode: 'half_up' },
+      rules: [
+        { match: { category: 'compute' }, basis: 'cost', markupPercent: '15' },
+        { match: { sku: 'CFQ7TTC0LDPB:0001' }, unitPrice: '14.00' },
+        { match: { default: true }, basis: 'cost', markupPercent: '10' },
+      ],
+    },
+    hub.keys.admin,
+  );
+  expect(card.statusCode, card.body).toBe(201);
+  for (const key of [hub.keys.sales_ops, hub.keys.finance]) expect((await send('POST', `/v1/rate-cards/${card.json().id}/versions/1/approve`, {}, key)).statusCode).toBe(200);
+
+  const started = await send('POST', '/v1/billing-runs', { period: '2026-10' }, hub.keys.billing_ops);
+  expect(started.statusCode, started.body).toBe(202);
+  const billingRunId = started.json().id as string;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const run = (await send('GET', `/v1/billing-runs/${billingRunId}?customers=false`, undefined, hub.keys.finance)).json();
+    if (['succeeded', 'partial', 'failed'].includes(run.status)) {
+      expect(run.status).toBe('succeeded');
+      break;
+    }
+    if (Date.now() > deadline) throw new Error(`billing run ${billingRunId} still ${run.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const invoice = await hub.ctx.db.selectFrom('invoices').select('id').where('customer_id', '=', customerId).where('status', '=', 'issued').executeTakeFirstOrThrow();
+  return { customerId, billingRunId, invoiceId: invoice.id, nodes: { web, unallocated } };
+}
