@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './types.ts';
+import { scopedPool } from './customer-scope.ts';
 
 // DATE columns hold calendar days (billing periods, usage dates): keep them as
 // 'YYYY-MM-DD' strings instead of letting pg shift them into a local-time Date.
@@ -23,7 +24,8 @@ export function openDatabase(url: string, options: { max?: number; onError?: (er
   // the next query gets a fresh connection.
   pool.on('error', (err) => options.onError?.(err));
   pool.on('connect', (client) => client.on('error', (err) => options.onError?.(err)));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Kysely draws from the pool through the customer scope, so a portal request's queries run confined (customer-scope.ts).
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: scopedPool(pool) }) });
   return {
     db,
     pool,

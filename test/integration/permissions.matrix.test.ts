@@ -76,7 +76,7 @@ let operations: { method: string; path: string; key: string }[];
 let components: Record<string, unknown>;
 let responses: Record<string, unknown>;
 const mine = { customer: '', invoice: '', node: '', rule: '' };
-const theirs = { customer: '', invoice: '' };
+const theirs = { customer: '', invoice: '', node: '', rule: '', card: '' };
 const keys = {} as Record<Role, string>;
 const TENANT = { mine: 'b1b2c3d4-0000-4000-8000-0000000000a1', theirs: 'b1b2c3d4-0000-4000-8000-0000000000b2' };
 
@@ -108,6 +108,16 @@ beforeAll(async () => {
   });
   expect(rule.statusCode, rule.body).toBe(201);
   mine.rule = rule.json().id;
+  theirs.node = (await send('POST', `/v1/customers/${theirs.customer}/cost-nodes`, admin, { name: 'Ops' })).json().id;
+  const theirRule = await send('POST', `/v1/customers/${theirs.customer}/allocation-rules`, admin, {
+    justification: 'Agreed with the other client',
+    effectiveFrom: '2026-01-01',
+    priority: 1,
+    match: { resourceGroup: 'ops' },
+    splits: [{ costNodeId: theirs.node, percent: '100' }],
+  });
+  expect(theirRule.statusCode, theirRule.body).toBe(201);
+  theirs.rule = theirRule.json().id;
   for (const customerId of [mine.customer, theirs.customer]) {
     const card = await send('POST', '/v1/rate-cards', admin, {
       name: 'Card',
@@ -120,6 +130,7 @@ beforeAll(async () => {
       rules: [{ match: { default: true }, basis: 'cost', markupPercent: '15' }],
     });
     expect(card.statusCode, card.body).toBe(201);
+    if (customerId === theirs.customer) theirs.card = card.json().id;
     for (const approver of [hub.keys.sales_ops, hub.keys.finance]) {
       expect((await send('POST', `/v1/rate-cards/${card.json().id}/versions/1/approve`, approver, {})).statusCode).toBe(200);
     }
@@ -248,4 +259,45 @@ describe('the permission matrix', () => {
     const card = (await send('GET', `/v1/customers/${mine.customer}/rate-card?date=2026-10-15`, keys.finance)).json();
     expect(card).toHaveProperty('targetMarginPercent', '12');
   });
+
+  it("gives a portal key nothing of another customer's on any route: its ids answer 403 or 404, lists carry none of its records", async () => {
+    // Every operation of the served API, not only the ones the matrix grants to portal keys,
+    // so a new route that forgets isolation fails here. The other customer's records are
+    // recognised by every id and name they carry.
+    const foreign = [theirs.customer, theirs.invoice, theirs.node, theirs.rule, theirs.card, TENANT.theirs, 'Other Client'];
+    const failures: string[] = [];
+    const walked = new Set<string>();
+    for (const op of operations) {
+      if (matrix.routes[op.key] === 'public') continue;
+      const payload = op.method === 'GET' || op.method === 'DELETE' ? undefined : {};
+      const urls = op.path.includes('{') ? [theirUrl(op.path)] : [op.path, `${op.path}?customerId=${theirs.customer}`];
+      for (const url of urls) {
+        const res = await send(op.method, url, keys.portal, payload);
+        walked.add(op.key);
+        const refused = res.statusCode === 403 || res.statusCode === 404;
+        // A record of theirs, or a list asked for theirs: refused. Their own list: only their records.
+        if ((op.path.includes('{') || url !== op.path) && !refused) failures.push(`${op.method} ${url}: ${res.statusCode}, expected 403 or 404`);
+        if (!refused) {
+          const leaked = foreign.filter((f) => res.body.includes(f));
+          if (leaked.length > 0) failures.push(`${op.method} ${url}: ${res.statusCode} showing the other customer's ${leaked.join(', ')}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(walked.size, 'every non-public operation walked').toBe(Object.values(matrix.routes).filter((e) => e !== 'public').length);
+  });
 });
+
+/** An operation's URL with the other customer's ids wherever a path names a record. */
+function theirUrl(path: string): string {
+  return path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    if (name === 'provider') return 'partner-center';
+    if (name === 'v') return '1';
+    if (name === 'nodeId') return theirs.node;
+    if (name === 'ruleId') return theirs.rule;
+    if (name === 'id' && path.startsWith('/v1/customers/')) return theirs.customer;
+    if (name === 'id' && /^\/v1\/(portal\/)?invoices\//.test(path)) return theirs.invoice;
+    if (name === 'id' && path.startsWith('/v1/rate-cards/')) return theirs.card;
+    return randomUUID();
+  });
+}

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Pool } from 'pg';
 import type { Db } from '../../db/database.ts';
 import { findApiKeyByPrefix } from '../../db/api-keys.ts';
+import { asCustomer } from '../../db/customer-scope.ts';
 import { hashSecret, needsRehash, parseApiKey, verifySecret, type Role } from '../../security/api-keys.ts';
 import { forbidden, unauthorized } from '../problem.ts';
 
@@ -77,6 +78,15 @@ export function registerAuth(app: FastifyInstance, db: Db, pool: Pool): void {
     if (!auth) throw new Error(`route ${String(route.method)} ${route.url} declares no auth`);
     if (auth !== 'public') {
       route.schema = { ...(route.schema ?? {}), security: [{ bearerAuth: [] }] } as typeof route.schema;
+    }
+    // A portal key's request runs confined to its customer by PostgreSQL's row-level
+    // security, whatever the handler's queries say (src/db/customer-scope.ts).
+    if (auth !== 'public' && auth.roles.includes('portal')) {
+      const handler = route.handler;
+      route.handler = function confined(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+        const customer = portalScope(request);
+        return customer ? asCustomer(pool, customer, async () => handler.call(this, request, reply)) : handler.call(this, request, reply);
+      };
     }
   });
 
