@@ -15,6 +15,8 @@ import { closeCustomerTask, closeTask } from './billing/task.ts';
 import { deliverTask } from './notify/deliver.ts';
 import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
+import { INVOICE_DELIVERY_TASK } from '../db/invoice-deliveries.ts';
+import { invoiceDeliverTask } from './invoices/deliver.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -34,6 +36,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
       const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
     },
+    [INVOICE_DELIVERY_TASK]: invoiceDeliverTask(ctx),
   };
 }
 

@@ -16,6 +16,9 @@ export const PERMISSIONS = {
   'adjustment.decide': ['finance'],
   'adjustment.threshold.read': ['admin', 'finance', 'auditor'],
   'adjustment.threshold.write': ['admin'],
+  /** E-mail an issued invoice (again) to the customer's billing contact. */
+  'invoice.deliver': ['admin', 'finance', 'billing_ops'],
+  'invoice.delivery.read': ['admin', 'finance', 'billing_ops', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

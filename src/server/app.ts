@@ -28,6 +28,7 @@ import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateC
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 import { invoiceAdjustmentRoutes } from './routes/invoice-adjustments.ts';
+import { invoiceDeliveryRoutes } from './routes/invoice-deliveries.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -97,6 +98,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   notificationRoutes(app, ctx);
   await webhookRoutes(app, ctx);
   invoiceAdjustmentRoutes(app, ctx);
+  invoiceDeliveryRoutes(app, ctx);
 
   return app;
 }

@@ -9,12 +9,22 @@ import { usageRecord } from './usage-fixtures.ts';
  * issued invoice totals exactly 1000.00 USD (2.2425 of usage topped up by the minimum).
  * The hub needs a running worker.
  */
-export async function closedInvoice(hub: TestHub, tenantId: string, customerName: string, usage: Record<string, unknown>[] = [{}]): Promise<{ customerId: string; invoiceId: string; runId: string }> {
+export async function closedInvoice(
+  hub: TestHub,
+  tenantId: string,
+  customerName: string,
+  options: { usage?: Record<string, unknown>[]; billingEmail?: string } = {},
+): Promise<{ customerId: string; invoiceId: string; runId: string }> {
+  const usage = options.usage ?? [{}];
   const send = (method: 'GET' | 'POST', url: string, key: string, payload?: object) =>
     hub.app.inject({ method, url, headers: hub.auth(key), ...(payload ? { payload } : {}) });
   await ingestUsageRecords(hub.database, usage.map((u) => usageRecord({ CustomerId: tenantId, CustomerName: customerName, ...u })));
   const link = await hub.ctx.db.selectFrom('external_links').select('entity_id').where('entity', '=', 'customer').where('external_id', '=', tenantId).executeTakeFirstOrThrow();
   const customerId = link.entity_id;
+  if (options.billingEmail) {
+    const patched = await hub.app.inject({ method: 'PATCH', url: `/v1/customers/${customerId}`, headers: hub.auth(hub.keys.admin), payload: { billingEmail: options.billingEmail } });
+    expect(patched.statusCode, patched.body).toBe(200);
+  }
   const card = await send('POST', '/v1/rate-cards', hub.keys.admin, {
     name: 'Card',
     customerId,
