@@ -42,6 +42,12 @@ export interface HubConfig {
   importMaxBytes: number;
   /** The most data rows an import accepts (400 above it). */
   importMaxRows: number;
+  /**
+   * `auto`: an issued invoice is e-mailed to its customer's billing contact as the close
+   * issues it (when SMTP is configured and the customer has a billing e-mail); `manual`:
+   * only when asked (POST /v1/invoices/{id}/deliveries).
+   */
+  invoiceDelivery: 'auto' | 'manual';
 }
 
 export type Env = Record<string, string | undefined>;
@@ -103,6 +109,13 @@ function smtpUrlFrom(env: Env, name: string): string | null {
   return env[name]!.trim();
 }
 
+function invoiceDeliveryFrom(env: Env): 'auto' | 'manual' {
+  const raw = env.HUB_INVOICE_DELIVERY?.trim().toLowerCase();
+  if (!raw || raw === 'auto') return 'auto';
+  if (raw === 'manual') return 'manual';
+  throw new Error(`HUB_INVOICE_DELIVERY must be auto or manual, got "${env.HUB_INVOICE_DELIVERY}"`);
+}
+
 export function loadConfig(env: Env = process.env): HubConfig {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -124,5 +137,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     mailFrom: env.HUB_MAIL_FROM?.trim() || 'CSP Billing Hub <billing-hub@localhost>',
     importMaxBytes: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_BYTES', 100 * 1024 * 1024)),
     importMaxRows: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_ROWS', 1_000_000)),
+    invoiceDelivery: invoiceDeliveryFrom(env),
   };
 }

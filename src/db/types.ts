@@ -317,6 +317,44 @@ export interface ImportsTable {
   expected_rows: number | null;
 }
 
+export interface InvoiceAdjustmentsTable {
+  id: Generated<string>;
+  customer_id: string;
+  invoice_id: string | null;
+  kind: string;
+  period: string;
+  amount: ColumnType<string, string, string>;
+  currency: string;
+  reason: string;
+  status: string;
+  approval_required: boolean;
+  threshold: ColumnType<string, string, string>;
+  requested_by: string;
+  requested_key_id: string | null;
+  decided_by: string | null;
+  decided_key_id: string | null;
+  decision_comment: string | null;
+  decided_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface InvoiceDeliveriesTable {
+  id: Generated<string>;
+  invoice_id: string;
+  customer_id: string;
+  recipient: string;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  smtp_status: number | null;
+  message_id: string | null;
+  requested_by: string;
+  sent_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface InvoiceLineSourcesTable {
   id: Generated<number>;
   invoice_line_id: string;
@@ -915,6 +953,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   import_uploads: ImportUploadsTable;
   imports: ImportsTable;
+  invoice_adjustments: InvoiceAdjustmentsTable;
+  invoice_deliveries: InvoiceDeliveriesTable;
   invoice_line_sources: InvoiceLineSourcesTable;
   invoice_lines: InvoiceLinesTable;
   invoice_margin_flags: InvoiceMarginFlagsTable;

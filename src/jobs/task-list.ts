@@ -17,6 +17,8 @@ import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
 import { CONNECTWISE_SCHEDULE_TASK, scheduleConnectWise } from './connectwise/schedule.ts';
 import { syncConnectWiseTime, TIME_SYNC_TASK, type TimeSyncPayload } from './connectwise/time-sync.ts';
+import { INVOICE_DELIVERY_TASK } from '../db/invoice-deliveries.ts';
+import { invoiceDeliverTask } from './invoices/deliver.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -42,6 +44,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
       const result = await syncConnectWiseTime(payload as TimeSyncPayload, ctx);
       ctx.logger.info({ ...(payload as TimeSyncPayload), ...result }, 'ConnectWise time entries synced');
     },
+    [INVOICE_DELIVERY_TASK]: invoiceDeliverTask(ctx),
   };
 }
 

@@ -29,6 +29,8 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 import { revenueScheduleRoutes } from './routes/revenue-schedules.ts';
 import { accountingMappingRoutes } from './routes/accounting-mappings.ts';
+import { invoiceAdjustmentRoutes } from './routes/invoice-adjustments.ts';
+import { invoiceDeliveryRoutes } from './routes/invoice-deliveries.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -99,6 +101,8 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   await webhookRoutes(app, ctx);
   revenueScheduleRoutes(app, ctx);
   accountingMappingRoutes(app, ctx);
+  invoiceAdjustmentRoutes(app, ctx);
+  invoiceDeliveryRoutes(app, ctx);
 
   return app;
 }

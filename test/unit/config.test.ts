@@ -48,3 +48,11 @@ describe('canonicalJson (what the audit chain hashes)', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
   });
 });
+
+describe('HUB_INVOICE_DELIVERY', () => {
+  it('is auto unless set to manual, and names a bad value', () => {
+    expect(loadConfig({}).invoiceDelivery).toBe('auto');
+    expect(loadConfig({ HUB_INVOICE_DELIVERY: 'Manual' }).invoiceDelivery).toBe('manual');
+    expect(() => loadConfig({ HUB_INVOICE_DELIVERY: 'never' })).toThrow(/HUB_INVOICE_DELIVERY must be auto or manual/);
+  });
+});

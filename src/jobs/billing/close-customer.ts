@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { loadAllocationRules } from '../../db/allocation-rules.ts';
 import { writeAudit } from '../../db/audit.ts';
+import { queueInvoiceDelivery } from '../../db/invoice-deliveries.ts';
 import { loadLateLines, loadPeriodLicences, periodDigest, sourceOfLineId } from '../../db/billing-lines.ts';
 import { loadCategoryMapping } from '../../db/charge-categories.ts';
 import { kyselyOnClient, type Db } from '../../db/database.ts';
@@ -69,7 +70,7 @@ function storedTagCompliance(c: TagCompliance, source: StoredTagCompliance['sour
 }
 
 interface Loaded {
-  customer: { id: string; name: string; billing_currency: string };
+  customer: { id: string; name: string; billing_currency: string; billing_email: string | null };
   period: string;
   card: EffectiveRateCard | undefined;
   result: CustomerCloseResult;
@@ -105,7 +106,7 @@ function rateDatesOf(fx: FxPolicy | null): string[] {
 }
 
 async function loadAndCloseIn(db: Db, customerId: string, period: string): Promise<Loaded> {
-  const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency', 'required_tags']).where('id', '=', customerId).executeTakeFirstOrThrow();
+  const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency', 'billing_email', 'required_tags']).where('id', '=', customerId).executeTakeFirstOrThrow();
   const { end } = periodBounds(period);
   const card = await loadEffectiveRateCard(db, customerId, end);
   const fx = card ? await loadFxPolicy(db, card, period) : null;
@@ -298,7 +299,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
   try {
     const db = kyselyOnClient(client);
     try {
-      await closeOn(db, run, payload);
+      await closeOn(db, run, payload, { deliver: ctx.config.invoiceDelivery === 'auto' && ctx.config.smtpUrl !== null });
     } finally {
       await dropStagedUsage(db).catch((error: Error) => (broken = error));
     }
@@ -308,7 +309,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
 }
 
 /** The close of one customer on one connection: load and price, then save in one transaction. */
-async function closeOn(db: Db, run: { id: string; period: string }, payload: CloseCustomerPayload): Promise<void> {
+async function closeOn(db: Db, run: { id: string; period: string }, payload: CloseCustomerPayload, options: { deliver: boolean }): Promise<void> {
   const loaded = await loadAndClose(db, payload.customerId, run.period);
   const { result, card } = loaded;
   const lineCurrency = loaded.discrepancyCurrency;
@@ -382,6 +383,8 @@ async function closeOn(db: Db, run: { id: string; period: string }, payload: Clo
           entityId: invoiceId,
           after: { number, revision, period: run.period, customerId: payload.customerId, currency: result.invoice.currency, total: result.invoice.total.toString(), billingRunId: run.id, supersedes: current?.id ?? null },
         });
+        // The e-mail goes with the invoice: queued in the transaction that issues it.
+        if (options.deliver && loaded.customer.billing_email) await queueInvoiceDelivery(trx, { invoiceId }, ACTOR);
       }
     }
 

@@ -2,12 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
-import { invoiceLines, invoiceSources, loadEngineInvoice, loadSellerSetting } from '../../db/invoices.ts';
-import { subscriptionNames } from '../../db/subscription-names.ts';
-import { addDays } from '../../engine/dates.ts';
+import { findDocumentInvoice, renderStoredInvoice } from '../../db/invoice-document.ts';
+import { invoiceLines, invoiceSources } from '../../db/invoices.ts';
 import { Decimal } from '../../engine/decimal.ts';
-import { toInvoiceDocument } from '../../documents/invoice-view.ts';
-import { renderInvoiceDocument } from '../../documents/render.ts';
 import { portalScope } from '../plugins/auth.ts';
 import { forbidden, notFound } from '../problem.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
@@ -73,13 +70,7 @@ const Lineage = Type.Object({
 
 /** The invoice with its customer's name and billing address; a portal key finds its own customer's only (404 otherwise). */
 export async function findInvoiceRow(ctx: HubContext, request: FastifyRequest, id: string) {
-  const row = await ctx.db
-    .selectFrom('invoices as i')
-    .innerJoin('customers as c', 'c.id', 'i.customer_id')
-    .selectAll('i')
-    .select(['c.name as customer_name', 'c.billing_email'])
-    .where('i.id', '=', id)
-    .executeTakeFirst();
+  const row = await findDocumentInvoice(ctx.db, id);
   const scope = portalScope(request);
   if (!row || (scope !== undefined && row.customer_id !== scope)) throw notFound('invoice', id);
   return row;
@@ -246,26 +237,7 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
     },
     async (request, reply) => {
       const row = await findInvoice(request, request.params.id);
-      const invoice = await loadEngineInvoice(ctx.db, row);
-      const seller = await loadSellerSetting(ctx.db);
-      const nodes = await ctx.db.selectFrom('cost_nodes').select(['id', 'parent_id', 'name']).where('customer_id', '=', row.customer_id).execute();
-      const issuedAt = row.issued_at.toISOString().slice(0, 10);
-      const doc = toInvoiceDocument(invoice, {
-        invoiceNumber: row.number,
-        issuedAt,
-        dueDate: addDays(issuedAt, seller.paymentTermsDays ?? 30),
-        revision: row.revision,
-        seller,
-        customer: { name: row.customer_name, billingEmail: row.billing_email },
-        notes: [
-          ...(row.revision > 1 ? [`Revision ${row.revision}: replaces the earlier revision of this invoice for ${row.period}.`] : []),
-          ...(row.status === 'superseded' ? ['This revision has been superseded.'] : []),
-          'Amounts exclude tax.',
-        ],
-        costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id, name: n.name })),
-        subscriptionNames: await subscriptionNames(ctx.db, row.customer_id, invoice.lines.flatMap((l) => (l.subscriptionId ? [l.subscriptionId] : []))),
-      });
-      const rendered = await renderInvoiceDocument(doc, { format: request.query.format ?? 'detailed', type: request.query.type ?? 'pdf' });
+      const rendered = await renderStoredInvoice(ctx.db, row, { format: request.query.format ?? 'detailed', type: request.query.type ?? 'pdf' });
       return reply.type(rendered.contentType).header('content-disposition', `attachment; filename="${rendered.filename}"`).send(rendered.body);
     },
   );

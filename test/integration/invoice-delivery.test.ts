@@ -1,0 +1,156 @@
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INVOICE_DELIVERY_ATTEMPTS } from '../../src/db/invoice-deliveries.ts';
+import { extractPdfText } from '../unit/documents/helpers.ts';
+import { closedInvoice } from '../helpers/closed-invoice.ts';
+import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+
+// Invoices e-mailed through a real SMTP server started here. It refuses one mailbox for
+// good (550: a bounce), answers another "try later" (451) a given number of times, and
+// accepts the rest; the close e-mails the invoice it issues, and the API resends it.
+
+interface Mail {
+  to: string[];
+  raw: string;
+}
+
+const mails: Mail[] = [];
+const temporaryFailures = new Map<string, number>();
+let smtp: SMTPServer;
+let hub: TestHub;
+let invoiceId = '';
+let customerId = '';
+const TENANT = 'd1b2c3d4-0000-4000-8000-0000000000d1';
+
+function send(method: 'GET' | 'POST' | 'PATCH', url: string, key: string, payload?: object) {
+  return hub.app.inject({ method, url, headers: hub.auth(key), ...(payload ? { payload } : {}) });
+}
+
+/** Waits for a delivery to settle, making a job that waits out its backoff due now, as time passing would. */
+async function settled(deliveryId: string): Promise<Record<string, any>> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    const list = (await send('GET', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.auditor)).json().items as Record<string, any>[];
+    const found = list.find((d) => d.id === deliveryId);
+    if (found && found.status !== 'pending') return found;
+    await sql`update graphile_worker._private_jobs set run_at = now() where locked_at is null`.execute(hub.ctx.db);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`delivery ${deliveryId} still pending`);
+}
+
+/** The attachment parts of a MIME message: content type, file name and decoded bytes. */
+function attachments(raw: string): { contentType: string; filename: string; body: Buffer }[] {
+  const boundary = /boundary="?([^";\r\n]+)"?/.exec(raw)?.[1];
+  if (!boundary) return [];
+  return raw
+    .split(`--${boundary}`)
+    .filter((part) => /Content-Disposition: attachment/i.test(part))
+    .map((part) => {
+      const [head, ...rest] = part.split(/\r?\n\r?\n/);
+      return {
+        contentType: /Content-Type: ([^;\r\n]+)/i.exec(head!)![1]!,
+        filename: /filename="?([^";\r\n]+)"?/i.exec(head!)![1]!,
+        body: Buffer.from(rest.join('').replace(/\s+/g, ''), 'base64'),
+      };
+    });
+}
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address === 'nobody@client.example') return callback(Object.assign(new Error('5.1.1 mailbox unknown'), { responseCode: 550 }));
+      const left = temporaryFailures.get(address.address) ?? 0;
+      if (left > 0) {
+        temporaryFailures.set(address.address, left - 1);
+        return callback(Object.assign(new Error('4.2.0 mailbox busy, try later'), { responseCode: 451 }));
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const port = (smtp.server.address() as AddressInfo).port;
+  hub = await createTestHub({
+    worker: true,
+    env: { HUB_SMTP_URL: `smtp://127.0.0.1:${port}`, HUB_MAIL_FROM: 'Northwind Billing <billing@northwind.example>', HUB_PUBLIC_URL: 'https://billing.northwind.example' },
+  });
+  ({ invoiceId, customerId } = await closedInvoice(hub, TENANT, 'Mailed Client', { billingEmail: 'accounts@client.example' }));
+}, 120_000);
+
+afterAll(async () => {
+  await hub?.close();
+  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+});
+
+describe('invoice delivery by e-mail', () => {
+  it('sends the invoice the close issued to the billing contact, summary PDF attached and a link to the detail', async () => {
+    const first = (await send('GET', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.finance)).json().items;
+    expect(first).toHaveLength(1);
+    const sent = await settled(first[0].id);
+    expect(sent).toMatchObject({ recipient: 'accounts@client.example', status: 'sent', attempts: 1, lastError: null, requestedBy: 'system:billing:close_customer' });
+    expect(sent.sentAt).not.toBeNull();
+
+    const { number } = (await send('GET', `/v1/invoices/${invoiceId}`, hub.keys.finance)).json();
+    const mail = mails.find((m) => m.to.includes('accounts@client.example'))!;
+    expect(mail.raw).toMatch(/^From: Northwind Billing <billing@northwind\.example>$/m);
+    expect(mail.raw).toMatch(new RegExp(`^Subject: Invoice ${number} for 2026-10$`, 'm'));
+    const flat = mail.raw.replace(/=\r?\n/g, '');
+    expect(flat).toContain('1000.00 USD');
+    expect(flat).toContain(`https://billing.northwind.example/v1/portal/invoices/${invoiceId}`);
+    const [pdf, ...others] = attachments(mail.raw);
+    expect(others).toEqual([]);
+    expect(pdf!.contentType).toBe('application/pdf');
+    expect(pdf!.filename).toMatch(/summary\.pdf$/);
+    expect(pdf!.body.subarray(0, 5).toString()).toBe('%PDF-');
+    const text = extractPdfText(pdf!.body).pages.flat().join('\n');
+    expect(text).toContain(number);
+    expect(text).toContain('1,000.00');
+  });
+
+  it('records a refused recipient as bounced, with the reason, without trying again', async () => {
+    const res = await send('POST', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.billing_ops, { recipient: 'nobody@client.example' });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'pending', attempts: 0 });
+    const bounced = await settled(res.json().id);
+    expect(bounced).toMatchObject({ status: 'bounced', attempts: 1, smtpStatus: 550, sentAt: null });
+    expect(bounced.lastError).toContain('mailbox unknown');
+  });
+
+  it('tries again after a temporary refusal and records the attempts it took', async () => {
+    temporaryFailures.set('ap@client.example', 2);
+    const res = await send('POST', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.finance, { recipient: 'ap@client.example' });
+    const sent = await settled(res.json().id);
+    expect(sent).toMatchObject({ status: 'sent', attempts: 3, lastError: null });
+    expect(mails.filter((m) => m.to.includes('ap@client.example'))).toHaveLength(1);
+  });
+
+  it('marks the delivery failed with the last reason once it runs out of attempts', async () => {
+    temporaryFailures.set('full@client.example', 1_000);
+    const res = await send('POST', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.finance, { recipient: 'full@client.example' });
+    const failed = await settled(res.json().id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: INVOICE_DELIVERY_ATTEMPTS, smtpStatus: 451 });
+    expect(failed.lastError).toContain('try later');
+  }, 90_000);
+
+  it('refuses a delivery with no recipient, naming the field, and an unknown invoice', async () => {
+    await send('PATCH', `/v1/customers/${customerId}`, hub.keys.admin, { billingEmail: null });
+    const none = await send('POST', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.finance, {});
+    expect(none.statusCode).toBe(409);
+    expect(none.json()).toMatchObject({ field: 'recipient' });
+    const bad = await send('POST', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.finance, { recipient: 'not an address' });
+    expect(bad.statusCode).toBe(400);
+    expect((await send('POST', '/v1/invoices/00000000-0000-4000-8000-000000000000/deliveries', hub.keys.finance, {})).statusCode).toBe(404);
+  });
+});
