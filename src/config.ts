@@ -42,6 +42,8 @@ export interface HubConfig {
   importMaxBytes: number;
   /** The most data rows an import accepts (400 above it). */
   importMaxRows: number;
+  /** A console session unused this long (seconds) is over: the next request must sign in again. */
+  consoleIdleSeconds: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -124,5 +126,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     mailFrom: env.HUB_MAIL_FROM?.trim() || 'CSP Billing Hub <billing-hub@localhost>',
     importMaxBytes: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_BYTES', 100 * 1024 * 1024)),
     importMaxRows: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_ROWS', 1_000_000)),
+    consoleIdleSeconds: Math.max(1, intFrom(env, 'HUB_CONSOLE_IDLE_SECONDS', 30 * 60)),
   };
 }

@@ -27,6 +27,9 @@ import { quoteExceptionRoutes, QuoteException } from './routes/quote-exceptions.
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { registerConsole } from '../console/plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -66,7 +69,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   // Auth first: its onRoute hook marks every route (the docs' own too) before swagger collects them.
-  registerAuth(app, ctx.db, ctx.pool);
+  registerAuth(app, ctx.db, ctx.pool, ctx.config.consoleIdleSeconds);
   await registerOpenApi(app);
   registerIdempotency(app, ctx.db);
   registerWebhookIntakeMetrics(app, ctx);
@@ -95,6 +98,9 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   settingsRoutes(app, ctx);
   notificationRoutes(app, ctx);
   await webhookRoutes(app, ctx);
+  sessionRoutes(app, ctx);
+  subscriptionRoutes(app, ctx);
+  await registerConsole(app);
 
   return app;
 }
