@@ -48,6 +48,8 @@ export interface HubConfig {
    * only when asked (POST /v1/invoices/{id}/deliveries).
    */
   invoiceDelivery: 'auto' | 'manual';
+  /** A console session unused this long (seconds) is over: the next request must sign in again. */
+  consoleIdleSeconds: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -138,5 +140,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     importMaxBytes: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_BYTES', 100 * 1024 * 1024)),
     importMaxRows: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_ROWS', 1_000_000)),
     invoiceDelivery: invoiceDeliveryFrom(env),
+    consoleIdleSeconds: Math.max(1, intFrom(env, 'HUB_CONSOLE_IDLE_SECONDS', 30 * 60)),
   };
 }

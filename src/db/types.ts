@@ -205,6 +205,16 @@ export interface ConsentsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ConsoleSessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  api_key_id: string;
+  csrf_token: string;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface CostDiscrepanciesTable {
   id: Generated<number>;
   billing_run_id: string;
@@ -944,6 +954,7 @@ export interface Database {
   charge_category_mappings: ChargeCategoryMappingsTable;
   connections: ConnectionsTable;
   consents: ConsentsTable;
+  console_sessions: ConsoleSessionsTable;
   cost_discrepancies: CostDiscrepanciesTable;
   cost_nodes: CostNodesTable;
   customers: CustomersTable;

@@ -31,6 +31,9 @@ import { revenueScheduleRoutes } from './routes/revenue-schedules.ts';
 import { accountingMappingRoutes } from './routes/accounting-mappings.ts';
 import { invoiceAdjustmentRoutes } from './routes/invoice-adjustments.ts';
 import { invoiceDeliveryRoutes } from './routes/invoice-deliveries.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { registerConsole } from '../console/plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -70,7 +73,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   // Auth first: its onRoute hook marks every route (the docs' own too) before swagger collects them.
-  registerAuth(app, ctx.db, ctx.pool);
+  registerAuth(app, ctx.db, ctx.pool, ctx.config.consoleIdleSeconds);
   await registerOpenApi(app);
   registerIdempotency(app, ctx.db);
   registerWebhookIntakeMetrics(app, ctx);
@@ -103,6 +106,9 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   accountingMappingRoutes(app, ctx);
   invoiceAdjustmentRoutes(app, ctx);
   invoiceDeliveryRoutes(app, ctx);
+  sessionRoutes(app, ctx);
+  subscriptionRoutes(app, ctx);
+  await registerConsole(app);
 
   return app;
 }

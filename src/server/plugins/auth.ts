@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Pool } from 'pg';
 import type { Db } from '../../db/database.ts';
-import { findApiKeyByPrefix } from '../../db/api-keys.ts';
 import { asCustomer } from '../../db/customer-scope.ts';
+import { findApiKeyByPrefix, type StoredApiKey } from '../../db/api-keys.ts';
+import { closeSession, findSession, touchSession } from '../../db/console-sessions.ts';
 import { hashSecret, needsRehash, parseApiKey, verifySecret, type Role } from '../../security/api-keys.ts';
 import { forbidden, unauthorized } from '../problem.ts';
 
@@ -12,6 +13,23 @@ export interface Principal {
   roles: Role[];
   /** Set for portal keys: the one customer the key may see. */
   customerId: string | null;
+  /** Set when the request came with a console session cookie instead of a Bearer key. */
+  session?: { id: string; csrfToken: string };
+}
+
+/** The console's session cookie (src/server/routes/sessions.ts sets it). */
+export const SESSION_COOKIE = 'hub_session';
+/** Header a cookie-authenticated POST, PUT, PATCH or DELETE must carry: the session's CSRF token. */
+export const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The value of one cookie in a Cookie header, or undefined. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 /**
@@ -41,7 +59,7 @@ const LAST_USED_GRANULARITY_MS = 60_000;
  * prefix and the secret checked against a SHA-256, so a request costs one index lookup
  * (README, "API keys": the cost measured against a per-process cache).
  */
-export function registerAuth(app: FastifyInstance, db: Db, pool: Pool): void {
+export function registerAuth(app: FastifyInstance, db: Db, pool: Pool, idleSeconds: number): void {
   async function authenticate(header: string | undefined): Promise<Principal> {
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
@@ -51,8 +69,13 @@ export function registerAuth(app: FastifyInstance, db: Db, pool: Pool): void {
     if (!row || row.revoked_at || !(await verifySecret(parsed.secret, row.hash))) {
       throw unauthorized('the API key is unknown or revoked');
     }
-    // A key stored with an older scheme is stored again as the current one (the same secret; only how it is hashed changes).
-    const rehash = needsRehash(row.hash) ? { hash: hashSecret(parsed.secret) } : {};
+    return principalOf(row, parsed.secret);
+  }
+
+  /** The principal of a key's row; with the key's secret (a Bearer request), an older hash is stored again as the current scheme. */
+  function principalOf(row: StoredApiKey, secret?: string): Principal {
+    // The same secret; only how it is hashed changes.
+    const rehash = secret !== undefined && needsRehash(row.hash) ? { hash: hashSecret(secret) } : {};
     const stale = !row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_GRANULARITY_MS;
     if (stale || rehash.hash) {
       void db
@@ -70,7 +93,8 @@ export function registerAuth(app: FastifyInstance, db: Db, pool: Pool): void {
 
   // A route without an explicit decision would be an accident waiting to leak data.
   app.addHook('onRoute', (route: RouteOptions) => {
-    if (route.url.startsWith('/docs')) {
+    // Swagger UI's files and the console's stylesheet and scripts.
+    if (route.url.startsWith('/docs') || route.url.startsWith('/console/assets/')) {
       route.config = { ...(route.config ?? {}), auth: 'public' };
       return;
     }
@@ -90,10 +114,30 @@ export function registerAuth(app: FastifyInstance, db: Db, pool: Pool): void {
     }
   });
 
+  /**
+   * A console session: its key read like a Bearer key's (revoked: refused), unused for
+   * longer than the idle timeout: over. A state-changing request must echo the session's
+   * CSRF token, which another site's page cannot read.
+   */
+  async function authenticateSession(request: FastifyRequest, token: string): Promise<Principal> {
+    const found = await findSession(pool, token);
+    if (!found || found.key.revoked_at) throw unauthorized('the console session is unknown or its key was revoked: sign in again');
+    if (Date.now() - found.lastSeenAt.getTime() > idleSeconds * 1000) {
+      await closeSession(db, found.sessionId);
+      throw unauthorized('the console session was idle too long: sign in again');
+    }
+    if (!SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== found.csrfToken) {
+      throw forbidden(`a request made with the session cookie that changes something must carry the session's CSRF token in ${CSRF_HEADER}`);
+    }
+    await touchSession(db, found.sessionId);
+    return { ...principalOf(found.key), session: { id: found.sessionId, csrfToken: found.csrfToken } };
+  }
+
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const auth = request.routeOptions.config.auth;
     if (!auth || auth === 'public') return;
-    const principal = await authenticate(request.headers.authorization);
+    const sessionToken = request.headers.authorization ? undefined : cookieValue(request.headers.cookie, SESSION_COOKIE);
+    const principal = sessionToken ? await authenticateSession(request, sessionToken) : await authenticate(request.headers.authorization);
     request.principal = principal;
     if (!principal.roles.some((role) => auth.roles.includes(role))) {
       throw forbidden(`this key's roles (${principal.roles.join(', ')}) do not include one of: ${auth.roles.join(', ')}`);

@@ -41,6 +41,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'crm', description: 'Won CRM deals turned into billing setup: quotes, baselines, and the deals that need review' },
         { name: 'revenue', description: 'ASC 606 revenue recognition schedules and their journals' },
         { name: 'accounting', description: 'Where invoice lines land in the ERP (GL accounts, tax codes, cost-centre dimensions) and the postings to it' },
+        { name: 'sessions', description: 'An API key exchanged for a session cookie, as the web console signs in; who a request is' },
       ],
     },
     refResolver: {

@@ -269,6 +269,7 @@ export function rateCardRoutes(app: FastifyInstance, ctx: HubContext): void {
             ...PageQuery,
             customerId: Type.Optional(Uuid),
             template: Type.Optional(Type.Boolean({ description: 'true: templates only; false: customer cards only' })),
+            pending: Type.Optional(Type.Boolean({ description: 'true: only cards with a version awaiting approval' })),
           },
           { additionalProperties: false },
         ),
@@ -276,11 +277,16 @@ export function rateCardRoutes(app: FastifyInstance, ctx: HubContext): void {
       },
     },
     async (request) => {
-      const { limit = 50, cursor, customerId, template } = request.query;
+      const { limit = 50, cursor, customerId, template, pending } = request.query;
       const position = decodeCursor(cursor);
       let query = ctx.db.selectFrom('rate_cards').selectAll();
       if (customerId) query = query.where('customer_id', '=', customerId);
       if (template !== undefined) query = query.where('is_template', '=', template);
+      if (pending) {
+        query = query.where((eb) =>
+          eb.exists(eb.selectFrom('rate_card_versions as v').select('v.id').whereRef('v.rate_card_id', '=', 'rate_cards.id').where('v.status', '=', 'pending')),
+        );
+      }
       if (position) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(position.createdAt, position.id)));
       const page = paginate(await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute(), limit);
       const ids = page.rows.map((c) => c.id);
