@@ -37,9 +37,11 @@ export function cookieValue(header: string | undefined, name: string): string | 
  * the roles allowed. `customerParam` names the path (or query) parameter holding a
  * customer id, which a portal key must match. `customerScope: 'record'` admits a portal
  * key to a route whose records carry their customer (an invoice by id, a filtered list):
- * the handler confines it with `portalScope(request)`. Routes with neither refuse portal keys.
+ * the handler confines it with `portalScope(request)`. `customerScope: 'self'` admits a
+ * portal key to a route that reads or writes only the calling key's own rows (its console
+ * session), never a customer's. Routes with none of these refuse portal keys.
  */
-export type RouteAuth = 'public' | { roles: Role[]; customerParam?: string; customerScope?: 'record' };
+export type RouteAuth = 'public' | { roles: Role[]; customerParam?: string; customerScope?: 'record' | 'self' };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -105,7 +107,7 @@ export function registerAuth(app: FastifyInstance, db: Db, pool: Pool, idleSecon
     }
     // A portal key's request runs confined to its customer by PostgreSQL's row-level
     // security, whatever the handler's queries say (src/db/customer-scope.ts).
-    if (auth !== 'public' && auth.roles.includes('portal')) {
+    if (auth !== 'public' && auth.roles.includes('portal') && auth.customerScope !== 'self') {
       const handler = route.handler;
       route.handler = function confined(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
         const customer = portalScope(request);
@@ -144,7 +146,7 @@ export function registerAuth(app: FastifyInstance, db: Db, pool: Pool, idleSecon
     }
     if (principal.customerId && principal.roles.includes('portal') && principal.roles.length === 1) {
       const param = auth.customerParam;
-      if (!param && auth.customerScope === 'record') return;
+      if (!param && (auth.customerScope === 'record' || auth.customerScope === 'self')) return;
       const value = param
         ? ((request.params as Record<string, string>)[param] ?? (request.query as Record<string, string> | undefined)?.[param])
         : undefined;

@@ -28,7 +28,7 @@ const Whoami = Type.Object({
 });
 
 /** Every role may sign in; a portal key's session is its key, confined like the key. */
-const auth = { roles: [...ROLES], customerScope: 'record' as const };
+const auth = { roles: [...ROLES], customerScope: 'self' as const };
 
 const keyView = (p: Principal) => ({ name: p.name, roles: p.roles, customerId: p.customerId });
 
