@@ -11,6 +11,7 @@ import { customerPages } from './pages/customers.ts';
 import { dashboardPage } from './pages/dashboard.ts';
 import { quoteExceptionPages } from './pages/quote-exceptions.ts';
 import { rateCardPages } from './pages/rate-cards.ts';
+import { usagePages } from './pages/usage.ts';
 import { sameOrigin, sendPage } from './routing.ts';
 import { currentViewer, isClient } from './session.ts';
 
@@ -82,5 +83,6 @@ export async function registerConsole(app: FastifyInstance): Promise<void> {
     closePages(scope);
     rateCardPages(scope);
     quoteExceptionPages(scope);
+    usagePages(scope);
   });
 }

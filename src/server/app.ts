@@ -29,6 +29,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { registerConsole } from '../console/plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -100,6 +101,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   await webhookRoutes(app, ctx);
   sessionRoutes(app, ctx);
   subscriptionRoutes(app, ctx);
+  usageRoutes(app, ctx);
   await registerConsole(app);
 
   return app;
