@@ -74,7 +74,8 @@ export async function registerConsole(app: FastifyInstance): Promise<void> {
       const csrf = (request.body as { _csrf?: string } | undefined)?._csrf;
       const answer = await consoleApi(scope, request).call('DELETE', '/v1/sessions/current', csrf ? { 'x-csrf-token': csrf } : {});
       if (answer.status === 403) return sendPage(reply, 403, signIn('Sign-out refused: the form carried no valid CSRF token.'));
-      reply.header('set-cookie', answer.headers['set-cookie']);
+      // An expired session has nothing to close; its cookie is dropped all the same.
+      reply.header('set-cookie', answer.headers['set-cookie'] ?? 'hub_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');
       return reply.redirect('/console/sign-in', 303);
     });
 
