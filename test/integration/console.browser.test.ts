@@ -142,6 +142,13 @@ describe('the web console in Chromium', () => {
     expect(await page.evaluate(() => document.cookie)).toBe('');
     await checkLayout(page, 'dashboard');
     await checkKeyboard(page);
+    for (const name of ['customers', 'close', 'quote-exceptions']) {
+      expect((await page.goto(`${base}/console/${name}`))!.status(), name).toBe(200);
+      await checkLayout(page, name);
+    }
+    await page.goto(`${base}/console/customers`);
+    await page.click('text=Northwind Traders');
+    expect(await page.textContent('h1')).toBe('Northwind Traders');
     await Promise.all([page.waitForURL(/sign-in/), page.getByRole('button', { name: 'Sign out' }).click()]);
     await page.goto(`${base}/console/dashboard`);
     expect(page.url()).toBe(`${base}/console/sign-in`);
