@@ -59,6 +59,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
           'The hub is running',
           `  API        ${address}`,
           `  Docs       ${address}/docs`,
+          `  Console    ${address}/console (sign in with the admin key)`,
           `  Metrics    ${address}/metrics (Prometheus; send the admin key as a bearer token)`,
           `  Invoices   ${resolve('out', period)}`,
           `  Admin key  ${keys.admin}`,

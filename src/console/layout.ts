@@ -72,3 +72,15 @@ export function pager(path: string, params: Record<string, string | undefined>, 
 
 /** An amount as the API gave it (a decimal string) with its currency: never through a JS number. */
 export const money = (amount: string | null | undefined, currency: string | null | undefined) => (amount == null ? '—' : `${amount} ${currency ?? ''}`.trim());
+
+/** A YYYY-MM query parameter, or undefined when absent or malformed (the page then shows its default). */
+export const monthParam = (value: string | undefined) => (value && /^\d{4}-\d{2}$/.test(value) ? value : undefined);
+
+/** A GET form choosing a month for the page at `path`. */
+export function monthFilter(path: string, value: string | undefined, label: string, button: string): Html {
+  return html`<form method="get" action="${path}" class="filters">
+  <label for="period">${label}</label>
+  <input id="period" name="period" type="month" value="${value ?? ''}">
+  <button type="submit">${button}</button>
+</form>`;
+}

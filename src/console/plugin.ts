@@ -11,6 +11,7 @@ import { customerPages } from './pages/customers.ts';
 import { dashboardPage } from './pages/dashboard.ts';
 import { quoteExceptionPages } from './pages/quote-exceptions.ts';
 import { rateCardPages } from './pages/rate-cards.ts';
+import { usagePages } from './pages/usage.ts';
 import { sameOrigin, sendPage } from './routing.ts';
 import { currentViewer, isClient } from './session.ts';
 
@@ -73,7 +74,8 @@ export async function registerConsole(app: FastifyInstance): Promise<void> {
       const csrf = (request.body as { _csrf?: string } | undefined)?._csrf;
       const answer = await consoleApi(scope, request).call('DELETE', '/v1/sessions/current', csrf ? { 'x-csrf-token': csrf } : {});
       if (answer.status === 403) return sendPage(reply, 403, signIn('Sign-out refused: the form carried no valid CSRF token.'));
-      reply.header('set-cookie', answer.headers['set-cookie']);
+      // An expired session has nothing to close; its cookie is dropped all the same.
+      reply.header('set-cookie', answer.headers['set-cookie'] ?? 'hub_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');
       return reply.redirect('/console/sign-in', 303);
     });
 
@@ -82,5 +84,6 @@ export async function registerConsole(app: FastifyInstance): Promise<void> {
     closePages(scope);
     rateCardPages(scope);
     quoteExceptionPages(scope);
+    usagePages(scope);
   });
 }

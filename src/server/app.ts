@@ -33,6 +33,7 @@ import { invoiceAdjustmentRoutes } from './routes/invoice-adjustments.ts';
 import { invoiceDeliveryRoutes } from './routes/invoice-deliveries.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { registerConsole } from '../console/plugin.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -108,6 +109,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   invoiceDeliveryRoutes(app, ctx);
   sessionRoutes(app, ctx);
   subscriptionRoutes(app, ctx);
+  usageRoutes(app, ctx);
   await registerConsole(app);
 
   return app;

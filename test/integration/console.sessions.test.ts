@@ -102,4 +102,26 @@ describe('console sessions', () => {
     expect(dashboard.headers['content-security-policy']).toContain("script-src 'self'");
     expect(dashboard.body).toContain('Open queues');
   });
+
+  it('rejects a rate card version from the console form only with a reason, and records it', async () => {
+    const card = await hub.app.inject({
+      method: 'POST',
+      url: '/v1/rate-cards',
+      headers: hub.auth(hub.keys.admin),
+      payload: { name: 'Refused card', template: true, currency: 'USD', rules: [{ match: { default: true }, basis: 'cost', markupPercent: '90' }] },
+    });
+    expect(card.statusCode, card.body).toBe(201);
+    const { cookie, csrf } = await signIn(hub.keys.finance);
+    const form = { 'content-type': 'application/x-www-form-urlencoded', cookie };
+    const url = `/console/rate-cards/${card.json().id}/versions/1/reject`;
+    const blank = await hub.app.inject({ method: 'POST', url, headers: form, payload: `_csrf=${csrf}&reason=+` });
+    expect(blank.statusCode).toBe(400);
+    expect(blank.body).toContain('reason: must say why');
+    const done = await hub.app.inject({ method: 'POST', url, headers: form, payload: `_csrf=${csrf}&reason=${encodeURIComponent('Margin far above policy')}` });
+    expect(done.statusCode, done.body).toBe(303);
+    const page = await hub.app.inject({ method: 'GET', url: done.headers.location as string, headers: { cookie } });
+    expect(page.body).toContain('Status: <strong>rejected</strong>');
+    expect(page.body).toContain('reject as finance by key:');
+    expect(page.body).toContain('Margin far above policy');
+  });
 });

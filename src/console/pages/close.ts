@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { query } from '../api.ts';
 import { html } from '../html.ts';
-import { money, pager, table } from '../layout.ts';
+import { money, monthParam, pager, table } from '../layout.ts';
 import { consoleRoute } from '../routing.ts';
 import { hasRole } from '../session.ts';
 import { documentLinks } from './customers.ts';
@@ -39,7 +39,7 @@ const FINISHED = new Set(['succeeded', 'partial', 'failed']);
 export function closePages(app: FastifyInstance): void {
   consoleRoute(app, 'GET', '/console/close', async ({ api, viewer, query: q }) => {
     const runs = await api.get<Page<BillingRun>>(`/v1/billing-runs${query({ limit: 25, cursor: q.cursor })}`);
-    const period = q.period && /^\d{4}-\d{2}$/.test(q.period) ? q.period : previousPeriod(new Date());
+    const period = monthParam(q.period) ?? previousPeriod(new Date());
     const rows = runs.items.map(
       (r) => html`<tr><td><a href="/console/billing-runs/${r.id}">${r.period}</a></td><td>${r.status}</td>
         <td class="num">${r.progress.customersDone} / ${r.progress.customersTotal}</td><td>${r.finishedAt ?? r.startedAt ?? '—'}</td></tr>`,

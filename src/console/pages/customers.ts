@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { query } from '../api.ts';
 import { html } from '../html.ts';
-import { money, pager, table } from '../layout.ts';
+import { money, monthFilter, monthParam, pager, table } from '../layout.ts';
 import { consoleRoute } from '../routing.ts';
 import { hasRole } from '../session.ts';
 
@@ -69,7 +69,7 @@ interface Lineage {
 const LINEAGE_READERS = ['admin', 'finance', 'sales_ops', 'billing_ops', 'auditor'];
 const PAGE_SIZE = 25;
 
-const customerNav = (id: string, current: string) =>
+export const customerNav = (id: string, current: string) =>
   html`<nav class="tabs" aria-label="Customer">${[
     [`/console/customers/${id}`, 'Subscriptions'],
     [`/console/customers/${id}/invoices`, 'Invoices'],
@@ -119,7 +119,7 @@ ${pager(path, { status }, subs.nextCursor, Boolean(q.cursor))}`,
 
   consoleRoute(app, 'GET', '/console/customers/:id/invoices', async ({ api, params, query: q }) => {
     const customer = await api.get<Customer>(`/v1/customers/${encodeURIComponent(params.id!)}`);
-    const period = q.period && /^\d{4}-\d{2}$/.test(q.period) ? q.period : undefined;
+    const period = monthParam(q.period);
     const list = await api.get<Page<PortalInvoice>>(`/v1/portal/invoices${query({ customerId: customer.id, period, limit: PAGE_SIZE, cursor: q.cursor })}`);
     const rows = list.items.map(
       (i) => html`<tr><td><a href="/console/invoices/${i.id}">${i.number}</a></td><td>${i.period}</td><td>${i.status}</td>
@@ -130,11 +130,7 @@ ${pager(path, { status }, subs.nextCursor, Boolean(q.cursor))}`,
       title: `${customer.name}: invoices`,
       path,
       body: html`${customerNav(customer.id, path)}
-<form method="get" action="${path}" class="filters">
-  <label for="period">Period</label>
-  <input id="period" name="period" type="month" value="${period ?? ''}">
-  <button type="submit">Filter</button>
-</form>
+${monthFilter(path, period, 'Period', 'Filter')}
 ${table('Invoices', ['Invoice', 'Period', 'Status', 'Total', 'Download'], rows, 'No invoices.')}
 ${pager(path, { period }, list.nextCursor, Boolean(q.cursor))}`,
     };

@@ -83,7 +83,7 @@ ${pending && hasRole(viewer, REJECTERS)
   <input type="hidden" name="_csrf" value="${viewer.csrfToken}">
   <label for="reason">Reason for rejecting</label>
   <textarea id="reason" name="reason" required maxlength="2000"></textarea>
-  <button type="submit">Reject</button>
+  <button type="submit" class="danger">Reject</button>
 </form>`
   : ''}`,
     };
