@@ -17,6 +17,7 @@ import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
 import { INVOICE_DELIVERY_TASK } from '../db/invoice-deliveries.ts';
 import { invoiceDeliverTask } from './invoices/deliver.ts';
+import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -37,6 +38,12 @@ export function buildTaskList(ctx: HubContext): TaskList {
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
     },
     [INVOICE_DELIVERY_TASK]: invoiceDeliverTask(ctx),
+    [ANOMALY_SCAN_TASK]: async (payload) => {
+      await scanAnomalies((payload ?? {}) as AnomalyScanPayload, ctx);
+    },
+    [ANOMALY_SCAN_CUSTOMER_TASK]: async (payload) => {
+      await scanCustomerAnomalies(payload as AnomalyScanCustomerPayload, ctx);
+    },
   };
 }
 
@@ -66,4 +73,6 @@ export const CRONTAB = [
   '0 6 * * * partner_center:schedule ?id=pc-unbilled-daily {"kind":"unbilled"}',
   "# billed data for last month, after Microsoft's invoice close (6th-8th)",
   '0 7 9 * * partner_center:schedule ?id=pc-billed-monthly {"kind":"billed"}',
+  "# anomaly rules over yesterday's spend, every 4 hours (a day's usage keeps arriving for a while)",
+  '0 */4 * * * anomalies:scan ?id=anomalies-every-4h',
 ].join('\n');

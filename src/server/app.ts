@@ -29,6 +29,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 import { invoiceAdjustmentRoutes } from './routes/invoice-adjustments.ts';
 import { invoiceDeliveryRoutes } from './routes/invoice-deliveries.ts';
+import { anomalyRoutes } from './routes/anomalies.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -99,6 +100,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   await webhookRoutes(app, ctx);
   invoiceAdjustmentRoutes(app, ctx);
   invoiceDeliveryRoutes(app, ctx);
+  anomalyRoutes(app, ctx);
 
   return app;
 }
