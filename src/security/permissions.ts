@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   /** Acknowledge or resolve an anomaly, with a reason. */
   'anomaly.triage': ['admin', 'finance', 'billing_ops'],
   'anomaly.thresholds.write': ['admin', 'finance'],
+  /** Erase a customer's personal data (GDPR), keeping its financial records. */
+  'customer.erase': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

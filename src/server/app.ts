@@ -30,6 +30,7 @@ import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 import { invoiceAdjustmentRoutes } from './routes/invoice-adjustments.ts';
 import { invoiceDeliveryRoutes } from './routes/invoice-deliveries.ts';
 import { anomalyRoutes } from './routes/anomalies.ts';
+import { erasureRoutes } from './routes/erasure.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -101,6 +102,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   invoiceAdjustmentRoutes(app, ctx);
   invoiceDeliveryRoutes(app, ctx);
   anomalyRoutes(app, ctx);
+  erasureRoutes(app, ctx);
 
   return app;
 }
