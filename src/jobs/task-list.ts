@@ -17,6 +17,7 @@ import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
 import { INVOICE_DELIVERY_TASK } from '../db/invoice-deliveries.ts';
 import { invoiceDeliverTask } from './invoices/deliver.ts';
+import { USAGE_RETENTION_TASK, anonymiseUsageTelemetry } from './retention/usage-telemetry.ts';
 import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
 
 /** Every task the worker runs, by identifier. */
@@ -43,6 +44,9 @@ export function buildTaskList(ctx: HubContext): TaskList {
     },
     [ANOMALY_SCAN_CUSTOMER_TASK]: async (payload) => {
       await scanCustomerAnomalies(payload as AnomalyScanCustomerPayload, ctx);
+    },
+    [USAGE_RETENTION_TASK]: async () => {
+      ctx.logger.info(await anonymiseUsageTelemetry(ctx), 'usage telemetry older than 90 days anonymised');
     },
   };
 }
@@ -75,4 +79,6 @@ export const CRONTAB = [
   '0 7 9 * * partner_center:schedule ?id=pc-billed-monthly {"kind":"billed"}',
   "# anomaly rules over yesterday's spend, every 4 hours (a day's usage keeps arriving for a while)",
   '0 */4 * * * anomalies:scan ?id=anomalies-every-4h',
+  '# GDPR: usage telemetry older than 90 days anonymised, nightly',
+  '30 3 * * * retention:usage_telemetry ?id=usage-retention-nightly',
 ].join('\n');
