@@ -100,8 +100,26 @@ export interface AuditVerification {
   firstBroken?: { seq: number; id: string; reason: string };
 }
 
-/** Walk the chain in order, recomputing each hash; stops at the first broken link. */
+/** The action of the audit row that records an erasure and the hashes of the rows it redacted. */
+export const ERASURE_ACTION = 'customer.erasure';
+
+/** What a redacted row must hash to now: recorded, per row, by its erasure's own audit row. */
+async function redactedHashes(db: Db): Promise<Map<number, string>> {
+  const rows = await db.selectFrom('audit_log').select('after').where('action', '=', ERASURE_ACTION).execute();
+  const hashes = new Map<number, string>();
+  for (const row of rows) {
+    for (const r of ((row.after as { redacted?: { seq: number; hash: string }[] } | null)?.redacted ?? [])) hashes.set(Number(r.seq), r.hash);
+  }
+  return hashes;
+}
+
+/**
+ * Walk the chain in order, recomputing each hash; stops at the first broken link.
+ * A row an erasure pseudonymised keeps its original hash (the next row links to it), and
+ * its content must hash to what the erasure's audit row, later in the same chain, recorded.
+ */
 export async function verifyAuditChain(db: Db, batchSize = 5000): Promise<AuditVerification> {
+  const redacted = await redactedHashes(db);
   let prevHash = GENESIS_HASH;
   let afterSeq = 0;
   let checked = 0;
@@ -130,7 +148,11 @@ export async function verifyAuditChain(db: Db, batchSize = 5000): Promise<AuditV
         requestId: row.request_id,
         prevHash: row.prev_hash,
       });
-      if (expected !== row.hash) {
+      if (row.redacted_by !== null) {
+        const recorded = redacted.get(Number(row.seq));
+        if (recorded === undefined) return { ok: false, checked, firstBroken: { seq: row.seq, id: row.id, reason: 'redacted, but no erasure recorded the redaction' } };
+        if (expected !== recorded) return { ok: false, checked, firstBroken: { seq: row.seq, id: row.id, reason: 'content does not match the hash its erasure recorded (the row was edited)' } };
+      } else if (expected !== row.hash) {
         return { ok: false, checked, firstBroken: { seq: row.seq, id: row.id, reason: 'content does not match its hash (the row was edited)' } };
       }
       prevHash = row.hash;

@@ -114,7 +114,7 @@ export async function requestAdjustment(
       invoice_id: invoice.id,
       kind: input.kind,
       period: invoice.period,
-      amount: amount.toString(),
+      amount: amount.toFixed(invoice.minor_units),
       currency: invoice.currency,
       reason: input.reason.trim(),
       status: approvalRequired ? 'pending' : 'approved',

@@ -72,6 +72,33 @@ export interface AllocationRulesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface AnomaliesTable {
+  id: Generated<string>;
+  customer_id: string;
+  rule: string;
+  subject: string;
+  severity: string;
+  status: Generated<string>;
+  observed_on: string;
+  amount_at_stake: ColumnType<string, string, string>;
+  currency: string;
+  message: string;
+  evidence: ColumnType<JsonValue, string, string>;
+  alert_id: string | null;
+  status_reason: string | null;
+  status_by: string | null;
+  status_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AnomalyThresholdsTable {
+  customer_id: string;
+  thresholds: ColumnType<JsonValue, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ApiKeysTable {
   id: Generated<string>;
   name: string;
@@ -112,6 +139,7 @@ export interface AuditLogTable {
   request_id: string | null;
   prev_hash: string;
   hash: string;
+  redacted_by: string | null;
 }
 
 export interface BillingPeriodsTable {
@@ -261,6 +289,16 @@ export interface DealsTable {
   customer_id: string | null;
   name: string;
   latest_revision: Generated<number>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ErasuresTable {
+  id: Generated<string>;
+  customer_id: string;
+  reason: string;
+  requested_by: string;
+  changed: ColumnType<JsonValue, string, string>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -944,6 +982,8 @@ export interface Database {
   allocation_rule_splits: AllocationRuleSplitsTable;
   allocation_rule_versions: AllocationRuleVersionsTable;
   allocation_rules: AllocationRulesTable;
+  anomalies: AnomaliesTable;
+  anomaly_thresholds: AnomalyThresholdsTable;
   api_keys: ApiKeysTable;
   approvals: ApprovalsTable;
   audit_log: AuditLogTable;
@@ -959,6 +999,7 @@ export interface Database {
   cost_nodes: CostNodesTable;
   customers: CustomersTable;
   deals: DealsTable;
+  erasures: ErasuresTable;
   external_links: ExternalLinksTable;
   fx_rates: FxRatesTable;
   idempotency_keys: IdempotencyKeysTable;

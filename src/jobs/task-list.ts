@@ -19,6 +19,8 @@ import { CONNECTWISE_SCHEDULE_TASK, scheduleConnectWise } from './connectwise/sc
 import { syncConnectWiseTime, TIME_SYNC_TASK, type TimeSyncPayload } from './connectwise/time-sync.ts';
 import { INVOICE_DELIVERY_TASK } from '../db/invoice-deliveries.ts';
 import { invoiceDeliverTask } from './invoices/deliver.ts';
+import { USAGE_RETENTION_TASK, anonymiseUsageTelemetry } from './retention/usage-telemetry.ts';
+import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -45,6 +47,15 @@ export function buildTaskList(ctx: HubContext): TaskList {
       ctx.logger.info({ ...(payload as TimeSyncPayload), ...result }, 'ConnectWise time entries synced');
     },
     [INVOICE_DELIVERY_TASK]: invoiceDeliverTask(ctx),
+    [ANOMALY_SCAN_TASK]: async (payload) => {
+      await scanAnomalies((payload ?? {}) as AnomalyScanPayload, ctx);
+    },
+    [ANOMALY_SCAN_CUSTOMER_TASK]: async (payload) => {
+      await scanCustomerAnomalies(payload as AnomalyScanCustomerPayload, ctx);
+    },
+    [USAGE_RETENTION_TASK]: async () => {
+      ctx.logger.info(await anonymiseUsageTelemetry(ctx), 'usage telemetry older than 90 days anonymised');
+    },
   };
 }
 
@@ -78,4 +89,8 @@ export const CRONTAB = [
   '17 * * * * imports:sweep_uploads ?id=imports-sweep-uploads',
   '# PSA time entries, incrementally',
   '*/15 * * * * connectwise:schedule ?id=connectwise-every-15-min',
+  "# anomaly rules over yesterday's spend, every 4 hours (a day's usage keeps arriving for a while)",
+  '0 */4 * * * anomalies:scan ?id=anomalies-every-4h',
+  '# GDPR: usage telemetry older than 90 days anonymised, nightly',
+  '30 3 * * * retention:usage_telemetry ?id=usage-retention-nightly',
 ].join('\n');

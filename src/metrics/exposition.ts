@@ -28,6 +28,12 @@ export async function prometheusText(figures: HealthFigures): Promise<{ contentT
     if (m.deviationPoints !== null) margin.set({ group: m.group, currency: m.currency, period: figures.marginPeriod ?? '' }, Number(m.deviationPoints));
   }
 
+  const deliveries = gauge('hub_invoice_deliveries', 'Invoice e-mails asked for in the last 30 days, by status (pending, sent, bounced, failed)', ['status']);
+  const d = figures.invoiceDelivery;
+  for (const status of ['pending', 'sent', 'bounced', 'failed'] as const) deliveries.set({ status }, d[status]);
+  const success = gauge('hub_invoice_delivery_success_ratio', 'Sent ÷ settled (sent, bounced or failed) invoice e-mails of the last 30 days', []);
+  if (d.successRatio !== null) success.set(Number(d.successRatio));
+
   const merged = Registry.merge([processRegistry, scrape]);
   return { contentType: merged.contentType, body: await merged.metrics() };
 }

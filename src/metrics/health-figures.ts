@@ -35,6 +35,16 @@ export interface JobQueue {
   failed: number;
 }
 
+/** Invoice e-mails asked for in the last 30 days, by outcome. */
+export interface InvoiceDeliveryFigures {
+  pending: number;
+  sent: number;
+  bounced: number;
+  failed: number;
+  /** sent ÷ (sent + bounced + failed) to 4 decimals; null when none has settled. */
+  successRatio: string | null;
+}
+
 /** The figures an operator watches, read from PostgreSQL so every process reports the same. */
 export interface HealthFigures {
   measuredAt: string;
@@ -43,11 +53,27 @@ export interface HealthFigures {
   jobs: JobQueue[];
   marginPeriod: string | null;
   marginVariance: GroupMarginVariance[];
+  invoiceDelivery: InvoiceDeliveryFigures;
 }
 
 export async function loadHealthFigures(db: Db, now: Date = new Date()): Promise<HealthFigures> {
-  const [syncLag, tagCompliance, jobs, margin] = await Promise.all([loadSyncLag(db, now), loadTagCompliance(db), loadJobQueues(db), loadMarginVariance(db)]);
-  return { measuredAt: now.toISOString(), syncLag, tagCompliance, jobs, ...margin };
+  const [syncLag, tagCompliance, jobs, margin, invoiceDelivery] = await Promise.all([
+    loadSyncLag(db, now),
+    loadTagCompliance(db),
+    loadJobQueues(db),
+    loadMarginVariance(db),
+    loadInvoiceDelivery(db, now),
+  ]);
+  return { measuredAt: now.toISOString(), syncLag, tagCompliance, jobs, ...margin, invoiceDelivery };
+}
+
+async function loadInvoiceDelivery(db: Db, now: Date): Promise<InvoiceDeliveryFigures> {
+  const since = new Date(now.getTime() - 30 * 86_400_000);
+  const rows = await db.selectFrom('invoice_deliveries').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).where('created_at', '>=', since).groupBy('status').execute();
+  const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  const [pending, sent, bounced, failed] = [count('pending'), count('sent'), count('bounced'), count('failed')];
+  const settled = sent + bounced + failed;
+  return { pending, sent, bounced, failed, successRatio: settled === 0 ? null : new Decimal(sent).div(settled).toDecimalPlaces(4).toString() };
 }
 
 async function loadSyncLag(db: Db, now: Date): Promise<SyncLag[]> {

@@ -19,6 +19,12 @@ export const PERMISSIONS = {
   /** E-mail an issued invoice (again) to the customer's billing contact. */
   'invoice.deliver': ['admin', 'finance', 'billing_ops'],
   'invoice.delivery.read': ['admin', 'finance', 'billing_ops', 'auditor'],
+  'anomaly.read': ['admin', 'finance', 'billing_ops', 'auditor'],
+  /** Acknowledge or resolve an anomaly, with a reason. */
+  'anomaly.triage': ['admin', 'finance', 'billing_ops'],
+  'anomaly.thresholds.write': ['admin', 'finance'],
+  /** Erase a customer's personal data (GDPR), keeping its financial records. */
+  'customer.erase': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

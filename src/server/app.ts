@@ -35,6 +35,8 @@ import { sessionRoutes } from './routes/sessions.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { registerConsole } from '../console/plugin.ts';
+import { anomalyRoutes } from './routes/anomalies.ts';
+import { erasureRoutes } from './routes/erasure.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -111,6 +113,8 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   subscriptionRoutes(app, ctx);
   usageRoutes(app, ctx);
   await registerConsole(app);
+  anomalyRoutes(app, ctx);
+  erasureRoutes(app, ctx);
 
   return app;
 }

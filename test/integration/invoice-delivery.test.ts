@@ -153,4 +153,12 @@ describe('invoice delivery by e-mail', () => {
     expect(bad.statusCode).toBe(400);
     expect((await send('POST', '/v1/invoices/00000000-0000-4000-8000-000000000000/deliveries', hub.keys.finance, {})).statusCode).toBe(404);
   });
+
+  it('counts the outcomes in the health metrics: 2 sent, 1 bounced, 1 failed is a success ratio of 0.5', async () => {
+    const figures = (await send('GET', '/v1/health-metrics', hub.keys.auditor)).json();
+    expect(figures.invoiceDelivery).toEqual({ pending: 0, sent: 2, bounced: 1, failed: 1, successRatio: '0.5' });
+    const text = (await send('GET', '/metrics', hub.keys.auditor)).body;
+    expect(text).toContain('hub_invoice_deliveries{status="bounced"} 1');
+    expect(text).toContain('hub_invoice_delivery_success_ratio 0.5');
+  });
 });

@@ -5,8 +5,15 @@ import { buildTaskList, CRONTAB, selectTasks } from '../../src/jobs/task-list.ts
 describe('the crontab', () => {
   it('parses, and names only tasks the worker knows', async () => {
     const items = parseCrontab(CRONTAB);
-    expect(items.map((i) => i.task)).toEqual(['partner_center:schedule', 'partner_center:schedule', 'imports:sweep_uploads', 'connectwise:schedule']);
-    expect(items.map((i) => i.payload ?? null)).toEqual([{ kind: 'unbilled' }, { kind: 'billed' }, null, null]);
+    // One row per schedule: [task, payload].
+    expect(items.map((i) => [i.task, i.payload ?? null])).toEqual([
+      ['partner_center:schedule', { kind: 'unbilled' }],
+      ['partner_center:schedule', { kind: 'billed' }],
+      ['imports:sweep_uploads', null],
+      ['connectwise:schedule', null],
+      ['anomalies:scan', null],
+      ['retention:usage_telemetry', null],
+    ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);
   });

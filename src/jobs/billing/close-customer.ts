@@ -15,6 +15,7 @@ import { tagKeysOf } from '../../engine/allocation.ts';
 import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
 import { periodBounds } from '../../engine/dates.ts';
 import type { CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
+import { lateAdjustmentsToHold, requestLateApprovals, type HeldLateAdjustment } from './late-approval.ts';
 import { addCloseProgress, recordCloseError } from './run-progress.ts';
 import { saveInvoice, supersede } from './save-invoice.ts';
 
@@ -82,6 +83,8 @@ interface Loaded {
   inputs: Record<string, unknown>;
   fingerprint: string;
   cards: EffectiveRateCard[];
+  /** Late adjustments above the threshold left for a later close until approved. */
+  held: HeldLateAdjustment[];
   /** Billing currency (Microsoft's figures are in it) of each line with a cost finding. */
   discrepancyCurrency: Map<string, string>;
   tagCompliance: StoredTagCompliance | null;
@@ -128,7 +131,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
 
   // Late lines are priced with the card that priced their own period, when it is in the same currency.
   const cards: EffectiveRateCard[] = card ? [card] : [];
-  const late: LateAdjustmentInput[] = [];
+  let late: LateAdjustmentInput[] = [];
   if (card && fx) {
     for (const group of lateLines.groups) {
       const original = await loadEffectiveRateCard(db, customerId, periodBounds(group.period).end);
@@ -145,7 +148,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
   const requiredTags = customer.required_tags ?? ruleTags;
   const tagSource: StoredTagCompliance['source'] = customer.required_tags ? 'customer' : ruleTags.length > 0 ? 'allocation_rules' : 'none';
 
-  const result = closeCustomerPeriod({
+  const closeInput = {
     customerId,
     period,
     lines: [...usage.groups, ...licences.lines],
@@ -158,7 +161,16 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
     fx,
     allocationRules,
     unallocatedNodeId: unallocated.id,
-  });
+  };
+  let result = closeCustomerPeriod(closeInput);
+  // Late adjustments above the approval threshold wait for finance: priced again without them.
+  const held = result.invoice ? await lateAdjustmentsToHold(db, customerId, result.invoice) : [];
+  const heldPeriods = new Set(held.map((h) => h.period));
+  if (held.length > 0) {
+    late = late.filter((g) => !heldPeriods.has(g.originalPeriod));
+    result = closeCustomerPeriod({ ...closeInput, late });
+  }
+  const billedLateGroups = lateLines.groups.filter((g) => !heldPeriods.has(g.period));
   const usageCurrencies = new Set(usage.groups.map((l) => l.billingCurrency));
   const currencyOfLine = new Map<string, string>();
   for (const l of [...costCheckLines, ...licences.lines, ...late.flatMap((g) => g.lines)]) currencyOfLine.set(l.id, l.billingCurrency);
@@ -179,6 +191,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
     categoryMapping: { id: mapping.id, version: mapping.version },
     costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id })),
     lines: { usage: usageDigest.count, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest },
+    heldLateAdjustments: held,
   };
   const fingerprint = createHash('sha256')
     .update(
@@ -193,6 +206,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
         unallocated: unallocated.id,
         lines: digest,
         late: lateLines.digest,
+        held,
       }),
     )
     .digest('hex');
@@ -205,10 +219,11 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
     usageCount: usageDigest.count,
     licenseCount: licences.lines.length,
     late: {
-      usageIds: lateLines.groups.flatMap((g) => g.usageIds),
-      licenseIds: lateLines.groups.flatMap((g) => g.licenseIds),
-      count: lateLines.count,
+      usageIds: billedLateGroups.flatMap((g) => g.usageIds),
+      licenseIds: billedLateGroups.flatMap((g) => g.licenseIds),
+      count: held.length === 0 ? lateLines.count : billedLateGroups.reduce((n, g) => n + g.usageIds.length + g.licenseIds.length, 0),
     },
+    held,
     costNodeNames: new Map(nodes.map((n) => [n.id, n.name])),
     unallocatedNodeId: unallocated.id,
     inputs,
@@ -283,7 +298,7 @@ async function markLatePickedUp(trx: Transaction<Database>, runId: string, custo
  * done. A second execution for the same run and customer changes nothing.
  */
 export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubContext): Promise<void> {
-  const run = await ctx.db.selectFrom('billing_runs').select(['id', 'period', 'status']).where('id', '=', payload.runId).executeTakeFirst();
+  const run = await ctx.db.selectFrom('billing_runs').select(['id', 'period', 'status', 'requested_by']).where('id', '=', payload.runId).executeTakeFirst();
   if (!run) return;
   const already = await ctx.db
     .selectFrom('billing_run_customers')
@@ -309,7 +324,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
 }
 
 /** The close of one customer on one connection: load and price, then save in one transaction. */
-async function closeOn(db: Db, run: { id: string; period: string }, payload: CloseCustomerPayload, options: { deliver: boolean }): Promise<void> {
+async function closeOn(db: Db, run: { id: string; period: string; requested_by: string | null }, payload: CloseCustomerPayload, options: { deliver: boolean }): Promise<void> {
   const loaded = await loadAndClose(db, payload.customerId, run.period);
   const { result, card } = loaded;
   const lineCurrency = loaded.discrepancyCurrency;
@@ -324,6 +339,7 @@ async function closeOn(db: Db, run: { id: string; period: string }, payload: Clo
       .executeTakeFirst();
     if (done) return;
 
+    if (loaded.held.length > 0) await requestLateApprovals(trx, payload.customerId, run.requested_by, loaded.held);
     await saveDiscrepancies(trx, run.id, payload.customerId, run.period, result.discrepancies, (id) => lineCurrency.get(id) ?? null);
     await saveSeatDiscrepancies(trx, run.id, payload.customerId, run.period, result.seatFindings);
 

@@ -51,6 +51,10 @@ const HealthMetrics = Type.Object({
   webhookIntake: Type.Array(Type.Object({ provider: Type.String(), result: Type.String(), count: Type.Integer() }), {
     description: 'Counted by the answering process since it started',
   }),
+  invoiceDelivery: Type.Object(
+    { pending: Type.Integer(), sent: Type.Integer(), bounced: Type.Integer(), failed: Type.Integer(), successRatio: Nullable(Decimal) },
+    { description: 'Invoice e-mails asked for in the last 30 days; successRatio = sent ÷ (sent + bounced + failed)' },
+  ),
 });
 
 /** Counts every answer of the webhook route by provider and result; unknown providers count as one label. */
