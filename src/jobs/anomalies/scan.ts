@@ -2,7 +2,7 @@ import type { HubContext } from '../../context.ts';
 import { loadDailySpend, loadQuoteBaseline, loadStoredThresholds, saveFindings, thresholdsFrom } from '../../db/anomalies.ts';
 import { spendAnomalies } from '../../engine/anomaly.ts';
 import { addDays } from '../../engine/dates.ts';
-import { todayIn } from '../../server/wire-types.ts';
+import { todayIn } from '../../engine/dates.ts';
 import { enqueueJobs } from '../enqueue.ts';
 
 export const ANOMALY_SCAN_TASK = 'anomalies:scan';

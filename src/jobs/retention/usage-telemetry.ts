@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { addDays } from '../../engine/dates.ts';
-import { todayIn } from '../../server/wire-types.ts';
+import { todayIn } from '../../engine/dates.ts';
 
 export const USAGE_RETENTION_TASK = 'retention:usage_telemetry';
 
