@@ -15,6 +15,7 @@ import { closeCustomerTask, closeTask } from './billing/task.ts';
 import { deliverTask } from './notify/deliver.ts';
 import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
+import { gdapCheckTask } from './partner-center/gdap-check.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -34,6 +35,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
       const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
     },
+    'partner_center:gdap_check': async (payload) => gdapCheckTask((payload ?? {}) as { connectionId?: string }, ctx),
   };
 }
 
@@ -63,4 +65,6 @@ export const CRONTAB = [
   '0 6 * * * partner_center:schedule ?id=pc-unbilled-daily {"kind":"unbilled"}',
   "# billed data for last month, after Microsoft's invoice close (6th-8th)",
   '0 7 9 * * partner_center:schedule ?id=pc-billed-monthly {"kind":"billed"}',
+  '# GDAP relationships, roles and expiry of every customer (alerts 30, 7 and 1 days ahead)',
+  '0 5 * * * partner_center:gdap_check ?id=pc-gdap-daily {}',
 ].join('\n');
