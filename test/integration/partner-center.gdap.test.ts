@@ -166,4 +166,17 @@ describe('GDAP consent review', () => {
     await checkGdap(hub.ctx, connectionId, { now: new Date(renewed.getTime() - 7 * DAY) });
     expect(await expiring()).toEqual([['warning', 7]]);
   });
+
+  it("judges consent on the roles the connection names (gdapRequiredRoles), refusing a value that is not a role id", async () => {
+    const BILLING_ADMINISTRATOR = 'b0f54661-2d74-4c50-afa3-1ec803f12efe';
+    const patch = (settings: object) => hub.app.inject({ method: 'PATCH', url: `/v1/connections/${connectionId}`, headers: hub.auth(hub.keys.admin), payload: { settings } });
+    const current = (await get(`/v1/connections/${connectionId}`, hub.keys.admin)).json().settings;
+    const bad = await patch({ ...current, gdapRequiredRoles: ['Directory Readers'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('gdapRequiredRoles');
+    expect((await patch({ ...current, gdapRequiredRoles: [READER, BILLING_ADMINISTRATOR] })).statusCode).toBe(200);
+    await checkGdap(hub.ctx, connectionId);
+    const customerId = customerOf[tenants[1]!.toLowerCase()]!;
+    expect((await get(`/v1/customers/${customerId}/consent`)).json().connections[0]).toMatchObject({ state: 'missing_roles', blocked: true, missingRoles: [BILLING_ADMINISTRATOR] });
+  });
 });
