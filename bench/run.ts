@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const NOT_BENCHMARKS = new Set(['run', 'support']);
+const NOT_BENCHMARKS = new Set(['run', 'support', 'http-compare']);
 
 function available(): string[] {
   return readdirSync(BENCH_DIR)

@@ -16,10 +16,13 @@ import { sql, type Kysely } from 'kysely';
 // any that lack one).
 export async function up(db: Kysely<any>): Promise<void> {
   // Roles belong to the cluster, not the database: several hub databases (and parallel
-  // test databases) share one. Creating it twice at once is not an error.
+  // test databases) share one. Creating it twice at once is not an error, and a role a DBA
+  // created beforehand needs no CREATEROLE privilege here.
   await sql`
     do $$ begin
-      create role hub_portal nologin;
+      if not exists (select 1 from pg_roles where rolname = 'hub_portal') then
+        create role hub_portal nologin;
+      end if;
     exception when duplicate_object or unique_violation then null;
     end $$;
   `.execute(db);

@@ -39,6 +39,8 @@ export async function runDemo(config: HubConfig): Promise<number> {
         exportRetryAfterSeconds: 1,
         linesPerBlob: 20_000,
       });
+      // One customer's GDAP relationship ends in 12 days: the consent review flags it (still synced).
+      sandbox.setGdap(sandbox.portfolio.customers[1]!.id, { endDateTime: new Date(now.getTime() + 12 * 86_400_000).toISOString() });
       const keys = await demoKeys(runtime.ctx.db);
       const api = client(address!, keys.admin);
 
@@ -53,6 +55,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
       const written = await writeInvoices(api, period);
       const customers = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/customers?limit=500')).items;
       printSummary(period, run, close, written, customersWithoutInvoice(customers, close, new Set(written.map((w) => w.customerId)), period));
+      printConsent(await api('GET', '/v1/consents?limit=500'));
       process.stdout.write(
         [
           '',
@@ -331,6 +334,19 @@ function printSummary(period: string, sync: any, close: any, written: Written[],
       ...(missing.length === 0
         ? ['Every customer has an invoice.']
         : ['Without an invoice:', ...missing.map((m) => `  ${m.customer.padEnd(Math.max(...missing.map((x) => x.customer.length)))}  ${m.reason}`)]),
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+/** The GDAP consent review in a few lines: counts per state, then each customer needing action. */
+function printConsent(review: { counts: Record<string, number>; items: { customerName: string; state: string; daysLeft: number | null; reason: string | null }[] }) {
+  const counts = Object.entries(review.counts).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state.replace('_', ' ')}`);
+  const attention = review.items.filter((i) => i.state !== 'active');
+  process.stdout.write(
+    [
+      `GDAP consent  ${counts.join(', ')} (GET /v1/consents)`,
+      ...attention.map((i) => `  ${i.customerName}: ${i.state}${i.state === 'expiring' ? ` in ${i.daysLeft} days, renew its relationship in Partner Center` : `, ${i.reason}`}`),
       '',
     ].join('\n') + '\n',
   );

@@ -46,6 +46,11 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'currency', description: 'One currency code for unbilled data (older form of currencies)' },
       { name: 'requestsPerMinute', description: `Override of the documented Partner Center limit (${partnerCenterDeclaration.limits.partnerCenter.requestsPerMinute}/min)` },
       { name: 'graphRequestsPerMinute', description: `Override of the Graph billing-export limit (${partnerCenterDeclaration.limits.graph.requestsPerMinute}/min)` },
+      {
+        name: 'gdapRequiredRoles',
+        description:
+          "Microsoft Entra role definition ids a customer's GDAP relationship must assign for its syncs to run (default: Directory Readers, 88d8e3e3-8f55-4a1e-953a-9b9898b8876b)",
+      },
     ],
   },
   {

@@ -231,6 +231,14 @@ export interface ConsentsTable {
   detail: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  gdap_state: string | null;
+  relationship_id: string | null;
+  expires_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  auto_extends: Generated<boolean>;
+  missing_roles: Generated<string[]>;
+  gdap_reason: string | null;
+  checked_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  expiry_alerted_days: number | null;
 }
 
 export interface ConsoleSessionsTable {
@@ -320,6 +328,24 @@ export interface FxRatesTable {
   to_currency: string;
   rate: ColumnType<string, string, string>;
   rate_date: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface GdapRelationshipsTable {
+  connection_id: string;
+  relationship_id: string;
+  customer_tenant_id: string;
+  customer_id: string | null;
+  display_name: string | null;
+  status: string;
+  duration: string | null;
+  auto_extend_duration: string | null;
+  activated_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  end_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  roles: Generated<string[]>;
+  assigned_roles: Generated<string[]>;
+  seen_at: ColumnType<Date, Date | string, Date | string>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -1002,6 +1028,7 @@ export interface Database {
   erasures: ErasuresTable;
   external_links: ExternalLinksTable;
   fx_rates: FxRatesTable;
+  gdap_relationships: GdapRelationshipsTable;
   idempotency_keys: IdempotencyKeysTable;
   import_uploads: ImportUploadsTable;
   imports: ImportsTable;

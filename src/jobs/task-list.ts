@@ -21,6 +21,7 @@ import { INVOICE_DELIVERY_TASK } from '../db/invoice-deliveries.ts';
 import { invoiceDeliverTask } from './invoices/deliver.ts';
 import { USAGE_RETENTION_TASK, anonymiseUsageTelemetry } from './retention/usage-telemetry.ts';
 import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
+import { gdapCheckTask } from './partner-center/gdap-check.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -56,6 +57,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [USAGE_RETENTION_TASK]: async () => {
       ctx.logger.info(await anonymiseUsageTelemetry(ctx), 'usage telemetry older than 90 days anonymised');
     },
+    'partner_center:gdap_check': async (payload) => gdapCheckTask((payload ?? {}) as { connectionId?: string }, ctx),
   };
 }
 
@@ -93,4 +95,6 @@ export const CRONTAB = [
   '0 */4 * * * anomalies:scan ?id=anomalies-every-4h',
   '# GDPR: usage telemetry older than 90 days anonymised, nightly',
   '30 3 * * * retention:usage_telemetry ?id=usage-retention-nightly',
+  '# GDAP relationships, roles and expiry of every customer (alerts 30, 7 and 1 days ahead)',
+  '0 5 * * * partner_center:gdap_check ?id=pc-gdap-daily {}',
 ].join('\n');

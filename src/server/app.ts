@@ -37,6 +37,7 @@ import { usageRoutes } from './routes/usage.ts';
 import { registerConsole } from '../console/plugin.ts';
 import { anomalyRoutes } from './routes/anomalies.ts';
 import { erasureRoutes } from './routes/erasure.ts';
+import { consentRoutes } from './routes/consents.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -115,6 +116,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   await registerConsole(app);
   anomalyRoutes(app, ctx);
   erasureRoutes(app, ctx);
+  consentRoutes(app, ctx);
 
   return app;
 }

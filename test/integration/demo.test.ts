@@ -62,6 +62,8 @@ describe('npm run demo', () => {
     expect(shares.length).toBeGreaterThan(0);
     for (const share of shares) expect(share).toBeLessThan(20);
     expect(stdout).toContain('Every customer has an invoice.');
+    // One consent expiring, flagged by the GDAP review and still synced and invoiced.
+    expect(stdout).toMatch(/GDAP consent {2}11 active, 1 expiring \(GET \/v1\/consents\)\n {2}[^\n]+: expiring in 12 days, renew its relationship in Partner Center/);
 
     // The documents carry the seller the demo set and the subscriptions' names, ids in small print.
     const out = join(dataDir, 'out', period!);

@@ -13,6 +13,7 @@ describe('the crontab', () => {
       ['connectwise:schedule', null],
       ['anomalies:scan', null],
       ['retention:usage_telemetry', null],
+      ['partner_center:gdap_check', {}],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);

@@ -19,6 +19,8 @@ import type {
   BillingExportSource,
   BillingManifest,
   ExportOperationResult,
+  GdapAccessAssignment,
+  GdapRelationship,
   LegacyUsageSource,
   PartnerCenterCustomer,
   PartnerCenterInvoice,
@@ -106,6 +108,7 @@ interface OperationBody {
 }
 
 const BILLING_REPORTS = '/reports/partners/billing';
+const GDAP_RELATIONSHIPS = '/tenantRelationships/delegatedAdminRelationships';
 
 /**
  * Partner Center and its Graph billing exports for one partner connection.
@@ -383,6 +386,37 @@ export class PartnerCenterClient {
       throw this.#invalid('billing.manifests.get', 'GET', `${this.#graphBaseUrl}${path}`, 'manifest lacks rootDirectory, sasToken or blobs');
     }
     return body;
+  }
+
+  /** The partner's GDAP relationships (Microsoft Graph), every page. */
+  async delegatedAdminRelationships(): Promise<GdapRelationship[]> {
+    return this.#graphCollection<GdapRelationship>('gdap.relationships.list', `${GDAP_RELATIONSHIPS}?$top=300`);
+  }
+
+  /** The access assignments of one relationship: which roles its security groups hold. */
+  async accessAssignments(relationshipId: string): Promise<GdapAccessAssignment[]> {
+    return this.#graphCollection<GdapAccessAssignment>('gdap.accessAssignments.list', `${GDAP_RELATIONSHIPS}/${encodeURIComponent(relationshipId)}/accessAssignments?$top=300`);
+  }
+
+  /** A Graph collection followed through `@odata.nextLink`, each link re-rooted on the configured Graph root. */
+  async #graphCollection<T>(call: string, firstPath: string): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    for (let path: string | undefined = firstPath; path !== undefined; ) {
+      const response = await this.#graph.request<{ value?: T[]; '@odata.nextLink'?: string } | undefined>({ call, path });
+      const body = response.body;
+      if (!body || !Array.isArray(body.value)) throw this.#invalid(call, 'GET', `${this.#graphBaseUrl}${path}`, 'the answer has no value array');
+      items.push(...body.value);
+      const next: string | undefined = body['@odata.nextLink'];
+      if (!next) break;
+      // The bearer token goes to the configured Graph root only, whatever host the link names.
+      const link: URL = new URL(next);
+      const version = new URL(this.#graphBaseUrl).pathname.replace(/\/+$/, '');
+      path = `${link.pathname.startsWith(version) ? link.pathname.slice(version.length) : link.pathname}${link.search}`;
+      if (seen.has(path)) throw this.#invalid(call, 'GET', `${this.#graphBaseUrl}${path}`, 'the next-page link repeats an earlier one');
+      seen.add(path);
+    }
+    return items;
   }
 
   /** The download URL of every blob in a manifest: root directory + name + SAS token. */

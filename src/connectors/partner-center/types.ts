@@ -106,3 +106,28 @@ export interface BillingManifest {
   blobs: BillingManifestBlob[];
   [field: string]: unknown;
 }
+
+/** Microsoft Graph `delegatedAdminRelationship` (GDAP), as `tenantRelationships/delegatedAdminRelationships` lists it. */
+export interface GdapRelationship {
+  id: string;
+  displayName?: string;
+  /** ISO 8601 duration, e.g. `P730D`. */
+  duration?: string;
+  customer?: { tenantId?: string; displayName?: string; [field: string]: unknown };
+  accessDetails?: { unifiedRoles?: { roleDefinitionId: string }[] };
+  status?: string;
+  /** `PT0S`: no automatic extension. */
+  autoExtendDuration?: string;
+  activatedDateTime?: string | null;
+  endDateTime?: string | null;
+  [field: string]: unknown;
+}
+
+/** Microsoft Graph `delegatedAdminAccessAssignment`: roles of a relationship given to a partner security group. */
+export interface GdapAccessAssignment {
+  id: string;
+  status?: string;
+  accessContainer?: { accessContainerId?: string; accessContainerType?: string };
+  accessDetails?: { unifiedRoles?: { roleDefinitionId: string }[] };
+  [field: string]: unknown;
+}

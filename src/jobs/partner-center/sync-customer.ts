@@ -1,9 +1,10 @@
 import { isConsentLapsedError, type PartnerCenterSubscription } from '../../connectors/partner-center/index.ts';
 import type { HubContext } from '../../context.ts';
-import { lapsedCustomerIds, markConsentLapsed } from '../../db/consents.ts';
+import { consentBlock, markConsentLapsed } from '../../db/consents.ts';
 import { resolveCustomers } from '../../db/ingest/customers.ts';
 import { upsertSubscriptions } from '../../db/subscriptions.ts';
 import { partnerCenterClientFor } from './client-for-connection.ts';
+import { gdapChecked, reviewConsent } from './gdap-check.ts';
 import { addProgress, recordRunError } from './run-progress.ts';
 import type { RunPayload } from './task.ts';
 
@@ -24,7 +25,18 @@ const RESOLVE_ACTOR = 'system:partner_center.sync';
 export async function syncCustomer(payload: SyncCustomerPayload, ctx: HubContext): Promise<void> {
   payload.customerId ??= (await resolveCustomers(ctx.db, [{ tenantId: payload.tenantId, name: payload.name ?? null }], RESOLVE_ACTOR)).get(payload.tenantId)!;
   const customerId = payload.customerId;
-  if ((await lapsedCustomerIds(ctx.db, payload.connectionId)).has(customerId)) {
+  // GDAP first: judged on the relationships the run read from Graph (a customer first met
+  // in this run included); a lapsed, expired or role-less customer is skipped, the others go on.
+  let newlyBlocked = false;
+  if (await gdapChecked(ctx, payload.connectionId)) {
+    const customer = await ctx.db.selectFrom('customers').select('name').where('id', '=', customerId).executeTakeFirstOrThrow();
+    const review = await reviewConsent(ctx, payload.connectionId, { id: customerId, name: customer.name, tenantId: payload.tenantId }, new Date());
+    newlyBlocked = review.verdict.blocked && review.changed;
+  }
+  const block = await consentBlock(ctx.db, payload.connectionId, customerId);
+  if (block) {
+    // Said once, when the customer becomes blocked; later runs skip it quietly (its consent and alert say why).
+    if (newlyBlocked) await recordRunError(ctx.db, payload.runId, { job: 'partner_center:sync_customer', customerId, message: `skipped: ${block}` });
     await addProgress(ctx.db, payload.runId, { customersDone: 1, pendingJobs: -1 });
     return;
   }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { partnerCenterClientFor } from './client-for-connection.ts';
+import { checkGdap } from './gdap-check.ts';
 import { periodOf, previousPeriod } from './periods.ts';
 import { addProgress, readCursor, recordRunError, writeCursor } from './run-progress.ts';
 import { DATA_JOB_PRIORITY, ingestQueue, type RunPayload } from './task.ts';
@@ -31,6 +32,16 @@ export async function syncPartner(payload: RunPayload, ctx: HubContext): Promise
   if (run.kind !== 'billed' && !known) {
     known = await knownCurrencies(ctx.db, run.connection_id);
     await writeCursor(ctx.db, run.connection_id, knownScope, known);
+  }
+
+  // A fresh run reads the GDAP relationships first, so each customer job judges consent on today's.
+  if (!saved) {
+    try {
+      await checkGdap(ctx, run.connection_id, { client });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await recordRunError(ctx.db, run.id, { job: 'partner_center:gdap_check', message: `reading GDAP relationships failed (${message}); customers were judged on the last ones read` });
+    }
   }
 
   if (!saved?.done) {

@@ -1,6 +1,7 @@
 /** Everything the route modules share: built once per sandbox in server.ts. */
 import type { SandboxClock } from './clock.ts';
 import type { ExportRegistry } from './exports.ts';
+import type { GdapRegistry } from './gdap.ts';
 import type { SandboxCredentials, SandboxStats } from './interfaces.ts';
 import type { LineSources } from './line-sources.ts';
 import type { Portfolio } from './portfolio.ts';
@@ -22,6 +23,8 @@ export interface SandboxContext {
   /** Real time: token and SAS expiry, throttle windows. */
   wallClock: () => number;
   exportRetryAfterSeconds: number;
+  /** GDAP relationships, as Graph lists them. */
+  gdap: GdapRegistry;
 }
 
 export function emptyStats(): SandboxStats {

@@ -18,12 +18,14 @@ import { SandboxClock } from './clock.ts';
 import { emptyStats, type SandboxContext } from './context.ts';
 import { credentialsFor } from './credentials.ts';
 import { ExportRegistry } from './exports.ts';
+import { GdapRegistry, type GdapOverride } from './gdap.ts';
 import type { PortfolioOptions, SandboxCredentials, SandboxStats, ThrottleOptions } from './interfaces.ts';
 import { LineSources } from './line-sources.ts';
 import { createPortfolio, type Portfolio } from './portfolio.ts';
 import { registerAuthorityRoutes } from './routes/authority.ts';
 import { registerBlobRoutes } from './routes/blobs.ts';
 import { registerControlRoutes } from './routes/control.ts';
+import { registerGdapRoutes } from './routes/gdap.ts';
 import { registerGraphRoutes } from './routes/graph.ts';
 import { registerPartnerCenterRoutes } from './routes/partner-center.ts';
 import { Throttle } from './throttle.ts';
@@ -74,6 +76,8 @@ export interface PartnerCenterSandbox {
   setThrottle(options: ThrottleOptions): void;
   /** Invalidates every refresh token (the partner user's sessions were revoked). */
   revokeRefreshTokens(): void;
+  /** Change a customer's GDAP relationship (end date, status, assigned roles, or none at all). */
+  setGdap(customerId: string, change: GdapOverride): void;
   close(): Promise<void>;
 }
 
@@ -108,6 +112,8 @@ export function createPartnerCenterSandboxApp(options: PartnerCenterSandboxOptio
     clock,
     wallClock,
     exportRetryAfterSeconds: options.exportRetryAfterSeconds ?? 1,
+    // Relationship dates are real dates (the hub judges them against its own clock), not business time.
+    gdap: new GdapRegistry(portfolio.options.seed, portfolio.partner.tenantId, portfolio.customers, wallClock()),
   };
 
   const app = fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -117,6 +123,7 @@ export function createPartnerCenterSandboxApp(options: PartnerCenterSandboxOptio
   registerAuthorityRoutes(app, context);
   registerPartnerCenterRoutes(app, context);
   registerGraphRoutes(app, context);
+  registerGdapRoutes(app, context);
   registerBlobRoutes(app, context);
   registerControlRoutes(app, context);
   return { app, context };
@@ -145,6 +152,7 @@ export async function startPartnerCenterSandbox(options: PartnerCenterSandboxOpt
     setNow: (now) => context.clock.set(now),
     setThrottle: (throttle) => context.throttle.configure(throttle),
     revokeRefreshTokens: () => context.tokens.revokeRefreshTokens(),
+    setGdap: (customerId, change) => context.gdap.override(requireCustomer(context, customerId), change),
     close: () => app.close(),
   };
 }

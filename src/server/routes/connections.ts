@@ -24,6 +24,14 @@ const Settings = Type.Object(
       }),
     ),
     currency: Type.Optional(CurrencyCode('Partner Center: one ISO 4217 billing currency to request unbilled data in (older form of currencies)')),
+    gdapRequiredRoles: Type.Optional(
+      Type.Array(Type.String({ format: 'uuid' }), {
+        minItems: 1,
+        maxItems: 50,
+        uniqueItems: true,
+        description: "Partner Center: Entra role definition ids a customer's GDAP relationship must assign for its syncs to run (default Directory Readers)",
+      }),
+    ),
   },
   {
     additionalProperties: Type.Union([Type.String(), Type.Number(), Type.Boolean()]),

@@ -7,6 +7,7 @@ import type { SandboxContext } from '../context.ts';
 import { emptyStats } from '../context.ts';
 import { isoInstant } from '../calendar.ts';
 import type { ThrottleOptions } from '../interfaces.ts';
+import type { GdapOverride } from '../gdap.ts';
 
 export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   app.get('/_sandbox/stats', async (_req, reply) => json(reply, 200, ctx.stats));
@@ -41,6 +42,16 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext)
     else if (req.params.action === 'restore') ctx.revoked.delete(customer.id);
     else return json(reply, 404, { error: "action must be 'revoke' or 'restore'" });
     return json(reply, 200, { customerId: customer.id, consent: ctx.revoked.has(customer.id) ? 'revoked' : 'active' });
+  });
+
+  // A customer's GDAP relationship: { endDateTime?, status?, autoExtendDuration?, assignedRoles?, absent? }.
+  app.put<{ Params: { customerId: string } }>('/_sandbox/gdap/:customerId', async (req, reply) => {
+    const customer = ctx.portfolio.customer(req.params.customerId);
+    if (!customer) return json(reply, 404, { error: `unknown customer ${req.params.customerId}` });
+    const body = (req.body ?? {}) as GdapOverride;
+    if (body.endDateTime !== undefined && Number.isNaN(Date.parse(body.endDateTime))) return json(reply, 400, { error: 'endDateTime must be an ISO 8601 instant' });
+    ctx.gdap.override(customer.id, body);
+    return json(reply, 200, ctx.gdap.list(ctx.wallClock(), ctx.revoked).find((r) => r.customerTenantId === customer.id) ?? { customerId: customer.id, absent: true });
   });
 
   app.get('/_sandbox/info', async (_req, reply) =>
