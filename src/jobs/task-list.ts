@@ -15,6 +15,7 @@ import { closeCustomerTask, closeTask } from './billing/task.ts';
 import { deliverTask } from './notify/deliver.ts';
 import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
+import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -33,6 +34,10 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [QUOTE_TO_CASH_TASK]: async (payload) => {
       const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
+    },
+    [SALESFORCE_QUOTE_TO_CASH_TASK]: async (payload) => {
+      const result = await salesforceQuoteToCash(payload as SalesforceQuoteToCashPayload, ctx);
+      ctx.logger.info({ ...(payload as SalesforceQuoteToCashPayload), ...result }, 'Salesforce opportunity processed');
     },
   };
 }
