@@ -4,6 +4,12 @@ import { handleSalesforceEvent } from '../../src/jobs/salesforce/opportunity-eve
 import { salesforceQuoteToCash } from '../../src/jobs/salesforce/quote-to-cash.ts';
 import { OPPORTUNITIES, startSalesforceSandbox, type SalesforceSandbox } from '../../src/sandbox/salesforce/index.ts';
 import { flowSign, salesforceFacts } from '../helpers/salesforce-vendor.ts';
+import { loadEffectiveRateCard, loadFxPolicy } from '../../src/db/rate-cards.ts';
+import { todayIn } from '../../src/engine/dates.ts';
+import { Decimal } from '../../src/engine/decimal.ts';
+import { roundMoney } from '../../src/engine/money.ts';
+import { priceLine } from '../../src/engine/rating.ts';
+import { categorized, d, licenseLine, usageLine } from '../unit/engine/fixtures.ts';
 import { crmQuoteProbe } from '../helpers/crm-quotes.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
@@ -72,6 +78,24 @@ describe('Salesforce quote-to-cash', () => {
     expect(quote).toMatchObject({ revision: 1, currency: 'USD', monthly_total: '3092', azure_monthly_budget: '2300', budget_alert_percents: [110, 120] });
     const seats = await hub.ctx.db.selectFrom('quote_expected_seats').select(['sku', 'seats']).where('quote_id', '=', quote!.id).execute();
     expect(seats).toEqual([{ sku: 'CFQ7TTC0LCHC:0002', seats: '40' }]);
+
+    // Approved, the card's quoted margins priced through the engine give back the quoted month
+    // to the cent: 40 seats billed a full cycle at the fixed 19.80, and Azure compute for which
+    // Microsoft billed the quoted 2,000.00 cost, marked up 15 %: 792.00 + 2,300.00 = 3,092.00.
+    for (const key of [hub.keys.sales_ops, hub.keys.finance]) {
+      const res = await hub.app.inject({ method: 'POST', url: `/v1/rate-cards/${card.id}/versions/1/approve`, headers: hub.auth(key), payload: {} });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    const today = todayIn(hub.ctx.config.billingTimeZone);
+    const effective = (await loadEffectiveRateCard(hub.ctx.db, customerId, today))!;
+    const fx = await loadFxPolicy(hub.ctx.db, effective, today.slice(0, 7));
+    const month = [
+      categorized(licenseLine({ customerId, productId: 'CFQ7TTC0LCHC', skuId: '0002', quantity: d('40'), cost: d('704.00') }), 'licenses'),
+      categorized(usageLine({ customerId, cost: d('2000.00') }), 'compute'),
+    ].map((line) => priceLine(line, effective, fx));
+    const prices = month.map((r) => (r.status === 'priced' ? r.price : d('NaN')));
+    expect(prices.map(String)).toEqual(['792', '2300']);
+    expect(roundMoney(prices, { currency: 'USD', ...effective.rounding }).total.toFixed(2)).toBe(new Decimal(quote!.monthly_total).toFixed(2));
 
     // The token the JWT bearer flow minted is kept (encrypted) on the connection for every process.
     const row = await hub.ctx.db.selectFrom('connections').select('credential_fields').where('id', '=', jwtConnection).executeTakeFirstOrThrow();
