@@ -29,6 +29,8 @@ export interface LimitOptions {
   used?: number;
   /** Every Nth call is refused as over the concurrent long-call cap (REQUEST_LIMIT_EXCEEDED). Unset: off. */
   everyNth?: number;
+  /** Every REST call is answered this late: a long call, or a stalled network, for a job to be stopped in. */
+  delayMs?: number;
 }
 
 export interface SalesforceSandboxContext {
@@ -39,7 +41,7 @@ export interface SalesforceSandboxContext {
   /** Access tokens issued, with their expiry (epoch ms). */
   sessions: Map<string, number>;
   sessionSeconds: number;
-  limits: Required<Pick<LimitOptions, 'dailyLimit' | 'used'>> & Pick<LimitOptions, 'everyNth'>;
+  limits: Required<Pick<LimitOptions, 'dailyLimit' | 'used'>> & Pick<LimitOptions, 'everyNth' | 'delayMs'>;
   /** Rows per query page before nextRecordsUrl (Salesforce: 2,000 by default). */
   batchSize: number;
   stats: SalesforceSandboxStats;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sfError, type SalesforceSandboxContext } from '../context.ts';
 import { parseSoql, runQuery } from '../soql.ts';
@@ -14,6 +15,7 @@ function guard(ctx: SalesforceSandboxContext) {
   return async function check(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     ctx.stats.calls++;
     const { limits } = ctx;
+    if (limits.delayMs) await sleep(limits.delayMs);
     const usage = () => reply.header('sforce-limit-info', `api-usage=${limits.used}/${limits.dailyLimit}`);
     if (limits.used >= limits.dailyLimit) {
       ctx.stats.limitRefusals++;
