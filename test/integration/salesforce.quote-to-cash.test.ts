@@ -175,6 +175,17 @@ describe('Salesforce quote-to-cash', () => {
     expect(await salesforceQuoteToCash({ connectionId, opportunityId: WOODGROVE_WIN }, hub.ctx)).toEqual({ outcome: 'unchanged', revision: 1 });
   });
 
+  it("takes an org without multi-currency at the connection's orgCurrency instead of CurrencyIsoCode", async () => {
+    const [connection] = await hub.ctx.db.selectFrom('connections').select('id').where('status', '=', 'active').where('provider', '=', 'salesforce').execute();
+    const settings = { instanceUrl: sandbox.url, loginUrl: sandbox.url, organizationId: sandbox.credentials.organizationId, orgCurrency: 'GBP' };
+    const res = await hub.app.inject({ method: 'PATCH', url: `/v1/connections/${connection!.id}`, headers: hub.auth(hub.keys.admin), payload: { settings } });
+    expect(res.statusCode, res.body).toBe(200);
+    const outcome = await salesforceQuoteToCash({ connectionId: connection!.id, opportunityId: WOODGROVE_WIN }, hub.ctx);
+    expect(outcome).toMatchObject({ outcome: 'quoted', revision: 2 });
+    const quote = await hub.ctx.db.selectFrom('quotes').select(['currency', 'monthly_total']).where('id', '=', (outcome as { quoteId: string }).quoteId).executeTakeFirstOrThrow();
+    expect(quote).toEqual({ currency: 'GBP', monthly_total: '575' });
+  });
+
   it('stops, writing nothing, when the org has used its daily API allocation', async () => {
     const [connection] = await hub.ctx.db.selectFrom('connections').select('id').where('status', '=', 'active').where('provider', '=', 'salesforce').execute();
     sandbox.setLimits({ used: 100_000 });
