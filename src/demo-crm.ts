@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import type { Db } from './db/database.ts';
 import { Decimal } from './engine/decimal.ts';
 import { startHubSpotSandbox, type HubSpotSandbox } from './sandbox/hubspot/index.ts';
@@ -65,46 +66,56 @@ async function upsertConnection(api: Call, provider: string, name: string, crede
   else await api('POST', '/v1/connections', { provider, name, credentials, settings });
 }
 
-/** The newest quote of each deal made after now, as the worker records it (a few seconds). */
+/**
+ * The newest quote of each deal, once the worker has taken in the webhooks and run the
+ * quote-to-cash jobs they queued (a won state the hub already had, as on a second run the
+ * same day, keeps its revision).
+ */
 async function waitForQuotes(db: Db, deals: { system: string; dealId: string }[], timeoutMs = 60_000): Promise<WonQuote[]> {
-  const since = new Date(Date.now() - 1000);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found: WonQuote[] = [];
-    for (const { system, dealId } of deals) {
-      const quote = await db
-        .selectFrom('quotes as q')
-        .innerJoin('external_links as l', (j) => j.onRef('l.entity_id', '=', 'q.deal_id').on('l.entity', '=', 'deal'))
-        .innerJoin('deals as d', 'd.id', 'q.deal_id')
-        .innerJoin('customers as c', 'c.id', 'q.customer_id')
-        .innerJoin('rate_card_versions as v', (j) => j.onRef('v.rate_card_id', '=', 'q.rate_card_id').onRef('v.version', '=', 'q.rate_card_version'))
-        .select(['q.id', 'q.revision', 'q.currency', 'q.monthly_total', 'q.azure_monthly_budget', 'q.budget_alert_percents', 'q.rate_card_version', 'v.status', 'd.name as deal', 'c.name as customer'])
-        .where('l.system', '=', system)
-        .where('l.external_id', '=', dealId)
-        .where('q.created_at', '>=', since)
-        .orderBy('q.revision', 'desc')
-        .executeTakeFirst();
-      if (!quote) continue;
-      const seats = await db.selectFrom('quote_expected_seats').select(['sku', 'seats']).where('quote_id', '=', quote.id).orderBy('sku').execute();
-      found.push({
-        system,
-        dealId,
-        deal: quote.deal,
-        customer: quote.customer,
-        revision: quote.revision,
-        currency: quote.currency,
-        monthlyTotal: quote.monthly_total,
-        azureBudget: quote.azure_monthly_budget,
-        alertPercents: quote.budget_alert_percents,
-        cardVersion: quote.rate_card_version,
-        cardStatus: quote.status,
-        seats,
-      });
-    }
+    const busy = await sql<{ n: number }>`
+      select (select count(*) from graphile_worker.jobs where task_identifier in ('webhook:process', 'hubspot:quote_to_cash', 'salesforce:quote_to_cash'))
+           + (select count(*) from webhook_inbox where status not in ('processed', 'ignored')) as n`.execute(db);
+    const found = Number(busy.rows[0]?.n ?? 0) === 0 ? await latestQuotes(db, deals) : [];
     if (found.length === deals.length) return found;
     if (Date.now() > deadline) throw new Error(`the won CRM deals did not become quotes within ${timeoutMs / 1000} s (see GET /v1/quote-exceptions)`);
     await sleep(250);
   }
+}
+
+async function latestQuotes(db: Db, deals: { system: string; dealId: string }[]): Promise<WonQuote[]> {
+  const found: WonQuote[] = [];
+  for (const { system, dealId } of deals) {
+    const quote = await db
+      .selectFrom('quotes as q')
+      .innerJoin('external_links as l', (j) => j.onRef('l.entity_id', '=', 'q.deal_id').on('l.entity', '=', 'deal'))
+      .innerJoin('deals as d', 'd.id', 'q.deal_id')
+      .innerJoin('customers as c', 'c.id', 'q.customer_id')
+      .innerJoin('rate_card_versions as v', (j) => j.onRef('v.rate_card_id', '=', 'q.rate_card_id').onRef('v.version', '=', 'q.rate_card_version'))
+      .select(['q.id', 'q.revision', 'q.currency', 'q.monthly_total', 'q.azure_monthly_budget', 'q.budget_alert_percents', 'q.rate_card_version', 'v.status', 'd.name as deal', 'c.name as customer'])
+      .where('l.system', '=', system)
+      .where('l.external_id', '=', dealId)
+      .orderBy('q.revision', 'desc')
+      .executeTakeFirst();
+    if (!quote) continue;
+    const seats = await db.selectFrom('quote_expected_seats').select(['sku', 'seats']).where('quote_id', '=', quote.id).orderBy('sku').execute();
+    found.push({
+      system,
+      dealId,
+      deal: quote.deal,
+      customer: quote.customer,
+      revision: quote.revision,
+      currency: quote.currency,
+      monthlyTotal: quote.monthly_total,
+      azureBudget: quote.azure_monthly_budget,
+      alertPercents: quote.budget_alert_percents,
+      cardVersion: quote.rate_card_version,
+      cardStatus: quote.status,
+      seats,
+    });
+  }
+  return found;
 }
 
 function printWon(won: WonQuote[]): void {
@@ -116,7 +127,7 @@ function printWon(won: WonQuote[]): void {
       `  ${q.system === 'hubspot' ? 'HubSpot   ' : 'Salesforce'} ${q.deal} → ${q.customer}`,
       `    quote        revision ${q.revision}, ${q.currency} ${money(q.monthlyTotal)} a month`,
       `    baseline     ${q.seats.map((s) => `${s.seats} seats of ${s.sku}`).join(', ') || 'no seats'}; Azure ${q.currency} ${money(q.azureBudget)} a month (alerts at ${thresholds})`,
-      `    rate card    version ${q.cardVersion}, ${q.cardStatus} (awaiting sales ops and finance)`,
+      `    rate card    version ${q.cardVersion}, ${q.cardStatus}${q.cardStatus === 'pending' ? ' (awaiting sales ops and finance)' : ''}`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
