@@ -55,6 +55,17 @@ export interface WebhookProvider {
   name: string;
   accept(request: IncomingWebhook, ctx: HubContext): Promise<WebhookEvent[] | WebhookRefusal> | WebhookEvent[] | WebhookRefusal;
   handle?(event: StoredWebhook, ctx: HubContext): Promise<void>;
+  /**
+   * The answer a vendor requires once the events are stored (Salesforce's SOAP Ack);
+   * undefined: the hub's own 202 JSON answer.
+   */
+  respond?(events: WebhookEvent[]): WebhookAnswer | undefined;
+}
+
+export interface WebhookAnswer {
+  status: 200;
+  contentType: string;
+  body: string;
 }
 
 export type WebhookProviderRegistry = ReadonlyMap<string, WebhookProvider>;

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HubConfig } from './config.ts';
+import { demoCrmDeals } from './demo-crm.ts';
 import { demoLogging } from './demo-logging.ts';
 import { customersWithoutInvoice, type CustomerWithoutInvoice } from './demo-report.ts';
 import { runHub } from './run-hub.ts';
@@ -17,7 +18,9 @@ const DEMO_ACTOR = { actor: 'system:demo' };
  * `npm run demo`: the hub on embedded PostgreSQL against the sandbox Partner Center.
  * Everything goes through the public API, as an integration partner would drive it:
  * connect, price (rate cards with dual approval), allocate, sync, close last month,
- * and write each invoice to ./out as PDF, HTML and CSV.
+ * and write each invoice to ./out as PDF, HTML and CSV. Then one deal is won in the
+ * sandbox HubSpot and one opportunity in the sandbox Salesforce, and the hub's pending
+ * card versions and baselines for them are shown.
  */
 export async function runDemo(config: HubConfig): Promise<number> {
   let sandbox: PartnerCenterSandbox | undefined;
@@ -56,6 +59,8 @@ export async function runDemo(config: HubConfig): Promise<number> {
       const customers = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/customers?limit=500')).items;
       printSummary(period, run, close, written, customersWithoutInvoice(customers, close, new Set(written.map((w) => w.customerId)), period));
       printConsent(await api('GET', '/v1/consents?limit=500'));
+      // After the close: the CRM's new customers have pending cards and nothing to invoice yet.
+      await demoCrmDeals(api, runtime.ctx.db, address!);
       process.stdout.write(
         [
           '',

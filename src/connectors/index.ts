@@ -1,9 +1,11 @@
 import type { WebhookProviderRegistry } from '../context.ts';
 import { handleHubSpotEvent } from '../jobs/hubspot/deal-events.ts';
 import { hubspotWebhookProvider } from './hubspot/webhook.ts';
+import { handleSalesforceEvent } from '../jobs/salesforce/opportunity-events.ts';
+import { salesforceWebhookProvider } from './salesforce/webhook.ts';
 import { webhookRegistry } from './webhooks.ts';
 
 /** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
 export function defaultWebhookProviders(): WebhookProviderRegistry {
-  return webhookRegistry([hubspotWebhookProvider({ handle: handleHubSpotEvent })]);
+  return webhookRegistry([hubspotWebhookProvider({ handle: handleHubSpotEvent }), salesforceWebhookProvider({ handle: handleSalesforceEvent })]);
 }

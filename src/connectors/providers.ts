@@ -1,6 +1,7 @@
 import { connectwiseDeclaration } from './connectwise/declaration.ts';
 import { hubspotDeclaration } from './hubspot/declaration.ts';
 import { partnerCenterDeclaration } from './partner-center/declaration.ts';
+import { SALESFORCE_DEFAULT_FIELDS, salesforceDeclaration } from './salesforce/declaration.ts';
 
 /**
  * Static facts about each vendor the hub connects to, as data (after Nango's
@@ -80,6 +81,23 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'codebase', description: 'e.g. v2025_1/; default: discovered from /login/companyinfo/{companyId}' },
       { name: 'apiVersion', description: `The model version pinned in the Accept header (default ${connectwiseDeclaration.defaultApiVersion})` },
       { name: 'requestsPerMinute', description: `Override of the hub's own budget (${connectwiseDeclaration.limits.requestsPerMinute}/min; ConnectWise throttles above ~1,000/min)` },
+    ],
+  },
+  {
+    name: salesforceDeclaration.vendor,
+    displayName: salesforceDeclaration.displayName,
+    credentialFields: publicFields(salesforceDeclaration.credentials),
+    credentialAlternatives: salesforceDeclaration.credentialAlternatives,
+    settingFields: [
+      { name: 'instanceUrl', description: "Required: the org's My Domain URL (https://<domain>.my.salesforce.com); REST calls go there, and the client credentials flow's token endpoint is there" },
+      { name: 'loginUrl', description: `JWT bearer flow: the assertion's audience and token endpoint (default ${salesforceDeclaration.baseUrls.login}; https://test.salesforce.com for a sandbox org)` },
+      { name: 'organizationId', description: 'Required for webhooks: the org id (00D…); Outbound Messages and Flow callouts naming another org are refused' },
+      { name: 'apiVersion', description: `REST API version (default ${salesforceDeclaration.apiVersion})` },
+      { name: 'tenantIdField', description: `Account field holding the customer's Microsoft tenant id, used to find the hub customer (default ${SALESFORCE_DEFAULT_FIELDS.tenantIdField})` },
+      { name: 'unitCostField', description: `OpportunityLineItem field with the MSP's monthly cost per unit (default ${SALESFORCE_DEFAULT_FIELDS.unitCostField})` },
+      { name: 'billingFrequencyField', description: `OpportunityLineItem field saying how a line is billed; only Monthly lines map (default ${SALESFORCE_DEFAULT_FIELDS.billingFrequencyField})` },
+      { name: 'termField', description: `OpportunityLineItem field with the commitment term, e.g. P12M (default ${SALESFORCE_DEFAULT_FIELDS.termField})` },
+      { name: 'orgCurrency', description: "Orgs without multi-currency only: the org's currency (ISO 4217); otherwise each Opportunity's CurrencyIsoCode is read" },
     ],
   },
 ];

@@ -28,3 +28,19 @@ export async function updateConnectionSecret(
       .execute();
   });
 }
+
+export interface OpenConnection {
+  id: string;
+  settings: Record<string, unknown>;
+  credentials: Record<string, string>;
+}
+
+/** A provider's active connections with their credentials opened, oldest first (webhook checks try each). */
+export async function activeConnections(ctx: Pick<HubContext, 'db' | 'secrets'>, provider: string): Promise<OpenConnection[]> {
+  const rows = await ctx.db.selectFrom('connections').selectAll().where('provider', '=', provider).where('status', '=', 'active').orderBy('created_at').execute();
+  return rows.map((row) => ({
+    id: row.id,
+    settings: row.settings as Record<string, unknown>,
+    credentials: ctx.secrets.openJson<Record<string, string>>(row.credentials_encrypted, row.id),
+  }));
+}

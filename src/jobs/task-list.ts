@@ -22,6 +22,7 @@ import { invoiceDeliverTask } from './invoices/deliver.ts';
 import { USAGE_RETENTION_TASK, anonymiseUsageTelemetry } from './retention/usage-telemetry.ts';
 import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
 import { gdapCheckTask } from './partner-center/gdap-check.ts';
+import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -58,6 +59,10 @@ export function buildTaskList(ctx: HubContext): TaskList {
       ctx.logger.info(await anonymiseUsageTelemetry(ctx), 'usage telemetry older than 90 days anonymised');
     },
     'partner_center:gdap_check': async (payload) => gdapCheckTask((payload ?? {}) as { connectionId?: string }, ctx),
+    [SALESFORCE_QUOTE_TO_CASH_TASK]: async (payload) => {
+      const result = await salesforceQuoteToCash(payload as SalesforceQuoteToCashPayload, ctx);
+      ctx.logger.info({ ...(payload as SalesforceQuoteToCashPayload), ...result }, 'Salesforce opportunity processed');
+    },
   };
 }
 

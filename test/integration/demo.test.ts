@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('npm run demo', () => {
-  it('shows progress, a clean summary and where to look; logs to a file; invoices every customer with named subscriptions', async () => {
+  it('shows progress, a clean summary and where to look; logs to a file; invoices every customer with named subscriptions; turns a won deal in each CRM into a pending card', async () => {
     dir = await mkdtemp(join(tmpdir(), 'hub-demo-'));
     const dataDir = dir;
     const env: NodeJS.ProcessEnv = { ...process.env, HUB_DATA_DIR: dataDir, PORT: String(await freePort()), HUB_PG_PORT: String(await freePort()), HOST: '127.0.0.1' };
@@ -64,6 +64,16 @@ describe('npm run demo', () => {
     expect(stdout).toContain('Every customer has an invoice.');
     // One consent expiring, flagged by the GDAP review and still synced and invoiced.
     expect(stdout).toMatch(/GDAP consent {2}11 active, 1 expiring \(GET \/v1\/consents\)\n {2}[^\n]+: expiring in 12 days, renew its relationship in Partner Center/);
+
+    // One deal won in each sandbox CRM became a quote, a baseline and a pending card version
+    // (hand-checked: HubSpot 25 × 21.00 + 10 × 34.20 + 1,150 + 240; Salesforce 40 × 19.80 + 2,300).
+    expect(stdout).toContain('CRM deals won (quote-to-cash)');
+    expect(stdout).toContain('HubSpot    Contoso - Microsoft 365 and Azure → Contoso Ltd');
+    expect(stdout).toContain('quote        revision 1, USD 2257.00 a month');
+    expect(stdout).toContain('Azure USD 1390.00 a month (alerts at 110 % = 1529.00, 120 % = 1668.00)');
+    expect(stdout).toContain('Salesforce Adatum - Microsoft 365 and Azure → Adatum Corporation');
+    expect(stdout).toContain('baseline     40 seats of CFQ7TTC0LCHC:0002; Azure USD 2300.00 a month (alerts at 110 % = 2530.00, 120 % = 2760.00)');
+    expect(stdout.match(/rate card    version 1, pending/g)).toHaveLength(2);
 
     // The documents carry the seller the demo set and the subscriptions' names, ids in small print.
     const out = join(dataDir, 'out', period!);

@@ -1,11 +1,10 @@
 import { Client } from '@hubspot/api-client';
-import { runOnce } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubspotWebhookProvider } from '../../src/connectors/hubspot/webhook.ts';
 import { handleHubSpotEvent } from '../../src/jobs/hubspot/deal-events.ts';
 import { quoteToCash } from '../../src/jobs/hubspot/quote-to-cash.ts';
-import { buildTaskList } from '../../src/jobs/task-list.ts';
 import { startHubSpotSandbox, type HubSpotSandbox } from '../../src/sandbox/hubspot/index.ts';
+import { crmQuoteProbe } from '../helpers/crm-quotes.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 let sandbox: HubSpotSandbox;
@@ -36,17 +35,7 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const work = () => runOnce({ pgPool: hub.database.pool, taskList: buildTaskList(hub.ctx) });
-const get = async (url: string) => {
-  const res = await hub.app.inject({ method: 'GET', url, headers: hub.auth(hub.keys.finance) });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-};
-const customersLinkedTo = (system: string, externalId: string) =>
-  hub.ctx.db.selectFrom('external_links').select('entity_id').where('entity', '=', 'customer').where('system', '=', system).where('external_id', '=', externalId).execute();
-async function quotesOf(customerId: string) {
-  return hub.ctx.db.selectFrom('quotes').selectAll().where('customer_id', '=', customerId).orderBy('revision').execute();
-}
+const { work, get, customersLinkedTo, quotesOf } = crmQuoteProbe(() => hub);
 
 describe('HubSpot quote-to-cash', () => {
   it('turns a won deal, delivered three times, into one customer, one pending card version and one quote', async () => {

@@ -1,19 +1,11 @@
 import type { HubContext } from '../../context.ts';
+import { activeConnections, type OpenConnection } from '../../db/connection-secrets.ts';
 
-export interface HubSpotConnection {
-  id: string;
-  settings: Record<string, unknown>;
-  credentials: Record<string, string>;
-}
+export type HubSpotConnection = OpenConnection;
 
 /** Active HubSpot connections with their credentials opened. */
-export async function activeHubSpotConnections(ctx: Pick<HubContext, 'db' | 'secrets'>): Promise<HubSpotConnection[]> {
-  const rows = await ctx.db.selectFrom('connections').selectAll().where('provider', '=', 'hubspot').where('status', '=', 'active').orderBy('created_at').execute();
-  return rows.map((row) => ({
-    id: row.id,
-    settings: row.settings as Record<string, unknown>,
-    credentials: ctx.secrets.openJson<Record<string, string>>(row.credentials_encrypted, row.id),
-  }));
+export function activeHubSpotConnections(ctx: Pick<HubContext, 'db' | 'secrets'>): Promise<HubSpotConnection[]> {
+  return activeConnections(ctx, 'hubspot');
 }
 
 /**

@@ -35,9 +35,10 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
           tags: ['webhooks'],
           summary: 'Receive a signed vendor webhook',
           description:
-            'Authenticated by the vendor signature, not an API key. 401 (signature, stale timestamp, unknown sender) or 400 (malformed body) with the reason, and nothing stored. A batch is stored event by event, each de-duplicated on its own.',
+            'Authenticated by the vendor signature (or, for Salesforce Outbound Messages, which are unsigned, by the connected OrganizationId), not an API key. 401 (signature, stale timestamp, unknown sender or org) or 400 (malformed body) with the reason, and nothing stored. A batch is stored event by event, each de-duplicated on its own.',
           params: Type.Object({ provider: Type.String() }),
           response: {
+            200: Type.String({ description: 'Vendors that require their own answer: for a Salesforce Outbound Message, the SOAP notificationsResponse with Ack true (text/xml)' }),
             202: Type.Object({
               id: Type.String({ format: 'uuid', description: 'The first event (the only one for vendors that send one per request)' }),
               duplicate: Type.Boolean({ description: 'true when every event of the request was already stored' }),
@@ -91,6 +92,8 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
             return { id: stored.get(eventId)!, eventId, duplicate };
           });
         });
+        const answer = provider.respond?.(accepted);
+        if (answer) return reply.code(answer.status).type(answer.contentType).send(answer.body);
         return reply.code(202).send({ id: events[0]!.id, duplicate: events.every((e) => e.duplicate), events });
       },
     );

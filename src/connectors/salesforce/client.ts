@@ -1,0 +1,150 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from 'jsforce';
+import type Bottleneck from 'bottleneck';
+import { backoffDelay } from '../http/retry.ts';
+import { mintAccessToken, type IssuedToken, type SalesforceCredentials } from './auth.ts';
+import { salesforceDeclaration } from './declaration.ts';
+
+/** A record as SOQL returns it: field values as JSON gives them, plus `attributes`. */
+export type SalesforceRecord = Record<string, unknown> & { Id: string };
+
+/** What the hub reads of an opportunity before turning it into billing setup. */
+export interface OpportunitySnapshot {
+  opportunity: SalesforceRecord;
+  lineItems: SalesforceRecord[];
+  account: SalesforceRecord | null;
+}
+
+/** The org's own field names the hub reads beyond the standard ones. */
+export interface SalesforceFieldNames {
+  tenantIdField: string;
+  unitCostField: string;
+  billingFrequencyField: string;
+  termField: string;
+  /** False for orgs without multi-currency: Opportunity has no CurrencyIsoCode then. */
+  multiCurrency: boolean;
+}
+
+export interface SalesforceClientOptions {
+  credentials: SalesforceCredentials;
+  instanceUrl: string;
+  loginUrl: string;
+  apiVersion: string;
+  fields: SalesforceFieldNames;
+  /** The connection's limiter: every call of this connection waits its turn there. */
+  limiter: Bottleneck;
+  /** Stores a newly issued token (encrypted, on the connection) so every process reuses it. */
+  onToken?: (token: IssuedToken) => Promise<void> | void;
+  onRetry?: (errorCode: string, waitMs: number) => void;
+  /** Injected by tests that must not wait real seconds. */
+  wait?: (ms: number) => Promise<void>;
+}
+
+/** A Salesforce call that failed for good: its errorCode and Salesforce's message. */
+export class SalesforceCallError extends Error {
+  readonly errorCode: string;
+  constructor(errorCode: string, message: string) {
+    super(message);
+    this.name = 'SalesforceCallError';
+    this.errorCode = errorCode;
+  }
+}
+
+const RECORD_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+/** A record id as a SOQL literal; anything but an id is refused, so nothing can be injected. */
+export function soqlId(id: string): string {
+  if (!RECORD_ID.test(id)) throw new SalesforceCallError('INVALID_ID', `"${id}" is not a Salesforce record id`);
+  return `'${id}'`;
+}
+
+/**
+ * Salesforce through the official jsforce SDK: jsforce builds and sends every request to
+ * the instance URL, follows query pages, and calls back for a new token on 401. This class
+ * adds the connection's limiter, the daily allocation check (Sforce-Limit-Info), retries of
+ * the concurrent-call cap with backoff, and the tokens: minted by JWT bearer or client
+ * credentials, handed to `onToken` to be persisted.
+ */
+export class SalesforceClient {
+  readonly #options: SalesforceClientOptions;
+  #conn: Connection | undefined;
+
+  constructor(options: SalesforceClientOptions) {
+    this.#options = options;
+  }
+
+  /** The opportunity, its line items and its Account, by SOQL. */
+  async readOpportunity(id: string): Promise<OpportunitySnapshot> {
+    const f = this.#options.fields;
+    const oppFields = ['Id', 'Name', 'AccountId', 'StageName', 'IsWon', 'IsClosed', 'CloseDate', 'Amount', ...(f.multiCurrency ? ['CurrencyIsoCode'] : [])];
+    const [opportunity] = await this.#query(`SELECT ${oppFields.join(', ')} FROM Opportunity WHERE Id = ${soqlId(id)}`);
+    if (!opportunity) throw new SalesforceCallError('NOT_FOUND', `Opportunity ${id} does not exist or is not visible to the integration user`);
+    const lineFields = ['Id', 'Name', 'ProductCode', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'TotalPrice', 'SortOrder', f.unitCostField, f.billingFrequencyField, f.termField];
+    const lineItems = await this.#query(`SELECT ${lineFields.join(', ')} FROM OpportunityLineItem WHERE OpportunityId = ${soqlId(opportunity.Id)} ORDER BY SortOrder`);
+    const accountId = typeof opportunity.AccountId === 'string' ? opportunity.AccountId : null;
+    const account = accountId ? ((await this.#query(`SELECT Id, Name, Website, ${f.tenantIdField} FROM Account WHERE Id = ${soqlId(accountId)}`))[0] ?? null) : null;
+    return { opportunity, lineItems, account };
+  }
+
+  async #query(soql: string): Promise<SalesforceRecord[]> {
+    const { maxAttempts, retryableCodes, backoff, limitCode } = salesforceDeclaration.retry;
+    const wait = this.#options.wait ?? ((ms: number) => sleep(ms));
+    for (let attempt = 1; ; attempt++) {
+      const conn = await this.#connection();
+      this.#checkAllocation(conn);
+      try {
+        const result = await this.#options.limiter.schedule(() => conn.query<SalesforceRecord>(soql, { autoFetch: true, maxFetch: 100_000 }));
+        return result.records;
+      } catch (error) {
+        const e = error as { errorCode?: string; name?: string; message?: string };
+        const code = e.errorCode ?? e.name ?? 'UNKNOWN';
+        const allocationGone = code === limitCode && /TotalRequests/i.test(e.message ?? '');
+        if (!(retryableCodes as readonly string[]).includes(code) || allocationGone || attempt >= maxAttempts) {
+          throw new SalesforceCallError(code, `Salesforce answered ${code}: ${e.message ?? 'no message'}`);
+        }
+        const delay = backoffDelay(attempt, backoff);
+        this.#options.onRetry?.(code, delay);
+        await wait(delay);
+      }
+    }
+  }
+
+  /** Stops before the org's daily allocation runs out: other integrations of the org share it. */
+  #checkAllocation(conn: Connection): void {
+    const usage = conn.limitInfo?.apiUsage;
+    if (!usage || usage.limit <= 0) return;
+    const share = (usage.used / usage.limit) * 100;
+    if (share >= salesforceDeclaration.limits.stopAtAllocationPercent) {
+      throw new SalesforceCallError(
+        salesforceDeclaration.retry.limitCode,
+        `the org has used ${usage.used} of its ${usage.limit} daily API calls (${share.toFixed(1)} %); the hub stops at ${salesforceDeclaration.limits.stopAtAllocationPercent} % to leave the rest to the org`,
+      );
+    }
+  }
+
+  async #connection(): Promise<Connection> {
+    if (this.#conn) return this.#conn;
+    const { credentials, instanceUrl, apiVersion } = this.#options;
+    const token = credentials.accessToken ? { accessToken: credentials.accessToken, instanceUrl } : await this.#mint();
+    this.#conn = new Connection({
+      instanceUrl: token.instanceUrl,
+      accessToken: token.accessToken,
+      version: apiVersion,
+      // jsforce calls this on 401 INVALID_SESSION_ID and replays the request with the new token.
+      refreshFn: (_conn, callback) => {
+        this.#mint().then(
+          (t) => callback(null, t.accessToken),
+          (error: Error) => callback(error),
+        );
+      },
+    });
+    return this.#conn;
+  }
+
+  async #mint(): Promise<IssuedToken> {
+    const { credentials, instanceUrl, loginUrl } = this.#options;
+    const token = await this.#options.limiter.schedule(() => mintAccessToken(credentials, { instanceUrl, loginUrl }));
+    await this.#options.onToken?.(token);
+    return token;
+  }
+}

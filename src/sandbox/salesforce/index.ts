@@ -1,0 +1,2 @@
+export { createSalesforceSandboxApp, startSalesforceSandbox, type SalesforceSandbox, type SalesforceSandboxOptions } from './server.ts';
+export { ACCOUNTS, OPPORTUNITIES, ORG_ID, TENANT_ID_FIELD, WON_STAGE } from './catalog.ts';

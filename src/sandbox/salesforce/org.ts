@@ -1,0 +1,123 @@
+import { Decimal } from 'decimal.js';
+import { ACCOUNTS, OPEN_STAGE, OPPORTUNITIES, REOPENED_STAGE, WON_STAGE } from './catalog.ts';
+import { sfId } from './ids.ts';
+
+export type SObjectType = 'Account' | 'Opportunity' | 'OpportunityLineItem';
+export type FieldValue = string | number | boolean | null;
+export type SRecord = Record<string, FieldValue>;
+
+/** Every field each object has in the sandbox org, in the API's own spelling. */
+export const FIELDS: Record<SObjectType, readonly string[]> = {
+  Account: ['Id', 'Name', 'AccountNumber', 'Type', 'ParentId', 'Website', 'Phone', 'BillingCountry', 'Partner_Center_Tenant_Id__c', 'LastModifiedDate', 'SystemModstamp'],
+  Opportunity: [
+    'Id', 'Name', 'AccountId', 'StageName', 'IsClosed', 'IsWon', 'Amount', 'CloseDate', 'CurrencyIsoCode', 'Pricebook2Id', 'HasOpportunityLineItem',
+    'Probability', 'ForecastCategoryName', 'SyncedQuoteId', 'LastModifiedDate', 'SystemModstamp',
+  ],
+  OpportunityLineItem: [
+    'Id', 'OpportunityId', 'PricebookEntryId', 'Product2Id', 'ProductCode', 'Name', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'Subtotal', 'TotalPrice',
+    'ServiceDate', 'Description', 'SortOrder', 'Unit_Cost__c', 'Billing_Frequency__c', 'Term__c', 'SystemModstamp',
+  ],
+};
+
+/** Salesforce's date-time format: milliseconds and a +0000 offset. */
+export const sfDateTime = (at: Date) => at.toISOString().replace('Z', '+0000');
+
+/** The mutable state of the sandbox org, built from the catalog. */
+export class SalesforceOrg {
+  readonly #records: Record<SObjectType, Map<string, SRecord>> = { Account: new Map(), Opportunity: new Map(), OpportunityLineItem: new Map() };
+  readonly #now: () => Date;
+
+  constructor(now: () => Date) {
+    this.#now = now;
+    const created = '2026-11-02T09:00:00.000+0000';
+    for (const a of ACCOUNTS) this.#records.Account.set(a.Id, { AccountNumber: null, Type: 'Customer', ParentId: null, Phone: null, ...a, LastModifiedDate: created, SystemModstamp: created });
+    let product = 0;
+    for (const o of OPPORTUNITIES) {
+      o.lines.forEach((line, i) => {
+        product++;
+        this.#records.OpportunityLineItem.set(line.Id, {
+          ...line,
+          OpportunityId: o.Id,
+          PricebookEntryId: sfId('01u', product),
+          Product2Id: sfId('01t', product),
+          ListPrice: line.UnitPrice,
+          ServiceDate: null,
+          Description: null,
+          SortOrder: i + 1,
+          SystemModstamp: created,
+          ...lineTotals(line.Quantity, line.UnitPrice, line.Discount),
+        });
+      });
+      this.#records.Opportunity.set(o.Id, {
+        Id: o.Id,
+        Name: o.Name,
+        AccountId: o.AccountId,
+        StageName: OPEN_STAGE,
+        IsClosed: false,
+        IsWon: false,
+        Amount: null,
+        CloseDate: '2026-12-31',
+        CurrencyIsoCode: o.CurrencyIsoCode,
+        Pricebook2Id: sfId('01s', 1),
+        HasOpportunityLineItem: o.lines.length > 0,
+        Probability: 75,
+        ForecastCategoryName: 'Commit',
+        SyncedQuoteId: null,
+        LastModifiedDate: created,
+        SystemModstamp: created,
+      });
+      this.#refreshAmount(o.Id);
+    }
+  }
+
+  /** Records of one object, in insertion order. */
+  all(type: SObjectType): SRecord[] {
+    return [...this.#records[type].values()];
+  }
+
+  get(type: SObjectType, id: string): SRecord | undefined {
+    return this.#records[type].get(id) ?? [...this.#records[type].values()].find((r) => String(r.Id).slice(0, 15) === id.slice(0, 15) && id.length === 15);
+  }
+
+  /** Sets fields of a line item (Quantity, UnitPrice, Discount…); totals and the opportunity's Amount follow. */
+  updateLine(id: string, fields: SRecord): SRecord | undefined {
+    const line = this.get('OpportunityLineItem', id);
+    if (!line) return undefined;
+    Object.assign(line, fields, lineTotals(Number(fields.Quantity ?? line.Quantity), Number(fields.UnitPrice ?? line.UnitPrice), (fields.Discount ?? line.Discount) as number | null));
+    line.SystemModstamp = sfDateTime(this.#now());
+    this.#refreshAmount(String(line.OpportunityId));
+    return line;
+  }
+
+  /** Moves an opportunity to Closed Won: the stage's definition sets IsWon and IsClosed; CloseDate becomes today. */
+  win(id: string): SRecord | undefined {
+    return this.#stage(id, { StageName: WON_STAGE, IsWon: true, IsClosed: true, Probability: 100, ForecastCategoryName: 'Closed', CloseDate: this.#now().toISOString().slice(0, 10) });
+  }
+
+  /** Moves a won opportunity back to an open stage. */
+  reopen(id: string): SRecord | undefined {
+    return this.#stage(id, { StageName: REOPENED_STAGE, IsWon: false, IsClosed: false, Probability: 90, ForecastCategoryName: 'Commit' });
+  }
+
+  #stage(id: string, fields: SRecord): SRecord | undefined {
+    const opportunity = this.get('Opportunity', id);
+    if (!opportunity) return undefined;
+    const at = sfDateTime(this.#now());
+    Object.assign(opportunity, fields, { LastModifiedDate: at, SystemModstamp: at });
+    return opportunity;
+  }
+
+  #refreshAmount(opportunityId: string): void {
+    const total = this.all('OpportunityLineItem')
+      .filter((l) => l.OpportunityId === opportunityId)
+      .reduce((sum, l) => sum.plus(Number(l.TotalPrice)), new Decimal(0));
+    this.#records.Opportunity.get(opportunityId)!.Amount = total.toNumber();
+  }
+}
+
+/** Subtotal is quantity × sales price; TotalPrice takes the discount percent off it. */
+function lineTotals(quantity: number, unitPrice: number, discount: number | null): SRecord {
+  const subtotal = new Decimal(quantity).times(unitPrice);
+  const total = subtotal.times(new Decimal(100).minus(discount ?? 0).div(100)).toDecimalPlaces(2);
+  return { Subtotal: subtotal.toNumber(), TotalPrice: total.toNumber() };
+}
