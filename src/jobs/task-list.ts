@@ -17,6 +17,8 @@ import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
 import { CONNECTWISE_SCHEDULE_TASK, scheduleConnectWise } from './connectwise/schedule.ts';
 import { syncConnectWiseTime, TIME_SYNC_TASK, type TimeSyncPayload } from './connectwise/time-sync.ts';
+import { reconcileConnectWiseSeats, SEAT_RECONCILE_TASK, type SeatReconcilePayload } from './connectwise/seat-reconcile.ts';
+import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connectwise/write-todo.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -40,6 +42,14 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [TIME_SYNC_TASK]: async (payload) => {
       const result = await syncConnectWiseTime(payload as TimeSyncPayload, ctx);
       ctx.logger.info({ ...(payload as TimeSyncPayload), ...result }, 'ConnectWise time entries synced');
+    },
+    [SEAT_RECONCILE_TASK]: async (payload) => {
+      const result = await reconcileConnectWiseSeats(payload as SeatReconcilePayload, ctx);
+      ctx.logger.info({ ...(payload as SeatReconcilePayload), ...result }, 'ConnectWise seats reconciled');
+    },
+    [WRITE_TODO_TASK]: async (payload) => {
+      const outcome = await writeSeatTodo(payload as WriteTodoPayload, ctx);
+      ctx.logger.info({ ...(payload as WriteTodoPayload), outcome }, 'PSA to-do written');
     },
   };
 }

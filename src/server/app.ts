@@ -27,6 +27,8 @@ import { quoteExceptionRoutes, QuoteException } from './routes/quote-exceptions.
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
+import { psaTodoRoutes, PsaTodo } from './routes/psa-todos.ts';
+import { psaSyncRoutes } from './routes/psa-sync.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -95,6 +97,9 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   settingsRoutes(app, ctx);
   notificationRoutes(app, ctx);
   await webhookRoutes(app, ctx);
+  app.addSchema(PsaTodo);
+  psaTodoRoutes(app, ctx);
+  psaSyncRoutes(app, ctx);
 
   return app;
 }
