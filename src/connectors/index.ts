@@ -2,8 +2,10 @@ import type { WebhookProviderRegistry } from '../context.ts';
 import { handleHubSpotEvent } from '../jobs/hubspot/deal-events.ts';
 import { hubspotWebhookProvider } from './hubspot/webhook.ts';
 import { webhookRegistry } from './webhooks.ts';
+import { connectwiseCallbackProvider } from './connectwise/callback.ts';
+import { handleConnectWiseCallback } from '../jobs/connectwise/callbacks.ts';
 
 /** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
 export function defaultWebhookProviders(): WebhookProviderRegistry {
-  return webhookRegistry([hubspotWebhookProvider({ handle: handleHubSpotEvent })]);
+  return webhookRegistry([hubspotWebhookProvider({ handle: handleHubSpotEvent }), connectwiseCallbackProvider({ handle: handleConnectWiseCallback })]);
 }
