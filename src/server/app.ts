@@ -29,6 +29,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 import { psaTodoRoutes, PsaTodo } from './routes/psa-todos.ts';
 import { psaSyncRoutes } from './routes/psa-sync.ts';
+import { labourRoutes } from './routes/labour.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -100,6 +101,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   app.addSchema(PsaTodo);
   psaTodoRoutes(app, ctx);
   psaSyncRoutes(app, ctx);
+  labourRoutes(app, ctx);
 
   return app;
 }

@@ -4,6 +4,7 @@ import { connectwiseClientFor } from '../../src/jobs/connectwise/client-for-conn
 import { syncConnectWiseTime } from '../../src/jobs/connectwise/time-sync.ts';
 import { enqueueTimeSync } from '../../src/jobs/connectwise/time-sync.ts';
 import { buildTaskList } from '../../src/jobs/task-list.ts';
+import { Decimal } from '../../src/engine/decimal.ts';
 import { COMPANIES, PROJECTS, startConnectWiseSandbox, type ConnectWiseSandbox } from '../../src/sandbox/connectwise/index.ts';
 import { connectConnectWise, linkSandboxCompanies } from '../helpers/connectwise.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
@@ -93,6 +94,32 @@ describe('ConnectWise incremental time-entry sync', () => {
     await sync(connectionId);
     const left = await hub.ctx.db.selectFrom('psa_sync_errors').select('entry_id').where('connection_id', '=', connectionId).execute();
     expect(left.map((e) => e.entry_id).sort()).toEqual([String(orphan.id), String(unknownProject.id)].sort());
+  });
+
+  it('prices a month of labour per engagement from the entries’ own rates, reporting non-billable hours apart', async () => {
+    const fabrikam = customers.get(251)!;
+    const res = await hub.app.inject({ method: 'GET', url: `/v1/customers/${fabrikam.customerId}/labour?period=2026-11`, headers: hub.auth(hub.keys.finance) });
+    expect(res.statusCode, res.body).toBe(200);
+    // Independently from the vendor's records: Σ billable hours × hourly rate per engagement, rounded to the cent.
+    const ofFabrikam = [...sandbox.account.entries.values()].filter((e) => (e.company as { id: number }).id === 251);
+    const expected = (onProject: boolean) => {
+      const mine = ofFabrikam.filter((e) => Boolean(e.project) === onProject);
+      const billable = mine.filter((e) => e.billableOption === 'Billable');
+      return {
+        amount: billable.reduce((s, e) => s.plus(new Decimal(String(e.hoursBilled)).times(String(e.hourlyRate))), new Decimal(0)).toFixed(2),
+        nonBillableHours: mine.filter((e) => e.billableOption !== 'Billable').reduce((s, e) => s.plus(String(e.actualHours)), new Decimal(0)).toString(),
+        entries: billable.length,
+      };
+    };
+    const body = res.json();
+    const project = body.engagements.find((e: { costNodeId: string | null }) => e.costNodeId === fabrikam.projectNodeId);
+    const support = body.engagements.find((e: { costNodeId: string | null }) => e.costNodeId === null);
+    expect([project.amount, project.nonBillableHours, project.billableEntries.length]).toEqual(Object.values(expected(true)));
+    expect([support.amount, support.nonBillableHours, support.billableEntries.length]).toEqual(Object.values(expected(false)));
+    // The 10 h entry added at 150/h is on the project, and its lineage names it.
+    const tenHours = ofFabrikam.find((e) => e.actualHours === 10 && e.hourlyRate === 150)!;
+    expect(project.billableEntries).toContainEqual({ system: 'connectwise', entryId: String(tenHours.id), version: 1 });
+    expect(new Decimal(body.total).equals(new Decimal(project.amount).plus(support.amount))).toBe(true);
   });
 
   it('pages across 2,500 entries losing none, fetching each page once, and retries a page answered 429', async () => {
