@@ -81,13 +81,16 @@ describe('ConnectWise incremental time-entry sync', () => {
     const orphan = sandbox.account.addTimeEntry({ company: { id: 999, identifier: 'Nobody', name: 'Nobody Inc' } });
     const unknownProject = sandbox.account.addTimeEntry({ project: { id: 399, name: 'Secret project' } });
     const good = sandbox.account.addTimeEntry({ companyId: 251, hours: 10, hourlyRate: 150 });
+    // No rate on the entry: its work role's (Senior Engineer, 185/h in the sandbox) is used.
+    const roleRated = sandbox.account.addTimeEntry({ companyId: 252, hours: 2, hourlyRate: null, workRole: { id: 2, name: 'Senior Engineer' } });
     const result = await sync(connectionId);
     expect(result.errors).toBe(3);
     const errors = await hub.ctx.db.selectFrom('psa_sync_errors').selectAll().where('connection_id', '=', connectionId).orderBy('entry_id').execute();
     const byEntry = Object.fromEntries(errors.map((e) => [e.entry_id, (e.problems as { field: string }[]).map((p) => p.field)]));
     expect(byEntry).toEqual({ [String(negative.id)]: ['actualHours'], [String(orphan.id)]: ['company'], [String(unknownProject.id)]: ['project'] });
     const stored = (await current(connectionId)).find((l) => l.entry_id === String(good.id));
-    expect(stored).toMatchObject({ hours_worked: '10', hours_billable: '10', rate: '150', billable: true });
+    expect(stored).toMatchObject({ hours_worked: '10', hours_billable: '10', rate: '150', rate_source: 'entry', billable: true });
+    expect((await current(connectionId)).find((l) => l.entry_id === String(roleRated.id))).toMatchObject({ rate: '185', rate_source: 'role' });
 
     // Fixed in the PSA, the entry syncs and its error is cleared.
     sandbox.account.editTimeEntry(negative.id as number, { actualHours: 2 });
