@@ -4,8 +4,14 @@ import { hubspotWebhookProvider } from './hubspot/webhook.ts';
 import { handleSalesforceEvent } from '../jobs/salesforce/opportunity-events.ts';
 import { salesforceWebhookProvider } from './salesforce/webhook.ts';
 import { webhookRegistry } from './webhooks.ts';
+import { connectwiseCallbackProvider } from './connectwise/callback.ts';
+import { handleConnectWiseCallback } from '../jobs/connectwise/callbacks.ts';
 
 /** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
 export function defaultWebhookProviders(): WebhookProviderRegistry {
-  return webhookRegistry([hubspotWebhookProvider({ handle: handleHubSpotEvent }), salesforceWebhookProvider({ handle: handleSalesforceEvent })]);
+  return webhookRegistry([
+    hubspotWebhookProvider({ handle: handleHubSpotEvent }),
+    salesforceWebhookProvider({ handle: handleSalesforceEvent }),
+    connectwiseCallbackProvider({ handle: handleConnectWiseCallback }),
+  ]);
 }

@@ -23,6 +23,8 @@ import { USAGE_RETENTION_TASK, anonymiseUsageTelemetry } from './retention/usage
 import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
 import { gdapCheckTask } from './partner-center/gdap-check.ts';
 import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
+import { reconcileConnectWiseSeats, SEAT_RECONCILE_TASK, type SeatReconcilePayload } from './connectwise/seat-reconcile.ts';
+import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connectwise/write-todo.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -62,6 +64,14 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [SALESFORCE_QUOTE_TO_CASH_TASK]: async (payload) => {
       const result = await salesforceQuoteToCash(payload as SalesforceQuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as SalesforceQuoteToCashPayload), ...result }, 'Salesforce opportunity processed');
+    },
+    [SEAT_RECONCILE_TASK]: async (payload) => {
+      const result = await reconcileConnectWiseSeats(payload as SeatReconcilePayload, ctx);
+      ctx.logger.info({ ...(payload as SeatReconcilePayload), ...result }, 'ConnectWise seats reconciled');
+    },
+    [WRITE_TODO_TASK]: async (payload) => {
+      const outcome = await writeSeatTodo(payload as WriteTodoPayload, ctx);
+      ctx.logger.info({ ...(payload as WriteTodoPayload), outcome }, 'PSA to-do written');
     },
   };
 }

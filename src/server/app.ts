@@ -38,6 +38,9 @@ import { registerConsole } from '../console/plugin.ts';
 import { anomalyRoutes } from './routes/anomalies.ts';
 import { erasureRoutes } from './routes/erasure.ts';
 import { consentRoutes } from './routes/consents.ts';
+import { psaTodoRoutes, PsaTodo } from './routes/psa-todos.ts';
+import { psaSyncRoutes } from './routes/psa-sync.ts';
+import { labourRoutes } from './routes/labour.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -117,6 +120,10 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   anomalyRoutes(app, ctx);
   erasureRoutes(app, ctx);
   consentRoutes(app, ctx);
+  app.addSchema(PsaTodo);
+  psaTodoRoutes(app, ctx);
+  psaSyncRoutes(app, ctx);
+  labourRoutes(app, ctx);
 
   return app;
 }

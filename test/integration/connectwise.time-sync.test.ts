@@ -4,6 +4,7 @@ import { connectwiseClientFor } from '../../src/jobs/connectwise/client-for-conn
 import { syncConnectWiseTime } from '../../src/jobs/connectwise/time-sync.ts';
 import { enqueueTimeSync } from '../../src/jobs/connectwise/time-sync.ts';
 import { buildTaskList } from '../../src/jobs/task-list.ts';
+import { Decimal } from '../../src/engine/decimal.ts';
 import { COMPANIES, PROJECTS, startConnectWiseSandbox, type ConnectWiseSandbox } from '../../src/sandbox/connectwise/index.ts';
 import { connectConnectWise, linkSandboxCompanies } from '../helpers/connectwise.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
@@ -80,19 +81,48 @@ describe('ConnectWise incremental time-entry sync', () => {
     const orphan = sandbox.account.addTimeEntry({ company: { id: 999, identifier: 'Nobody', name: 'Nobody Inc' } });
     const unknownProject = sandbox.account.addTimeEntry({ project: { id: 399, name: 'Secret project' } });
     const good = sandbox.account.addTimeEntry({ companyId: 251, hours: 10, hourlyRate: 150 });
+    // No rate on the entry: its work role's (Senior Engineer, 185/h in the sandbox) is used.
+    const roleRated = sandbox.account.addTimeEntry({ companyId: 252, hours: 2, hourlyRate: null, workRole: { id: 2, name: 'Senior Engineer' } });
     const result = await sync(connectionId);
     expect(result.errors).toBe(3);
     const errors = await hub.ctx.db.selectFrom('psa_sync_errors').selectAll().where('connection_id', '=', connectionId).orderBy('entry_id').execute();
     const byEntry = Object.fromEntries(errors.map((e) => [e.entry_id, (e.problems as { field: string }[]).map((p) => p.field)]));
     expect(byEntry).toEqual({ [String(negative.id)]: ['actualHours'], [String(orphan.id)]: ['company'], [String(unknownProject.id)]: ['project'] });
     const stored = (await current(connectionId)).find((l) => l.entry_id === String(good.id));
-    expect(stored).toMatchObject({ hours_worked: '10', hours_billable: '10', rate: '150', billable: true });
+    expect(stored).toMatchObject({ hours_worked: '10', hours_billable: '10', rate: '150', rate_source: 'entry', billable: true });
+    expect((await current(connectionId)).find((l) => l.entry_id === String(roleRated.id))).toMatchObject({ rate: '185', rate_source: 'role' });
 
     // Fixed in the PSA, the entry syncs and its error is cleared.
     sandbox.account.editTimeEntry(negative.id as number, { actualHours: 2 });
     await sync(connectionId);
     const left = await hub.ctx.db.selectFrom('psa_sync_errors').select('entry_id').where('connection_id', '=', connectionId).execute();
     expect(left.map((e) => e.entry_id).sort()).toEqual([String(orphan.id), String(unknownProject.id)].sort());
+  });
+
+  it('prices a month of labour per engagement from the entries’ own rates, reporting non-billable hours apart', async () => {
+    const fabrikam = customers.get(251)!;
+    const res = await hub.app.inject({ method: 'GET', url: `/v1/customers/${fabrikam.customerId}/labour?period=2026-11`, headers: hub.auth(hub.keys.finance) });
+    expect(res.statusCode, res.body).toBe(200);
+    // Independently from the vendor's records: Σ billable hours × hourly rate per engagement, rounded to the cent.
+    const ofFabrikam = [...sandbox.account.entries.values()].filter((e) => (e.company as { id: number }).id === 251);
+    const expected = (onProject: boolean) => {
+      const mine = ofFabrikam.filter((e) => Boolean(e.project) === onProject);
+      const billable = mine.filter((e) => e.billableOption === 'Billable');
+      return {
+        amount: billable.reduce((s, e) => s.plus(new Decimal(String(e.hoursBilled)).times(String(e.hourlyRate))), new Decimal(0)).toFixed(2),
+        nonBillableHours: mine.filter((e) => e.billableOption !== 'Billable').reduce((s, e) => s.plus(String(e.actualHours)), new Decimal(0)).toString(),
+        entries: billable.length,
+      };
+    };
+    const body = res.json();
+    const project = body.engagements.find((e: { costNodeId: string | null }) => e.costNodeId === fabrikam.projectNodeId);
+    const support = body.engagements.find((e: { costNodeId: string | null }) => e.costNodeId === null);
+    expect([project.amount, project.nonBillableHours, project.billableEntries.length]).toEqual(Object.values(expected(true)));
+    expect([support.amount, support.nonBillableHours, support.billableEntries.length]).toEqual(Object.values(expected(false)));
+    // The 10 h entry added at 150/h is on the project, and its lineage names it.
+    const tenHours = ofFabrikam.find((e) => e.actualHours === 10 && e.hourlyRate === 150)!;
+    expect(project.billableEntries).toContainEqual({ system: 'connectwise', entryId: String(tenHours.id), version: 1 });
+    expect(new Decimal(body.total).equals(new Decimal(project.amount).plus(support.amount))).toBe(true);
   });
 
   it('pages across 2,500 entries losing none, fetching each page once, and retries a page answered 429', async () => {

@@ -53,7 +53,7 @@ export interface TimeSyncOptions {
 /** One job key per connection: a callback or the crontab arriving while a sync waits replaces, never doubles it. */
 export const timeSyncJobKey = (connectionId: string) => `${TIME_SYNC_TASK}:${connectionId}`;
 
-export async function enqueueTimeSync(ctx: Pick<HubContext, 'db'>, connectionId: string, runAt?: Date): Promise<void> {
+export async function enqueueTimeSync(ctx: { db: Parameters<typeof enqueueJob>[0] }, connectionId: string, runAt?: Date): Promise<void> {
   await enqueueJob(ctx.db, TIME_SYNC_TASK, { connectionId }, { jobKey: timeSyncJobKey(connectionId), jobKeyMode: 'preserve_run_at', ...(runAt ? { runAt } : {}) });
 }
 

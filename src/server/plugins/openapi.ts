@@ -42,6 +42,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'revenue', description: 'ASC 606 revenue recognition schedules and their journals' },
         { name: 'accounting', description: 'Where invoice lines land in the ERP (GL accounts, tax codes, cost-centre dimensions) and the postings to it' },
         { name: 'sessions', description: 'An API key exchanged for a session cookie, as the web console signs in; who a request is' },
+        { name: 'psa', description: 'PSA (ConnectWise) labour sync errors, the SKU ↔ PSA product mapping, and the seat to-do queue approved before anything is written to the PSA' },
       ],
     },
     refResolver: {
