@@ -243,6 +243,19 @@ export interface ExternalLinksTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface FieldMappingsTable {
+  id: Generated<string>;
+  connection_id: string;
+  object: string;
+  version: number;
+  rules: ColumnType<JsonValue, string, string>;
+  reason: string;
+  copied_from: number | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface FxRatesTable {
   id: Generated<string>;
   source: string;
@@ -554,6 +567,8 @@ export interface QuotesTable {
   created_by: string;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  mapping_version: Generated<number>;
+  mapping_source: ColumnType<JsonValue | null, string | null, string | null>;
 }
 
 export interface RateCardRulesTable {
@@ -811,6 +826,7 @@ export interface Database {
   customers: CustomersTable;
   deals: DealsTable;
   external_links: ExternalLinksTable;
+  field_mappings: FieldMappingsTable;
   fx_rates: FxRatesTable;
   idempotency_keys: IdempotencyKeysTable;
   import_uploads: ImportUploadsTable;

@@ -27,6 +27,7 @@ import { quoteExceptionRoutes, QuoteException } from './routes/quote-exceptions.
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
+import { mappingRoutes, MappingView } from './routes/mappings.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -95,6 +96,8 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   settingsRoutes(app, ctx);
   notificationRoutes(app, ctx);
   await webhookRoutes(app, ctx);
+  app.addSchema(MappingView);
+  mappingRoutes(app, ctx);
 
   return app;
 }

@@ -86,9 +86,13 @@ export class HubSpotClient {
     this.#options = options;
   }
 
-  /** The deal, its line items (v4 associations, batch read) and its company. */
-  async readDeal(dealId: string): Promise<DealSnapshot> {
-    const deal = await this.#call((hs) => hs.crm.deals.basicApi.getById(dealId, DEAL_PROPERTIES));
+  /**
+   * The deal, its line items (v4 associations, batch read) and its company; `extra` names
+   * further deal and company properties to read (those a field mapping uses).
+   */
+  async readDeal(dealId: string, extra: { deal?: readonly string[]; company?: readonly string[] } = {}): Promise<DealSnapshot> {
+    const dealProperties = [...new Set([...DEAL_PROPERTIES, ...(extra.deal ?? [])])];
+    const deal = await this.#call((hs) => hs.crm.deals.basicApi.getById(dealId, dealProperties));
     const lineIds = await this.#associated(dealId, 'line_items');
     const lineItems: CrmRecord[] = [];
     for (let i = 0; i < lineIds.length; i += 100) {
@@ -101,7 +105,7 @@ export class HubSpotClient {
     const companies = await this.#associated(dealId, 'companies');
     const primary = companies.find((c) => c.typeIds.includes(hubspotDeclaration.associationTypeIds.dealToCompanyPrimary)) ?? (companies.length === 1 ? companies[0] : undefined);
     const company = primary
-      ? record(await this.#call((hs) => hs.crm.companies.basicApi.getById(primary.id, ['name', 'domain', this.#options.tenantIdProperty])))
+      ? record(await this.#call((hs) => hs.crm.companies.basicApi.getById(primary.id, [...new Set(['name', 'domain', this.#options.tenantIdProperty, ...(extra.company ?? [])])])))
       : null;
     return { deal: record(deal), lineItems, company };
   }

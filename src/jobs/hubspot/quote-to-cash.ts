@@ -11,6 +11,12 @@ import type { Database } from '../../db/types.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { MINOR_UNITS } from '../../engine/money.ts';
 import { azureMonthlyBudget, expectedSeats, mapQuoteLines, quoteRules, type QuoteProblem } from '../../mappings/hubspot/quote-lines.ts';
+import { mappingInForce } from '../../db/field-mappings.ts';
+import { checkedRules, MappingRefused } from '../../mappings/checked.ts';
+import { applyMapping } from '../../mappings/engine/apply.ts';
+import type { CheckedMapping } from '../../mappings/engine/validate.ts';
+import { propertiesRead } from '../../mappings/hubspot/deal-mapping.ts';
+import { mappingObject } from '../../mappings/objects.ts';
 import { todayIn } from '../../server/wire-types.ts';
 import { hubspotClientFor } from './client-for-connection.ts';
 import { HUBSPOT, matchDealCustomer } from './customer-match.ts';
@@ -24,10 +30,11 @@ export interface QuoteToCashPayload {
 export type QuoteToCashOutcome =
   | { outcome: 'not-won' }
   | { outcome: 'unchanged'; revision: number }
-  | { outcome: 'quoted'; revision: number; quoteId: string; customerId: string; rateCardId: string; rateCardVersion: number }
+  | { outcome: 'quoted'; revision: number; quoteId: string; customerId: string; rateCardId: string; rateCardVersion: number; mappingVersion: number }
   | { outcome: 'exception'; exceptionId: string };
 
 const ACTOR: ActorContext = { actor: 'system:hubspot-quote-to-cash' };
+const DEAL_OBJECT = mappingObject('hubspot', 'deal')!;
 
 /** One job per deal: every trigger for a deal collapses into the pending one. */
 export const quoteToCashJobKey = (dealId: string) => `hubspot:deal:${dealId}`;
@@ -47,16 +54,32 @@ export async function quoteToCash(payload: QuoteToCashPayload, ctx: HubContext):
   const { client, tenantIdProperty } = await hubspotClientFor(ctx, payload.connectionId, (status, waitMs) =>
     ctx.logger.info({ dealId: payload.dealId, status, waitMs }, 'HubSpot call retried'),
   );
-  const snapshot = await client.readDeal(payload.dealId);
+  const mapping = await mappingInForce(ctx.db, payload.connectionId, DEAL_OBJECT.object, DEAL_OBJECT.defaultRules);
+  let checked: CheckedMapping | MappingRefused;
+  try {
+    checked = checkedRules(DEAL_OBJECT, mapping.rules);
+  } catch (error) {
+    if (!(error instanceof MappingRefused)) throw error;
+    checked = error;
+  }
+  const snapshot = await client.readDeal(payload.dealId, checked instanceof MappingRefused ? {} : propertiesRead(checked.specs.keys()));
   if (snapshot.deal.properties.hs_is_closed_won !== 'true') return { outcome: 'not-won' };
-  const fingerprint = fingerprintOf(snapshot, tenantIdProperty);
+  const fingerprint = fingerprintOf(snapshot, tenantIdProperty, mapping.version);
   const dealName = snapshot.deal.properties.dealname?.trim() || `HubSpot deal ${payload.dealId}`;
   try {
     return await ctx.db.transaction().execute(async (trx) => {
       const deal = await dealRow(trx, HUBSPOT, payload.dealId, payload.connectionId, dealName);
       const known = await trx.selectFrom('quotes').select('revision').where('deal_id', '=', deal.id).where('fingerprint', '=', fingerprint).executeTakeFirst();
       if (known) return { outcome: 'unchanged', revision: known.revision } as const;
-      return await recordQuote(trx, ctx, snapshot, { dealRowId: deal.id, revision: deal.latest_revision + 1, fingerprint, dealName, tenantIdProperty });
+      if (checked instanceof MappingRefused) throw new QuoteRefused('invalid mapping', checked.problems.map((p) => ({ reason: `mapping v${mapping.version} rule ${p.rule} ${p.field}: ${p.reason}` })));
+      return await recordQuote(trx, ctx, snapshot, {
+        dealRowId: deal.id,
+        revision: deal.latest_revision + 1,
+        fingerprint,
+        dealName,
+        tenantIdProperty,
+        mapping: { version: mapping.version, checked },
+      });
     });
   } catch (error) {
     if (!(error instanceof QuoteRefused)) throw error;
@@ -76,19 +99,32 @@ interface QuoteContext {
   fingerprint: string;
   dealName: string;
   tenantIdProperty: string;
+  mapping: { version: number; checked: CheckedMapping };
 }
 
 async function recordQuote(trx: Transaction<Database>, ctx: HubContext, snapshot: DealSnapshot, q: QuoteContext): Promise<QuoteToCashOutcome> {
-  const currency = snapshot.deal.properties.deal_currency_code?.trim().toUpperCase() ?? '';
+  const categories = await loadCategoryMapping(trx);
+  const mapped = mapQuoteLines(snapshot.lineItems, { sku: categories.sku, licenseLines: categories.defaults.licenseLines ?? 'licenses' });
+  const priced = quoteRules(mapped.lines);
+  const linesTotal = mapped.lines.reduce((sum, l) => sum.plus(l.monthlyAmount), new Decimal(0));
+  const source = {
+    deal: snapshot.deal,
+    company: snapshot.company,
+    lines: { monthlyTotal: linesTotal.toString(), azureMonthlyAmount: azureMonthlyBudget(mapped.lines).toString() },
+  };
+  const quote = applyMapping(q.mapping.checked, DEAL_OBJECT.source, DEAL_OBJECT.target, source);
+  const currency = String(quote.values.get('quote.currency') ?? '');
   const problems: QuoteProblem[] = [];
   if (MINOR_UNITS[currency] === undefined) problems.push({ reason: `deal_currency_code "${currency}" is not an ISO 4217 currency the hub can bill in` });
   if (!snapshot.company) problems.push({ reason: 'the deal has no associated company, so no customer can be found or created' });
   if (snapshot.lineItems.length === 0) problems.push({ reason: 'the deal has no line items' });
-  const mapping = await loadCategoryMapping(trx);
-  const mapped = mapQuoteLines(snapshot.lineItems, { sku: mapping.sku, licenseLines: mapping.defaults.licenseLines ?? 'licenses' });
-  const priced = quoteRules(mapped.lines);
+  problems.push(...quote.problems.map((p) => ({ reason: `mapping v${q.mapping.version} rule ${p.rule} (${p.field}): ${p.reason}` })));
   problems.push(...mapped.problems, ...priced.problems);
   if (problems.length > 0) throw new QuoteRefused('unmappable deal', problems);
+  const mappedDecimal = (path: string, otherwise: Decimal) => {
+    const value = quote.values.get(path);
+    return value instanceof Decimal ? value : otherwise;
+  };
 
   const customerId = await matchDealCustomer(trx, snapshot.company!, q.tenantIdProperty, currency, ACTOR);
   const customer = await trx.selectFrom('customers').select('name').where('id', '=', customerId).executeTakeFirstOrThrow();
@@ -107,16 +143,18 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, snapshot
   if (sink.problems.length > 0) throw new QuoteRefused('rate card refused', sink.problems);
   const version = await requestVersion(trx, card, input, ACTOR, today);
 
-  const closedate = snapshot.deal.properties.closedate;
+  const closedAt = quote.values.get('quote.closedAt');
   const quoteId = await insertQuote(trx, {
     dealId: q.dealRowId,
     revision: q.revision,
     customerId,
     currency,
-    closedAt: closedate ? new Date(closedate) : null,
+    closedAt: closedAt instanceof Date ? closedAt : null,
     lines: mapped.lines,
-    monthlyTotal: mapped.lines.reduce((sum, l) => sum.plus(l.monthlyAmount), new Decimal(0)),
-    azureMonthlyBudget: azureMonthlyBudget(mapped.lines),
+    monthlyTotal: mappedDecimal('quote.monthlyTotal', linesTotal),
+    azureMonthlyBudget: mappedDecimal('quote.azureMonthlyBudget', azureMonthlyBudget(mapped.lines)),
+    mappingVersion: q.mapping.version,
+    mappingSource: source,
     expectedSeats: expectedSeats(mapped.lines),
     rateCardId: card.id,
     rateCardVersion: version.version,
@@ -130,10 +168,10 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, snapshot
     action: 'quote.create',
     entity: 'deal',
     entityId: q.dealRowId,
-    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version },
+    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion: q.mapping.version },
     justification: input.justification,
   });
-  return { outcome: 'quoted', revision: q.revision, quoteId, customerId, rateCardId: card.id, rateCardVersion: version.version };
+  return { outcome: 'quoted', revision: q.revision, quoteId, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion: q.mapping.version };
 }
 
 /**
@@ -171,12 +209,17 @@ class Problems implements ProblemSink {
   }
 }
 
-/** What makes a won state distinct: the close date, currency, company (and its tenant id) and every line as read. */
-function fingerprintOf(snapshot: DealSnapshot, tenantIdProperty: string): string {
+/**
+ * What makes a won state distinct: the close date, currency, company (and its tenant id),
+ * every line as read, and the mapping version that reads them (a changed mapping is a new
+ * revision, since the quote it makes may differ).
+ */
+function fingerprintOf(snapshot: DealSnapshot, tenantIdProperty: string, mappingVersion: number): string {
   const p = snapshot.deal.properties;
   return createHash('sha256')
     .update(
       canonicalJson({
+        ...(mappingVersion > 0 ? { mappingVersion, deal: { ...p, hs_lastmodifieddate: undefined } } : {}),
         closedate: p.closedate ?? null,
         currency: p.deal_currency_code ?? null,
         company: snapshot.company ? { id: snapshot.company.id, tenantId: snapshot.company.properties[tenantIdProperty] ?? null } : null,

@@ -39,6 +39,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'webhooks', description: 'Signed vendor webhooks, stored before processing' },
         { name: 'portal', description: "What a client's portal key may read: its own prices, quantities, periods and documents, never the MSP's cost or margin" },
         { name: 'crm', description: 'Won CRM deals turned into billing setup: quotes, baselines, and the deals that need review' },
+        { name: 'mappings', description: 'Which vendor field feeds which canonical field: versioned, audited field mappings per connection, with preview and rollback' },
       ],
     },
     refResolver: {
