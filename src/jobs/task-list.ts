@@ -15,6 +15,9 @@ import { closeCustomerTask, closeTask } from './billing/task.ts';
 import { deliverTask } from './notify/deliver.ts';
 import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
+import { detectDrift, DRIFT_TASK } from './drift/detect.ts';
+import { DRIFT_PUSH_TASK, pushFindingToCrm } from './drift/resolve.ts';
+import { enqueueJob } from './enqueue.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -33,6 +36,15 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [QUOTE_TO_CASH_TASK]: async (payload) => {
       const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
+      // After each sync, compare what it touched; one pending drift run serves every trigger.
+      if (result.outcome === 'quoted') await enqueueJob(ctx.db, DRIFT_TASK, {}, { jobKey: DRIFT_TASK, jobKeyMode: 'preserve_run_at', runAt: new Date(Date.now() + 60_000) });
+    },
+    [DRIFT_TASK]: async () => {
+      ctx.logger.info(await detectDrift(ctx), 'drift run');
+    },
+    [DRIFT_PUSH_TASK]: async (payload) => {
+      const { findingId } = payload as { findingId: string };
+      ctx.logger.info({ findingId, outcome: await pushFindingToCrm(ctx, findingId) }, 'drift: owner value pushed');
     },
   };
 }
@@ -63,4 +75,6 @@ export const CRONTAB = [
   '0 6 * * * partner_center:schedule ?id=pc-unbilled-daily {"kind":"unbilled"}',
   "# billed data for last month, after Microsoft's invoice close (6th-8th)",
   '0 7 9 * * partner_center:schedule ?id=pc-billed-monthly {"kind":"billed"}',
+  '# owned fields compared with every copy, hourly (and after each sync)',
+  '17 * * * * drift:detect ?id=drift-hourly',
 ].join('\n');

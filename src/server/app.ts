@@ -28,6 +28,7 @@ import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateC
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 import { mappingRoutes, MappingView } from './routes/mappings.ts';
+import { driftRoutes, DriftFinding } from './routes/drift.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -98,6 +99,8 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   await webhookRoutes(app, ctx);
   app.addSchema(MappingView);
   mappingRoutes(app, ctx);
+  app.addSchema(DriftFinding);
+  driftRoutes(app, ctx);
 
   return app;
 }

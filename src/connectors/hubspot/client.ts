@@ -110,6 +110,23 @@ export class HubSpotClient {
     return { deal: record(deal), lineItems, company };
   }
 
+  /** Line items by id (batch read, 100 at a time), in the order asked; ids HubSpot no longer has are left out. */
+  async readLineItems(ids: readonly string[]): Promise<CrmRecord[]> {
+    const found: CrmRecord[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      const inputs = ids.slice(i, i + 100).map((id) => ({ id }));
+      const batch = await this.#call((hs) => hs.crm.lineItems.batchApi.read({ properties: [...LINE_ITEM_PROPERTIES, 'hs_lastmodifieddate'], propertiesWithHistory: [], inputs }));
+      found.push(...batch.results.map(record));
+    }
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return found.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  }
+
+  /** Sets properties of a line item (PATCH); returns the item as HubSpot stored it. */
+  async updateLineItem(id: string, properties: Record<string, string>): Promise<CrmRecord> {
+    return record(await this.#call((hs) => hs.crm.lineItems.basicApi.update(id, { properties })));
+  }
+
   async #associated(dealId: string, to: 'line_items' | 'companies'): Promise<{ id: string; typeIds: number[] }[]> {
     const found: { id: string; typeIds: number[] }[] = [];
     let after: string | undefined;

@@ -24,6 +24,7 @@ export function registerCrmRoutes(app: FastifyInstance, ctx: HubSpotSandboxConte
   app.patch<{ Params: { type: ObjectType; id: string }; Body: { properties?: Record<string, string> } }>('/crm/v3/objects/:type/:id', { preHandler: guard }, async (req, reply) => {
     if (!OBJECT_TYPES.has(req.params.type)) return reply.code(404).send(hubspotError(`Unknown object type ${req.params.type}`, 'OBJECT_NOT_FOUND'));
     const updated = ctx.account.update(req.params.type, req.params.id, req.body?.properties ?? {});
+    if (updated) ctx.stats.writes++;
     return updated ? updated : reply.code(404).send(notFound(req.params.type, req.params.id));
   });
 
