@@ -10,6 +10,7 @@ import { periodOf, previousPeriod } from './jobs/partner-center/periods.ts';
 import { Decimal } from './engine/decimal.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { startPartnerCenterSandbox, type PartnerCenterSandbox } from './sandbox/partner-center/index.ts';
+import { demoDrift, type DemoDrift } from './demo-drift.ts';
 
 const DEMO_ACTOR = { actor: 'system:demo' };
 
@@ -21,6 +22,7 @@ const DEMO_ACTOR = { actor: 'system:demo' };
  */
 export async function runDemo(config: HubConfig): Promise<number> {
   let sandbox: PartnerCenterSandbox | undefined;
+  let drift: DemoDrift | undefined;
   const logging = demoLogging(config, process.env);
   if (logging.logFile) process.stdout.write(`Starting the hub (log: ${logging.logFile})\n`);
   try {
@@ -53,6 +55,8 @@ export async function runDemo(config: HubConfig): Promise<number> {
       const written = await writeInvoices(api, period);
       const customers = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/customers?limit=500')).items;
       printSummary(period, run, close, written, customersWithoutInvoice(customers, close, new Set(written.map((w) => w.customerId)), period));
+      drift = await demoDrift(api, address!, keys);
+      process.stdout.write(`${drift.lines.join('\n')}\n`);
       process.stdout.write(
         [
           '',
@@ -71,6 +75,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
     });
   } finally {
     await sandbox?.close();
+    await drift?.sandbox.close();
   }
 }
 

@@ -62,6 +62,11 @@ describe('npm run demo', () => {
     expect(shares.length).toBeGreaterThan(0);
     for (const share of shares) expect(share).toBeLessThan(20);
     expect(stdout).toContain('Every customer has an invoice.');
+    // It ends with one deliberate drift: a price changed in HubSpot, valued, with how to resolve it.
+    expect(stdout).toContain('Drift queue   1 open finding (someone changed a price in HubSpot)');
+    expect(stdout).toContain('rate_card.markup_percent category:compute: hub (owner) says 15, hubspot says 20; 50.00 USD a month at stake');
+    const resolveUrl = /(http:\/\/\S+\/v1\/drift-findings\/[0-9a-f-]{36}\/resolve)/.exec(stdout)?.[1];
+    expect(resolveUrl).toBeDefined();
 
     // The documents carry the seller the demo set and the subscriptions' names, ids in small print.
     const out = join(dataDir, 'out', period!);

@@ -57,85 +57,100 @@ export async function detectDrift(ctx: HubContext): Promise<DriftRunSummary> {
   const categories = await loadCategoryMapping(ctx.db);
   const today = todayIn(ctx.config.billingTimeZone);
   for (const connection of await activeHubSpotConnections(ctx)) {
-    const quoted = await sql<{ customer_id: string; currency: string; line_item_id: string }>`
-      select distinct on (l.source->>'id') q.customer_id, q.currency, l.source->>'id' as line_item_id
-      from quotes q
-      join deals d on d.id = q.deal_id
-      join quote_lines l on l.quote_id = q.id
-      where d.connection_id = ${connection.id}
-        and q.revision = d.latest_revision
-      order by l.source->>'id', q.created_at desc`.execute(ctx.db);
-    if (quoted.rows.length === 0) continue;
-    const { client } = await hubspotClientFor(ctx, connection.id);
-    const items = new Map((await client.readLineItems(quoted.rows.map((r) => r.line_item_id))).map((i) => [i.id, i]));
-    const seen = new Set<string>();
-    for (const row of quoted.rows) {
-      const item = items.get(row.line_item_id);
-      if (!item) continue;
-      const [line] = mapQuoteLines([item], { sku: categories.sku, licenseLines: categories.defaults.licenseLines ?? 'licenses' }).lines;
-      if (!line) continue;
-      const match = line.kind === 'seat' ? { sku: line.sku! } : { category: line.category };
-      const subject = line.kind === 'seat' ? `sku:${line.sku}` : `category:${line.category}`;
-      const hub = await hubPriceOf(ctx, row.customer_id, match, today);
-      if (!hub) continue;
-      const field = line.kind === 'seat' ? 'rate_card.unit_price' : 'rate_card.markup_percent';
-      const key = `${connection.id}:${row.customer_id}:${field}:${subject}:${item.id}`;
-      seen.add(key);
-      summary.compared++;
-      const drift = priceDrift(hub.price, line, row.currency);
-      const existing = await ctx.db.selectFrom('drift_findings').selectAll().where('finding_key', '=', key).where('status', 'in', [...OPEN_STATUSES]).executeTakeFirst();
-      if (!drift) {
-        if (existing) {
-          await closeFinding(ctx, existing.id, existing.status === 'awaiting-approval');
-          summary.closed++;
-        }
-        continue;
-      }
-      const owner = owners.get(field)?.owner ?? 'hub';
-      const hubSide = { value: drift.hubValue.toString(), seenAt: hub.seenAt };
-      const crmSide = { value: drift.crmValue.toString(), seenAt: item.properties.hs_lastmodifieddate ? new Date(item.properties.hs_lastmodifieddate) : null };
-      const [ownerSide, otherSide] = owner === 'crm' ? [crmSide, hubSide] : [hubSide, crmSide];
-      const values = {
-        owner,
-        owner_value: ownerSide.value,
-        owner_seen_at: ownerSide.seenAt,
-        other_value: otherSide.value,
-        other_seen_at: otherSide.seenAt,
-        money_at_stake: drift.moneyAtStake.toFixed(minorUnits(row.currency)),
-        currency: row.currency,
-        vendor_ref: JSON.stringify({
-          object: 'line_items',
-          id: item.id,
-          kind: line.kind,
-          quantity: line.quantity.toString(),
-          unitCost: line.unitCost?.toString() ?? null,
-          hubValue: drift.hubValue.toString(),
-          crmValue: drift.crmValue.toString(),
-        }),
-      };
-      if (existing) {
-        await ctx.db.updateTable('drift_findings').set(values).where('id', '=', existing.id).execute();
-        summary.updated++;
-        continue;
-      }
-      await ctx.db.transaction().execute(async (trx) => {
-        const created = await trx
-          .insertInto('drift_findings')
-          .values({ finding_key: key, connection_id: connection.id, customer_id: row.customer_id, system: 'hubspot', field, subject, ...values })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await writeAudit(trx, { ...ACTOR, action: 'drift.open', entity: 'drift_finding', entityId: created.id, after: { key, ...values, vendor_ref: JSON.parse(values.vendor_ref) } });
-      });
-      summary.opened++;
-    }
-    // A finding whose line is gone from the latest quote is moot.
-    const stale = await ctx.db.selectFrom('drift_findings').select(['id', 'finding_key']).where('connection_id', '=', connection.id).where('status', 'in', ['open']).execute();
-    for (const finding of stale.filter((f) => !seen.has(f.finding_key))) {
-      await closeFinding(ctx, finding.id, false, 'the line is no longer on the latest quote');
-      summary.closed++;
+    try {
+      await compareConnection(ctx, connection.id, { owners, categories, today }, summary);
+    } catch (err) {
+      // One unreachable CRM must not hide the drift of the others; the next run tries it again.
+      ctx.logger.warn({ err, connectionId: connection.id }, 'drift: connection skipped');
     }
   }
   return summary;
+}
+
+interface RunInputs {
+  owners: Awaited<ReturnType<typeof fieldOwners>>;
+  categories: Awaited<ReturnType<typeof loadCategoryMapping>>;
+  today: string;
+}
+
+async function compareConnection(ctx: HubContext, connectionId: string, { owners, categories, today }: RunInputs, summary: DriftRunSummary): Promise<void> {
+  const quoted = await sql<{ customer_id: string; currency: string; line_item_id: string }>`
+    select distinct on (l.source->>'id') q.customer_id, q.currency, l.source->>'id' as line_item_id
+    from quotes q
+    join deals d on d.id = q.deal_id
+    join quote_lines l on l.quote_id = q.id
+    where d.connection_id = ${connectionId}
+      and q.revision = d.latest_revision
+    order by l.source->>'id', q.created_at desc`.execute(ctx.db);
+  if (quoted.rows.length === 0) return;
+  const { client } = await hubspotClientFor(ctx, connectionId);
+  const items = new Map((await client.readLineItems(quoted.rows.map((r) => r.line_item_id))).map((i) => [i.id, i]));
+  const seen = new Set<string>();
+  for (const row of quoted.rows) {
+    const item = items.get(row.line_item_id);
+    if (!item) continue;
+    const [line] = mapQuoteLines([item], { sku: categories.sku, licenseLines: categories.defaults.licenseLines ?? 'licenses' }).lines;
+    if (!line) continue;
+    const match = line.kind === 'seat' ? { sku: line.sku! } : { category: line.category };
+    const subject = line.kind === 'seat' ? `sku:${line.sku}` : `category:${line.category}`;
+    const hub = await hubPriceOf(ctx, row.customer_id, match, today);
+    if (!hub) continue;
+    const field = line.kind === 'seat' ? 'rate_card.unit_price' : 'rate_card.markup_percent';
+    const key = `${connectionId}:${row.customer_id}:${field}:${subject}:${item.id}`;
+    seen.add(key);
+    summary.compared++;
+    const drift = priceDrift(hub.price, line, row.currency);
+    const existing = await ctx.db.selectFrom('drift_findings').selectAll().where('finding_key', '=', key).where('status', 'in', [...OPEN_STATUSES]).executeTakeFirst();
+    if (!drift) {
+      if (existing) {
+        await closeFinding(ctx, existing.id, existing.status === 'awaiting-approval');
+        summary.closed++;
+      }
+      continue;
+    }
+    const owner = owners.get(field)?.owner ?? 'hub';
+    const hubSide = { value: drift.hubValue.toString(), seenAt: hub.seenAt };
+    const crmSide = { value: drift.crmValue.toString(), seenAt: item.properties.hs_lastmodifieddate ? new Date(item.properties.hs_lastmodifieddate) : null };
+    const [ownerSide, otherSide] = owner === 'crm' ? [crmSide, hubSide] : [hubSide, crmSide];
+    const values = {
+      owner,
+      owner_value: ownerSide.value,
+      owner_seen_at: ownerSide.seenAt,
+      other_value: otherSide.value,
+      other_seen_at: otherSide.seenAt,
+      money_at_stake: drift.moneyAtStake.toFixed(minorUnits(row.currency)),
+      currency: row.currency,
+      vendor_ref: JSON.stringify({
+        object: 'line_items',
+        id: item.id,
+        kind: line.kind,
+        quantity: line.quantity.toString(),
+        unitCost: line.unitCost?.toString() ?? null,
+        hubValue: drift.hubValue.toString(),
+        crmValue: drift.crmValue.toString(),
+      }),
+    };
+    if (existing) {
+      await ctx.db.updateTable('drift_findings').set(values).where('id', '=', existing.id).execute();
+      summary.updated++;
+      continue;
+    }
+    await ctx.db.transaction().execute(async (trx) => {
+      const created = await trx
+        .insertInto('drift_findings')
+        .values({ finding_key: key, connection_id: connectionId, customer_id: row.customer_id, system: 'hubspot', field, subject, ...values })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await writeAudit(trx, { ...ACTOR, action: 'drift.open', entity: 'drift_finding', entityId: created.id, after: { key, ...values, vendor_ref: JSON.parse(values.vendor_ref) } });
+    });
+    summary.opened++;
+  }
+  // A finding whose line is gone from the latest quote is moot.
+  const stale = await ctx.db.selectFrom('drift_findings').select(['id', 'finding_key']).where('connection_id', '=', connectionId).where('status', 'in', ['open']).execute();
+  for (const finding of stale.filter((f) => !seen.has(f.finding_key))) {
+    await closeFinding(ctx, finding.id, false, 'the line is no longer on the latest quote');
+    summary.closed++;
+  }
 }
 
 /**

@@ -7,6 +7,8 @@ import { writeAudit } from '../../db/audit.ts';
 import { FIELD_HOLDERS, fieldOwners, OWNER_SYSTEMS, type FieldOwner } from '../../db/field-owners.ts';
 import type { Database } from '../../db/types.ts';
 import { DriftConflict, resolveFinding } from '../../jobs/drift/resolve.ts';
+import { DRIFT_TASK } from '../../jobs/drift/detect.ts';
+import { enqueueJob } from '../../jobs/enqueue.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { badRequest, conflict, notFound } from '../problem.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
@@ -152,6 +154,22 @@ export function driftRoutes(app: FastifyInstance, ctx: HubContext): void {
       if (position) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(position.createdAt, position.id)));
       const page = paginate(await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute(), limit);
       return { items: page.rows.map(toFinding), nextCursor: page.nextCursor };
+    },
+  );
+
+  r.post(
+    '/v1/drift-runs',
+    {
+      config: { auth: { roles: ['admin', 'billing_ops'] } },
+      schema: {
+        tags: ['mappings'],
+        summary: 'Run drift detection now instead of at the next hourly run (one run is queued however often this is called)',
+        response: { 202: Type.Object({ queued: Type.Boolean() }) },
+      },
+    },
+    async (_request, reply) => {
+      await enqueueJob(ctx.db, DRIFT_TASK, {}, { jobKey: DRIFT_TASK });
+      return reply.code(202).send({ queued: true });
     },
   );
 
