@@ -146,6 +146,14 @@ describe('field ownership and drift', () => {
     // 25 seats at 22.00 − 2.00 = 20.00 against the card's 21.00: 25.00 a month.
     expect(seat).toMatchObject({ subject: 'sku:CFQ7TTC0LCHC:0002', ownerValue: '21', otherValue: '20', moneyAtStakePerMonth: '25.00' });
     expect((await call('POST', `/v1/drift-findings/${seat.id}/resolve`, hub.keys.finance, { action: 'ignore' })).statusCode).toBe(400);
+    // A second seat line discounted 10 % instead of 5 %: 36.00 × 0.9 = 32.40 against 34.20, 10 seats = 18.00 a month; ignored, it stays ignored.
+    sandbox.editObject('line_items', '7002', { hs_discount_percentage: '10' });
+    await detectDrift(hub.ctx);
+    const e3 = (await findings('?field=rate_card.unit_price&status=open')).find((f: { subject: string }) => f.subject === 'sku:CFQ7TTC0LFLX:0001');
+    expect(e3).toMatchObject({ ownerValue: '34.2', otherValue: '32.4', moneyAtStakePerMonth: '18.00' });
+    const ignored = await call('POST', `/v1/drift-findings/${e3.id}/resolve`, hub.keys.finance, { action: 'ignore', reason: 'loyalty discount until March' });
+    expect(ignored.json()).toMatchObject({ status: 'ignored', resolution: 'ignore', resolutionNote: 'loyalty discount until March' });
+    expect(await detectDrift(hub.ctx)).toMatchObject({ opened: 0 });
     sandbox.editObject('line_items', '7001', { discount: '1.00' });
     expect(await detectDrift(hub.ctx)).toMatchObject({ closed: 1 });
     expect((await findings()).find((f: { id: string }) => f.id === seat.id)).toMatchObject({ status: 'closed', resolution: 'disappeared', resolutionNote: 'the values agree again without a resolution in the hub' });

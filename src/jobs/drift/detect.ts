@@ -135,6 +135,16 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
       summary.updated++;
       continue;
     }
+    // An ignored difference stays ignored while both values are what the person ignored.
+    const ignored = await ctx.db
+      .selectFrom('drift_findings')
+      .select('id')
+      .where('finding_key', '=', key)
+      .where('status', '=', 'ignored')
+      .where('owner_value', '=', values.owner_value)
+      .where('other_value', '=', values.other_value)
+      .executeTakeFirst();
+    if (ignored) continue;
     await ctx.db.transaction().execute(async (trx) => {
       const created = await trx
         .insertInto('drift_findings')
