@@ -11,6 +11,7 @@ import { periodOf, previousPeriod } from './jobs/partner-center/periods.ts';
 import { Decimal } from './engine/decimal.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { startPartnerCenterSandbox, type PartnerCenterSandbox } from './sandbox/partner-center/index.ts';
+import { demoDrift, type DemoDrift } from './demo-drift.ts';
 
 const DEMO_ACTOR = { actor: 'system:demo' };
 
@@ -24,6 +25,7 @@ const DEMO_ACTOR = { actor: 'system:demo' };
  */
 export async function runDemo(config: HubConfig): Promise<number> {
   let sandbox: PartnerCenterSandbox | undefined;
+  let drift: DemoDrift | undefined;
   const logging = demoLogging(config, process.env);
   if (logging.logFile) process.stdout.write(`Starting the hub (log: ${logging.logFile})\n`);
   try {
@@ -61,6 +63,9 @@ export async function runDemo(config: HubConfig): Promise<number> {
       printConsent(await api('GET', '/v1/consents?limit=500'));
       // After the close: the CRM's new customers have pending cards and nothing to invoice yet.
       await demoCrmDeals(api, runtime.ctx.db, address!);
+      // Last: Contoso's won HubSpot deal becomes its approved card, then a price changes in HubSpot.
+      drift = await demoDrift(api, address!, keys);
+      process.stdout.write(`${drift.lines.join('\n')}\n`);
       process.stdout.write(
         [
           '',
@@ -80,6 +85,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
     });
   } finally {
     await sandbox?.close();
+    await drift?.sandbox.close();
   }
 }
 

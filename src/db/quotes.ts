@@ -33,6 +33,9 @@ export interface NewQuote {
   rateCardVersion: number;
   fingerprint: string;
   createdBy: string;
+  /** The deal mapping version used (0: the built-in default or no mapping) and the record it read (none for a CRM without a mapping). */
+  mappingVersion: number;
+  mappingSource: unknown;
 }
 
 export async function insertQuote(trx: Transaction<Database>, quote: NewQuote): Promise<string> {
@@ -51,6 +54,8 @@ export async function insertQuote(trx: Transaction<Database>, quote: NewQuote): 
       rate_card_version: quote.rateCardVersion,
       fingerprint: quote.fingerprint,
       created_by: quote.createdBy,
+      mapping_version: quote.mappingVersion,
+      mapping_source: quote.mappingSource == null ? null : JSON.stringify(quote.mappingSource),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -301,6 +301,31 @@ export interface DealsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface DriftFindingsTable {
+  id: Generated<string>;
+  finding_key: string;
+  connection_id: string;
+  customer_id: string;
+  system: string;
+  field: string;
+  subject: string;
+  owner: string;
+  owner_value: string | null;
+  owner_seen_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  other_value: string | null;
+  other_seen_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  money_at_stake: ColumnType<string | null, string | null, string | null>;
+  currency: string | null;
+  vendor_ref: ColumnType<JsonValue, string, string>;
+  status: Generated<string>;
+  resolution: string | null;
+  resolution_note: string | null;
+  resolved_by: string | null;
+  resolved_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ErasuresTable {
   id: Generated<string>;
   customer_id: string;
@@ -317,6 +342,29 @@ export interface ExternalLinksTable {
   entity_id: string;
   system: string;
   external_id: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface FieldMappingsTable {
+  id: Generated<string>;
+  connection_id: string;
+  object: string;
+  version: number;
+  rules: ColumnType<JsonValue, string, string>;
+  reason: string;
+  copied_from: number | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface FieldOwnersTable {
+  field: string;
+  owner: string;
+  approval: string;
+  description: string;
+  updated_by: Generated<string>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -764,6 +812,8 @@ export interface QuotesTable {
   created_by: string;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  mapping_version: Generated<number>;
+  mapping_source: ColumnType<JsonValue | null, string | null, string | null>;
 }
 
 export interface RateCardRulesTable {
@@ -907,6 +957,19 @@ export interface SyncRunsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface SyncWritesTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  connection_id: string;
+  object: string;
+  external_id: string;
+  before: ColumnType<JsonValue, string, string>;
+  after: ColumnType<JsonValue, string, string>;
+  origin: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface UsageLinesTable {
   id: Generated<number>;
   usage_date: string;
@@ -1025,8 +1088,11 @@ export interface Database {
   cost_nodes: CostNodesTable;
   customers: CustomersTable;
   deals: DealsTable;
+  drift_findings: DriftFindingsTable;
   erasures: ErasuresTable;
   external_links: ExternalLinksTable;
+  field_mappings: FieldMappingsTable;
+  field_owners: FieldOwnersTable;
   fx_rates: FxRatesTable;
   gdap_relationships: GdapRelationshipsTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -1058,6 +1124,7 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   sync_cursors: SyncCursorsTable;
   sync_runs: SyncRunsTable;
+  sync_writes: SyncWritesTable;
   usage_lines: UsageLinesTable;
   webhook_inbox: WebhookInboxTable;
   worker_heartbeats: WorkerHeartbeatsTable;

@@ -25,6 +25,9 @@ import { gdapCheckTask } from './partner-center/gdap-check.ts';
 import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
 import { reconcileConnectWiseSeats, SEAT_RECONCILE_TASK, type SeatReconcilePayload } from './connectwise/seat-reconcile.ts';
 import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connectwise/write-todo.ts';
+import { detectDrift, DRIFT_TASK } from './drift/detect.ts';
+import { DRIFT_PUSH_TASK, pushFindingToCrm } from './drift/resolve.ts';
+import { enqueueJob } from './enqueue.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -44,6 +47,15 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [QUOTE_TO_CASH_TASK]: async (payload) => {
       const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
+      // After each sync, compare what it touched; one pending drift run serves every trigger.
+      if (result.outcome === 'quoted') await enqueueJob(ctx.db, DRIFT_TASK, {}, { jobKey: DRIFT_TASK, jobKeyMode: 'preserve_run_at', runAt: new Date(Date.now() + 60_000) });
+    },
+    [DRIFT_TASK]: async () => {
+      ctx.logger.info(await detectDrift(ctx), 'drift run');
+    },
+    [DRIFT_PUSH_TASK]: async (payload) => {
+      const { findingId } = payload as { findingId: string };
+      ctx.logger.info({ findingId, outcome: await pushFindingToCrm(ctx, findingId) }, 'drift: owner value pushed');
     },
     [CONNECTWISE_SCHEDULE_TASK]: async () => scheduleConnectWise(ctx),
     [TIME_SYNC_TASK]: async (payload) => {
@@ -112,4 +124,6 @@ export const CRONTAB = [
   '30 3 * * * retention:usage_telemetry ?id=usage-retention-nightly',
   '# GDAP relationships, roles and expiry of every customer (alerts 30, 7 and 1 days ahead)',
   '0 5 * * * partner_center:gdap_check ?id=pc-gdap-daily {}',
+  '# owned fields compared with every copy, hourly (and after each sync)',
+  '17 * * * * drift:detect ?id=drift-hourly',
 ].join('\n');

@@ -41,6 +41,8 @@ import { consentRoutes } from './routes/consents.ts';
 import { psaTodoRoutes, PsaTodo } from './routes/psa-todos.ts';
 import { psaSyncRoutes } from './routes/psa-sync.ts';
 import { labourRoutes } from './routes/labour.ts';
+import { mappingRoutes, MappingView } from './routes/mappings.ts';
+import { driftRoutes, DriftFinding } from './routes/drift.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -124,6 +126,10 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   psaTodoRoutes(app, ctx);
   psaSyncRoutes(app, ctx);
   labourRoutes(app, ctx);
+  app.addSchema(MappingView);
+  mappingRoutes(app, ctx);
+  app.addSchema(DriftFinding);
+  driftRoutes(app, ctx);
 
   return app;
 }

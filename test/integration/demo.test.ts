@@ -75,6 +75,12 @@ describe('npm run demo', () => {
     expect(stdout).toContain('baseline     40 seats of CFQ7TTC0LCHC:0002; Azure USD 2300.00 a month (alerts at 110 % = 2530.00, 120 % = 2760.00)');
     expect(stdout.match(/rate card    version 1, pending/g)).toHaveLength(2);
 
+    // It ends with one deliberate drift: a price changed in HubSpot, valued, with how to resolve it.
+    expect(stdout).toContain('Drift queue   1 open finding (someone changed a price in HubSpot)');
+    expect(stdout).toContain('rate_card.markup_percent category:compute: hub (owner) says 15, hubspot says 20; 50.00 USD a month at stake');
+    const resolveUrl = /(http:\/\/\S+\/v1\/drift-findings\/[0-9a-f-]{36}\/resolve)/.exec(stdout)?.[1];
+    expect(resolveUrl).toBeDefined();
+
     // The documents carry the seller the demo set and the subscriptions' names, ids in small print.
     const out = join(dataDir, 'out', period!);
     const pages = (await readdir(out)).filter((f) => f.endsWith('-detailed.html'));

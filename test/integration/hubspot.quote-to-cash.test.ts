@@ -5,6 +5,7 @@ import { handleHubSpotEvent } from '../../src/jobs/hubspot/deal-events.ts';
 import { quoteToCash } from '../../src/jobs/hubspot/quote-to-cash.ts';
 import { startHubSpotSandbox, type HubSpotSandbox } from '../../src/sandbox/hubspot/index.ts';
 import { crmQuoteProbe } from '../helpers/crm-quotes.ts';
+import { connectHubSpotSandbox } from '../helpers/hubspot-connection.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 let sandbox: HubSpotSandbox;
@@ -16,19 +17,7 @@ beforeAll(async () => {
   sandbox = await startHubSpotSandbox();
   hub = await createTestHub({ webhookProviders: [hubspotWebhookProvider({ handle: handleHubSpotEvent })] });
   hubUrl = `${await hub.app.listen({ host: '127.0.0.1', port: 0 })}/webhooks/hubspot`;
-  const res = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: {
-      provider: 'hubspot',
-      name: 'Sandbox CRM',
-      credentials: { accessToken: sandbox.credentials.privateAppToken, clientSecret: sandbox.credentials.clientSecret },
-      settings: { baseUrl: sandbox.url, portalId: String(sandbox.credentials.portalId), requestsPerTenSeconds: 1000 },
-    },
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  connectionId = res.json().id;
+  connectionId = await connectHubSpotSandbox(hub, sandbox);
 }, 60_000);
 afterAll(async () => {
   await hub.close();

@@ -14,6 +14,7 @@ describe('the crontab', () => {
       ['anomalies:scan', null],
       ['retention:usage_telemetry', null],
       ['partner_center:gdap_check', {}],
+      ['drift:detect', null],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);

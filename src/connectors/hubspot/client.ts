@@ -86,9 +86,13 @@ export class HubSpotClient {
     this.#options = options;
   }
 
-  /** The deal, its line items (v4 associations, batch read) and its company. */
-  async readDeal(dealId: string): Promise<DealSnapshot> {
-    const deal = await this.#call((hs) => hs.crm.deals.basicApi.getById(dealId, DEAL_PROPERTIES));
+  /**
+   * The deal, its line items (v4 associations, batch read) and its company; `extra` names
+   * further deal and company properties to read (those a field mapping uses).
+   */
+  async readDeal(dealId: string, extra: { deal?: readonly string[]; company?: readonly string[] } = {}): Promise<DealSnapshot> {
+    const dealProperties = [...new Set([...DEAL_PROPERTIES, ...(extra.deal ?? [])])];
+    const deal = await this.#call((hs) => hs.crm.deals.basicApi.getById(dealId, dealProperties));
     const lineIds = await this.#associated(dealId, 'line_items');
     const lineItems: CrmRecord[] = [];
     for (let i = 0; i < lineIds.length; i += 100) {
@@ -101,9 +105,26 @@ export class HubSpotClient {
     const companies = await this.#associated(dealId, 'companies');
     const primary = companies.find((c) => c.typeIds.includes(hubspotDeclaration.associationTypeIds.dealToCompanyPrimary)) ?? (companies.length === 1 ? companies[0] : undefined);
     const company = primary
-      ? record(await this.#call((hs) => hs.crm.companies.basicApi.getById(primary.id, ['name', 'domain', this.#options.tenantIdProperty])))
+      ? record(await this.#call((hs) => hs.crm.companies.basicApi.getById(primary.id, [...new Set(['name', 'domain', this.#options.tenantIdProperty, ...(extra.company ?? [])])])))
       : null;
     return { deal: record(deal), lineItems, company };
+  }
+
+  /** Line items by id (batch read, 100 at a time), in the order asked; ids HubSpot no longer has are left out. */
+  async readLineItems(ids: readonly string[]): Promise<CrmRecord[]> {
+    const found: CrmRecord[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      const inputs = ids.slice(i, i + 100).map((id) => ({ id }));
+      const batch = await this.#call((hs) => hs.crm.lineItems.batchApi.read({ properties: [...LINE_ITEM_PROPERTIES, 'hs_lastmodifieddate'], propertiesWithHistory: [], inputs }));
+      found.push(...batch.results.map(record));
+    }
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return found.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  }
+
+  /** Sets properties of a line item (PATCH); returns the item as HubSpot stored it. */
+  async updateLineItem(id: string, properties: Record<string, string>): Promise<CrmRecord> {
+    return record(await this.#call((hs) => hs.crm.lineItems.basicApi.update(id, { properties })));
   }
 
   async #associated(dealId: string, to: 'line_items' | 'companies'): Promise<{ id: string; typeIds: number[] }[]> {

@@ -30,12 +30,42 @@ export interface WonDeal {
   account: CrmAccount | null;
   lines: LineDraft[];
   lineFields: LineFieldNames;
+  /** The connection's field mapping of the deal, for CRMs whose mapping is data (none: the fields above as they are). */
+  mapping?: DealMapping;
+}
+
+/** What the mapped lines add up to, offered to a deal mapping. */
+export interface LineTotals {
+  monthlyTotal: Decimal;
+  azureMonthlyAmount: Decimal;
+}
+
+/** A deal's field mapping in force, applied once its lines are mapped (it may read their totals). */
+export interface DealMapping {
+  /** The version in force; 0 is the connector's built-in default. */
+  version: number;
+  /** What the mapping may read beyond the neutral fingerprint (a changed mapping re-reads more); counted from version 1 on. */
+  read: unknown;
+  /** Set when the mapping failed its check: the deal becomes an exception naming the rules. */
+  refused?: QuoteProblem[];
+  apply(totals: LineTotals): MappedDeal;
+}
+
+/** The quote fields a deal mapping produced; a total the mapping leaves unset is the lines' total. */
+export interface MappedDeal {
+  currency: string;
+  closedAt: Date | null;
+  monthlyTotal?: Decimal;
+  azureMonthlyBudget?: Decimal;
+  problems: QuoteProblem[];
+  /** The record the mapping read, kept on the quote so a draft mapping can be previewed against real deals. */
+  source: unknown;
 }
 
 export type QuoteToCashOutcome =
   | { outcome: 'not-won' }
   | { outcome: 'unchanged'; revision: number }
-  | { outcome: 'quoted'; revision: number; quoteId: string; customerId: string; rateCardId: string; rateCardVersion: number }
+  | { outcome: 'quoted'; revision: number; quoteId: string; customerId: string; rateCardId: string; rateCardVersion: number; mappingVersion: number }
   | { outcome: 'exception'; exceptionId: string };
 
 /**
@@ -56,6 +86,7 @@ export async function recordWonDeal(ctx: HubContext, won: WonDeal): Promise<Quot
       const deal = await dealRow(trx, won.system, won.dealId, won.connectionId, won.dealName);
       const known = await trx.selectFrom('quotes').select('revision').where('deal_id', '=', deal.id).where('fingerprint', '=', fingerprint).executeTakeFirst();
       if (known) return { outcome: 'unchanged', revision: known.revision } as const;
+      if (won.mapping?.refused) throw new QuoteRefused('invalid mapping', won.mapping.refused);
       return await recordQuote(trx, ctx, won, actor, { dealRowId: deal.id, revision: deal.latest_revision + 1, fingerprint });
     });
   } catch (error) {
@@ -77,16 +108,19 @@ interface Revision {
 }
 
 async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: WonDeal, actor: ActorContext, q: Revision): Promise<QuoteToCashOutcome> {
-  const currency = won.currency?.trim().toUpperCase() ?? '';
+  const categories = await loadCategoryMapping(trx);
+  const mapped = mapLineDrafts(won.lines, { sku: categories.sku, licenseLines: categories.defaults.licenseLines ?? 'licenses' }, won.lineFields);
+  const priced = quoteRules(mapped.lines);
+  const totals: LineTotals = { monthlyTotal: mapped.lines.reduce((sum, l) => sum.plus(l.monthlyAmount), new Decimal(0)), azureMonthlyAmount: azureMonthlyBudget(mapped.lines) };
+  const deal = won.mapping?.apply(totals);
+  const currency = deal ? deal.currency : (won.currency?.trim().toUpperCase() ?? '');
   const problems: QuoteProblem[] = [];
   if (MINOR_UNITS[currency] === undefined) problems.push({ reason: `${won.currencyField} "${currency}" is not an ISO 4217 currency the hub can bill in` });
   if (!won.account) problems.push({ reason: 'the deal has no associated company or account, so no customer can be found or created' });
   if (won.lines.length === 0) problems.push({ reason: 'the deal has no line items' });
-  const mapping = await loadCategoryMapping(trx);
-  const mapped = mapLineDrafts(won.lines, { sku: mapping.sku, licenseLines: mapping.defaults.licenseLines ?? 'licenses' }, won.lineFields);
-  const priced = quoteRules(mapped.lines);
-  problems.push(...mapped.problems, ...priced.problems);
+  problems.push(...(deal?.problems ?? []), ...mapped.problems, ...priced.problems);
   if (problems.length > 0) throw new QuoteRefused('unmappable deal', problems);
+  const mappingVersion = won.mapping?.version ?? 0;
 
   const customerId = await matchAccountCustomer(trx, won.account!, currency, actor);
   const customer = await trx.selectFrom('customers').select('name').where('id', '=', customerId).executeTakeFirstOrThrow();
@@ -110,10 +144,12 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
     revision: q.revision,
     customerId,
     currency,
-    closedAt: won.closedAt ? new Date(won.closedAt) : null,
+    closedAt: deal ? deal.closedAt : won.closedAt ? new Date(won.closedAt) : null,
     lines: mapped.lines,
-    monthlyTotal: mapped.lines.reduce((sum, l) => sum.plus(l.monthlyAmount), new Decimal(0)),
-    azureMonthlyBudget: azureMonthlyBudget(mapped.lines),
+    monthlyTotal: deal?.monthlyTotal ?? totals.monthlyTotal,
+    azureMonthlyBudget: deal?.azureMonthlyBudget ?? totals.azureMonthlyAmount,
+    mappingVersion,
+    mappingSource: deal?.source ?? null,
     expectedSeats: expectedSeats(mapped.lines),
     rateCardId: card.id,
     rateCardVersion: version.version,
@@ -127,10 +163,10 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
     action: 'quote.create',
     entity: 'deal',
     entityId: q.dealRowId,
-    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version },
+    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion },
     justification: input.justification,
   });
-  return { outcome: 'quoted', revision: q.revision, quoteId, customerId, rateCardId: card.id, rateCardVersion: version.version };
+  return { outcome: 'quoted', revision: q.revision, quoteId, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion };
 }
 
 /**
@@ -168,11 +204,17 @@ class Problems implements ProblemSink {
   }
 }
 
-/** What makes a won state distinct: the close date, currency, account (and its tenant id) and every line's values. */
+/**
+ * What makes a won state distinct: the close date, currency, account (and its tenant id),
+ * every line's values, and from mapping version 1 on the version and what it may read (a
+ * changed mapping is a new revision, since the quote it makes may differ).
+ */
 function fingerprintOf(won: WonDeal): string {
+  const mapping = won.mapping && won.mapping.version > 0 ? { mappingVersion: won.mapping.version, read: won.mapping.read } : {};
   return createHash('sha256')
     .update(
       canonicalJson({
+        ...mapping,
         closedAt: won.closedAt,
         currency: won.currency,
         account: won.account ? { id: won.account.id, tenantId: won.account.tenantId } : null,

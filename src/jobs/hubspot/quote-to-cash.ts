@@ -1,7 +1,14 @@
 import type { HubContext } from '../../context.ts';
 import type { DealSnapshot } from '../../connectors/hubspot/client.ts';
+import { mappingInForce } from '../../db/field-mappings.ts';
+import { Decimal } from '../../engine/decimal.ts';
+import { checkedRules, MappingRefused } from '../../mappings/checked.ts';
+import { applyMapping } from '../../mappings/engine/apply.ts';
+import type { CheckedMapping } from '../../mappings/engine/validate.ts';
+import { propertiesRead } from '../../mappings/hubspot/deal-mapping.ts';
 import { HUBSPOT_LINE_FIELDS, hubspotLineDraft } from '../../mappings/hubspot/quote-lines.ts';
-import { recordWonDeal, type QuoteToCashOutcome, type WonDeal } from '../crm/won-deal.ts';
+import { mappingObject } from '../../mappings/objects.ts';
+import { recordWonDeal, type DealMapping, type QuoteToCashOutcome, type WonDeal } from '../crm/won-deal.ts';
 import { hubspotClientFor } from './client-for-connection.ts';
 
 export const HUBSPOT = 'hubspot';
@@ -11,21 +18,32 @@ export interface QuoteToCashPayload {
   dealId: string;
 }
 
+const DEAL_OBJECT = mappingObject(HUBSPOT, 'deal')!;
+
 /** One job per deal: every trigger for a deal collapses into the pending one. */
 export const quoteToCashJobKey = (dealId: string) => `hubspot:deal:${dealId}`;
 
 /**
  * A won HubSpot deal becomes the customer's billing setup. The deal, its line items and
- * company are re-read from HubSpot (the webhook only says something changed), then
- * recorded as every CRM's won deal is (see recordWonDeal).
+ * company are re-read from HubSpot (the webhook only says something changed), with the
+ * properties the connection's deal mapping in force reads, then recorded as every CRM's
+ * won deal is (see recordWonDeal) with that mapping applied.
  */
 export async function quoteToCash(payload: QuoteToCashPayload, ctx: HubContext): Promise<QuoteToCashOutcome> {
   const { client, tenantIdProperty } = await hubspotClientFor(ctx, payload.connectionId, (status, waitMs) =>
     ctx.logger.info({ dealId: payload.dealId, status, waitMs }, 'HubSpot call retried'),
   );
-  const snapshot = await client.readDeal(payload.dealId);
+  const mapping = await mappingInForce(ctx.db, payload.connectionId, DEAL_OBJECT.object, DEAL_OBJECT.defaultRules);
+  let checked: CheckedMapping | MappingRefused;
+  try {
+    checked = checkedRules(DEAL_OBJECT, mapping.rules);
+  } catch (error) {
+    if (!(error instanceof MappingRefused)) throw error;
+    checked = error;
+  }
+  const snapshot = await client.readDeal(payload.dealId, checked instanceof MappingRefused ? {} : propertiesRead(checked.specs.keys()));
   if (snapshot.deal.properties.hs_is_closed_won !== 'true') return { outcome: 'not-won' };
-  return recordWonDeal(ctx, wonDealOf(snapshot, payload.connectionId, tenantIdProperty));
+  return recordWonDeal(ctx, { ...wonDealOf(snapshot, payload.connectionId, tenantIdProperty), mapping: dealMapping(snapshot, mapping.version, checked) });
 }
 
 function wonDealOf(snapshot: DealSnapshot, connectionId: string, tenantIdProperty: string): WonDeal {
@@ -45,5 +63,49 @@ function wonDealOf(snapshot: DealSnapshot, connectionId: string, tenantIdPropert
       : null,
     lines: snapshot.lineItems.map(hubspotLineDraft),
     lineFields: HUBSPOT_LINE_FIELDS,
+  };
+}
+
+/**
+ * The deal mapping in force over the deal and company as read and the mapped lines'
+ * totals; its problems name the version and rule, so the exception says what to fix.
+ */
+function dealMapping(snapshot: DealSnapshot, version: number, checked: CheckedMapping | MappingRefused): DealMapping {
+  const read = { ...snapshot.deal.properties, hs_lastmodifieddate: undefined };
+  if (checked instanceof MappingRefused) {
+    return {
+      version,
+      read,
+      refused: checked.problems.map((p) => ({ reason: `mapping v${version} rule ${p.rule} ${p.field}: ${p.reason}` })),
+      // Never applied: recordWonDeal turns `refused` into the exception first.
+      apply: () => {
+        throw checked;
+      },
+    };
+  }
+  return {
+    version,
+    read,
+    apply: (totals) => {
+      const source = {
+        deal: snapshot.deal,
+        company: snapshot.company,
+        lines: { monthlyTotal: totals.monthlyTotal.toString(), azureMonthlyAmount: totals.azureMonthlyAmount.toString() },
+      };
+      const quote = applyMapping(checked, DEAL_OBJECT.source, DEAL_OBJECT.target, source);
+      const decimal = (path: string) => {
+        const value = quote.values.get(path);
+        return value instanceof Decimal ? value : undefined;
+      };
+      const closedAt = quote.values.get('quote.closedAt');
+      return {
+        currency: String(quote.values.get('quote.currency') ?? ''),
+        closedAt: closedAt instanceof Date ? closedAt : null,
+        monthlyTotal: decimal('quote.monthlyTotal'),
+        azureMonthlyBudget: decimal('quote.azureMonthlyBudget'),
+        problems: quote.problems.map((p) => ({ reason: `mapping v${version} rule ${p.rule} (${p.field}): ${p.reason}` })),
+        source,
+      };
+    },
   };
 }

@@ -19,6 +19,8 @@ export interface HubSpotSandboxStats {
   unauthorized: number;
   tokenRefreshes: number;
   webhookDeliveries: number;
+  /** Property updates (PATCH) made through the CRM API, i.e. by the hub. */
+  writes: number;
 }
 
 export interface HubSpotSandboxContext {
@@ -33,7 +35,7 @@ export interface HubSpotSandboxContext {
   nextEventId: () => number;
 }
 
-export const emptyStats = (): HubSpotSandboxStats => ({ calls: 0, served: 0, throttled: 0, unauthorized: 0, tokenRefreshes: 0, webhookDeliveries: 0 });
+export const emptyStats = (): HubSpotSandboxStats => ({ calls: 0, served: 0, throttled: 0, unauthorized: 0, tokenRefreshes: 0, webhookDeliveries: 0, writes: 0 });
 
 let correlation = 0;
 /** HubSpot's error body: status, message, a correlation id, and a category. */

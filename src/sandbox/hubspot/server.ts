@@ -38,6 +38,8 @@ export interface HubSpotSandbox {
   setThrottle(options: ThrottleOptions): void;
   winDeal(dealId: string, options?: { deliverTo?: string; redeliveries?: number }): Promise<DeliveryResult[]>;
   reopenDeal(dealId: string, options?: { deliverTo?: string }): Promise<DeliveryResult[]>;
+  /** Changes properties as a person in HubSpot would: no webhook, not counted as an API write. */
+  editObject(type: 'deals' | 'line_items' | 'companies', id: string, properties: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,9 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
     setThrottle: (throttle) => context.throttle.configure(throttle),
     winDeal: (dealId, o = {}) => stage(dealId, 'win', o.deliverTo, o.redeliveries),
     reopenDeal: (dealId, o = {}) => stage(dealId, 'reopen', o.deliverTo),
+    editObject: (type, id, properties) => {
+      if (!context.account.update(type, id, properties)) throw new Error(`unknown ${type} ${id}`);
+    },
     close: () => app.close(),
   };
 }

@@ -43,6 +43,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'accounting', description: 'Where invoice lines land in the ERP (GL accounts, tax codes, cost-centre dimensions) and the postings to it' },
         { name: 'sessions', description: 'An API key exchanged for a session cookie, as the web console signs in; who a request is' },
         { name: 'psa', description: 'PSA (ConnectWise) labour sync errors, the SKU ↔ PSA product mapping, and the seat to-do queue approved before anything is written to the PSA' },
+        { name: 'mappings', description: 'Which vendor field feeds which canonical field: versioned, audited field mappings per connection, with preview and rollback' },
       ],
     },
     refResolver: {

@@ -6,14 +6,16 @@ import { crmGuard } from './guard.ts';
 const OBJECT_TYPES = new Set<ObjectType>(['deals', 'line_items', 'companies']);
 const BATCH_READ_MAX = 100;
 
-const list = (value: unknown): string[] => (typeof value === 'string' && value !== '' ? value.split(',').map((s) => s.trim()) : []);
+// The SDK repeats the parameter (properties=a&properties=b); a hand-written call may join them with commas.
+const list = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' && v !== '' ? v.split(',').map((s) => s.trim()) : []));
 
 /** CRM objects (v3: get, batch read, update) and associations (v4: list), as @hubspot/api-client calls them. */
 export function registerCrmRoutes(app: FastifyInstance, ctx: HubSpotSandboxContext): void {
   const guard = crmGuard(ctx);
   const notFound = (type: string, id: string) => hubspotError(`Object not found.  objectId are usually numeric.`, 'OBJECT_NOT_FOUND', { context: { id: [id], type: [type] } });
 
-  app.get<{ Params: { type: ObjectType; id: string }; Querystring: { properties?: string } }>('/crm/v3/objects/:type/:id', { preHandler: guard }, async (req, reply) => {
+  app.get<{ Params: { type: ObjectType; id: string }; Querystring: { properties?: string | string[] } }>('/crm/v3/objects/:type/:id', { preHandler: guard }, async (req, reply) => {
     if (!OBJECT_TYPES.has(req.params.type)) return reply.code(404).send(hubspotError(`Unknown object type ${req.params.type}`, 'OBJECT_NOT_FOUND'));
     const object = ctx.account.read(req.params.type, req.params.id, list(req.query.properties));
     return object ? object : reply.code(404).send(notFound(req.params.type, req.params.id));
@@ -22,6 +24,7 @@ export function registerCrmRoutes(app: FastifyInstance, ctx: HubSpotSandboxConte
   app.patch<{ Params: { type: ObjectType; id: string }; Body: { properties?: Record<string, string> } }>('/crm/v3/objects/:type/:id', { preHandler: guard }, async (req, reply) => {
     if (!OBJECT_TYPES.has(req.params.type)) return reply.code(404).send(hubspotError(`Unknown object type ${req.params.type}`, 'OBJECT_NOT_FOUND'));
     const updated = ctx.account.update(req.params.type, req.params.id, req.body?.properties ?? {});
+    if (updated) ctx.stats.writes++;
     return updated ? updated : reply.code(404).send(notFound(req.params.type, req.params.id));
   });
 

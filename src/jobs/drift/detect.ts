@@ -1,0 +1,179 @@
+import { sql } from 'kysely';
+import type { HubContext } from '../../context.ts';
+import { activeHubSpotConnections } from '../../connectors/hubspot/connections.ts';
+import type { CrmRecord } from '../../connectors/hubspot/client.ts';
+import { writeAudit, type ActorContext } from '../../db/audit.ts';
+import { loadCategoryMapping } from '../../db/charge-categories.ts';
+import { fieldOwners } from '../../db/field-owners.ts';
+import { loadEffectiveRateCard, ruleMatchKey } from '../../db/rate-cards.ts';
+import { priceDrift, type HubPrice } from '../../engine/drift.ts';
+import { minorUnits } from '../../engine/money.ts';
+import { mapQuoteLines } from '../../mappings/hubspot/quote-lines.ts';
+import { todayIn } from '../../engine/dates.ts';
+import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
+
+export const DRIFT_TASK = 'drift:detect';
+const ACTOR: ActorContext = { actor: 'system:drift' };
+const OPEN_STATUSES = ['open', 'resolving', 'awaiting-approval'] as const;
+
+export interface DriftRunSummary {
+  compared: number;
+  opened: number;
+  updated: number;
+  closed: number;
+}
+
+/** The line as the CRM prices it now, and where it sits in the hub. */
+interface ComparedLine {
+  key: string;
+  connectionId: string;
+  customerId: string;
+  currency: string;
+  subject: string;
+  item: CrmRecord;
+}
+
+/** The hub's rule for a line's SKU or category on the customer's approved card, and when that version was approved. */
+async function hubPriceOf(ctx: HubContext, customerId: string, match: { sku: string } | { category: string }, today: string) {
+  const card = await loadEffectiveRateCard(ctx.db, customerId, today);
+  if (!card) return undefined;
+  const key = ruleMatchKey(match as never);
+  const rule = card.rules.find((r) => ruleMatchKey(r.match) === key);
+  if (!rule) return undefined;
+  const version = await ctx.db.selectFrom('rate_card_versions').select('decided_at').where('id', '=', card.versionId).executeTakeFirstOrThrow();
+  const price: HubPrice = rule.unitPrice != null ? { unitPrice: rule.unitPrice } : rule.basis === 'cost' && rule.markupPercent != null ? { markupPercent: rule.markupPercent } : {};
+  return { price, seenAt: version.decided_at };
+}
+
+/**
+ * Compares every price the hub owns with the copy in each connected CRM (the line items
+ * of each deal's latest quote, re-read now) and keeps one finding per difference: opened
+ * when new, refreshed while it lasts, closed with a note when the values agree again.
+ * Idempotent: a second run over the same state changes nothing.
+ */
+export async function detectDrift(ctx: HubContext): Promise<DriftRunSummary> {
+  const summary: DriftRunSummary = { compared: 0, opened: 0, updated: 0, closed: 0 };
+  const owners = await fieldOwners(ctx.db);
+  const categories = await loadCategoryMapping(ctx.db);
+  const today = todayIn(ctx.config.billingTimeZone);
+  for (const connection of await activeHubSpotConnections(ctx)) {
+    try {
+      await compareConnection(ctx, connection.id, { owners, categories, today }, summary);
+    } catch (err) {
+      // One unreachable CRM must not hide the drift of the others; the next run tries it again.
+      ctx.logger.warn({ err, connectionId: connection.id }, 'drift: connection skipped');
+    }
+  }
+  return summary;
+}
+
+interface RunInputs {
+  owners: Awaited<ReturnType<typeof fieldOwners>>;
+  categories: Awaited<ReturnType<typeof loadCategoryMapping>>;
+  today: string;
+}
+
+async function compareConnection(ctx: HubContext, connectionId: string, { owners, categories, today }: RunInputs, summary: DriftRunSummary): Promise<void> {
+  const quoted = await sql<{ customer_id: string; currency: string; line_item_id: string }>`
+    select distinct on (l.source->>'id') q.customer_id, q.currency, l.source->>'id' as line_item_id
+    from quotes q
+    join deals d on d.id = q.deal_id
+    join quote_lines l on l.quote_id = q.id
+    where d.connection_id = ${connectionId}
+      and q.revision = d.latest_revision
+    order by l.source->>'id', q.created_at desc`.execute(ctx.db);
+  if (quoted.rows.length === 0) return;
+  const { client } = await hubspotClientFor(ctx, connectionId);
+  const items = new Map((await client.readLineItems(quoted.rows.map((r) => r.line_item_id))).map((i) => [i.id, i]));
+  const seen = new Set<string>();
+  for (const row of quoted.rows) {
+    const item = items.get(row.line_item_id);
+    if (!item) continue;
+    const [line] = mapQuoteLines([item], { sku: categories.sku, licenseLines: categories.defaults.licenseLines ?? 'licenses' }).lines;
+    if (!line) continue;
+    const match = line.kind === 'seat' ? { sku: line.sku! } : { category: line.category };
+    const subject = line.kind === 'seat' ? `sku:${line.sku}` : `category:${line.category}`;
+    const hub = await hubPriceOf(ctx, row.customer_id, match, today);
+    if (!hub) continue;
+    const field = line.kind === 'seat' ? 'rate_card.unit_price' : 'rate_card.markup_percent';
+    const key = `${connectionId}:${row.customer_id}:${field}:${subject}:${item.id}`;
+    seen.add(key);
+    summary.compared++;
+    const drift = priceDrift(hub.price, line, row.currency);
+    const existing = await ctx.db.selectFrom('drift_findings').selectAll().where('finding_key', '=', key).where('status', 'in', [...OPEN_STATUSES]).executeTakeFirst();
+    if (!drift) {
+      if (existing) {
+        await closeFinding(ctx, existing.id, existing.status === 'awaiting-approval');
+        summary.closed++;
+      }
+      continue;
+    }
+    const owner = owners.get(field)?.owner ?? 'hub';
+    const hubSide = { value: drift.hubValue.toString(), seenAt: hub.seenAt };
+    const crmSide = { value: drift.crmValue.toString(), seenAt: item.properties.hs_lastmodifieddate ? new Date(item.properties.hs_lastmodifieddate) : null };
+    const [ownerSide, otherSide] = owner === 'crm' ? [crmSide, hubSide] : [hubSide, crmSide];
+    const values = {
+      owner,
+      owner_value: ownerSide.value,
+      owner_seen_at: ownerSide.seenAt,
+      other_value: otherSide.value,
+      other_seen_at: otherSide.seenAt,
+      money_at_stake: drift.moneyAtStake.toFixed(minorUnits(row.currency)),
+      currency: row.currency,
+      vendor_ref: JSON.stringify({
+        object: 'line_items',
+        id: item.id,
+        kind: line.kind,
+        quantity: line.quantity.toString(),
+        unitCost: line.unitCost?.toString() ?? null,
+        hubValue: drift.hubValue.toString(),
+        crmValue: drift.crmValue.toString(),
+      }),
+    };
+    if (existing) {
+      await ctx.db.updateTable('drift_findings').set(values).where('id', '=', existing.id).execute();
+      summary.updated++;
+      continue;
+    }
+    // An ignored difference stays ignored while both values are what the person ignored.
+    const ignored = await ctx.db
+      .selectFrom('drift_findings')
+      .select('id')
+      .where('finding_key', '=', key)
+      .where('status', '=', 'ignored')
+      .where('owner_value', '=', values.owner_value)
+      .where('other_value', '=', values.other_value)
+      .executeTakeFirst();
+    if (ignored) continue;
+    await ctx.db.transaction().execute(async (trx) => {
+      const created = await trx
+        .insertInto('drift_findings')
+        .values({ finding_key: key, connection_id: connectionId, customer_id: row.customer_id, system: 'hubspot', field, subject, ...values })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await writeAudit(trx, { ...ACTOR, action: 'drift.open', entity: 'drift_finding', entityId: created.id, after: { key, ...values, vendor_ref: JSON.parse(values.vendor_ref) } });
+    });
+    summary.opened++;
+  }
+  // A finding whose line is gone from the latest quote is moot.
+  const stale = await ctx.db.selectFrom('drift_findings').select(['id', 'finding_key']).where('connection_id', '=', connectionId).where('status', 'in', ['open']).execute();
+  for (const finding of stale.filter((f) => !seen.has(f.finding_key))) {
+    await closeFinding(ctx, finding.id, false, 'the line is no longer on the latest quote');
+    summary.closed++;
+  }
+}
+
+/**
+ * A difference that is gone: a finding awaiting its approval is resolved (the approval
+ * landed), any other closes by itself, with that noted.
+ */
+async function closeFinding(ctx: HubContext, id: string, approved: boolean, why = 'the values agree again without a resolution in the hub'): Promise<void> {
+  const set = approved
+    ? { status: 'resolved', resolved_at: new Date() }
+    : { status: 'closed', resolution: 'disappeared', resolution_note: why, resolved_by: ACTOR.actor, resolved_at: new Date() };
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('drift_findings').set(set).where('id', '=', id).execute();
+    await writeAudit(trx, { ...ACTOR, action: approved ? 'drift.approved' : 'drift.close', entity: 'drift_finding', entityId: id, after: set });
+  });
+}
+

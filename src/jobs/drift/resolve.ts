@@ -1,0 +1,129 @@
+import type { Selectable, Transaction } from 'kysely';
+import type { HubContext } from '../../context.ts';
+import { writeAudit, type ActorContext } from '../../db/audit.ts';
+import { checkVersion, requestVersion, type RuleInput, type VersionInput } from '../../db/rate-card-requests.ts';
+import { ruleMatchOf } from '../../db/rate-cards.ts';
+import type { Database } from '../../db/types.ts';
+import { Decimal } from '../../engine/decimal.ts';
+import { crmPriceFor, type HubPrice } from '../../engine/drift.ts';
+import { todayIn } from '../../engine/dates.ts';
+import { enqueueJob } from '../enqueue.ts';
+import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
+
+export const DRIFT_PUSH_TASK = 'drift:push';
+export type DriftAction = 'push-owner-value' | 'accept-other-value' | 'ignore';
+
+type FindingRow = Selectable<Database['drift_findings']>;
+interface VendorRef {
+  object: 'line_items';
+  id: string;
+  kind: 'seat' | 'azure';
+  quantity: string;
+  unitCost: string | null;
+  hubValue: string;
+  crmValue: string;
+}
+
+/** Why a resolution cannot proceed: the route answers 409 with it. */
+export class DriftConflict extends Error {}
+
+/**
+ * Resolves an open finding. The side that changes is the other system for
+ * push-owner-value and the owner for accept-other-value. A CRM change is queued for the
+ * push job (one write, keyed by the finding); a hub price change is a new rate card
+ * version, pending the dual approval every price change needs. Audited with the reason.
+ */
+export async function resolveFinding(ctx: HubContext, id: string, action: DriftAction, reason: string, actor: ActorContext): Promise<FindingRow | undefined> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const finding = await trx.selectFrom('drift_findings').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!finding) return undefined;
+    if (finding.status !== 'open') throw new DriftConflict(`finding ${id} is ${finding.status}: only an open finding can be resolved`);
+    let set: Pick<Partial<FindingRow>, 'status' | 'resolution' | 'resolution_note' | 'resolved_by' | 'resolved_at'>;
+    if (action === 'ignore') {
+      set = { status: 'ignored', resolution: 'ignore', resolution_note: reason, resolved_by: actor.actor, resolved_at: new Date() };
+    } else {
+      const changes = action === 'push-owner-value' ? (finding.owner === 'crm' ? 'hub' : 'crm') : finding.owner === 'crm' ? 'crm' : 'hub';
+      if (changes === 'crm') {
+        await enqueueJob(trx, DRIFT_PUSH_TASK, { findingId: id }, { jobKey: `drift:push:${id}` });
+        set = { status: 'resolving', resolution: action, resolution_note: reason, resolved_by: actor.actor };
+      } else {
+        const pending = await requestHubPrice(trx, ctx, finding, reason, actor);
+        set = { status: 'awaiting-approval', resolution: action, resolution_note: `${reason} (rate card ${pending.cardId} version ${pending.version} awaits approval)`, resolved_by: actor.actor };
+      }
+    }
+    const after = await trx.updateTable('drift_findings').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    await writeAudit(trx, { ...actor, action: `drift.${action}`, entity: 'drift_finding', entityId: id, before: { status: finding.status }, after: { status: after.status, resolution: action }, justification: reason });
+    return after;
+  });
+}
+
+/** The CRM's value as a new pending version of the customer's card: the latest approved rules with this one replaced. */
+async function requestHubPrice(trx: Transaction<Database>, ctx: HubContext, finding: FindingRow, reason: string, actor: ActorContext) {
+  const ref = finding.vendor_ref as unknown as VendorRef;
+  const card = await trx.selectFrom('rate_cards').selectAll().where('customer_id', '=', finding.customer_id).forUpdate().executeTakeFirstOrThrow();
+  const latest = await trx
+    .selectFrom('rate_card_versions')
+    .selectAll()
+    .where('rate_card_id', '=', card.id)
+    .where('status', '=', 'approved')
+    .orderBy('decided_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const rules = await trx.selectFrom('rate_card_rules').selectAll().where('rate_card_version_id', '=', latest.id).orderBy('position').execute();
+  const [kind, value] = finding.subject.split(/:(.*)/) as [string, string];
+  const inputs: RuleInput[] = rules.map((row) => {
+    const match = ruleMatchOf(row);
+    const hit = kind === 'sku' ? 'sku' in match && match.sku.toLowerCase() === value.toLowerCase() : 'category' in match && match.category === value;
+    if (hit) return ref.kind === 'seat' ? { match, unitPrice: ref.crmValue } : { match, basis: 'cost', markupPercent: ref.crmValue };
+    return row.unit_price !== null ? { match, unitPrice: row.unit_price } : { match, basis: row.basis as 'cost' | 'list', markupPercent: row.markup_percent! };
+  });
+  const input: VersionInput = {
+    currency: latest.currency,
+    rounding: { scope: latest.rounding_scope as 'line' | 'invoice', mode: latest.rounding_mode as 'half_up' | 'half_even' },
+    justification: `drift finding ${finding.id}: ${finding.field} ${finding.subject} takes the CRM value ${ref.crmValue}: ${reason}`,
+    rules: inputs,
+  };
+  const problems: string[] = [];
+  checkVersion(input, { add: (field, why) => problems.push(`${field}: ${why}`) }, { inherits: card.template_id !== null });
+  if (problems.length > 0) throw new DriftConflict(`the rate card version this needs is invalid: ${problems.join('; ')}`);
+  const version = await requestVersion(trx, card, input, actor, todayIn(ctx.config.billingTimeZone));
+  return { cardId: card.id, version: version.version };
+}
+
+/**
+ * The push job: writes the hub's value to the CRM line once. The write is recorded in
+ * sync_writes under the finding's key (the hub's origin marker), so a retried job never
+ * writes twice and the hub recognises the new CRM value as its own.
+ */
+export async function pushFindingToCrm(ctx: HubContext, findingId: string): Promise<'written' | 'already-written' | 'not-resolving'> {
+  const finding = await ctx.db.selectFrom('drift_findings').selectAll().where('id', '=', findingId).executeTakeFirst();
+  if (!finding || finding.status !== 'resolving') return 'not-resolving';
+  const key = `drift:${findingId}`;
+  const done = await ctx.db.selectFrom('sync_writes').select('id').where('idempotency_key', '=', key).executeTakeFirst();
+  let outcome: 'written' | 'already-written' = 'already-written';
+  let write: { before: Record<string, string | null>; after: Record<string, string> } | undefined;
+  if (!done) {
+    const ref = finding.vendor_ref as unknown as VendorRef;
+    const hub: HubPrice = ref.kind === 'seat' ? { unitPrice: new Decimal(ref.hubValue) } : { markupPercent: new Decimal(ref.hubValue) };
+    const price = crmPriceFor(hub, ref.unitCost === null ? null : new Decimal(ref.unitCost));
+    if (price === null) throw new Error(`finding ${findingId}: the CRM line has no cost to put the markup on`);
+    const { client } = await hubspotClientFor(ctx, finding.connection_id);
+    const [current] = await client.readLineItems([ref.id]);
+    const after = { price: price.toString(), discount: '0', hs_discount_percentage: '0' };
+    await client.updateLineItem(ref.id, after);
+    write = { before: { price: current?.properties.price ?? null, discount: current?.properties.discount ?? null, hs_discount_percentage: current?.properties.hs_discount_percentage ?? null }, after };
+    outcome = 'written';
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    if (write) {
+      await trx
+        .insertInto('sync_writes')
+        .values({ idempotency_key: key, connection_id: finding.connection_id, object: 'line_items', external_id: (finding.vendor_ref as unknown as VendorRef).id, before: JSON.stringify(write.before), after: JSON.stringify(write.after), origin: `hub:${key}` })
+        .onConflict((oc) => oc.column('idempotency_key').doNothing())
+        .execute();
+    }
+    await trx.updateTable('drift_findings').set({ status: 'resolved', resolved_at: new Date() }).where('id', '=', findingId).execute();
+    await writeAudit(trx, { actor: 'system:drift', action: 'drift.pushed', entity: 'drift_finding', entityId: findingId, after: { status: 'resolved', write: write ?? 'already written' } });
+  });
+  return outcome;
+}

@@ -1,0 +1,34 @@
+import type { MappingRule, RecordSchema } from './engine/types.ts';
+import { HUBSPOT_DEAL_DEFAULT, HUBSPOT_DEAL_SOURCE, QUOTE_TARGET } from './hubspot/deal-mapping.ts';
+
+// The objects whose mapping admins can change through the API, per provider. A connector
+// plugs in by adding an entry: its source schema, the canonical target, and its built-in
+// behaviour as the default rules.
+
+export interface MappingObject {
+  provider: string;
+  object: string;
+  description: string;
+  source: RecordSchema;
+  target: RecordSchema;
+  defaultRules: readonly MappingRule[];
+}
+
+export const MAPPING_OBJECTS: readonly MappingObject[] = [
+  {
+    provider: 'hubspot',
+    object: 'deal',
+    description: 'A won HubSpot deal (with its company and the totals of its line items) → the quote and its Azure budget',
+    source: HUBSPOT_DEAL_SOURCE,
+    target: QUOTE_TARGET,
+    defaultRules: HUBSPOT_DEAL_DEFAULT,
+  },
+];
+
+export function mappingObjectsOf(provider: string): MappingObject[] {
+  return MAPPING_OBJECTS.filter((o) => o.provider === provider);
+}
+
+export function mappingObject(provider: string, object: string): MappingObject | undefined {
+  return MAPPING_OBJECTS.find((o) => o.provider === provider && o.object === object);
+}
