@@ -1,5 +1,6 @@
 import { hubspotDeclaration } from './hubspot/declaration.ts';
 import { partnerCenterDeclaration } from './partner-center/declaration.ts';
+import { xeroDeclaration } from './xero/declaration.ts';
 
 /**
  * Static facts about each vendor the hub connects to, as data (after Nango's
@@ -63,6 +64,18 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
         name: 'requestsPerTenSeconds',
         description: `Override of the documented limit (${hubspotDeclaration.limits.privateApp.requestsPerTenSeconds} per 10 s for a private app, ${hubspotDeclaration.limits.oauthApp.requestsPerTenSeconds} for OAuth)`,
       },
+    ],
+  },
+  {
+    name: xeroDeclaration.vendor,
+    displayName: xeroDeclaration.displayName,
+    credentialFields: publicFields(xeroDeclaration.credentials),
+    settingFields: [
+      { name: 'tenantId', description: 'The Xero organisation (tenant id from GET https://api.xero.com/connections) to post to; required' },
+      { name: 'apiUrl', description: `Default ${xeroDeclaration.baseUrls.api}` },
+      { name: 'tokenUrl', description: `Default ${xeroDeclaration.baseUrls.token}` },
+      { name: 'createMissingCustomers', description: 'true: a hub customer with no Xero contact gets one (ContactNumber = hub customer id); default false: its invoices are blocked until linked' },
+      { name: 'requestsPerMinute', description: `Override of the documented per-organisation limit (${xeroDeclaration.limits.requestsPerMinute}/min, ${xeroDeclaration.limits.maxConcurrent} concurrent)` },
     ],
   },
 ];

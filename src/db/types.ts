@@ -255,6 +255,26 @@ export interface DealsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ErpPostingsTable {
+  id: Generated<string>;
+  invoice_id: string;
+  system: string;
+  connection_id: string;
+  status: Generated<string>;
+  idempotency_key: string;
+  document_id: string | null;
+  document_number: string | null;
+  document_total: ColumnType<string | null, string | null, string | null>;
+  attempts: Generated<number>;
+  problems: ColumnType<JsonValue | null, string | null, string | null>;
+  last_error: string | null;
+  requested_by: string | null;
+  posted_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  voided_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ExternalLinksTable {
   id: Generated<string>;
   entity: string;
@@ -834,6 +854,7 @@ export interface Database {
   cost_nodes: CostNodesTable;
   customers: CustomersTable;
   deals: DealsTable;
+  erp_postings: ErpPostingsTable;
   external_links: ExternalLinksTable;
   fx_rates: FxRatesTable;
   idempotency_keys: IdempotencyKeysTable;

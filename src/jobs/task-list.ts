@@ -15,6 +15,7 @@ import { closeCustomerTask, closeTask } from './billing/task.ts';
 import { deliverTask } from './notify/deliver.ts';
 import { QUOTE_TO_CASH_TASK } from './hubspot/deal-events.ts';
 import { quoteToCash, type QuoteToCashPayload } from './hubspot/quote-to-cash.ts';
+import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -34,6 +35,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
       const result = await quoteToCash(payload as QuoteToCashPayload, ctx);
       ctx.logger.info({ ...(payload as QuoteToCashPayload), ...result }, 'HubSpot deal processed');
     },
+    [POST_INVOICE_TASK]: async (payload) => postInvoice(payload as PostInvoicePayload, ctx),
   };
 }
 

@@ -29,6 +29,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
 import { revenueScheduleRoutes } from './routes/revenue-schedules.ts';
 import { accountingMappingRoutes } from './routes/accounting-mappings.ts';
+import { erpPostingRoutes } from './routes/erp-postings.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -99,6 +100,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   await webhookRoutes(app, ctx);
   revenueScheduleRoutes(app, ctx);
   accountingMappingRoutes(app, ctx);
+  erpPostingRoutes(app, ctx);
 
   return app;
 }
