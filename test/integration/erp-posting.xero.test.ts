@@ -122,6 +122,50 @@ describe('posting invoices to Xero', () => {
     expect((await postings())[0]).toMatchObject({ status: 'posted', attempts: 3 });
   });
 
+  it('voids the earlier revision in Xero and posts the new one when the close issues a revision', async () => {
+    const first = (await postings())[0]!;
+    // The compute line moves from the unallocated node to the web node: a changed input, so a re-close issues r2.
+    const rule = await send(
+      'POST',
+      `/v1/customers/${month.customerId}/allocation-rules`,
+      { justification: 'Compute belongs to the web shop', effectiveFrom: '2026-01-01', priority: 2, match: { resourceGroup: 'rg-web' }, splits: [{ costNodeId: month.nodes.web, percent: '100' }] },
+      hub.keys.billing_ops,
+    );
+    expect(rule.statusCode, rule.body).toBe(201);
+    const rerun = await send('POST', '/v1/billing-runs', { period: '2026-10' }, hub.keys.billing_ops);
+    expect(rerun.statusCode, rerun.body).toBe(202);
+    const runId = rerun.json().id as string;
+    for (let i = 0; ; i++) {
+      const run = (await send('GET', `/v1/billing-runs/${runId}?customers=false`)).json();
+      if (run.status === 'succeeded') break;
+      if (i > 300 || ['partial', 'failed'].includes(run.status)) throw new Error(`re-close ended ${run.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const revised = await hub.ctx.db.selectFrom('invoices').select(['id', 'number', 'revision']).where('customer_id', '=', month.customerId).where('status', '=', 'issued').executeTakeFirstOrThrow();
+    expect(revised.revision).toBe(2);
+
+    const posted = await send('POST', `/v1/billing-runs/${runId}/post`, { connectionId });
+    expect(posted.json()).toMatchObject({ queued: 1, blocked: [] });
+    const deadline = Date.now() + 30_000;
+    let now: Record<string, any> | undefined;
+    while (Date.now() < deadline) {
+      now = (await send('GET', `/v1/invoices/${revised.id}/postings`)).json().items[0];
+      if (now?.status === 'posted') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(now).toMatchObject({ status: 'posted', documentTotal: '209.18' });
+    expect(xero.organisation.invoices.get(first.documentId)).toMatchObject({ Status: 'VOIDED', AmountDue: 0 });
+    const replacement = xeroInvoicesNumbered(revised.number);
+    expect(replacement).toHaveLength(1);
+    expect(replacement[0]).toMatchObject({ Status: 'AUTHORISED', SubTotal: 209.18 });
+    expect((replacement[0]!.LineItems as Record<string, any>[]).map((l) => [l.Description, l.Tracking.map((t: { Option: string }) => t.Option)])).toEqual([
+      ['D2 v3', ['Web']],
+      ['LRS Data Stored', ['Web']],
+      ['Microsoft 365 Business Standard', ['Unallocated', 'North']],
+    ]);
+    expect((await postings())[0]).toMatchObject({ status: 'voided', documentId: first.documentId });
+  }, 90_000);
+
   it("keeps the rotated refresh token, since Xero's are single use", async () => {
     const { credentials } = await loadConnectionSecrets(hub.ctx, connectionId);
     expect(credentials.refreshToken).not.toBe(xero.credentials.refreshToken);
