@@ -55,6 +55,12 @@ export interface WebhookProvider {
   name: string;
   accept(request: IncomingWebhook, ctx: HubContext): Promise<WebhookEvent[] | WebhookRefusal> | WebhookEvent[] | WebhookRefusal;
   handle?(event: StoredWebhook, ctx: HubContext): Promise<void>;
+  /**
+   * How the vendor wants to be answered: 'accepted' (default) 202 with the stored events;
+   * 'ok-empty' 200 with no body, where a signed request with no event is the vendor
+   * checking the endpoint (Xero's intent to receive) and stores nothing.
+   */
+  answer?: 'accepted' | 'ok-empty';
 }
 
 export type WebhookProviderRegistry = ReadonlyMap<string, WebhookProvider>;

@@ -1,9 +1,11 @@
 import type { WebhookProviderRegistry } from '../context.ts';
 import { handleHubSpotEvent } from '../jobs/hubspot/deal-events.ts';
 import { hubspotWebhookProvider } from './hubspot/webhook.ts';
+import { handleXeroEvent } from '../jobs/erp/xero-events.ts';
+import { xeroWebhookProvider } from './xero/webhook.ts';
 import { webhookRegistry } from './webhooks.ts';
 
 /** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
 export function defaultWebhookProviders(): WebhookProviderRegistry {
-  return webhookRegistry([hubspotWebhookProvider({ handle: handleHubSpotEvent })]);
+  return webhookRegistry([hubspotWebhookProvider({ handle: handleHubSpotEvent }), xeroWebhookProvider({ handle: handleXeroEvent })]);
 }

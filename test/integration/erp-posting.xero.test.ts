@@ -3,7 +3,10 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConnectionSecrets } from '../../src/db/connection-secrets.ts';
+import { createHmac } from 'node:crypto';
+import { xeroWebhookProvider } from '../../src/connectors/xero/webhook.ts';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
+import { handleXeroEvent } from '../../src/jobs/erp/xero-events.ts';
 import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
 import { closeSmallMonth, type ClosedMonth } from '../helpers/closed-month.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
@@ -16,9 +19,10 @@ let hub: TestHub;
 let xero: XeroSandbox;
 let month: ClosedMonth;
 let connectionId: string;
+const WEBHOOK_KEY = 'xero-webhook-signing-key';
 
 beforeAll(async () => {
-  hub = await createTestHub({ worker: true });
+  hub = await createTestHub({ worker: true, webhookProviders: [xeroWebhookProvider({ handle: handleXeroEvent })] });
   xero = await startXeroSandbox();
   month = await closeSmallMonth(hub);
   const created = await hub.app.inject({
@@ -28,7 +32,7 @@ beforeAll(async () => {
     payload: {
       provider: 'xero',
       name: 'Xero sandbox',
-      credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken },
+      credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken, webhookKey: WEBHOOK_KEY },
       settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
     },
   });
@@ -165,6 +169,23 @@ describe('posting invoices to Xero', () => {
     ]);
     expect((await postings())[0]).toMatchObject({ status: 'voided', documentId: first.documentId });
   }, 90_000);
+
+  it('marks the posting voided when the invoice is voided in Xero (webhook, then read back)', async () => {
+    const current = await hub.ctx.db.selectFrom('invoices').select('id').where('customer_id', '=', month.customerId).where('status', '=', 'issued').executeTakeFirstOrThrow();
+    const posting = (await send('GET', `/v1/invoices/${current.id}/postings`)).json().items[0];
+    xero.organisation.updateInvoiceStatus(posting.documentId, { Status: 'VOIDED' });
+    const event = { resourceUrl: `${xero.apiUrl}/Invoices/${posting.documentId}`, resourceId: posting.documentId, eventDateUtc: '2026-11-05T09:00:00.000', eventType: 'UPDATE', eventCategory: 'INVOICE', tenantId: xero.credentials.tenantId, tenantType: 'ORGANISATION' };
+    const body = JSON.stringify({ events: [event], firstEventSequence: 7, lastEventSequence: 7, entropy: 'QWERTYUIOPASDFGHJKLZ' });
+    const res = await hub.app.inject({ method: 'POST', url: '/webhooks/xero', payload: body, headers: { 'content-type': 'application/json', 'x-xero-signature': createHmac('sha256', WEBHOOK_KEY).update(body).digest('base64') } });
+    expect(res.statusCode).toBe(200);
+    const deadline = Date.now() + 20_000;
+    let now: Record<string, any> = posting;
+    while (now.status !== 'voided' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      now = (await send('GET', `/v1/invoices/${current.id}/postings`)).json().items[0];
+    }
+    expect(now).toMatchObject({ status: 'voided', lastError: 'voided in Xero' });
+  }, 30_000);
 
   it("keeps the rotated refresh token, since Xero's are single use", async () => {
     const { credentials } = await loadConnectionSecrets(hub.ctx, connectionId);

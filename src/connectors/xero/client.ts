@@ -85,6 +85,11 @@ export class XeroPostingClient {
     return body.invoices?.find((i) => i.invoiceNumber === invoiceNumber);
   }
 
+  async findInvoiceById(invoiceId: string): Promise<Invoice | undefined> {
+    const { body } = await this.#call((api, tenant) => api.getInvoice(tenant, invoiceId));
+    return body.invoices?.[0];
+  }
+
   async createInvoice(invoice: Invoice, idempotencyKey: string): Promise<Invoice> {
     const { body } = await this.#call((api, tenant) => api.createInvoices(tenant, { invoices: [invoice] }, true, undefined, idempotencyKey));
     return body.invoices![0]!;

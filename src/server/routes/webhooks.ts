@@ -38,6 +38,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
             'Authenticated by the vendor signature, not an API key. 401 (signature, stale timestamp, unknown sender) or 400 (malformed body) with the reason, and nothing stored. A batch is stored event by event, each de-duplicated on its own.',
           params: Type.Object({ provider: Type.String() }),
           response: {
+            200: Type.Null({ description: "No body: for vendors that want 200 and nothing else (Xero), whether the events were stored or it was the vendor's endpoint check" }),
             202: Type.Object({
               id: Type.String({ format: 'uuid', description: 'The first event (the only one for vendors that send one per request)' }),
               duplicate: Type.Boolean({ description: 'true when every event of the request was already stored' }),
@@ -57,6 +58,9 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
           if (accepted.status === 400) throw new ApiProblem(400, 'validation', 'Invalid request', accepted.reason, { field: 'body' });
           throw unauthorized(accepted.reason);
         }
+        // Xero wants 200 and no body at all, so the reply skips the JSON serializer.
+        const okEmpty = provider.answer === 'ok-empty';
+        if (accepted.length === 0 && okEmpty) return reply.code(200).serializer(() => '').send(null);
         if (accepted.length === 0) throw new ApiProblem(400, 'validation', 'Invalid request', 'the request carries no event', { field: 'body' });
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(request.headers)) {
@@ -91,6 +95,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
             return { id: stored.get(eventId)!, eventId, duplicate };
           });
         });
+        if (okEmpty) return reply.code(200).serializer(() => '').send(null);
         return reply.code(202).send({ id: events[0]!.id, duplicate: events.every((e) => e.duplicate), events });
       },
     );
