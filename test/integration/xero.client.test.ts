@@ -65,4 +65,18 @@ describe('the Xero client (xero-node on the sandbox)', () => {
     });
     await expect(xc.findInvoiceByNumber('X')).rejects.toThrow(/invalid_grant.*reconnect/);
   });
+
+  it('takes an invoice already voided as voided when a late re-run voids it again with a new key', async () => {
+    const xc = client([]);
+    const contact = await xc.createContact({ name: 'Void Twice Ltd' }, 'void-twice-contact');
+    const invoice = await xc.createInvoice(
+      { type: 'ACCREC' as never, contact: { contactID: contact.contactID! }, invoiceNumber: 'VOID-TWICE', status: 'AUTHORISED' as never, lineItems: [{ description: 'x', quantity: 1, unitAmount: 5, accountCode: '200' }] },
+      'void-twice-invoice',
+    );
+    expect(String((await xc.voidInvoice(invoice.invoiceID!, 'void-1')).status)).toBe('VOIDED');
+    expect(String((await xc.voidInvoice(invoice.invoiceID!, 'void-2')).status)).toBe('VOIDED');
+    // A DRAFT cannot be voided: that refusal still surfaces.
+    const draft = await xc.createInvoice({ type: 'ACCREC' as never, contact: { contactID: contact.contactID! }, lineItems: [{ description: 'y', quantity: 1, unitAmount: 1, accountCode: '200' }] }, 'draft-invoice');
+    await expect(xc.voidInvoice(draft.invoiceID!, 'void-draft')).rejects.toThrow(/not of valid status/);
+  });
 });

@@ -95,9 +95,21 @@ export class XeroPostingClient {
     return body.invoices![0]!;
   }
 
+  /**
+   * Voids an invoice. Xero replays an Idempotency-Key for 6 minutes only, and refuses to
+   * void an invoice twice: when a re-run after that finds it refused, it reads the invoice
+   * back and takes an already VOIDED one as done.
+   */
   async voidInvoice(invoiceId: string, idempotencyKey: string): Promise<Invoice> {
-    const { body } = await this.#call((api, tenant) => api.updateInvoice(tenant, invoiceId, { invoices: [{ invoiceID: invoiceId, status: Invoice.StatusEnum.VOIDED }] }, undefined, idempotencyKey));
-    return body.invoices![0]!;
+    try {
+      const { body } = await this.#call((api, tenant) => api.updateInvoice(tenant, invoiceId, { invoices: [{ invoiceID: invoiceId, status: Invoice.StatusEnum.VOIDED }] }, undefined, idempotencyKey));
+      return body.invoices![0]!;
+    } catch (err) {
+      if (!(err instanceof XeroCallError) || err.status !== 400) throw err;
+      const current = await this.findInvoiceById(invoiceId);
+      if (current && String(current.status) === 'VOIDED') return current;
+      throw err;
+    }
   }
 
   async #call<T>(request: (api: XeroClient['accountingApi'], tenantId: string) => Promise<T>): Promise<T> {
