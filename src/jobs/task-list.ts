@@ -25,6 +25,7 @@ import { gdapCheckTask } from './partner-center/gdap-check.ts';
 import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
 import { reconcileConnectWiseSeats, SEAT_RECONCILE_TASK, type SeatReconcilePayload } from './connectwise/seat-reconcile.ts';
 import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connectwise/write-todo.ts';
+import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -73,6 +74,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
       const outcome = await writeSeatTodo(payload as WriteTodoPayload, ctx);
       ctx.logger.info({ ...(payload as WriteTodoPayload), outcome }, 'PSA to-do written');
     },
+    [POST_INVOICE_TASK]: async (payload) => postInvoice(payload as PostInvoicePayload, ctx),
   };
 }
 

@@ -41,6 +41,7 @@ import { consentRoutes } from './routes/consents.ts';
 import { psaTodoRoutes, PsaTodo } from './routes/psa-todos.ts';
 import { psaSyncRoutes } from './routes/psa-sync.ts';
 import { labourRoutes } from './routes/labour.ts';
+import { erpPostingRoutes } from './routes/erp-postings.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -124,6 +125,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   psaTodoRoutes(app, ctx);
   psaSyncRoutes(app, ctx);
   labourRoutes(app, ctx);
+  erpPostingRoutes(app, ctx);
 
   return app;
 }
