@@ -56,6 +56,12 @@ export interface WebhookProvider {
   accept(request: IncomingWebhook, ctx: HubContext): Promise<WebhookEvent[] | WebhookRefusal> | WebhookEvent[] | WebhookRefusal;
   handle?(event: StoredWebhook, ctx: HubContext): Promise<void>;
   /**
+   * How the vendor wants to be answered: 'accepted' (default) 202 with the stored events;
+   * 'ok-empty' 200 with no body, where a signed request with no event is the vendor
+   * checking the endpoint (Xero's intent to receive) and stores nothing.
+   */
+  answer?: 'accepted' | 'ok-empty';
+  /**
    * The answer a vendor requires once the events are stored (Salesforce's SOAP Ack);
    * undefined: the hub's own 202 JSON answer.
    */

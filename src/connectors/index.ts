@@ -3,6 +3,8 @@ import { handleHubSpotEvent } from '../jobs/hubspot/deal-events.ts';
 import { hubspotWebhookProvider } from './hubspot/webhook.ts';
 import { handleSalesforceEvent } from '../jobs/salesforce/opportunity-events.ts';
 import { salesforceWebhookProvider } from './salesforce/webhook.ts';
+import { handleXeroEvent } from '../jobs/erp/xero-events.ts';
+import { xeroWebhookProvider } from './xero/webhook.ts';
 import { webhookRegistry } from './webhooks.ts';
 import { connectwiseCallbackProvider } from './connectwise/callback.ts';
 import { handleConnectWiseCallback } from '../jobs/connectwise/callbacks.ts';
@@ -13,5 +15,6 @@ export function defaultWebhookProviders(): WebhookProviderRegistry {
     hubspotWebhookProvider({ handle: handleHubSpotEvent }),
     salesforceWebhookProvider({ handle: handleSalesforceEvent }),
     connectwiseCallbackProvider({ handle: handleConnectWiseCallback }),
+    xeroWebhookProvider({ handle: handleXeroEvent }),
   ]);
 }

@@ -2,6 +2,7 @@ import { connectwiseDeclaration } from './connectwise/declaration.ts';
 import { hubspotDeclaration } from './hubspot/declaration.ts';
 import { partnerCenterDeclaration } from './partner-center/declaration.ts';
 import { SALESFORCE_DEFAULT_FIELDS, salesforceDeclaration } from './salesforce/declaration.ts';
+import { xeroDeclaration } from './xero/declaration.ts';
 
 /**
  * Static facts about each vendor the hub connects to, as data (after Nango's
@@ -98,6 +99,18 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'billingFrequencyField', description: `OpportunityLineItem field saying how a line is billed; only Monthly lines map (default ${SALESFORCE_DEFAULT_FIELDS.billingFrequencyField})` },
       { name: 'termField', description: `OpportunityLineItem field with the commitment term, e.g. P12M (default ${SALESFORCE_DEFAULT_FIELDS.termField})` },
       { name: 'orgCurrency', description: "Orgs without multi-currency only: the org's currency (ISO 4217); otherwise each Opportunity's CurrencyIsoCode is read" },
+    ],
+  },
+  {
+    name: xeroDeclaration.vendor,
+    displayName: xeroDeclaration.displayName,
+    credentialFields: publicFields(xeroDeclaration.credentials),
+    settingFields: [
+      { name: 'tenantId', description: 'The Xero organisation (tenant id from GET https://api.xero.com/connections) to post to; required' },
+      { name: 'apiUrl', description: `Default ${xeroDeclaration.baseUrls.api}` },
+      { name: 'tokenUrl', description: `Default ${xeroDeclaration.baseUrls.token}` },
+      { name: 'createMissingCustomers', description: 'true: a hub customer with no Xero contact gets one (ContactNumber = hub customer id); default false: its invoices are blocked until linked' },
+      { name: 'requestsPerMinute', description: `Override of the documented per-organisation limit (${xeroDeclaration.limits.requestsPerMinute}/min, ${xeroDeclaration.limits.maxConcurrent} concurrent)` },
     ],
   },
 ];

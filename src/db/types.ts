@@ -336,6 +336,26 @@ export interface ErasuresTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ErpPostingsTable {
+  id: Generated<string>;
+  invoice_id: string;
+  system: string;
+  connection_id: string;
+  status: Generated<string>;
+  idempotency_key: string;
+  document_id: string | null;
+  document_number: string | null;
+  document_total: ColumnType<string | null, string | null, string | null>;
+  attempts: Generated<number>;
+  problems: ColumnType<JsonValue | null, string | null, string | null>;
+  last_error: string | null;
+  requested_by: string | null;
+  posted_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  voided_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface ExternalLinksTable {
   id: Generated<string>;
   entity: string;
@@ -1090,6 +1110,7 @@ export interface Database {
   deals: DealsTable;
   drift_findings: DriftFindingsTable;
   erasures: ErasuresTable;
+  erp_postings: ErpPostingsTable;
   external_links: ExternalLinksTable;
   field_mappings: FieldMappingsTable;
   field_owners: FieldOwnersTable;

@@ -28,6 +28,7 @@ import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connect
 import { detectDrift, DRIFT_TASK } from './drift/detect.ts';
 import { DRIFT_PUSH_TASK, pushFindingToCrm } from './drift/resolve.ts';
 import { enqueueJob } from './enqueue.ts';
+import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -85,6 +86,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
       const outcome = await writeSeatTodo(payload as WriteTodoPayload, ctx);
       ctx.logger.info({ ...(payload as WriteTodoPayload), outcome }, 'PSA to-do written');
     },
+    [POST_INVOICE_TASK]: async (payload) => postInvoice(payload as PostInvoicePayload, ctx),
   };
 }
 
@@ -115,7 +117,7 @@ export const CRONTAB = [
   "# billed data for last month, after Microsoft's invoice close (6th-8th)",
   '0 7 9 * * partner_center:schedule ?id=pc-billed-monthly {"kind":"billed"}',
   '# stored chunks of uploads that never became an import',
-  '17 * * * * imports:sweep_uploads ?id=imports-sweep-uploads',
+  '43 * * * * imports:sweep_uploads ?id=imports-sweep-uploads',
   '# PSA time entries, incrementally',
   '*/15 * * * * connectwise:schedule ?id=connectwise-every-15-min',
   "# anomaly rules over yesterday's spend, every 4 hours (a day's usage keeps arriving for a while)",

@@ -43,6 +43,7 @@ import { psaSyncRoutes } from './routes/psa-sync.ts';
 import { labourRoutes } from './routes/labour.ts';
 import { mappingRoutes, MappingView } from './routes/mappings.ts';
 import { driftRoutes, DriftFinding } from './routes/drift.ts';
+import { erpPostingRoutes } from './routes/erp-postings.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -130,6 +131,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   mappingRoutes(app, ctx);
   app.addSchema(DriftFinding);
   driftRoutes(app, ctx);
+  erpPostingRoutes(app, ctx);
 
   return app;
 }

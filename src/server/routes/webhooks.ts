@@ -38,7 +38,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
             'Authenticated by the vendor signature (or, for Salesforce Outbound Messages, which are unsigned, by the connected OrganizationId), not an API key. 401 (signature, stale timestamp, unknown sender or org) or 400 (malformed body) with the reason, and nothing stored. A batch is stored event by event, each de-duplicated on its own.',
           params: Type.Object({ provider: Type.String() }),
           response: {
-            200: Type.String({ description: 'Vendors that require their own answer: for a Salesforce Outbound Message, the SOAP notificationsResponse with Ack true (text/xml)' }),
+            200: Type.Union([Type.String(), Type.Null()], { description: 'Vendors that require their own answer: a Salesforce Outbound Message gets the SOAP notificationsResponse with Ack true (text/xml); Xero gets 200 with no body, whether the events were stored or it was its endpoint check' }),
             202: Type.Object({
               id: Type.String({ format: 'uuid', description: 'The first event (the only one for vendors that send one per request)' }),
               duplicate: Type.Boolean({ description: 'true when every event of the request was already stored' }),
@@ -58,6 +58,9 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
           if (accepted.status === 400) throw new ApiProblem(400, 'validation', 'Invalid request', accepted.reason, { field: 'body' });
           throw unauthorized(accepted.reason);
         }
+        // Xero wants 200 and no body at all, so the reply skips the JSON serializer.
+        const okEmpty = provider.answer === 'ok-empty';
+        if (accepted.length === 0 && okEmpty) return reply.code(200).serializer(() => '').send(null);
         if (accepted.length === 0) throw new ApiProblem(400, 'validation', 'Invalid request', 'the request carries no event', { field: 'body' });
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(request.headers)) {
@@ -92,6 +95,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
             return { id: stored.get(eventId)!, eventId, duplicate };
           });
         });
+        if (okEmpty) return reply.code(200).serializer(() => '').send(null);
         const answer = provider.respond?.(accepted);
         if (answer) return reply.code(answer.status).type(answer.contentType).send(answer.body);
         return reply.code(202).send({ id: events[0]!.id, duplicate: events.every((e) => e.duplicate), events });

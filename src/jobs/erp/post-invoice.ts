@@ -1,0 +1,137 @@
+import type { HubContext } from '../../context.ts';
+import { costNodeParents, loadMappingIndex } from '../../db/accounting-mappings.ts';
+import { lineMappingProblems } from '../../db/accounting-problems.ts';
+import { externalIdOf } from '../../db/external-links.ts';
+import { loadInvoiceLinesToPost } from '../../db/invoice-posting-lines.ts';
+import { Decimal } from '../../engine/decimal.ts';
+import type { ErpSystem } from '../../mappings/accounting/line-accounts.ts';
+import { postingLines, postingTotal } from '../../mappings/accounting/posting-lines.ts';
+import type { ErpPoster } from './poster.ts';
+import { xeroPoster } from './xero-poster.ts';
+import { xeroClientFor } from './xero-client-for-connection.ts';
+
+export const POST_INVOICE_TASK = 'erp:post_invoice';
+
+export interface PostInvoicePayload {
+  postingId: string;
+}
+
+async function posterFor(ctx: HubContext, system: ErpSystem, connectionId: string): Promise<ErpPoster> {
+  if (system === 'xero') return xeroPoster(await xeroClientFor(ctx, connectionId));
+  throw new Error(`posting to ${system} is not available yet`);
+}
+
+/** Idempotency keys derive from the hub invoice id, which is per revision: a re-run asks for the same document. */
+export const invoiceKey = (invoiceId: string) => `hub-invoice-${invoiceId}`;
+const voidKey = (invoiceId: string) => `hub-void-${invoiceId}`;
+const customerKey = (customerId: string) => `hub-customer-${customerId}`;
+
+/**
+ * Posts one hub invoice to one ERP, exactly once. Before creating, it reads the ERP back
+ * by the hub invoice number, so a crash between the ERP's answer and the hub's commit
+ * finds the document the first attempt made instead of making a second; the create
+ * itself carries an idempotency key derived from the invoice id. An invoice with
+ * unmapped lines is blocked, naming them. A new revision voids the earlier revision's
+ * document first.
+ */
+export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext): Promise<void> {
+  const { db } = ctx;
+  const posting = await db.selectFrom('erp_postings').selectAll().where('id', '=', payload.postingId).executeTakeFirstOrThrow();
+  if (posting.status === 'posted' || posting.status === 'voided') return;
+  const system = posting.system as ErpSystem;
+  const invoice = await db
+    .selectFrom('invoices as i')
+    .innerJoin('customers as c', 'c.id', 'i.customer_id')
+    .select(['i.id', 'i.number', 'i.status', 'i.customer_id', 'i.period', 'i.revision', 'i.currency', 'i.total', 'i.issued_at', 'c.name as customerName'])
+    .where('i.id', '=', posting.invoice_id)
+    .executeTakeFirstOrThrow();
+  const finish = (changes: { status: string; problems?: unknown; last_error?: string | null; document_id?: string; document_number?: string; document_total?: string }) =>
+    db
+      .updateTable('erp_postings')
+      .set({
+        ...changes,
+        problems: changes.problems === undefined ? null : JSON.stringify(changes.problems),
+        ...(changes.status === 'posted' ? { posted_at: new Date(), last_error: null } : {}),
+      })
+      .where('id', '=', posting.id)
+      .execute();
+
+  if (invoice.status !== 'issued') {
+    await finish({ status: 'failed', last_error: `invoice ${invoice.number} was superseded before it was posted; its new revision posts instead` });
+    return;
+  }
+  const problems = await lineMappingProblems(db, system, { invoiceId: invoice.id }, 500);
+  if (problems.items.length > 0) {
+    await finish({ status: 'blocked', problems: problems.items, last_error: `${problems.items.length} line(s) have no ${system} mapping` });
+    return;
+  }
+  await db.updateTable('erp_postings').set((eb) => ({ status: 'posting', attempts: eb('attempts', '+', 1) })).where('id', '=', posting.id).execute();
+
+  try {
+    const poster = await posterFor(ctx, system, posting.connection_id);
+    const customerRef = await customerInErp(ctx, poster, system, posting.connection_id, { id: invoice.customer_id, name: invoice.customerName });
+    if (!customerRef) {
+      await finish({
+        status: 'blocked',
+        problems: [{ field: 'customer', reason: `customer ${invoice.customerName} has no ${system} contact: link one (POST /v1/customers/${invoice.customer_id}/external-links) or set createMissingCustomers on the connection` }],
+        last_error: `customer has no ${system} contact`,
+      });
+      return;
+    }
+    await voidEarlierRevisions(ctx, poster, system, invoice);
+
+    const index = await loadMappingIndex(db, system);
+    const parents = await costNodeParents(db, [invoice.customer_id]);
+    const lines = postingLines(await loadInvoiceLinesToPost(db, invoice.id), invoice.currency, index, parents);
+    const total = new Decimal(invoice.total);
+    if (!postingTotal(lines).equals(total)) throw new Error(`the posting lines add up to ${postingTotal(lines).toString()}, not the invoice total ${invoice.total}`);
+
+    const header = { customerRef, number: invoice.number, date: invoice.issued_at.toISOString().slice(0, 10), dueDate: null, currency: invoice.currency, reference: `${invoice.period} r${invoice.revision}` };
+    const document = (await poster.findInvoice(invoice.number)) ?? (await poster.createInvoice(header, lines, invoiceKey(invoice.id)));
+    if (!document.subTotal.equals(total)) {
+      await finish({ status: 'failed', document_id: document.id, document_number: document.number, document_total: document.subTotal.toString(), last_error: `${system} totals ${document.subTotal.toString()} before tax, the hub invoice ${invoice.total}` });
+      return;
+    }
+    await finish({ status: 'posted', document_id: document.id, document_number: document.number, document_total: document.subTotal.toString() });
+  } catch (err) {
+    await finish({ status: 'failed', last_error: (err as Error).message });
+    throw err;
+  }
+}
+
+/** The ERP customer: the identity map first, then the ERP (by the hub id stored on it), then created if the connection allows. */
+async function customerInErp(ctx: HubContext, poster: ErpPoster, system: ErpSystem, connectionId: string, customer: { id: string; name: string }): Promise<string | undefined> {
+  const linked = await externalIdOf(ctx.db, 'customer', customer.id, system);
+  if (linked) return linked;
+  let ref = await poster.findCustomer(customer.id);
+  if (!ref) {
+    const connection = await ctx.db.selectFrom('connections').select('settings').where('id', '=', connectionId).executeTakeFirstOrThrow();
+    const allowed = (connection.settings as Record<string, unknown>).createMissingCustomers;
+    if (allowed !== true && allowed !== 'true') return undefined;
+    ref = await poster.createCustomer({ hubCustomerId: customer.id, name: customer.name }, customerKey(customer.id));
+  }
+  await ctx.db
+    .insertInto('external_links')
+    .values({ entity: 'customer', entity_id: customer.id, system, external_id: ref })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  return ref;
+}
+
+/** Voids the documents earlier revisions of this invoice left in the ERP (the new revision replaces them). */
+async function voidEarlierRevisions(ctx: HubContext, poster: ErpPoster, system: ErpSystem, invoice: { customer_id: string; period: string; revision: number }): Promise<void> {
+  const earlier = await ctx.db
+    .selectFrom('erp_postings as p')
+    .innerJoin('invoices as i', 'i.id', 'p.invoice_id')
+    .select(['p.id', 'p.invoice_id', 'p.document_id'])
+    .where('p.system', '=', system)
+    .where('p.status', '=', 'posted')
+    .where('i.customer_id', '=', invoice.customer_id)
+    .where('i.period', '=', invoice.period)
+    .where('i.revision', '<', invoice.revision)
+    .execute();
+  for (const prior of earlier) {
+    if (prior.document_id) await poster.voidInvoice(prior.document_id, voidKey(prior.invoice_id));
+    await ctx.db.updateTable('erp_postings').set({ status: 'voided', voided_at: new Date() }).where('id', '=', prior.id).execute();
+  }
+}

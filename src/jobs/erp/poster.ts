@@ -1,0 +1,34 @@
+import type { Decimal } from '../../engine/decimal.ts';
+import type { PostingLine } from '../../mappings/accounting/posting-lines.ts';
+
+/** A document an ERP holds for a hub invoice, as the posting job needs to know it. */
+export interface ErpDocument {
+  id: string;
+  number: string;
+  /** Total before tax, to compare with the hub invoice to the cent. */
+  subTotal: Decimal;
+  status: string;
+}
+
+export interface ErpInvoiceHeader {
+  customerRef: string;
+  number: string;
+  date: string;
+  dueDate: string | null;
+  currency: string;
+  reference: string;
+}
+
+/**
+ * What the posting job asks of an ERP. Each ERP implements it on its own client and
+ * mapping; the exactly-once rules (read back before create, idempotency keys) live in
+ * the job, once.
+ */
+export interface ErpPoster {
+  /** The ERP's id of the customer: by the hub customer id stored on it, else undefined. */
+  findCustomer(hubCustomerId: string): Promise<string | undefined>;
+  createCustomer(customer: { hubCustomerId: string; name: string }, idempotencyKey: string): Promise<string>;
+  findInvoice(number: string): Promise<ErpDocument | undefined>;
+  createInvoice(header: ErpInvoiceHeader, lines: readonly PostingLine[], idempotencyKey: string): Promise<ErpDocument>;
+  voidInvoice(documentId: string, idempotencyKey: string): Promise<void>;
+}

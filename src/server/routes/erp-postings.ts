@@ -1,0 +1,159 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { HubContext } from '../../context.ts';
+import { lineMappingProblems, type LineMappingProblem } from '../../db/accounting-problems.ts';
+import { writeAudit } from '../../db/audit.ts';
+import { ERP_SYSTEMS, type ErpSystem } from '../../mappings/accounting/line-accounts.ts';
+import { enqueueJob } from '../../jobs/enqueue.ts';
+import { POST_INVOICE_TASK, invoiceKey } from '../../jobs/erp/post-invoice.ts';
+import { actorOf } from '../plugins/auth.ts';
+import { badRequest, conflict, notFound } from '../problem.ts';
+import { Timestamp, Uuid } from '../wire-types.ts';
+
+// Posting a close to an ERP: finance approves a billing run for posting to one ERP
+// connection; one job per invoice posts it exactly once. An invoice with unmapped lines is
+// not queued: it is listed as blocked, naming the lines.
+
+const PostingSchema = Type.Object({
+  id: Uuid,
+  system: Type.Enum([...ERP_SYSTEMS]),
+  connectionId: Uuid,
+  status: Type.Enum(['queued', 'posting', 'posted', 'blocked', 'failed', 'voided']),
+  documentId: Type.Union([Type.String(), Type.Null()], { description: "The ERP's id of the document" }),
+  documentNumber: Type.Union([Type.String(), Type.Null()]),
+  documentTotal: Type.Union([Type.String(), Type.Null()], { description: 'What the ERP document totals before tax' }),
+  attempts: Type.Integer(),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  problems: Type.Union([Type.Array(Type.Unknown()), Type.Null()], { description: 'The unmapped lines (or customer) that block the posting' }),
+  postedAt: Type.Union([Timestamp, Type.Null()]),
+  voidedAt: Type.Union([Timestamp, Type.Null()]),
+  updatedAt: Timestamp,
+});
+
+const BlockedInvoice = Type.Object({
+  invoiceId: Uuid,
+  invoiceNumber: Type.String(),
+  lines: Type.Array(Type.Object({ lineId: Uuid, position: Type.Integer(), description: Type.String(), problems: Type.Array(Type.Object({ field: Type.String(), reason: Type.String() })) })),
+});
+
+export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.post(
+    '/v1/billing-runs/:id/post',
+    {
+      config: { auth: { roles: ['finance'] }, idempotent: true },
+      schema: {
+        tags: ['accounting'],
+        summary: "Approve a close for posting: one job per issued invoice posts it to the ERP connection exactly once",
+        params: Type.Object({ id: Uuid }),
+        body: Type.Object({ connectionId: { ...Uuid, description: 'The ERP connection (quickbooks, xero or netsuite) to post to' } }, { additionalProperties: false }),
+        response: {
+          202: Type.Object({
+            system: Type.Enum([...ERP_SYSTEMS]),
+            queued: Type.Integer({ description: 'Invoices whose posting job was queued' }),
+            alreadyPosted: Type.Integer(),
+            blocked: Type.Array(BlockedInvoice, { description: 'Invoices not queued because lines have no mapping; fix them and post again' }),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const runId = request.params.id;
+      const run = await ctx.db.selectFrom('billing_runs').select(['id', 'status', 'period']).where('id', '=', runId).executeTakeFirst();
+      if (!run) throw notFound('billing run', runId);
+      if (run.status !== 'succeeded' && run.status !== 'partial') throw conflict(`billing run ${runId} is ${run.status}: only a finished close can be posted`);
+      const connection = await ctx.db.selectFrom('connections').select(['id', 'provider', 'status']).where('id', '=', request.body.connectionId).executeTakeFirst();
+      if (!connection || !(ERP_SYSTEMS as readonly string[]).includes(connection.provider)) {
+        throw badRequest('connectionId', connection ? `is a ${connection.provider} connection, not an ERP (${ERP_SYSTEMS.join(', ')})` : 'no such connection');
+      }
+      if (connection.status !== 'active') throw badRequest('connectionId', `the connection is ${connection.status}`);
+      const system = connection.provider as ErpSystem;
+
+      const invoices = await ctx.db.selectFrom('invoices').select(['id', 'number']).where('billing_run_id', '=', runId).where('status', '=', 'issued').orderBy('number').execute();
+      const problems = await lineMappingProblems(ctx.db, system, { billingRunId: runId }, 100_000);
+      const blockedLines = new Map<string, LineMappingProblem[]>();
+      for (const p of problems.items) blockedLines.set(p.invoiceId, [...(blockedLines.get(p.invoiceId) ?? []), p]);
+
+      const { actor } = actorOf(request);
+      const result = await ctx.db.transaction().execute(async (trx) => {
+        let queued = 0;
+        let alreadyPosted = 0;
+        const blocked: { invoiceId: string; invoiceNumber: string; lines: { lineId: string; position: number; description: string; problems: { field: string; reason: string }[] }[] }[] = [];
+        for (const invoice of invoices) {
+          const existing = await trx.selectFrom('erp_postings').select(['id', 'status']).where('invoice_id', '=', invoice.id).where('system', '=', system).forUpdate().executeTakeFirst();
+          if (existing && (existing.status === 'posted' || existing.status === 'voided')) {
+            alreadyPosted++;
+            continue;
+          }
+          const lines = blockedLines.get(invoice.id);
+          const row = {
+            connection_id: connection.id,
+            status: lines ? 'blocked' : 'queued',
+            problems: lines ? JSON.stringify(lines) : null,
+            last_error: lines ? `${lines.length} line(s) have no ${system} mapping` : null,
+            requested_by: actor,
+          };
+          const posting = await trx
+            .insertInto('erp_postings')
+            .values({ invoice_id: invoice.id, system, idempotency_key: invoiceKey(invoice.id), ...row })
+            .onConflict((oc) => oc.columns(['invoice_id', 'system']).doUpdateSet(row))
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          if (lines) {
+            blocked.push({ invoiceId: invoice.id, invoiceNumber: invoice.number, lines: lines.map(({ lineId, position, description, problems }) => ({ lineId, position, description, problems })) });
+            continue;
+          }
+          await enqueueJob(trx, POST_INVOICE_TASK, { postingId: posting.id }, { jobKey: `erp-post:${system}:${invoice.id}`, queueName: `erp:${connection.id}` });
+          queued++;
+        }
+        await writeAudit(trx, {
+          ...actorOf(request),
+          action: 'billing_run.post',
+          entity: 'billing_run',
+          entityId: runId,
+          before: null,
+          after: { system, connectionId: connection.id, queued, alreadyPosted, blocked: blocked.map((b) => b.invoiceNumber) },
+        });
+        return { system, queued, alreadyPosted, blocked };
+      });
+      return reply.code(202).send(result);
+    },
+  );
+
+  r.get(
+    '/v1/invoices/:id/postings',
+    {
+      config: { auth: { roles: ['admin', 'finance', 'billing_ops', 'auditor'] } },
+      schema: {
+        tags: ['accounting'],
+        summary: "The invoice's documents in each ERP: document id, status and attempts",
+        params: Type.Object({ id: Uuid }),
+        response: { 200: Type.Object({ items: Type.Array(PostingSchema) }) },
+      },
+    },
+    async (request) => {
+      const invoice = await ctx.db.selectFrom('invoices').select('id').where('id', '=', request.params.id).executeTakeFirst();
+      if (!invoice) throw notFound('invoice', request.params.id);
+      const rows = await ctx.db.selectFrom('erp_postings').selectAll().where('invoice_id', '=', invoice.id).orderBy('system').execute();
+      return {
+        items: rows.map((p) => ({
+          id: p.id,
+          system: p.system as ErpSystem,
+          connectionId: p.connection_id,
+          status: p.status as 'queued',
+          documentId: p.document_id,
+          documentNumber: p.document_number,
+          documentTotal: p.document_total,
+          attempts: p.attempts,
+          lastError: p.last_error,
+          problems: (p.problems as unknown[] | null) ?? null,
+          postedAt: p.posted_at?.toISOString() ?? null,
+          voidedAt: p.voided_at?.toISOString() ?? null,
+          updatedAt: p.updated_at.toISOString(),
+        })),
+      };
+    },
+  );
+}
