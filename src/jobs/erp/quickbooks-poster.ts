@@ -22,7 +22,7 @@ const documentOf = (invoice: QboEntity): ErpDocument => ({
 export const itemNameOf = (account: string) => `CSP Hub revenue - account ${account}`;
 const itemKey = (account: string) => `hub-item-${account}`;
 /** Item ids per client (one client per connection), so each job does not look them up again. */
-const itemIds = new WeakMap<QuickBooksPostingClient, Map<string, string>>();
+const itemIds = new WeakMap<QuickBooksPostingClient, Map<string, Promise<string>>>();
 
 /**
  * QuickBooks behind the posting job. Customers are found by DisplayName (unique in
@@ -31,15 +31,18 @@ const itemIds = new WeakMap<QuickBooksPostingClient, Map<string, string>>();
  * income account, so each line still lands on its mapped account.
  */
 export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
-  const items = itemIds.get(client) ?? new Map<string, string>();
+  const items = itemIds.get(client) ?? new Map<string, Promise<string>>();
   itemIds.set(client, items);
-  const itemFor = async (account: string): Promise<string> => {
-    const known = items.get(account);
-    if (known) return known;
-    const name = itemNameOf(account);
-    const item = (await client.findItemByName(name)) ?? (await client.createItem({ Name: name, Type: 'Service', IncomeAccountRef: { value: account } }, itemKey(account)));
-    items.set(account, item.Id!);
-    return item.Id!;
+  // The promise is kept, not the id, so invoices posted at the same time share one look-up; a failed one is forgotten.
+  const itemFor = (account: string): Promise<string> => {
+    let id = items.get(account);
+    if (!id) {
+      const name = itemNameOf(account);
+      id = (async () => ((await client.findItemByName(name)) ?? (await client.createItem({ Name: name, Type: 'Service', IncomeAccountRef: { value: account } }, itemKey(account)))).Id!)();
+      id.catch(() => items.delete(account));
+      items.set(account, id);
+    }
+    return id;
   };
   return {
     findCustomer: async ({ name }) => (await client.findCustomerByName(name))?.Id,
