@@ -124,12 +124,18 @@ describe('posting invoices to QuickBooks Online', () => {
     expect((await postingsOf())[0]).toMatchObject({ status: 'posted', attempts: 3 });
   });
 
-  it('voids the earlier revision in QuickBooks and posts the new one when the close issues a revision', async () => {
+  it('voids the earlier revision in QuickBooks and posts the new one when the close issues a revision, through a 429 storm', async () => {
     const first = (await postingsOf())[0]!;
     const { runId, revised } = await reCloseWithComputeOnWeb(hub, month);
 
+    // A 429 storm through the void and the repost: every third call refused, each retried after its Retry-After.
+    const before = qbo.stats();
+    qbo.refuseEveryNth(3);
     expect((await postRun(runId)).json()).toMatchObject({ queued: 1, blocked: [] });
-    expect(await waitForPosting(hub, revised.id, ['posted', 'failed'])).toMatchObject({ status: 'posted', documentTotal: '209.18' });
+    const reposted = await waitForPosting(hub, revised.id, ['posted', 'failed']);
+    qbo.refuseEveryNth(0);
+    expect(reposted).toMatchObject({ status: 'posted', documentTotal: '209.18', attempts: 1 });
+    expect(qbo.stats().throttled - before.throttled).toBeGreaterThan(0);
     const voided = qbo.company.invoices.get(first.documentId)!;
     expect(voided).toMatchObject({ TotalAmt: 0, Balance: 0 });
     expect(String(voided.PrivateNote).startsWith(facts.voidMarksPrivateNote)).toBe(true);
