@@ -1,6 +1,7 @@
 import { connectwiseDeclaration } from './connectwise/declaration.ts';
 import { hubspotDeclaration } from './hubspot/declaration.ts';
 import { partnerCenterDeclaration } from './partner-center/declaration.ts';
+import { quickbooksDeclaration } from './quickbooks/declaration.ts';
 import { SALESFORCE_DEFAULT_FIELDS, salesforceDeclaration } from './salesforce/declaration.ts';
 import { xeroDeclaration } from './xero/declaration.ts';
 
@@ -111,6 +112,18 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'tokenUrl', description: `Default ${xeroDeclaration.baseUrls.token}` },
       { name: 'createMissingCustomers', description: 'true: a hub customer with no Xero contact gets one (ContactNumber = hub customer id); default false: its invoices are blocked until linked' },
       { name: 'requestsPerMinute', description: `Override of the documented per-organisation limit (${xeroDeclaration.limits.requestsPerMinute}/min, ${xeroDeclaration.limits.maxConcurrent} concurrent)` },
+    ],
+  },
+  {
+    name: quickbooksDeclaration.vendor,
+    displayName: quickbooksDeclaration.displayName,
+    credentialFields: publicFields(quickbooksDeclaration.credentials),
+    settingFields: [
+      { name: 'realmId', description: 'The QuickBooks company (realmId, returned on the OAuth redirect) to post to; required' },
+      { name: 'endpoint', description: `Default ${quickbooksDeclaration.baseUrls.api} (https://sandbox-quickbooks.api.intuit.com/v3/company/ for an Intuit sandbox company)` },
+      { name: 'tokenUrl', description: `Default ${quickbooksDeclaration.baseUrls.token}` },
+      { name: 'createMissingCustomers', description: 'true: a hub customer with no QuickBooks customer of the same DisplayName gets one; default false: its invoices are blocked until linked' },
+      { name: 'requestsPerMinute', description: `Override of the documented per-realm limit (${quickbooksDeclaration.limits.requestsPerMinute}/min, ${quickbooksDeclaration.limits.maxConcurrent} concurrent)` },
     ],
   },
 ];

@@ -89,3 +89,51 @@ export async function closeSmallMonth(hub: TestHub, tenantId = 'a1b2c3d4-0000-40
   const invoice = await hub.ctx.db.selectFrom('invoices').select('id').where('customer_id', '=', customerId).where('status', '=', 'issued').executeTakeFirstOrThrow();
   return { customerId, billingRunId, invoiceId: invoice.id, nodes: { web, unallocated } };
 }
+
+/**
+ * Moves the compute line from the unallocated node to the web node (an allocation rule
+ * on its resource group) and closes the month again: a changed input, so the close
+ * issues revision 2. Answers the new run and the revised invoice.
+ */
+export async function reCloseWithComputeOnWeb(hub: TestHub, month: ClosedMonth): Promise<{ runId: string; revised: { id: string; number: string; revision: number } }> {
+  const send = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    hub.app.inject({ method, url, headers: hub.auth(hub.keys.billing_ops), ...(payload === undefined ? {} : { payload }) });
+  const rule = await send('POST', `/v1/customers/${month.customerId}/allocation-rules`, {
+    justification: 'Compute belongs to the web shop',
+    effectiveFrom: '2026-01-01',
+    priority: 2,
+    match: { resourceGroup: 'rg-web' },
+    splits: [{ costNodeId: month.nodes.web, percent: '100' }],
+  });
+  expect(rule.statusCode, rule.body).toBe(201);
+  const rerun = await send('POST', '/v1/billing-runs', { period: '2026-10' });
+  expect(rerun.statusCode, rerun.body).toBe(202);
+  const runId = rerun.json().id as string;
+  for (let i = 0; ; i++) {
+    const run = (await send('GET', `/v1/billing-runs/${runId}?customers=false`)).json();
+    if (run.status === 'succeeded') break;
+    if (i > 300 || ['partial', 'failed'].includes(run.status)) throw new Error(`re-close ended ${run.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const revised = await hub.ctx.db.selectFrom('invoices').select(['id', 'number', 'revision']).where('customer_id', '=', month.customerId).where('status', '=', 'issued').executeTakeFirstOrThrow();
+  expect(revised.revision).toBe(2);
+  return { runId, revised };
+}
+
+/** The invoice's lines as the close numbers them (position, description). */
+export const SMALL_MONTH_LINES: readonly [number, string][] = [
+  [1, 'D2 v3'],
+  [2, 'LRS Data Stored'],
+  [3, 'Microsoft 365 Business Standard'],
+];
+
+/** Polls GET /v1/invoices/{id}/postings until the first posting reaches one of `statuses`. */
+export async function waitForPosting(hub: TestHub, invoiceId: string, statuses: string[], timeoutMs = 30_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [posting] = (await hub.app.inject({ method: 'GET', url: `/v1/invoices/${invoiceId}/postings`, headers: hub.auth(hub.keys.finance) })).json().items as Record<string, any>[];
+    if (posting && statuses.includes(posting.status)) return posting;
+    if (Date.now() > deadline) throw new Error(`posting still ${JSON.stringify(posting)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -8,7 +8,7 @@ import { xeroWebhookProvider } from '../../src/connectors/xero/webhook.ts';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
 import { handleXeroEvent } from '../../src/jobs/erp/xero-events.ts';
 import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
-import { closeSmallMonth, type ClosedMonth } from '../helpers/closed-month.ts';
+import { closeSmallMonth, reCloseWithComputeOnWeb, type ClosedMonth } from '../helpers/closed-month.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 // Posting a closed month to the Xero sandbox through xero-node. The hub invoice (see
@@ -129,24 +129,7 @@ describe('posting invoices to Xero', () => {
   it('voids the earlier revision in Xero and posts the new one when the close issues a revision', async () => {
     const first = (await postings())[0]!;
     // The compute line moves from the unallocated node to the web node: a changed input, so a re-close issues r2.
-    const rule = await send(
-      'POST',
-      `/v1/customers/${month.customerId}/allocation-rules`,
-      { justification: 'Compute belongs to the web shop', effectiveFrom: '2026-01-01', priority: 2, match: { resourceGroup: 'rg-web' }, splits: [{ costNodeId: month.nodes.web, percent: '100' }] },
-      hub.keys.billing_ops,
-    );
-    expect(rule.statusCode, rule.body).toBe(201);
-    const rerun = await send('POST', '/v1/billing-runs', { period: '2026-10' }, hub.keys.billing_ops);
-    expect(rerun.statusCode, rerun.body).toBe(202);
-    const runId = rerun.json().id as string;
-    for (let i = 0; ; i++) {
-      const run = (await send('GET', `/v1/billing-runs/${runId}?customers=false`)).json();
-      if (run.status === 'succeeded') break;
-      if (i > 300 || ['partial', 'failed'].includes(run.status)) throw new Error(`re-close ended ${run.status}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const revised = await hub.ctx.db.selectFrom('invoices').select(['id', 'number', 'revision']).where('customer_id', '=', month.customerId).where('status', '=', 'issued').executeTakeFirstOrThrow();
-    expect(revised.revision).toBe(2);
+    const { runId, revised } = await reCloseWithComputeOnWeb(hub, month);
 
     const posted = await send('POST', `/v1/billing-runs/${runId}/post`, { connectionId });
     expect(posted.json()).toMatchObject({ queued: 1, blocked: [] });

@@ -7,6 +7,8 @@ import { Decimal } from '../../engine/decimal.ts';
 import type { ErpSystem } from '../../mappings/accounting/line-accounts.ts';
 import { postingLines, postingTotal } from '../../mappings/accounting/posting-lines.ts';
 import type { ErpPoster } from './poster.ts';
+import { quickbooksClientFor } from './quickbooks-client-for-connection.ts';
+import { quickbooksPoster } from './quickbooks-poster.ts';
 import { xeroPoster } from './xero-poster.ts';
 import { xeroClientFor } from './xero-client-for-connection.ts';
 
@@ -18,6 +20,7 @@ export interface PostInvoicePayload {
 
 async function posterFor(ctx: HubContext, system: ErpSystem, connectionId: string): Promise<ErpPoster> {
   if (system === 'xero') return xeroPoster(await xeroClientFor(ctx, connectionId));
+  if (system === 'quickbooks') return quickbooksPoster(await quickbooksClientFor(ctx, connectionId));
   throw new Error(`posting to ${system} is not available yet`);
 }
 
@@ -103,7 +106,7 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
 async function customerInErp(ctx: HubContext, poster: ErpPoster, system: ErpSystem, connectionId: string, customer: { id: string; name: string }): Promise<string | undefined> {
   const linked = await externalIdOf(ctx.db, 'customer', customer.id, system);
   if (linked) return linked;
-  let ref = await poster.findCustomer(customer.id);
+  let ref = await poster.findCustomer({ hubCustomerId: customer.id, name: customer.name });
   if (!ref) {
     const connection = await ctx.db.selectFrom('connections').select('settings').where('id', '=', connectionId).executeTakeFirstOrThrow();
     const allowed = (connection.settings as Record<string, unknown>).createMissingCustomers;

@@ -25,8 +25,8 @@ export interface ErpInvoiceHeader {
  * the job, once.
  */
 export interface ErpPoster {
-  /** The ERP's id of the customer: by the hub customer id stored on it, else undefined. */
-  findCustomer(hubCustomerId: string): Promise<string | undefined>;
+  /** The ERP's id of the customer: by the hub customer id stored on it (or, where the ERP has no field for it, its unique name), else undefined. */
+  findCustomer(customer: { hubCustomerId: string; name: string }): Promise<string | undefined>;
   createCustomer(customer: { hubCustomerId: string; name: string }, idempotencyKey: string): Promise<string>;
   findInvoice(number: string): Promise<ErpDocument | undefined>;
   createInvoice(header: ErpInvoiceHeader, lines: readonly PostingLine[], idempotencyKey: string): Promise<ErpDocument>;

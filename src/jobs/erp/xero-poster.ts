@@ -14,7 +14,7 @@ const documentOf = (invoice: Invoice): ErpDocument => ({
 /** Xero behind the posting job: contacts carry the hub customer id as ContactNumber. */
 export function xeroPoster(client: XeroPostingClient): ErpPoster {
   return {
-    findCustomer: async (hubCustomerId) => (await client.findContactByNumber(hubCustomerId))?.contactID,
+    findCustomer: async ({ hubCustomerId }) => (await client.findContactByNumber(hubCustomerId))?.contactID,
     createCustomer: async ({ hubCustomerId, name }, key) => (await client.createContact({ name, contactNumber: hubCustomerId }, key)).contactID!,
     findInvoice: async (number) => {
       const found = await client.findInvoiceByNumber(number);

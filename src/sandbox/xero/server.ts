@@ -10,6 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { listenLocally, takeRefreshGrant } from '../oauth-refresh.ts';
 import { Throttle } from '../partner-center/throttle.ts';
 import type { ThrottleOptions } from '../partner-center/interfaces.ts';
 import { SANDBOX_ACCOUNTS, SANDBOX_TRACKING, XeroOrganisation, XeroValidation, type XeroObject } from './organisation.ts';
@@ -64,13 +65,9 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
 
   app.post('/connect/token', async (req, reply) => {
-    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const [id, secret] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [];
-    if (id !== credentials.clientId || secret !== credentials.clientSecret) return reply.code(400).send({ error: 'invalid_client' });
-    const form = req.body as Record<string, string>;
-    if (form.grant_type !== 'refresh_token' || !liveRefresh.has(form.refresh_token ?? '')) return reply.code(400).send({ error: 'invalid_grant' });
-    // Single use: the old refresh token dies and a new one comes with every access token.
-    liveRefresh.delete(form.refresh_token!);
+    const grant = takeRefreshGrant(req, credentials, liveRefresh);
+    // Single use: the old refresh token died in takeRefreshGrant and a new one comes with every access token.
+    if ('error' in grant) return reply.code(400).send({ error: grant.error });
     const refresh = `rt-${randomBytes(8).toString('hex')}`;
     liveRefresh.add(refresh);
     const access = mintAccessToken();
@@ -168,10 +165,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     { prefix: '/api.xro/2.0' },
   );
 
-  const host = options.host ?? '127.0.0.1';
-  await app.listen({ host, port: options.port ?? 0 });
-  const address = app.server.address();
-  const url = `http://${host}:${typeof address === 'object' && address ? address.port : options.port}`;
+  const url = await listenLocally(app, options);
   return {
     url,
     apiUrl: `${url}/api.xro/2.0`,

@@ -1,0 +1,63 @@
+import { isVoided, type QboEntity, type QuickBooksPostingClient } from '../../connectors/quickbooks/client.ts';
+import { Decimal, sum } from '../../engine/decimal.ts';
+import { docNumberOf, toQuickBooksInvoice } from '../../mappings/quickbooks/invoice.ts';
+import type { ErpDocument, ErpPoster } from './poster.ts';
+
+/** Before tax: the SubTotalLineDetail line QuickBooks adds, else the sales lines added up. */
+function subTotalOf(invoice: QboEntity): Decimal {
+  const lines = (invoice.Line as { DetailType?: string; Amount?: number }[] | undefined) ?? [];
+  const subTotal = lines.find((l) => l.DetailType === 'SubTotalLineDetail');
+  if (subTotal) return new Decimal(String(subTotal.Amount ?? 0));
+  return sum(lines.filter((l) => l.DetailType === 'SalesItemLineDetail').map((l) => new Decimal(String(l.Amount ?? 0))));
+}
+
+const documentOf = (invoice: QboEntity): ErpDocument => ({
+  id: invoice.Id!,
+  number: String(invoice.DocNumber),
+  subTotal: subTotalOf(invoice),
+  status: isVoided(invoice) ? 'Voided' : 'Posted',
+});
+
+/** The Item that books a sales line to an income account: one per account, made on first use. */
+export const itemNameOf = (account: string) => `CSP Hub revenue - account ${account}`;
+const itemKey = (account: string) => `hub-item-${account}`;
+/** Item ids per client (one client per connection), so each job does not look them up again. */
+const itemIds = new WeakMap<QuickBooksPostingClient, Map<string, Promise<string>>>();
+
+/**
+ * QuickBooks behind the posting job. Customers are found by DisplayName (unique in
+ * QuickBooks; the hub id is kept in Notes). Sales lines need Items: the poster uses one
+ * Service item per revenue account, found by name or created with that account as its
+ * income account, so each line still lands on its mapped account.
+ */
+export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
+  const items = itemIds.get(client) ?? new Map<string, Promise<string>>();
+  itemIds.set(client, items);
+  // The promise is kept, not the id, so invoices posted at the same time share one look-up; a failed one is forgotten.
+  const itemFor = (account: string): Promise<string> => {
+    let id = items.get(account);
+    if (!id) {
+      const name = itemNameOf(account);
+      id = (async () => ((await client.findItemByName(name)) ?? (await client.createItem({ Name: name, Type: 'Service', IncomeAccountRef: { value: account } }, itemKey(account)))).Id!)();
+      id.catch(() => items.delete(account));
+      items.set(account, id);
+    }
+    return id;
+  };
+  return {
+    findCustomer: async ({ name }) => (await client.findCustomerByName(name))?.Id,
+    createCustomer: async ({ hubCustomerId, name }, key) => (await client.createCustomer({ DisplayName: name, Notes: `CSP Hub customer ${hubCustomerId}` }, key)).Id!,
+    findInvoice: async (number) => {
+      const found = await client.findInvoiceByDocNumber(docNumberOf(number));
+      return found ? documentOf(found) : undefined;
+    },
+    createInvoice: async (header, lines, key) => {
+      const itemOfAccount = new Map<string, string>();
+      for (const account of new Set(lines.map((l) => l.account))) itemOfAccount.set(account, await itemFor(account));
+      return documentOf(await client.createInvoice(toQuickBooksInvoice({ ...header, customerId: header.customerRef }, lines, itemOfAccount), key));
+    },
+    voidInvoice: async (documentId, key) => {
+      await client.voidInvoice(documentId, key);
+    },
+  };
+}
