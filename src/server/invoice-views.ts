@@ -21,7 +21,7 @@ export function atPlaces(value: string, places: number): string {
 const PortalInvoiceLine = Type.Object({
   id: Uuid,
   position: Type.Integer(),
-  kind: Type.String({ description: 'charge, adjustment (late usage of an earlier period), minimum or rounding' }),
+  kind: Type.String({ description: 'charge, adjustment (late usage of an earlier period), labour (one engagement of PSA labour), minimum or rounding' }),
   description: Type.String(),
   category: Nullable(Type.String()),
   subscriptionId: Nullable(Type.String()),
@@ -45,8 +45,8 @@ export const PortalInvoice = Type.Object(
     supersededBy: Nullable(Uuid),
     currency: Type.String(),
     totals: Type.Object(
-      { charges: Money, adjustments: Money, minimum: Money, rounding: Money, total: Money },
-      { description: 'Tax-free; total = charges + adjustments + minimum + rounding = Σ lines[].amount exactly' },
+      { charges: Money, adjustments: Money, labour: Money, minimum: Money, rounding: Money, total: Money },
+      { description: "Tax-free; total = charges + adjustments + labour + minimum + rounding = Σ lines[].amount exactly. labour: the PSA's billable hours × each entry's rate, per engagement" },
     ),
     subtotalsByCategory: Type.Record(Type.String(), Money, { description: "This period's charges per charge category" }),
     subtotalsByCostNode: Type.Array(Type.Object({ costNodeId: Uuid, name: Nullable(Type.String()), amount: Money }), {
@@ -97,6 +97,7 @@ export function toPortalInvoice(row: InvoiceRow & { customer_name: string }): Om
     totals: {
       charges: atPlaces(row.charges_total, places),
       adjustments: atPlaces(row.adjustments_total, places),
+      labour: atPlaces(row.labour_total, places),
       minimum: atPlaces(row.minimum_charge, places),
       rounding: atPlaces(row.rounding_adjustment, places),
       total: atPlaces(row.total, places),
