@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
+import { csvRecords } from '../unit/documents/helpers.ts';
 
 // Combined invoices: a customer's ConnectWise labour for October 2026 billed on the same
 // invoice as its Microsoft usage, through the real API and worker. The labour lines are
@@ -134,6 +135,33 @@ describe('combined invoice: Microsoft usage and PSA labour', () => {
     expect(migrationReport).toMatchObject({ billableHours: '12.5', nonBillableHours: '3', amount: '1743.75' });
     expect(migrationReport.nonBillableEntries).toEqual([{ labourLineId: ids.d, system: 'connectwise', entryId: '504', version: 1 }]);
     expect(migrationReport.billableEntries.map((e: any) => `${e.entryId}v${e.version}`).sort()).toEqual(['501v1', '502v1']);
+  }, 120_000);
+
+  it('the stored invoice renders: labour and infrastructure per engagement, with their subtotals', async () => {
+    const invoice = await issued();
+    for (const format of ['detailed', 'summary']) {
+      const csv = await send('GET', `/v1/invoices/${invoice.id}/document?format=${format}&type=csv`, hub.keys.finance);
+      expect(csv.statusCode, csv.body).toBe(200);
+      const records = csvRecords(csv.body);
+      const pick = (section: string) => records.filter((r) => r.section === section).map((r) => [r.cost_node, r.amount]);
+      expect(pick('labour')).toEqual([
+        ['Migration', '1743.75'],
+        ['Unallocated', '150.13'],
+      ]);
+      expect(pick('engagement_labour')).toEqual([
+        ['Migration', '1743.75'],
+        ['Unallocated', '150.13'],
+      ]);
+      expect(pick('engagement_infrastructure')).toEqual([
+        ['Migration', '0.00'],
+        ['Unallocated', '2.24'],
+      ]);
+      expect(records.find((r) => r.row_type === 'total')?.amount).toBe('1896.12');
+    }
+    const html = await send('GET', `/v1/invoices/${invoice.id}/document?format=summary&type=html`, hub.keys.finance);
+    expect(html.statusCode).toBe(200);
+    expect(html.body).toContain('By engagement');
+    expect(html.body).toContain('1,896.12');
   }, 120_000);
 
   it('an unchanged close reuses the invoice; an edited entry issues a revision and keeps the closed one', async () => {
