@@ -69,9 +69,36 @@ const InvoiceLineView = Type.Object({
   sourceCount: Type.Integer({ description: 'Partner Center lines behind this line' }),
 });
 
+const LabourEntryRef = Type.Object({
+  labourLineId: Uuid,
+  system: Type.String({ examples: ['connectwise'] }),
+  entryId: Type.String({ description: "The PSA's time entry id" }),
+  version: Type.Integer({ description: 'The version of the entry that was read (an edit makes the next one)' }),
+});
+
+const LabourReport = Type.Object(
+  {
+    total: Money,
+    engagements: Type.Array(
+      Type.Object({
+        costNodeId: Nullable(Uuid),
+        name: Nullable(Type.String()),
+        lineKey: Nullable(Type.String({ description: "Key of the labour line charging it; null when it had only non-billable hours" })),
+        billableHours: Type.String(),
+        nonBillableHours: Type.String({ description: 'Reported, never charged' }),
+        amount: Money,
+        billableEntries: Type.Array(LabourEntryRef),
+        nonBillableEntries: Type.Array(LabourEntryRef),
+      }),
+    ),
+  },
+  { description: "The PSA labour of the period per engagement (project cost node; null: outside any project): what was billed and the non-billable hours only reported, with each entry's version" },
+);
+
 export const InvoiceView = Type.Object(
   {
     ...PortalInvoice.properties,
+    labour: Nullable(LabourReport),
     billingRunId: Uuid,
     rateCard: Type.Object({ id: Uuid, version: Type.Integer(), versionId: Uuid }),
     rounding: Type.Object({ scope: Type.String(), mode: Type.String(), places: Type.Integer() }),
@@ -136,6 +163,7 @@ export function toInvoiceView(row: InvoiceRow & { customer_name: string }): Omit
     rateCard: { id: row.rate_card_id, version: row.rate_card_version, versionId: row.rate_card_version_id },
     rounding: { scope: row.rounding_scope, mode: row.rounding_mode, places: row.minor_units },
     cost: row.cost,
+    labour: (row.labour ?? null) as Static<typeof LabourReport> | null,
   };
 }
 

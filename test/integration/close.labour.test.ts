@@ -127,10 +127,11 @@ describe('combined invoice: Microsoft usage and PSA labour', () => {
     expect([...migration.sources[0].ids].sort()).toEqual([ids.a1, ids.b].sort());
     expect(migration.sources[0].price).toBe('1743.75');
 
-    // The non-billable hours are reported with the invoice, never charged.
+    // The non-billable hours are reported with the invoice (staff view), never charged.
     const stored = await hub.ctx.db.selectFrom('invoices').select(['labour', 'labour_total']).where('id', '=', invoice.id).executeTakeFirstOrThrow();
     expect(stored.labour_total).toBe('1893.88');
-    const report = stored.labour as any;
+    expect(invoice.labour).toEqual(stored.labour);
+    const report = invoice.labour;
     const migrationReport = report.engagements.find((e: any) => e.costNodeId === migrationNode);
     expect(migrationReport).toMatchObject({ billableHours: '12.5', nonBillableHours: '3', amount: '1743.75' });
     expect(migrationReport.nonBillableEntries).toEqual([{ labourLineId: ids.d, system: 'connectwise', entryId: '504', version: 1 }]);
