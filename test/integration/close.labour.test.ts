@@ -29,7 +29,7 @@ function send(method: 'GET' | 'POST', url: string, key: string, payload?: object
   return hub.app.inject({ method, url, headers: hub.auth(key), ...(payload ? { payload } : {}) });
 }
 
-async function close(): Promise<void> {
+async function close(): Promise<string> {
   const run = await send('POST', '/v1/billing-runs', hub.keys.billing_ops, { period: '2026-10' });
   expect(run.statusCode, run.body).toBe(202);
   const runId = run.json().id as string;
@@ -37,6 +37,7 @@ async function close(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
     status = (await send('GET', `/v1/billing-runs/${runId}?customers=false`, hub.keys.finance)).json().status;
   }
+  return runId;
 }
 
 async function issued(): Promise<Record<string, any>> {
@@ -45,7 +46,7 @@ async function issued(): Promise<Record<string, any>> {
   return (await send('GET', `/v1/invoices/${list.json().items[0].id}`, hub.keys.finance)).json();
 }
 
-async function labourLine(entryId: string, version: number, fields: { node: string | null; hours: string; billable: boolean; rate: string | null }): Promise<string> {
+async function labourLine(entryId: string, version: number, fields: { node: string | null; hours: string; billable: boolean; rate: string | null }, customer = customerId): Promise<string> {
   const row = await hub.ctx.db
     .insertInto('labour_lines')
     .values({
@@ -53,7 +54,7 @@ async function labourLine(entryId: string, version: number, fields: { node: stri
       system: 'connectwise',
       entry_id: entryId,
       version,
-      customer_id: customerId,
+      customer_id: customer,
       cost_node_id: fields.node,
       member: 'jdoe',
       work_date: '2026-10-14',
@@ -183,5 +184,25 @@ describe('combined invoice: Microsoft usage and PSA labour', () => {
     const old = (await send('GET', `/v1/invoices/${first.id}`, hub.keys.finance)).json();
     expect(old).toMatchObject({ status: 'superseded', supersededBy: second.id });
     expect(old.totals.total).toBe('1896.12');
+  }, 120_000);
+
+  it('closes a customer that has only labour, and holds its invoice, naming why, when the rates are in another currency than the card invoices in', async () => {
+    // A customer with labour and no Microsoft lines at all: the run closes it for its labour.
+    const created = await send('POST', '/v1/customers', hub.keys.admin, { name: 'Euro Labour Co', billingCurrency: 'EUR' });
+    expect(created.statusCode, created.body).toBe(201);
+    const other = created.json().id as string;
+    const card = await send('POST', '/v1/rate-cards', hub.keys.admin, {
+      name: 'USD card', customerId: other, currency: 'USD', effectiveFrom: '2026-09-01', justification: 'Agreed prices',
+      rules: [{ match: { default: true }, basis: 'cost', markupPercent: '15' }],
+    });
+    for (const approver of [hub.keys.sales_ops, hub.keys.finance]) {
+      expect((await send('POST', `/v1/rate-cards/${card.json().id}/versions/1/approve`, approver, {})).statusCode).toBe(200);
+    }
+    await labourLine('601', 1, { node: null, hours: '4', billable: true, rate: '100.00' }, other);
+    const runId = await close();
+    const row = await hub.ctx.db.selectFrom('billing_run_customers').select(['outcome', 'invoice_id', 'problems']).where('billing_run_id', '=', runId).where('customer_id', '=', other).executeTakeFirstOrThrow();
+    expect(row.outcome).toBe('unpriced');
+    expect(row.invoice_id).toBeNull();
+    expect(row.problems).toEqual([{ reason: "billable PSA labour is priced in the customer's billing currency EUR, but the rate card invoices in USD" }]);
   }, 120_000);
 });
