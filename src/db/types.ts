@@ -523,6 +523,7 @@ export interface InvoiceLineSourcesTable {
   price: ColumnType<string, string, string>;
   allocated_amount: ColumnType<string, string, string>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  labour_line_ids: string[] | null;
 }
 
 export interface InvoiceLinesTable {
@@ -601,6 +602,8 @@ export interface InvoicesTable {
   issued_at: ColumnType<Date, Date | string | undefined, Date | string>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  labour_total: ColumnType<string, string | undefined, string>;
+  labour: ColumnType<JsonValue | null, string | null, string | null>;
 }
 
 export interface LabourLinesTable {

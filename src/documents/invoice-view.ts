@@ -162,9 +162,34 @@ export interface CostNodeRow {
   amount: Figure;
 }
 
+/** One engagement's PSA labour: billable hours × each entry's own rate, one invoice line. */
+export interface LabourRow {
+  lineId: string;
+  /** The engagement's cost node (the unallocated node for work outside any project). */
+  costNodeId: string;
+  /** 'Labour, Migration: 12.5 h' */
+  label: string;
+  hours: Figure;
+  /** Effective hourly rate: amount ÷ hours. */
+  unitPrice: Figure | null;
+  amount: Figure;
+  /** PSA time entries billed on the line. */
+  entryCount: number;
+}
+
+/** One engagement (cost node) of a combined invoice: its infrastructure and labour, with their subtotal. */
+export interface EngagementRow {
+  costNodeId: string;
+  label: string;
+  /** Microsoft charges and adjustments allocated to the node. */
+  infrastructure: Figure;
+  labour: Figure;
+  subtotal: Figure;
+}
+
 /** One row of the totals block; the rows add up to `total`. */
 export interface TotalRow {
-  kind: 'charges' | 'adjustment' | 'minimum' | 'rounding';
+  kind: 'charges' | 'adjustment' | 'labour' | 'minimum' | 'rounding';
   label: string;
   period: BillingPeriod;
   amount: Figure;
@@ -191,6 +216,10 @@ export interface InvoiceDocument {
   /** Charges and adjustments per cost node (the minimum top-up is not allocated). */
   costNodes: CostNodeRow[];
   costNodesTotal: Figure;
+  /** PSA labour per engagement (empty when the invoice carries none). */
+  labour: LabourRow[];
+  /** Per engagement: infrastructure, labour and their subtotal; empty when the invoice carries no labour (then `costNodes` says it all). */
+  engagements: EngagementRow[];
   /** Charges this period, each adjustment, minimum top-up, rounding: they add up to `total`. */
   totals: TotalRow[];
   total: Figure;
@@ -417,6 +446,9 @@ export function toInvoiceDocument(invoice: Invoice, header: InvoiceHeader): Invo
   for (const s of adjustmentSections) {
     totalParts.push({ row: { kind: 'adjustment', label: s.section.title, period: s.adjustment.originalPeriod }, amount: s.amount });
   }
+  const labourLines = invoice.lines.filter((l) => l.kind === 'labour');
+  const labourTotal = sum(labourLines.map((l) => l.amount));
+  if (labourLines.length > 0) totalParts.push({ row: { kind: 'labour', label: `Labour for ${period.label}`, period: invoice.period }, amount: labourTotal });
   for (const kind of ['minimum', 'rounding'] as const) {
     for (const line of special(kind)) totalParts.push({ row: { kind, label: line.description, period: invoice.period }, amount: line.amount });
   }
@@ -425,7 +457,7 @@ export function toInvoiceDocument(invoice: Invoice, header: InvoiceHeader): Invo
   // The figures shown must be the invoice's, exactly.
   const shownTotal = sum(totalParts.map((p) => p.amount));
   const summaryTotal = sum(invoice.summary.map((s) => s.amount));
-  const unexplained = invoice.lines.filter((l) => !['charge', 'adjustment', 'minimum', 'rounding'].includes(l.kind));
+  const unexplained = invoice.lines.filter((l) => !['charge', 'adjustment', 'labour', 'minimum', 'rounding'].includes(l.kind));
   if (unexplained.length > 0 || !shownTotal.equals(invoice.total) || !summaryTotal.equals(invoice.total) || !sum(invoice.lines.map((l) => l.amount)).equals(invoice.total)) {
     throw bad(`Invoice ${header.invoiceNumber}: the document's rows add up to ${shownTotal.toFixed(places)}, not the invoice total ${invoice.total.toString()}; refusing to render it`, {
       shown: shownTotal.toString(),
@@ -436,6 +468,31 @@ export function toInvoiceDocument(invoice: Invoice, header: InvoiceHeader): Invo
   const costNodes = invoice.subtotalsByCostNode
     .map((n) => ({ costNodeId: n.costNodeId, label: costNodeLabel(n.costNodeId), amount: n.amount }))
     .sort((a, b) => compare(a.label, b.label) || compare(a.costNodeId, b.costNodeId));
+
+  // Labour: one row per engagement line; its cost node is where the engine allocated it.
+  const labourNode = (line: InvoiceLine): string => {
+    const node = line.sources.flatMap((s) => s.allocations)[0]?.costNodeId;
+    if (!node) throw bad(`Labour line ${line.id} names no engagement`, { lineId: line.id });
+    return node;
+  };
+  const labour: LabourRow[] = labourLines.map((l) => ({
+    lineId: l.id,
+    costNodeId: labourNode(l),
+    label: l.description,
+    hours: formatQuantity(l.quantity ?? ZERO),
+    unitPrice: formatUnitPrice(l.amount, l.quantity, currency),
+    amount: money(l.amount),
+    entryCount: l.sources.length,
+  }));
+  const labourOnNode = new Map<string, Decimal>();
+  for (const l of labourLines) labourOnNode.set(labourNode(l), (labourOnNode.get(labourNode(l)) ?? ZERO).plus(l.amount));
+  const engagements: EngagementRow[] =
+    labourLines.length === 0
+      ? []
+      : costNodes.map((n) => {
+          const onNode = labourOnNode.get(n.costNodeId) ?? ZERO;
+          return { costNodeId: n.costNodeId, label: n.label, infrastructure: money(n.amount.minus(onNode)), labour: money(onNode), subtotal: money(n.amount) };
+        });
 
   return {
     invoiceNumber: text(header.invoiceNumber),
@@ -454,6 +511,8 @@ export function toInvoiceDocument(invoice: Invoice, header: InvoiceHeader): Invo
     summary,
     costNodes: costNodes.map((n) => ({ costNodeId: n.costNodeId, label: n.label, amount: money(n.amount) })),
     costNodesTotal: money(sum(costNodes.map((n) => n.amount))),
+    labour,
+    engagements,
     totals,
     total: money(invoice.total),
   };

@@ -124,7 +124,24 @@ export function documentTable(doc: InvoiceDocument, format: DocumentFormat): Tab
     }
   }
 
-  if (doc.costNodes.length > 0) {
+  const labourTotal = doc.totals.find((t) => t.kind === 'labour');
+  if (doc.labour.length > 0) {
+    rows.push({ type: 'section', label: labourTotal?.label ?? 'Labour', amount: labourTotal?.amount.display ?? '' });
+    for (const l of doc.labour) {
+      const cells = format === 'summary' ? [l.label, String(l.entryCount), l.amount.display] : [l.label, 'Labour', l.hours.display, 'hours', l.unitPrice?.display ?? '', l.amount.display];
+      rows.push({ type: 'line', cells, detail: format === 'summary' ? null : `${l.entryCount} time ${l.entryCount === 1 ? 'entry' : 'entries'}` });
+    }
+  }
+
+  if (doc.engagements.length > 0) {
+    // A combined invoice: each engagement's infrastructure and labour, with their subtotal.
+    rows.push({ type: 'section', label: 'By engagement', amount: doc.costNodesTotal.display });
+    for (const e of doc.engagements) {
+      rows.push({ type: 'group', level: 1, label: e.label, amount: e.subtotal.display, detail: null });
+      rows.push({ type: 'line', cells: ['Infrastructure', ...blank(columns.length - 2), e.infrastructure.display], detail: null });
+      rows.push({ type: 'line', cells: ['Labour', ...blank(columns.length - 2), e.labour.display], detail: null });
+    }
+  } else if (doc.costNodes.length > 0) {
     rows.push({ type: 'section', label: 'By cost node', amount: doc.costNodesTotal.display });
     for (const n of doc.costNodes) rows.push({ type: 'line', cells: [n.label, ...blank(columns.length - 2), n.amount.display], detail: null });
   }

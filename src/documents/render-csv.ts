@@ -3,7 +3,8 @@
  * row, then one row per invoice line, then subtotal rows and the total row.
  *
  * - `row_type` tells them apart: `line` rows add up to the total exactly; `subtotal`
- *   rows (per category in the detailed file, per cost node in both) and the one
+ *   rows (per category in the detailed file, per cost node in both, and on a combined
+ *   invoice each engagement's infrastructure and labour) and the one
  *   `total` row repeat figures already in the lines, so filter on `row_type = line`
  *   before summing.
  * - Money is a plain decimal string in the currency's minor unit ('1234.50', JPY
@@ -62,6 +63,7 @@ function csvLine(row: CsvRow): string {
  */
 export function renderCsv(doc: InvoiceDocument, format: DocumentFormat): Buffer {
   const common = { invoice_number: doc.invoiceNumber, currency: doc.currency };
+  const costNodeName = new Map(doc.costNodes.map((n) => [n.costNodeId, n.label]));
   const rows: CsvRow[] = [];
 
   if (format === 'detailed') {
@@ -105,6 +107,21 @@ export function renderCsv(doc: InvoiceDocument, format: DocumentFormat): Buffer 
       });
     }
   }
+  for (const l of doc.labour) {
+    rows.push({
+      ...common,
+      row_type: 'line',
+      section: 'labour',
+      period: doc.period.code,
+      description: l.label,
+      cost_node: costNodeName.get(l.costNodeId) ?? null,
+      quantity: l.hours.value,
+      unit: 'hours',
+      unit_price: l.unitPrice?.value,
+      amount: l.amount.value,
+      source_line_count: l.entryCount,
+    });
+  }
   for (const t of doc.totals) {
     if (t.kind !== 'minimum' && t.kind !== 'rounding') continue;
     rows.push({ ...common, row_type: 'line', section: t.kind, period: t.period, description: t.label, amount: t.amount.value, source_line_count: 0 });
@@ -117,6 +134,11 @@ export function renderCsv(doc: InvoiceDocument, format: DocumentFormat): Buffer 
   }
   for (const n of doc.costNodes) {
     rows.push({ ...common, row_type: 'subtotal', section: 'cost_node', period: doc.period.code, cost_node: n.label, description: `Cost node ${n.label}`, amount: n.amount.value });
+  }
+  for (const e of doc.engagements) {
+    for (const [part, figure] of [['infrastructure', e.infrastructure], ['labour', e.labour]] as const) {
+      rows.push({ ...common, row_type: 'subtotal', section: `engagement_${part}`, period: doc.period.code, cost_node: e.label, description: `Engagement ${e.label}: ${part}`, amount: figure.value });
+    }
   }
   rows.push({ ...common, row_type: 'total', section: 'total', period: doc.period.code, description: `Total due (${doc.currency})`, amount: doc.total.value });
 

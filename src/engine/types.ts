@@ -502,7 +502,8 @@ export interface InvoiceInput {
   adjustments?: readonly InvoiceAdjustment[];
 }
 
-export type InvoiceLineKind = 'charge' | 'adjustment' | 'minimum' | 'rounding';
+/** labour: one engagement's PSA labour (see src/engine/labour-invoice.ts). */
+export type InvoiceLineKind = 'charge' | 'adjustment' | 'minimum' | 'rounding' | 'labour';
 
 export interface InvoiceLineSource {
   lineId: string;
@@ -512,7 +513,8 @@ export interface InvoiceLineSource {
   ruleId: string;
   cardId: string;
   cardVersion: number;
-  basis: PricedLine['basis'];
+  /** entry_rate: a labour entry priced by its own rate, not by the card. */
+  basis: PricedLine['basis'] | 'entry_rate';
   quantity: Decimal;
   price: Decimal;
   cost: Decimal;

@@ -21,7 +21,7 @@ export function atPlaces(value: string, places: number): string {
 const PortalInvoiceLine = Type.Object({
   id: Uuid,
   position: Type.Integer(),
-  kind: Type.String({ description: 'charge, adjustment (late usage of an earlier period), minimum or rounding' }),
+  kind: Type.String({ description: 'charge, adjustment (late usage of an earlier period), labour (one engagement of PSA labour), minimum or rounding' }),
   description: Type.String(),
   category: Nullable(Type.String()),
   subscriptionId: Nullable(Type.String()),
@@ -45,8 +45,8 @@ export const PortalInvoice = Type.Object(
     supersededBy: Nullable(Uuid),
     currency: Type.String(),
     totals: Type.Object(
-      { charges: Money, adjustments: Money, minimum: Money, rounding: Money, total: Money },
-      { description: 'Tax-free; total = charges + adjustments + minimum + rounding = Σ lines[].amount exactly' },
+      { charges: Money, adjustments: Money, labour: Money, minimum: Money, rounding: Money, total: Money },
+      { description: "Tax-free; total = charges + adjustments + labour + minimum + rounding = Σ lines[].amount exactly. labour: the PSA's billable hours × each entry's rate, per engagement" },
     ),
     subtotalsByCategory: Type.Record(Type.String(), Money, { description: "This period's charges per charge category" }),
     subtotalsByCostNode: Type.Array(Type.Object({ costNodeId: Uuid, name: Nullable(Type.String()), amount: Money }), {
@@ -69,9 +69,36 @@ const InvoiceLineView = Type.Object({
   sourceCount: Type.Integer({ description: 'Partner Center lines behind this line' }),
 });
 
+const LabourEntryRef = Type.Object({
+  labourLineId: Uuid,
+  system: Type.String({ examples: ['connectwise'] }),
+  entryId: Type.String({ description: "The PSA's time entry id" }),
+  version: Type.Integer({ description: 'The version of the entry that was read (an edit makes the next one)' }),
+});
+
+const LabourReport = Type.Object(
+  {
+    total: Money,
+    engagements: Type.Array(
+      Type.Object({
+        costNodeId: Nullable(Uuid),
+        name: Nullable(Type.String()),
+        lineKey: Nullable(Type.String({ description: "Key of the labour line charging it; null when it had only non-billable hours" })),
+        billableHours: Type.String(),
+        nonBillableHours: Type.String({ description: 'Reported, never charged' }),
+        amount: Money,
+        billableEntries: Type.Array(LabourEntryRef),
+        nonBillableEntries: Type.Array(LabourEntryRef),
+      }),
+    ),
+  },
+  { description: "The PSA labour of the period per engagement (project cost node; null: outside any project): what was billed and the non-billable hours only reported, with each entry's version" },
+);
+
 export const InvoiceView = Type.Object(
   {
     ...PortalInvoice.properties,
+    labour: Nullable(LabourReport),
     billingRunId: Uuid,
     rateCard: Type.Object({ id: Uuid, version: Type.Integer(), versionId: Uuid }),
     rounding: Type.Object({ scope: Type.String(), mode: Type.String(), places: Type.Integer() }),
@@ -97,6 +124,7 @@ export function toPortalInvoice(row: InvoiceRow & { customer_name: string }): Om
     totals: {
       charges: atPlaces(row.charges_total, places),
       adjustments: atPlaces(row.adjustments_total, places),
+      labour: atPlaces(row.labour_total, places),
       minimum: atPlaces(row.minimum_charge, places),
       rounding: atPlaces(row.rounding_adjustment, places),
       total: atPlaces(row.total, places),
@@ -135,6 +163,7 @@ export function toInvoiceView(row: InvoiceRow & { customer_name: string }): Omit
     rateCard: { id: row.rate_card_id, version: row.rate_card_version, versionId: row.rate_card_version_id },
     rounding: { scope: row.rounding_scope, mode: row.rounding_mode, places: row.minor_units },
     cost: row.cost,
+    labour: (row.labour ?? null) as Static<typeof LabourReport> | null,
   };
 }
 

@@ -72,7 +72,7 @@ function expectTotalsAddUp(invoice: Record<string, any>): void {
   const lines = invoice.lines as Array<{ amount: string }>;
   const total = lines.reduce((s, l) => s.plus(l.amount), new Decimal(0));
   expect(total.equals(invoice.totals.total), `${invoice.number}: Σ lines ${total.toString()} ≠ total ${invoice.totals.total}`).toBe(true);
-  const parts = ['charges', 'adjustments', 'minimum', 'rounding'].reduce((s, k) => s.plus(invoice.totals[k]), new Decimal(0));
+  const parts = ['charges', 'adjustments', 'labour', 'minimum', 'rounding'].reduce((s, k) => s.plus(invoice.totals[k]), new Decimal(0));
   expect(parts.equals(invoice.totals.total)).toBe(true);
   const places = invoice.rounding.places as number;
   for (const l of lines) expect(new Decimal(l.amount).decimalPlaces()).toBeLessThanOrEqual(places);
@@ -165,7 +165,7 @@ describe('the month-end close', () => {
     expect(september.report.customers).toMatchObject({ total: 1, issued: 1 });
     const invoice = await invoiceOf(ids.a, '2026-09');
     // 2.24 of compute is under the 100.00 minimum: topped up.
-    expect(invoice.totals).toEqual({ charges: '2.24', adjustments: '0.00', minimum: '97.76', rounding: '0.00', total: '100.00' });
+    expect(invoice.totals).toEqual({ charges: '2.24', adjustments: '0.00', labour: '0.00', minimum: '97.76', rounding: '0.00', total: '100.00' });
     expectTotalsAddUp(invoice);
     const period = await hub.ctx.db.selectFrom('billing_periods').selectAll().where('period', '=', '2026-09').executeTakeFirstOrThrow();
     expect(period.status).toBe('closed');
@@ -240,7 +240,7 @@ describe('the month-end close', () => {
     // Rounded per invoice line: compute (1.95 + 8.16 + 5.00) × 1.15 = 17.3765 → 17.38 (per source line it
     // was 2.24 + 9.38 + 5.75 = 17.37); storage 1.10; 14.00 × 15 seats × 29/31 = 196.4516… → 196.45: 214.93.
     // Late: 3.91 × 1.15 = 4.4965, reversal of 1.95 → −2.2425, new 8.16 → 9.384: 11.638 → 11.64.
-    expect(invoice.totals).toEqual({ charges: '214.93', adjustments: '11.64', minimum: '0.00', rounding: '0.00', total: '226.57' });
+    expect(invoice.totals).toEqual({ charges: '214.93', adjustments: '11.64', labour: '0.00', minimum: '0.00', rounding: '0.00', total: '226.57' });
     expect(invoice.subtotalsByCategory).toEqual({ compute: '17.38', storage: '1.10', licenses: '196.45' });
     const byNode = Object.fromEntries(invoice.subtotalsByCostNode.map((n: { costNodeId: string; amount: string }) => [n.costNodeId, n.amount]));
     // Web 17.3765 + 11.638 = 29.0145, floored 29.01 with the largest remainder (0.0045 over 196.4516's 0.0016),
@@ -258,7 +258,7 @@ describe('the month-end close', () => {
   it('keeps totals equal to the sum of lines in JPY (minimum) and BHD (fixed fx, rounded once per invoice)', async () => {
     const jpy = await invoiceOf(ids.b, '2026-10');
     // 293.76 × 1.15 = 337.824 → ¥338; minimum ¥1000 tops up ¥662.
-    expect(jpy.totals).toEqual({ charges: '338', adjustments: '0', minimum: '662', rounding: '0', total: '1000' });
+    expect(jpy.totals).toEqual({ charges: '338', adjustments: '0', labour: '0', minimum: '662', rounding: '0', total: '1000' });
     expectTotalsAddUp(jpy);
     const bhd = await invoiceOf(ids.c, '2026-10');
     // (1.95 + 8.16) × 0.376 × 1.15 = 4.371564 → 4.372; 1.00 × 0.376 × 1.15 = 0.4324 → 0.432; total 4.803964 → 4.804.

@@ -40,7 +40,7 @@ interface PortalInvoice {
   revision: number;
   status: string;
   currency: string;
-  totals: { charges: string; adjustments: string; minimum: string; rounding: string; total: string };
+  totals: { charges: string; adjustments: string; labour: string; minimum: string; rounding: string; total: string };
   subtotalsByCategory: Record<string, string>;
   lines?: { id: string; position: number; description: string; category: string | null; quantity: string | null; amount: string }[];
 }

@@ -13,6 +13,8 @@ import { dropStagedUsage, loadCostCheckCandidates, loadUsageGroups, stagePeriodU
 import type { Database } from '../../db/types.ts';
 import { tagKeysOf } from '../../engine/allocation.ts';
 import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
+import { addLabour, labourCurrencyProblem, type EngagementReport } from '../../engine/labour-invoice.ts';
+import { loadPeriodLabour, type PeriodLabour } from '../../db/period-labour.ts';
 import { periodBounds } from '../../engine/dates.ts';
 import type { CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
 import { lateAdjustmentsToHold, requestLateApprovals, type HeldLateAdjustment } from './late-approval.ts';
@@ -88,6 +90,11 @@ interface Loaded {
   /** Billing currency (Microsoft's figures are in it) of each line with a cost finding. */
   discrepancyCurrency: Map<string, string>;
   tagCompliance: StoredTagCompliance | null;
+  labour: PeriodLabour;
+  /** The invoice's labour per engagement (null when no invoice was built). */
+  labourReport: { engagements: EngagementReport[]; total: string } | null;
+  /** Why labour held the invoice back (see labourCurrencyProblem). */
+  labourProblem: string | null;
 }
 
 /**
@@ -125,6 +132,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
   const costCheckLines = await loadCostCheckCandidates(db, customerId, currency);
   const usageDigest = await stagedUsageDigest(db);
   const licences = await loadPeriodLicences(db, customerId, period, currency);
+  const labour = await loadPeriodLabour(db, customerId, period);
   const lateLines = await loadLateLines(db, customerId, period, currency);
   // The hub's own seat events, checked against this period's licence lines (reported, never applied).
   const seatSubscriptions = await loadSeatSubscriptions(db, customerId, period, licences.lines);
@@ -170,6 +178,15 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
     late = late.filter((g) => !heldPeriods.has(g.originalPeriod));
     result = closeCustomerPeriod({ ...closeInput, late });
   }
+  // Labour goes on the same invoice; in a currency the card does not invoice in, it holds the invoice.
+  const labourProblem = result.invoice ? labourCurrencyProblem(labour.entries, customer.billing_currency, result.invoice.currency) : null;
+  let labourReport: Loaded['labourReport'] = null;
+  if (labourProblem) result = { ...result, invoice: null, margin: null, held: 'unpriced' };
+  else if (result.invoice) {
+    const withLabour = addLabour(result.invoice, labour.entries, unallocated.id, new Map(nodes.map((n) => [n.id, n.name])));
+    result = { ...result, invoice: withLabour.invoice };
+    labourReport = { engagements: withLabour.engagements, total: withLabour.total.toString() };
+  }
   const billedLateGroups = lateLines.groups.filter((g) => !heldPeriods.has(g.period));
   const usageCurrencies = new Set(usage.groups.map((l) => l.billingCurrency));
   const currencyOfLine = new Map<string, string>();
@@ -190,7 +207,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
     allocationRules: allocationRules.map((r) => ({ id: r.id, version: r.version })),
     categoryMapping: { id: mapping.id, version: mapping.version },
     costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id })),
-    lines: { usage: usageDigest.count, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest },
+    lines: { usage: usageDigest.count, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest, labour: labour.entries.length, labourDigest: labour.digest },
     heldLateAdjustments: held,
   };
   const fingerprint = createHash('sha256')
@@ -206,6 +223,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
         unallocated: unallocated.id,
         lines: digest,
         late: lateLines.digest,
+        labour: labour.digest,
         held,
       }),
     )
@@ -230,6 +248,9 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
     fingerprint,
     cards,
     discrepancyCurrency,
+    labour,
+    labourReport,
+    labourProblem,
     tagCompliance: result.tagCompliance ? storedTagCompliance(result.tagCompliance, tagSource, usageCurrencies.size === 1 ? [...usageCurrencies][0]! : null) : null,
   };
 }
@@ -351,6 +372,7 @@ async function closeOn(db: Db, run: { id: string; period: string; requested_by: 
       problems.push({ reason: `no approved rate card prices ${periodBounds(run.period).end} for this customer` });
     } else if (result.held === 'unpriced' || !result.invoice || !result.margin || !card) {
       outcome = 'unpriced';
+      if (loaded.labourProblem) problems.push({ reason: loaded.labourProblem });
       for (const u of result.unpriced.slice(0, MAX_PROBLEMS)) problems.push({ lineId: u.lineId, reason: u.reason });
     } else {
       const current = await trx
@@ -390,6 +412,8 @@ async function closeOn(db: Db, run: { id: string; period: string; requested_by: 
           fingerprint: loaded.fingerprint,
           inputs: loaded.inputs,
           costNodeNames: loaded.costNodeNames,
+          labour: loaded.labourReport,
+          labourVersions: loaded.labour.versions,
         });
         await markLatePickedUp(trx, run.id, payload.customerId, run.period, loaded.late);
         await writeAudit(trx, {

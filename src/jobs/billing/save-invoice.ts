@@ -4,7 +4,9 @@ import { sourceOfLineId } from '../../db/billing-lines.ts';
 import { insertGroupedLineage, type GroupedLineageRow } from '../../db/usage-groups.ts';
 import type { EffectiveRateCard } from '../../db/rate-cards.ts';
 import type { Database, InvoiceLineSourcesTable } from '../../db/types.ts';
+import type { LabourVersion } from '../../db/period-labour.ts';
 import { LINES_NAMED } from '../../engine/counted-list.ts';
+import type { EngagementReport } from '../../engine/labour-invoice.ts';
 import { Decimal, sum } from '../../engine/decimal.ts';
 import type { Invoice, InvoiceLine, MarginReport, MarginRow, RateCard, RateRule } from '../../engine/types.ts';
 import { invoiceLineage, type LineLineage } from './lineage.ts';
@@ -33,6 +35,28 @@ export interface SaveInvoiceInput {
   fingerprint: string;
   inputs: unknown;
   costNodeNames: ReadonlyMap<string, string>;
+  /** The invoice's PSA labour per engagement, with the entries only reported; null: none loaded. */
+  labour: { engagements: readonly EngagementReport[]; total: string } | null;
+  /** PSA entry and version of each labour line id the report names. */
+  labourVersions: ReadonlyMap<string, LabourVersion>;
+}
+
+function labourJson(input: SaveInvoiceInput): string | null {
+  if (!input.labour || input.labour.engagements.length === 0) return null;
+  const entries = (ids: readonly string[]) => ids.map((id) => ({ labourLineId: id, ...input.labourVersions.get(id)! }));
+  return JSON.stringify({
+    total: input.labour.total,
+    engagements: input.labour.engagements.map((e) => ({
+      costNodeId: e.costNodeId,
+      name: e.costNodeId ? (input.costNodeNames.get(e.costNodeId) ?? null) : null,
+      lineKey: e.lineId,
+      billableHours: e.billableHours.toString(),
+      nonBillableHours: e.nonBillableHours.toString(),
+      amount: e.amount.toString(),
+      billableEntries: entries(e.billableEntryIds),
+      nonBillableEntries: entries(e.nonBillableEntryIds),
+    })),
+  });
 }
 
 function marginRowJson(row: MarginRow) {
@@ -85,6 +109,8 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
       rounding_mode: invoice.rounding.mode,
       charges_total: amountOf('charge').toString(),
       adjustments_total: amountOf('adjustment').toString(),
+      labour_total: amountOf('labour').toString(),
+      labour: labourJson(input),
       minimum_charge: invoice.minimumCharge.toString(),
       rounding_adjustment: invoice.roundingAdjustment.toString(),
       total: invoice.total.toString(),
@@ -148,6 +174,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
     for (const g of lineageOf(l).groups) {
       const rule = ruleById.get(`${g.cardId}@${g.cardVersion}:${g.ruleId}`);
       const usage = g.kind === 'usage' || g.kind === 'usage_reversal';
+      const labour = g.kind === 'labour';
       const columns = {
         invoice_line_id: lineIds.get(l.id)!,
         source_kind: g.kind,
@@ -180,7 +207,8 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
         single.push({
           ...columns,
           usage_line_ids: usage ? (g.ids as number[]) : null,
-          license_line_ids: usage ? null : (g.ids as string[]),
+          license_line_ids: usage || labour ? null : (g.ids as string[]),
+          labour_line_ids: labour ? (g.ids as string[]) : null,
           line_count: g.lineCount,
         });
       }

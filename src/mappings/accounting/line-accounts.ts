@@ -1,13 +1,16 @@
 /**
  * Where an invoice line lands in an ERP, from the accounting mappings: its revenue GL
  * account and tax code (SKU first, then charge category, then the special line kinds
- * minimum and rounding), and the cost-centre dimensions of each cost node it was
+ * minimum, rounding and labour), and the cost-centre dimensions of each cost node it was
  * allocated to (the node's own entry, else its nearest mapped ancestor's).
  * Pure: the caller loads the entries and the cost-node tree.
  */
 
 export const ERP_SYSTEMS = ['quickbooks', 'xero', 'netsuite'] as const;
 export type ErpSystem = (typeof ERP_SYSTEMS)[number];
+
+/** Invoice line kinds with no SKU or category of their own, mapped by their kind (labour: PSA labour on a combined invoice). */
+export const LINE_KINDS = ['minimum', 'rounding', 'labour'] as const;
 
 export const MAPPING_KINDS = ['category', 'sku', 'lineKind', 'costNode', 'deferredRevenue'] as const;
 export type MappingKind = (typeof MAPPING_KINDS)[number];
@@ -67,7 +70,7 @@ export class MappingIndex {
     const candidates: [RevenueAccount['matchedBy'], string | null][] = [
       ['sku', line.sku],
       ['category', line.category],
-      ['lineKind', line.kind === 'minimum' || line.kind === 'rounding' ? line.kind : null],
+      ['lineKind', (LINE_KINDS as readonly string[]).includes(line.kind) ? line.kind : null],
     ];
     for (const [kind, value] of candidates) {
       const entry = this.get(kind, value);
@@ -100,7 +103,7 @@ export function entryProblems(system: ErpSystem, entry: { kind: MappingKind; val
     if (!entry.account) problems.push({ field: 'account', reason: `a ${entry.kind} entry maps to a GL account` });
     if (entry.dimensions) problems.push({ field: 'dimensions', reason: 'only costNode entries carry dimensions' });
   }
-  if (entry.kind === 'lineKind' && !['minimum', 'rounding'].includes(entry.value)) problems.push({ field: 'value', reason: "a lineKind entry is 'minimum' or 'rounding'" });
+  if (entry.kind === 'lineKind' && !(LINE_KINDS as readonly string[]).includes(entry.value)) problems.push({ field: 'value', reason: "a lineKind entry is 'minimum', 'rounding' or 'labour'" });
   if (entry.kind === 'deferredRevenue' && entry.value !== '*') problems.push({ field: 'value', reason: "the deferredRevenue entry's value is '*' (one deferred revenue account per ERP)" });
   const allowed = DIMENSIONS_OF[system];
   for (const [name, value] of Object.entries(entry.dimensions ?? {})) {

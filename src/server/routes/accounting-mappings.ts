@@ -19,7 +19,7 @@ import { Justification, Timestamp, Uuid } from '../wire-types.ts';
 const System = Type.Enum([...ERP_SYSTEMS]);
 const Kind = Type.Enum([...MAPPING_KINDS], {
   description:
-    "sku: the invoice line's SKU; category: a charge category; lineKind: 'minimum' or 'rounding'; costNode: a cost node id (its descendants inherit it); deferredRevenue: '*' (the account upfront terms are deferred to)",
+    "sku: the invoice line's SKU; category: a charge category; lineKind: 'minimum', 'rounding' or 'labour' (PSA labour on a combined invoice); costNode: a cost node id (its descendants inherit it); deferredRevenue: '*' (the account upfront terms are deferred to)",
 });
 const DimensionsSchema = Type.Object(
   {

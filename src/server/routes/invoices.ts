@@ -43,7 +43,7 @@ const Lineage = Type.Object({
       sources: Type.Array(
         Type.Object({
           kind: Type.String({ description: 'usage, license, or the reversal of a frozen line a late revision replaces (usage_reversal, license_reversal)' }),
-          ids: Type.Array(Type.String(), { description: 'usage_lines ids or license_lines ids' }),
+          ids: Type.Array(Type.String(), { description: 'usage_lines ids, license_lines ids, or labour_lines ids (one version of one PSA time entry each)' }),
           count: Type.Integer(),
           rateCard: Type.Object({ id: Uuid, version: Type.Integer() }),
           rule: Type.Object({ id: Type.String(), basis: Type.String(), markupPercent: Nullable(Type.String()), unitPrice: Nullable(Type.String()) }),
@@ -192,7 +192,7 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
             sourceCount: l.source_count,
             sources: (byLine.get(l.id) ?? []).map((s) => ({
               kind: s.source_kind,
-              ids: (s.usage_line_ids ?? s.license_line_ids ?? []).map(String),
+              ids: (s.usage_line_ids ?? s.license_line_ids ?? s.labour_line_ids ?? []).map(String),
               count: s.line_count,
               rateCard: { id: s.rate_card_id, version: s.rate_card_version },
               rule: { id: s.rate_rule_id, basis: s.basis, markupPercent: s.markup_percent, unitPrice: s.unit_price },

@@ -8,6 +8,7 @@ describe('MappingIndex', () => {
     entry({ kind: 'category', value: 'Licenses', account: '4100', taxCode: 'TAX' }),
     entry({ kind: 'sku', value: 'CFQ7TTC0LDPB:0001', account: '4110' }),
     entry({ kind: 'lineKind', value: 'rounding', account: '4999' }),
+    entry({ kind: 'lineKind', value: 'labour', account: '4200', taxCode: 'SERVICES' }),
     entry({ kind: 'costNode', value: 'bu', dimensions: { department: 'D1' } }),
   ]);
 
@@ -16,6 +17,8 @@ describe('MappingIndex', () => {
     expect(index.revenueAccountOf({ kind: 'charge', category: 'licenses', sku: 'OTHER:1' })).toEqual({ account: '4100', taxCode: 'TAX', matchedBy: 'category' });
     expect(index.revenueAccountOf({ kind: 'rounding', category: null, sku: null })).toEqual({ account: '4999', taxCode: null, matchedBy: 'lineKind' });
     expect(index.revenueAccountOf({ kind: 'minimum', category: null, sku: null })).toBeUndefined();
+    expect(index.revenueAccountOf({ kind: 'labour', category: null, sku: null })).toEqual({ account: '4200', taxCode: 'SERVICES', matchedBy: 'lineKind' });
+    expect(index.revenueAccountOf({ kind: 'charge', category: null, sku: null })).toBeUndefined();
   });
 
   it("gives a cost node its nearest mapped ancestor's dimensions, and stops at a loop", () => {
