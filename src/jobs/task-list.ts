@@ -25,6 +25,7 @@ import { gdapCheckTask } from './partner-center/gdap-check.ts';
 import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
 import { reconcileConnectWiseSeats, SEAT_RECONCILE_TASK, type SeatReconcilePayload } from './connectwise/seat-reconcile.ts';
 import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connectwise/write-todo.ts';
+import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayload } from './crm/budget-check.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -72,6 +73,9 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [WRITE_TODO_TASK]: async (payload) => {
       const outcome = await writeSeatTodo(payload as WriteTodoPayload, ctx);
       ctx.logger.info({ ...(payload as WriteTodoPayload), outcome }, 'PSA to-do written');
+    },
+    [QUOTE_BUDGET_CHECK_TASK]: async (payload) => {
+      ctx.logger.info(await checkQuoteBudgets((payload ?? {}) as QuoteBudgetCheckPayload, ctx), 'quote Azure budgets checked');
     },
   };
 }
