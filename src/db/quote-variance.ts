@@ -12,8 +12,9 @@ import type { Db } from './database.ts';
 //   the period (the latest revision of each line, refunds left out), summed per SKU;
 //   before Microsoft has any licence line for the customer's period, the quantities of
 //   its active subscriptions as last synced;
-// - Microsoft's Azure cost: the period's daily usage lines (a late revision replacing the
-//   line it supersedes), summed per billing currency;
+// - Microsoft's Azure cost: the period's daily usage lines, summed per billing currency;
+//   a late revision (stored after the close) replaces the frozen line it supersedes, and
+//   of several revisions of one line the newest counts;
 // - the price: the Azure charges (lines priced from usage) of the period's issued invoice,
 //   once the period is closed.
 
@@ -88,7 +89,7 @@ export async function quoteVariance(db: Db, period: string, options: { customerI
         where l.customer_id = any(${ids}::uuid[]) and l.charge_period = ${period}
           and coalesce(l.effective_unit_price, 0) >= 0 and coalesce(l.billable_quantity, l.quantity, 0) > 0
           and not exists (select 1 from license_lines n where n.supersedes_id = l.id)
-        order by l.customer_id, l.subscription_id, l.charge_start_date desc nulls last, l.charge_end_date desc nulls last, l.revision desc
+        order by l.customer_id, l.subscription_id, l.charge_start_date desc nulls last, l.charge_end_date desc nulls last, l.revision desc, l.first_seen_at desc
       )
       select customer_id, sku, sum(seats)::text as seats from latest group by customer_id, sku`.execute(db),
     sql<{ customer_id: string; sku: string; seats: string }>`
@@ -101,6 +102,7 @@ export async function quoteVariance(db: Db, period: string, options: { customerI
       from usage_lines u
       where u.customer_id = any(${ids}::uuid[]) and u.usage_date >= ${start}::date and u.usage_date <= ${end}::date
         and not exists (select 1 from usage_lines n where n.supersedes_id = u.id)
+        and not exists (select 1 from usage_lines n where u.supersedes_id is not null and n.supersedes_id = u.supersedes_id and n.id > u.id)
       group by 1, 2`.execute(db),
     sql<{ customer_id: string; invoice_id: string; currency: string; price: string }>`
       select i.customer_id, i.id as invoice_id, i.currency,

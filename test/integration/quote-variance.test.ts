@@ -242,4 +242,48 @@ describe('quote variance at the month-end close', () => {
     const alerts = await budgetAlerts(hub);
     expect(alerts.map((a) => a.severity)).toEqual(['warning']);
   });
+
+  it("after the close, Microsoft's revised lines replace the frozen ones: the newest revision counts", async () => {
+    const revised = (total: string) =>
+      usageRecord({ CustomerId: TENANT, CustomerName: NAME, Quantity: '1', UnitPrice: '1', EffectiveUnitPrice: '1', UsageDate: '10/3/2026 0:00', BillingPreTaxTotal: total, PricingPreTaxTotal: total });
+    const azure = async () => (await hub.app.inject({ method: 'GET', url: '/v1/reports/quote-variance?period=2026-10', headers: hub.auth(hub.keys.finance) })).json().customers[0].azure;
+    // 1,200.00 revised to 1,250.00: 1,250.00 + 1,100.00 = 2,350.00 → 117.50 %.
+    await ingestUsageRecords(hub.database, [revised('1250.00')]);
+    expect(await azure()).toMatchObject({ cost: '2350', costPercent: '117.50', price: '2645' });
+    // Revised again to 1,300.00: 2,400.00 → exactly 120.00 %, on the critical threshold, not over it.
+    await ingestUsageRecords(hub.database, [revised('1300.00')]);
+    expect(await azure()).toMatchObject({ cost: '2400', costPercent: '120.00', thresholdsPassed: [{ percent: 110, severity: 'warning' }] });
+    const late = await hub.ctx.db.selectFrom('usage_lines').select(['supersedes_id']).where('customer_id', '=', customerId).where('late', '=', true).execute();
+    expect(late).toHaveLength(2);
+    expect(late.every((l) => l.supersedes_id !== null)).toBe(true);
+  });
+});
+
+describe('quote variance from subscriptions, and usage billed in another currency', () => {
+  let hub: TestHub;
+  let customerId: string;
+  beforeAll(async () => {
+    hub = await createTestHub();
+    // Microsoft bills this customer's Azure in EUR; the quote is in USD.
+    await ingestUsageRecords(hub.database, [
+      usageRecord({ CustomerId: TENANT, CustomerName: NAME, UsageDate: '11/3/2026 0:00', BillingPreTaxTotal: '3000.00', BillingCurrency: 'EUR', PCToBCExchangeRate: '0.92' }),
+    ]);
+    customerId = (await hub.ctx.db.selectFrom('external_links').select('entity_id').where('entity', '=', 'customer').where('external_id', '=', TENANT).executeTakeFirstOrThrow()).entity_id;
+    // No licence line yet for November: 30 + 8 active seats of the SKU, 5 suspended ones not counted.
+    const sub = (quantity: number, status: string, n: number) => ({ customer_id: customerId, offer_id: `${SKU}:CFQ7TTC0K9ZQ`, sku_id: '0001', quantity, status, friendly_name: `sub ${n}` });
+    await hub.ctx.db.insertInto('subscriptions').values([sub(30, 'active', 1), sub(8, 'active', 2), sub(5, 'suspended', 3)]).execute();
+    await seedQuote(hub, customerId);
+  });
+  afterAll(async () => hub?.close());
+
+  it("counts the active subscriptions' seats (38, −2) and compares no amounts across currencies; no alert", async () => {
+    const res = await hub.app.inject({ method: 'GET', url: '/v1/reports/quote-variance?period=2026-11', headers: hub.auth(hub.keys.auditor) });
+    expect(res.statusCode, res.body).toBe(200);
+    const row = res.json().customers[0];
+    expect(row.seatsSource).toBe('subscriptions');
+    expect(row.seats).toEqual([{ sku: SKU, quoted: '40', microsoft: '38', difference: '-2' }]);
+    expect(row.azure).toMatchObject({ cost: null, costCurrencies: ['EUR'], costPercent: null, thresholdsPassed: [] });
+    expect(row.flags.map((f: { type: string }) => f.type)).toEqual(['seats_below_quote', 'azure_currency_differs']);
+    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-11')).toEqual({ checked: 1, raised: 0 });
+  });
 });
