@@ -12,9 +12,9 @@ export const QUOTE_BUDGET_ALERT = 'quote.azure_budget';
  * period's Azure cost has passed and that has no alert yet: a warning below the quote's
  * highest threshold, critical at it. Safe to call after every sync and at close.
  *
- * @example await raiseQuoteBudgetAlerts(db, '2026-10') // { checked: 12, raised: 1 }
+ * @example await raiseQuoteBudgetAlerts(db, '2026-10', { timeZone: 'UTC' }) // { checked: 12, raised: 1 }
  */
-export async function raiseQuoteBudgetAlerts(db: Db, period: string, options: { customerId?: string } = {}): Promise<{ checked: number; raised: number }> {
+export async function raiseQuoteBudgetAlerts(db: Db, period: string, options: { timeZone: string; customerId?: string }): Promise<{ checked: number; raised: number }> {
   const variances = await quoteVariance(db, period, options);
   let raised = 0;
   for (const v of variances) {

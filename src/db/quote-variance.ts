@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { Decimal, ZERO } from '../engine/decimal.ts';
-import { periodBounds } from '../engine/dates.ts';
+import { addDays, periodBounds } from '../engine/dates.ts';
 import { budgetPercent, seatVariances, thresholdsPassed, type PassedThreshold, type SeatVariance } from '../engine/quote-variance.ts';
 import type { Db } from './database.ts';
 
 // Reads what the variance report compares, per customer with a quote, for one period:
 //
-// - the quote: the customer's newest quote revision (its seats per SKU, monthly Azure
-//   budget, thresholds and currency);
+// - the quote: the customer's newest quote revision won by the end of the period (its
+//   deal's close date, else when the hub recorded it, in the billing time zone): its seats
+//   per SKU, monthly Azure budget, thresholds and currency;
 // - Microsoft's seats: per licence subscription, the seats of its latest charge line of
 //   the period (the latest revision of each line, refunds left out), summed per SKU;
 //   before Microsoft has any licence line for the customer's period, the quantities of
@@ -64,15 +65,16 @@ interface QuoteRow {
 }
 
 /** The variance of every customer with a quote (or of one), sorted by customer name. */
-export async function quoteVariance(db: Db, period: string, options: { customerId?: string } = {}): Promise<CustomerQuoteVariance[]> {
+export async function quoteVariance(db: Db, period: string, options: { timeZone: string; customerId?: string }): Promise<CustomerQuoteVariance[]> {
   const { start, end } = periodBounds(period);
+  const periodEnd = sql`(${addDays(end, 1)}::date::timestamp at time zone ${options.timeZone})`;
   const only = options.customerId ? sql`and q.customer_id = ${options.customerId}::uuid` : sql``;
   const quotes = (
     await sql<QuoteRow>`
       select distinct on (q.customer_id) q.id, q.deal_id, q.revision, q.customer_id, c.name as customer_name, q.currency,
         q.azure_monthly_budget::text, q.budget_alert_percents
       from quotes q join customers c on c.id = q.customer_id
-      where true ${only}
+      where coalesce(q.closed_at, q.created_at) < ${periodEnd} ${only}
       order by q.customer_id, q.created_at desc, q.revision desc`.execute(db)
   ).rows;
   if (quotes.length === 0) return [];

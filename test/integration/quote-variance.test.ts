@@ -166,9 +166,9 @@ describe('GET /v1/reports/quote-variance and the Azure budget alert', () => {
   it('raises one warning alert, told to the notification channels, however often it is checked', async () => {
     const channel = await hub.app.inject({ method: 'POST', url: '/v1/notification-channels', headers: hub.auth(hub.keys.admin), payload: { name: 'Sales', kind: 'webhook', url: 'https://hooks.msp.example/alerts', events: ['alert.raised'] } });
     expect(channel.statusCode, channel.body).toBe(201);
-    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10')).toEqual({ checked: 1, raised: 1 });
-    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10')).toEqual({ checked: 1, raised: 0 });
-    await Promise.all([raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10'), raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10')]);
+    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10', { timeZone: 'UTC' })).toEqual({ checked: 1, raised: 1 });
+    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10', { timeZone: 'UTC' })).toEqual({ checked: 1, raised: 0 });
+    await Promise.all([raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10', { timeZone: 'UTC' }), raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10', { timeZone: 'UTC' })]);
     const alerts = await budgetAlerts(hub);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ severity: 'warning', status: 'open', customer_id: customerId });
@@ -183,12 +183,18 @@ describe('GET /v1/reports/quote-variance and the Azure budget alert', () => {
     const usage = { CustomerId: TENANT, CustomerName: NAME, Quantity: '1', UnitPrice: '1', EffectiveUnitPrice: '1' };
     // 2,300.00 + 100.01 = 2,400.01: over 2,400.00.
     await ingestUsageRecords(hub.database, [usageRecord({ ...usage, UsageDate: '10/20/2026 0:00', BillingPreTaxTotal: '100.01', PricingPreTaxTotal: '100.01' })]);
-    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10')).toEqual({ checked: 1, raised: 1 });
+    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-10', { timeZone: 'UTC' })).toEqual({ checked: 1, raised: 1 });
     const alerts = await budgetAlerts(hub);
     expect(alerts.map((a) => [a.severity, (a.detail as { thresholdPercent: number }).thresholdPercent]).sort()).toEqual([
       ['critical', 120],
       ['warning', 110],
     ]);
+  });
+
+  it('a period that ended before the deal was won (28 September 2026) has no quote to compare', async () => {
+    const res = await report('period=2026-08');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ period: '2026-08', customers: [], flagged: 0 });
   });
 
   it('a Partner Center sync that finishes asks for a check of its period (once, however many finish)', async () => {
@@ -284,6 +290,6 @@ describe('quote variance from subscriptions, and usage billed in another currenc
     expect(row.seats).toEqual([{ sku: SKU, quoted: '40', microsoft: '38', difference: '-2' }]);
     expect(row.azure).toMatchObject({ cost: null, costCurrencies: ['EUR'], costPercent: null, thresholdsPassed: [] });
     expect(row.flags.map((f: { type: string }) => f.type)).toEqual(['seats_below_quote', 'azure_currency_differs']);
-    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-11')).toEqual({ checked: 1, raised: 0 });
+    expect(await raiseQuoteBudgetAlerts(hub.ctx.db, '2026-11', { timeZone: 'UTC' })).toEqual({ checked: 1, raised: 0 });
   });
 });

@@ -28,5 +28,5 @@ export async function enqueueQuoteBudgetCheck(trx: Transaction<Database>, period
 /** `quotes:budget_check`: raise the Azure budget alerts of every customer with a quote for the period. */
 export async function checkQuoteBudgets(payload: QuoteBudgetCheckPayload, ctx: HubContext): Promise<{ period: string; checked: number; raised: number }> {
   const period = payload.period ?? monthIn(new Date(), ctx.config.billingTimeZone);
-  return { period, ...(await raiseQuoteBudgetAlerts(ctx.db, period)) };
+  return { period, ...(await raiseQuoteBudgetAlerts(ctx.db, period, { timeZone: ctx.config.billingTimeZone })) };
 }

@@ -413,7 +413,7 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       const withCustomers = request.query.customers !== false;
       const customers = await customersOf(ctx, [row.id], withCustomers);
       const run = toBillingRun(row, customers.get(row.id) ?? [], withCustomers);
-      const variance = (await quoteVariance(ctx.db, row.period)).map(quoteVarianceView);
+      const variance = (await quoteVariance(ctx.db, row.period, { timeZone: row.time_zone })).map(quoteVarianceView);
       const flagged = variance.filter((v) => v.flags.length > 0);
       return { ...run, report: { ...run.report, quoteVariance: { customers: variance.length, flagged: flagged.length, flaggedCustomers: flagged } } };
     },

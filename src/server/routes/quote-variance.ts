@@ -92,7 +92,7 @@ export function quoteVarianceRoutes(app: FastifyInstance, ctx: HubContext): void
         tags: ['crm'],
         summary: "Quoted against actual for a period: each quoted customer's seats per SKU against Microsoft's, and its Azure budget against Microsoft's cost and the invoiced price",
         description:
-          "Per customer with a won CRM quote (its newest revision): Microsoft's seats per SKU from the period's licence lines (each subscription's latest charge line; " +
+          "Per customer with a won CRM quote (its newest revision won by the end of the period): Microsoft's seats per SKU from the period's licence lines (each subscription's latest charge line; " +
           "before any, the active subscriptions), the period's Azure cost from the daily usage lines, and once the period is closed the Azure charges of its issued invoice. " +
           "Flags a seat count that differs from the quote and an Azure cost above the quote's thresholds (110 % warning, 120 % critical by default).",
         querystring: Type.Object({ period: Period, customerId: Type.Optional(Uuid) }, { additionalProperties: false }),
@@ -107,7 +107,7 @@ export function quoteVarianceRoutes(app: FastifyInstance, ctx: HubContext): void
     },
     async (request) => {
       const { period, customerId } = request.query;
-      const rows = (await quoteVariance(ctx.db, period, { customerId })).map(quoteVarianceView);
+      const rows = (await quoteVariance(ctx.db, period, { timeZone: ctx.config.billingTimeZone, customerId })).map(quoteVarianceView);
       return { period, customers: rows, flagged: rows.filter((r) => r.flags.length > 0).length };
     },
   );
