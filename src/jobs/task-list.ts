@@ -29,6 +29,7 @@ import { detectDrift, DRIFT_TASK } from './drift/detect.ts';
 import { DRIFT_PUSH_TASK, pushFindingToCrm } from './drift/resolve.ts';
 import { enqueueJob } from './enqueue.ts';
 import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
+import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayload } from './crm/budget-check.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -87,6 +88,9 @@ export function buildTaskList(ctx: HubContext): TaskList {
       ctx.logger.info({ ...(payload as WriteTodoPayload), outcome }, 'PSA to-do written');
     },
     [POST_INVOICE_TASK]: async (payload) => postInvoice(payload as PostInvoicePayload, ctx),
+    [QUOTE_BUDGET_CHECK_TASK]: async (payload) => {
+      ctx.logger.info(await checkQuoteBudgets((payload ?? {}) as QuoteBudgetCheckPayload, ctx), 'quote Azure budgets checked');
+    },
   };
 }
 

@@ -24,6 +24,7 @@ import { lateUsageRoutes } from './routes/late-usage.ts';
 import { metricsRoutes, registerWebhookIntakeMetrics } from './routes/metrics.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { quoteExceptionRoutes, QuoteException } from './routes/quote-exceptions.ts';
+import { quoteVarianceRoutes, QuoteVarianceRow } from './routes/quote-variance.ts';
 import { rateCardRoutes, EffectiveRateCardView, RateCard, RateCardSummary, RateCardVersion } from './routes/rate-cards.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { syncRunRoutes, SyncRun } from './routes/sync-runs.ts';
@@ -132,6 +133,8 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   app.addSchema(DriftFinding);
   driftRoutes(app, ctx);
   erpPostingRoutes(app, ctx);
+  app.addSchema(QuoteVarianceRow);
+  quoteVarianceRoutes(app, ctx);
 
   return app;
 }

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { writeAudit } from '../../db/audit.ts';
 import { billingRunFinished, publishEvent } from '../../notifications/events.ts';
 import type { Database } from '../../db/types.ts';
+import { enqueueQuoteBudgetCheck } from '../crm/budget-check.ts';
 
 export interface CloseProgressDelta {
   customersTotal?: number;
@@ -57,6 +58,7 @@ export async function addCloseProgress(trx: Transaction<Database>, runId: string
   await writeAudit(trx, { ...actor, action: 'billing_run.finish', entity: 'billing_run', entityId: runId, after: { status, period: row.period, outcomes } });
   await publishEvent(trx, billingRunFinished({ runId, period: row.period, status, outcomes: outcomes.map((o) => ({ outcome: o.outcome, customers: Number(o.n) })) }));
   if (status === 'failed') return;
+  await enqueueQuoteBudgetCheck(trx, row.period);
   const before = await trx.selectFrom('billing_periods').selectAll().where('period', '=', row.period).executeTakeFirst();
   if (before?.status === 'closed') return;
   const closedAt = new Date();

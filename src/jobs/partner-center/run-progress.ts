@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { Database } from '../../db/types.ts';
 import { publishEvent, syncRunFailed } from '../../notifications/events.ts';
+import { enqueueQuoteBudgetCheck } from '../crm/budget-check.ts';
 
 type Executor = Db | Transaction<Database>;
 
@@ -44,6 +45,8 @@ export async function addProgress(db: Executor, runId: string, delta: ProgressDe
         .where('status', 'in', ['running', 'queued'])
         .returning(['id', 'connection_id', 'kind', 'period', 'status', 'error_count'])
         .executeTakeFirst();
+      // Newly synced usage may have passed a quote's Azure budget.
+      if (finished) await enqueueQuoteBudgetCheck(trx, finished.period);
       if (finished && finished.status !== 'succeeded') {
         await publishEvent(trx, syncRunFailed({ runId, connectionId: finished.connection_id, kind: finished.kind, period: finished.period, status: finished.status, errorCount: finished.error_count }));
       }

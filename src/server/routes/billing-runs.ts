@@ -6,6 +6,8 @@ import type { HubContext } from '../../context.ts';
 import { Decimal, HUNDRED } from '../../engine/decimal.ts';
 import type { StoredTagCompliance } from '../../jobs/billing/close-customer.ts';
 import { startBillingRun, type BillingRunRow } from '../../jobs/billing/start-run.ts';
+import { quoteVariance } from '../../db/quote-variance.ts';
+import { quoteVarianceView } from './quote-variance.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { badRequest, notFound } from '../problem.ts';
 import { PageQuery, decodeCursor, decodeIdCursor, pageOf, paginate, paginateById } from '../pagination.ts';
@@ -105,6 +107,16 @@ export const BillingRun = Type.Object(
       held: Type.Array(Type.Object({ customerId: Uuid, customerName: Type.String(), outcome: Type.String(), problems: Type.Array(Type.Object({ lineId: Type.Optional(Type.String()), reason: Type.String() })) }), {
         description: 'Customers whose invoice was not issued, and why',
       }),
+      quoteVariance: Type.Optional(
+        Type.Object(
+          {
+            customers: Type.Integer({ description: 'Customers with a won CRM quote' }),
+            flagged: Type.Integer({ description: 'Of those, customers with at least one flag' }),
+            flaggedCustomers: Type.Array(Type.Ref('QuoteVarianceRow')),
+          },
+          { description: "Quoted against actual for the run's period, as GET /v1/reports/quote-variance reports it (flagged customers only); on GET /v1/billing-runs/{id}" },
+        ),
+      ),
     }),
     errors: Type.Array(Type.Object({ at: Type.String(), job: Type.String(), customerId: Type.Optional(Type.String()), message: Type.String() })),
     customers: Type.Optional(Type.Array(RunCustomer)),
@@ -400,7 +412,10 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       if (!row) throw notFound('billing run', request.params.id);
       const withCustomers = request.query.customers !== false;
       const customers = await customersOf(ctx, [row.id], withCustomers);
-      return toBillingRun(row, customers.get(row.id) ?? [], withCustomers);
+      const run = toBillingRun(row, customers.get(row.id) ?? [], withCustomers);
+      const variance = (await quoteVariance(ctx.db, row.period, { timeZone: row.time_zone })).map(quoteVarianceView);
+      const flagged = variance.filter((v) => v.flags.length > 0);
+      return { ...run, report: { ...run.report, quoteVariance: { customers: variance.length, flagged: flagged.length, flaggedCustomers: flagged } } };
     },
   );
 
