@@ -3,8 +3,7 @@ import { hasRole, isClient } from './session.ts';
 
 // The console's menu: one entry per page, with the roles the page's API calls admit (the
 // API refuses the others whatever the menu shows; the menu only spares them a dead end).
-// A new page (the PSA queue, drift findings, anomalies, field mappings) adds its entry here
-// and its routes in a module of pages/, registered in plugin.ts.
+// A new page adds its entry here and its routes in a module of pages/, registered in plugin.ts.
 
 export interface NavEntry {
   href: string;
@@ -21,6 +20,8 @@ export const STAFF_NAV: NavEntry[] = [
   { href: '/console/close', label: 'Close a month', roles: ['admin', 'finance', 'billing_ops', 'auditor'] },
   { href: '/console/rate-cards', label: 'Rate card approvals', roles: STAFF },
   { href: '/console/quote-exceptions', label: 'Quote exceptions', roles: STAFF },
+  { href: '/console/drift', label: 'Drift findings', roles: STAFF },
+  { href: '/console/anomalies', label: 'Anomalies', roles: ['admin', 'finance', 'billing_ops', 'auditor'] },
 ];
 
 export function navFor(viewer: Viewer): { href: string; label: string }[] {

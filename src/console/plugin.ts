@@ -12,6 +12,8 @@ import { dashboardPage } from './pages/dashboard.ts';
 import { quoteExceptionPages } from './pages/quote-exceptions.ts';
 import { rateCardPages } from './pages/rate-cards.ts';
 import { usagePages } from './pages/usage.ts';
+import { anomalyPages } from './pages/anomalies.ts';
+import { driftPages } from './pages/drift.ts';
 import { sameOrigin, sendPage } from './routing.ts';
 import { currentViewer, isClient } from './session.ts';
 
@@ -85,5 +87,7 @@ export async function registerConsole(app: FastifyInstance): Promise<void> {
     rateCardPages(scope);
     quoteExceptionPages(scope);
     usagePages(scope);
+    anomalyPages(scope);
+    driftPages(scope);
   });
 }

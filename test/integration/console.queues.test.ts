@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+
+// The console's triage pages (anomalies, drift findings): each renders for a role its API
+// admits, is refused with the API's 403 (and left out of the menu) for one it does not,
+// and its forms write through the API with the session's CSRF token and a reason.
+
+let hub: TestHub;
+let customerId: string;
+
+beforeAll(async () => {
+  hub = await createTestHub();
+  customerId = (await hub.ctx.db.insertInto('customers').values({ name: 'Triage Ltd' }).returning('id').executeTakeFirstOrThrow()).id;
+});
+afterAll(async () => {
+  await hub?.close();
+});
+
+async function session(key: string) {
+  const res = await hub.app.inject({ method: 'POST', url: '/v1/sessions', headers: hub.auth(key) });
+  expect(res.statusCode, res.body).toBe(200);
+  return { cookie: String(res.headers['set-cookie']).split(';')[0]!, csrf: res.json().session.csrfToken as string };
+}
+
+const get = async (key: string, url: string) => hub.app.inject({ method: 'GET', url, headers: { cookie: (await session(key)).cookie } });
+
+async function post(key: string, url: string, fields: Record<string, string>, withCsrf = true) {
+  const { cookie, csrf } = await session(key);
+  const payload = new URLSearchParams({ ...fields, ...(withCsrf ? { _csrf: csrf } : {}) }).toString();
+  return hub.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload });
+}
+
+describe('console anomalies page', () => {
+  let anomalyId: string;
+  beforeAll(async () => {
+    anomalyId = (
+      await hub.ctx.db
+        .insertInto('anomalies')
+        .values({
+          customer_id: customerId,
+          rule: 'spend_above_forecast',
+          subject: '2026-11-03',
+          severity: 'critical',
+          observed_on: '2026-11-03',
+          amount_at_stake: '412.50',
+          currency: 'EUR',
+          message: 'Spend 1,250.00 EUR is 149% of the forecast',
+          evidence: JSON.stringify({ spend: '1250.00', forecast: '837.50', forecastSource: 'trailing' }),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  });
+
+  it('lists open anomalies with their evidence for billing_ops, with the triage form', async () => {
+    const res = await get(hub.keys.billing_ops, '/console/anomalies');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain('412.50 EUR');
+    expect(res.body).toContain('forecastSource');
+    expect(res.body).toContain(`/console/anomalies/${anomalyId}/acknowledge`);
+    expect(res.body).toContain('href="/console/anomalies" aria-current="page"');
+  });
+
+  it('shows an auditor the list without forms, and filters on the server by status', async () => {
+    const res = await get(hub.keys.auditor, '/console/anomalies');
+    expect(res.body).toContain('412.50 EUR');
+    expect(res.body).not.toContain(`/console/anomalies/${anomalyId}/acknowledge`);
+    const resolved = await get(hub.keys.auditor, '/console/anomalies?status=resolved');
+    expect(resolved.body).not.toContain('412.50 EUR');
+    expect(resolved.body).toContain('No resolved anomalies.');
+  });
+
+  it('refuses sales_ops (the API answers 403) and leaves the page out of its menu', async () => {
+    const res = await get(hub.keys.sales_ops, '/console/anomalies');
+    expect(res.statusCode).toBe(403);
+    const dashboard = await get(hub.keys.sales_ops, '/console/dashboard');
+    expect(dashboard.body).not.toContain('href="/console/anomalies"');
+  });
+
+  it('acknowledges then resolves with a reason, only with the CSRF token', async () => {
+    const forged = await post(hub.keys.finance, `/console/anomalies/${anomalyId}/acknowledge`, { reason: 'x' }, false);
+    expect(forged.statusCode).toBe(403);
+    const ack = await post(hub.keys.finance, `/console/anomalies/${anomalyId}/acknowledge`, { reason: 'Asked the customer' });
+    expect(ack.statusCode, ack.body).toBe(303);
+    const done = await post(hub.keys.finance, `/console/anomalies/${anomalyId}/resolve`, { reason: 'Planned migration' });
+    expect(done.headers.location).toBe('/console/anomalies?done=resolve');
+    const row = await hub.ctx.db.selectFrom('anomalies').select(['status', 'status_reason']).where('id', '=', anomalyId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'resolved', status_reason: 'Planned migration' });
+  });
+});
+
+describe('console drift findings page', () => {
+  let findingId: string;
+  beforeAll(async () => {
+    const connection = await hub.ctx.db.insertInto('connections').values({ provider: 'hubspot', name: 'HubSpot', credentials_encrypted: 'x' }).returning('id').executeTakeFirstOrThrow();
+    findingId = (
+      await hub.ctx.db
+        .insertInto('drift_findings')
+        .values({
+          finding_key: 'test:markup',
+          connection_id: connection.id,
+          customer_id: customerId,
+          system: 'hubspot',
+          field: 'rate_card.markup_percent',
+          subject: 'category:compute',
+          owner: 'hub',
+          owner_value: '12',
+          other_value: '15',
+          money_at_stake: '37.20',
+          currency: 'EUR',
+          vendor_ref: JSON.stringify({ dealId: '981' }),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+  });
+
+  it('lists open findings with both values and the money at stake, filtered on the server', async () => {
+    const res = await get(hub.keys.sales_ops, '/console/drift?system=hubspot');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain('hub: 12');
+    expect(res.body).toContain('hubspot: 15');
+    expect(res.body).toContain('37.20 EUR');
+    expect(res.body).toContain(`/console/drift/${findingId}/resolve`);
+    const other = await get(hub.keys.sales_ops, '/console/drift?system=salesforce');
+    expect(other.body).toContain('No open drift findings.');
+  });
+
+  it('shows billing_ops the findings without the resolve form (its role may not resolve)', async () => {
+    const res = await get(hub.keys.billing_ops, '/console/drift');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('37.20 EUR');
+    expect(res.body).not.toContain(`/console/drift/${findingId}/resolve`);
+  });
+
+  it('hides the page from a portal key, whose API answer is 403', async () => {
+    const portal = await hub.keyFor(['portal'], customerId);
+    const res = await get(portal, '/console/drift');
+    expect(res.statusCode).toBe(403);
+    const home = await get(portal, `/console/customers/${customerId}`);
+    expect(home.body).not.toContain('href="/console/drift"');
+  });
+
+  it('ignores a finding with a reason', async () => {
+    const res = await post(hub.keys.finance, `/console/drift/${findingId}/resolve`, { action: 'ignore', reason: 'HubSpot copy is a quote-only field' });
+    expect(res.statusCode, res.body).toBe(303);
+    const row = await hub.ctx.db.selectFrom('drift_findings').select(['status', 'resolution', 'resolution_note']).where('id', '=', findingId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'ignored', resolution: 'ignore', resolution_note: 'HubSpot copy is a quote-only field' });
+  });
+});
