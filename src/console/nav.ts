@@ -21,6 +21,7 @@ export const STAFF_NAV: NavEntry[] = [
   { href: '/console/rate-cards', label: 'Rate card approvals', roles: STAFF },
   { href: '/console/quote-exceptions', label: 'Quote exceptions', roles: STAFF },
   { href: '/console/drift', label: 'Drift findings', roles: STAFF },
+  { href: '/console/psa-todos', label: 'PSA to-dos', roles: STAFF },
   { href: '/console/anomalies', label: 'Anomalies', roles: ['admin', 'finance', 'billing_ops', 'auditor'] },
 ];
 

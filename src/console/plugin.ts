@@ -14,6 +14,7 @@ import { rateCardPages } from './pages/rate-cards.ts';
 import { usagePages } from './pages/usage.ts';
 import { anomalyPages } from './pages/anomalies.ts';
 import { driftPages } from './pages/drift.ts';
+import { psaTodoPages } from './pages/psa-todos.ts';
 import { sameOrigin, sendPage } from './routing.ts';
 import { currentViewer, isClient } from './session.ts';
 
@@ -89,5 +90,6 @@ export async function registerConsole(app: FastifyInstance): Promise<void> {
     usagePages(scope);
     anomalyPages(scope);
     driftPages(scope);
+    psaTodoPages(scope);
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
-// The console's triage pages (anomalies, drift findings): each renders for a role its API
+// The console's triage pages (anomalies, drift findings, PSA to-dos): each renders for a role its API
 // admits, is refused with the API's 403 (and left out of the menu) for one it does not,
 // and its forms write through the API with the session's CSRF token and a reason.
 
@@ -146,5 +146,73 @@ describe('console drift findings page', () => {
     expect(res.statusCode, res.body).toBe(303);
     const row = await hub.ctx.db.selectFrom('drift_findings').select(['status', 'resolution', 'resolution_note']).where('id', '=', findingId).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'ignored', resolution: 'ignore', resolution_note: 'HubSpot copy is a quote-only field' });
+  });
+});
+
+describe('console PSA to-do page', () => {
+  const todos: string[] = [];
+  beforeAll(async () => {
+    const connection = await hub.ctx.db.insertInto('connections').values({ provider: 'connectwise', name: 'ConnectWise', credentials_encrypted: 'x' }).returning('id').executeTakeFirstOrThrow();
+    for (const [sku, psaQuantity] of [['CFQ7TTC0LCHC:0002', '18'], ['CFQ7TTC0LF8R:0001', '4']] as const) {
+      const row = await hub.ctx.db
+        .insertInto('psa_todos')
+        .values({
+          connection_id: connection.id,
+          customer_id: customerId,
+          kind: 'increase',
+          sku,
+          product: `M365-${sku.slice(-4)}`,
+          agreement_id: '77',
+          addition_id: '501',
+          microsoft_quantity: '20',
+          psa_quantity: psaQuantity,
+          planned_write: JSON.stringify({ method: 'PATCH', path: '/finance/agreements/77/additions/501', operations: [{ op: 'replace', path: 'quantity', value: 20 }] }),
+          fingerprint: `test:${sku}`,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      todos.push(row.id);
+    }
+  });
+
+  it('lists open to-dos with the seats on both sides, and the decide forms for finance', async () => {
+    const res = await get(hub.keys.finance, '/console/psa-todos');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain('CFQ7TTC0LCHC:0002');
+    expect(res.body).toMatch(/<td class="num">18<\/td>/);
+    expect(res.body).toContain(`/console/psa-todos/${todos[0]}/approve`);
+    expect(res.body).toContain(`/console/psa-todos/${todos[0]}/dismiss`);
+  });
+
+  it('gives an auditor the list without forms, and refuses a portal key', async () => {
+    const res = await get(hub.keys.auditor, '/console/psa-todos');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('CFQ7TTC0LCHC:0002');
+    expect(res.body).not.toContain(`/console/psa-todos/${todos[0]}/approve`);
+    expect(res.body).not.toContain('action="/console/psa-todos/preview"');
+    const portal = await hub.keyFor(['portal'], customerId);
+    expect((await get(portal, '/console/psa-todos')).statusCode).toBe(403);
+  });
+
+  it('previews the PSA writes of the ticked to-dos without changing them', async () => {
+    const res = await post(hub.keys.sales_ops, '/console/psa-todos/preview', { [`pick:${todos[1]}`]: '1' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain('/finance/agreements/77/additions/501');
+    expect(res.body).toContain(todos[1]!.slice(0, 8));
+    expect(res.body).not.toContain(todos[0]!.slice(0, 8));
+    const statuses = await hub.ctx.db.selectFrom('psa_todos').select('status').where('id', 'in', todos).execute();
+    expect(statuses.map((s) => s.status)).toEqual(['open', 'open']);
+  });
+
+  it('dismisses with a reason and approves (queueing the write)', async () => {
+    const dismissed = await post(hub.keys.sales_ops, `/console/psa-todos/${todos[0]}/dismiss`, { reason: 'Two seats are on a separate agreement' });
+    expect(dismissed.headers.location).toBe('/console/psa-todos?done=dismiss');
+    const approved = await post(hub.keys.finance, `/console/psa-todos/${todos[1]}/approve`, {});
+    expect(approved.statusCode, approved.body).toBe(303);
+    const rows = await hub.ctx.db.selectFrom('psa_todos').select(['id', 'status', 'reason']).where('id', 'in', todos).execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, [r.status, r.reason]]))).toEqual({
+      [todos[0]!]: ['dismissed', 'Two seats are on a separate agreement'],
+      [todos[1]!]: ['approved', null],
+    });
   });
 });
