@@ -63,3 +63,17 @@ export function query(params: Record<string, string | number | boolean | undefin
   const text = search.toString();
   return text ? `?${text}` : '';
 }
+
+/** A list the API pages with cursors. */
+export interface ApiPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The fields of a connection the console shows. */
+export interface ConnectionSummary {
+  id: string;
+  provider: string;
+  name: string;
+  status: string;
+}

@@ -23,6 +23,7 @@ export const STAFF_NAV: NavEntry[] = [
   { href: '/console/drift', label: 'Drift findings', roles: STAFF },
   { href: '/console/psa-todos', label: 'PSA to-dos', roles: STAFF },
   { href: '/console/anomalies', label: 'Anomalies', roles: ['admin', 'finance', 'billing_ops', 'auditor'] },
+  { href: '/console/mappings', label: 'Field mappings', roles: ['admin', 'billing_ops', 'auditor'] },
 ];
 
 export function navFor(viewer: Viewer): { href: string; label: string }[] {

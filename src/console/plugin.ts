@@ -15,6 +15,7 @@ import { usagePages } from './pages/usage.ts';
 import { anomalyPages } from './pages/anomalies.ts';
 import { driftPages } from './pages/drift.ts';
 import { psaTodoPages } from './pages/psa-todos.ts';
+import { mappingPages } from './pages/mappings.ts';
 import { sameOrigin, sendPage } from './routing.ts';
 import { currentViewer, isClient } from './session.ts';
 
@@ -91,5 +92,6 @@ export async function registerConsole(app: FastifyInstance): Promise<void> {
     anomalyPages(scope);
     driftPages(scope);
     psaTodoPages(scope);
+    mappingPages(scope);
   });
 }

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteToCash } from '../../src/jobs/hubspot/quote-to-cash.ts';
+import { startHubSpotSandbox, type HubSpotSandbox } from '../../src/sandbox/hubspot/index.ts';
+import { connectHubSpotSandbox } from '../helpers/hubspot-connection.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
-// The console's triage pages (anomalies, drift findings, PSA to-dos): each renders for a role its API
+// The console's triage pages (anomalies, drift findings, PSA to-dos) and field mappings: each renders for a role its API
 // admits, is refused with the API's 403 (and left out of the menu) for one it does not,
 // and its forms write through the API with the session's CSRF token and a reason.
 
@@ -214,5 +217,53 @@ describe('console PSA to-do page', () => {
       [todos[0]!]: ['dismissed', 'Two seats are on a separate agreement'],
       [todos[1]!]: ['approved', null],
     });
+  });
+});
+
+describe('console field mappings page', () => {
+  let sandbox: HubSpotSandbox;
+  let connectionId: string;
+  beforeAll(async () => {
+    sandbox = await startHubSpotSandbox();
+    connectionId = await connectHubSpotSandbox(hub, sandbox);
+    await sandbox.winDeal('9001');
+    expect(await quoteToCash({ connectionId, dealId: '9001' }, hub.ctx)).toMatchObject({ outcome: 'quoted' });
+  }, 60_000);
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+  const detail = () => `/console/connections/${connectionId}/mappings/deal`;
+
+  it('leads from the connections to the deal mapping in force, with its rules', async () => {
+    const list = await get(hub.keys.auditor, '/console/mappings');
+    expect(list.statusCode, list.body).toBe(200);
+    expect(list.body).toContain(`href="/console/connections/${connectionId}/mappings"`);
+    const objects = await get(hub.keys.auditor, `/console/connections/${connectionId}/mappings`);
+    expect(objects.body).toContain(`href="${detail()}"`);
+    const res = await get(hub.keys.auditor, detail());
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('hubspot deal mapping, version 0');
+    expect(res.body).toContain('quote.azureMonthlyBudget');
+    // An auditor reads; previewing is for admin and billing_ops.
+    expect(res.body).not.toContain('Preview the draft');
+  });
+
+  it('refuses finance (the API answers 403) and leaves the page out of its menu', async () => {
+    expect((await get(hub.keys.finance, detail())).statusCode).toBe(403);
+    expect((await get(hub.keys.finance, '/console/dashboard')).body).not.toContain('href="/console/mappings"');
+  });
+
+  it('previews a draft against the last deal read: before and after per field, writing nothing', async () => {
+    const draft = [
+      { id: 'currency', source: 'deal.properties.deal_currency_code', target: 'quote.currency', transform: { type: 'copy' } },
+      { id: 'azure-budget', source: 'deal.properties.azure_budget', target: 'quote.azureMonthlyBudget', transform: { type: 'decimal', scale: 2 } },
+    ];
+    const res = await post(hub.keys.billing_ops, `${detail()}/preview`, { draft: JSON.stringify(draft) });
+    expect(res.statusCode, res.body).toBe(200);
+    // The built-in rule took the Azure lines (1150 + 240); the deal has no azure_budget property yet.
+    expect(res.body).toMatch(/<tr class="changed"><th scope="row">quote.azureMonthlyBudget \(changes\)<\/th><td>1390<\/td><td class="after">—<\/td><\/tr>/);
+    expect(await hub.ctx.db.selectFrom('field_mappings').select('id').execute()).toEqual([]);
+    const broken = await post(hub.keys.billing_ops, `${detail()}/preview`, { draft: '{"not": "rules"' });
+    expect(broken.body).toContain('The draft must be a JSON array of rules.');
   });
 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { query } from '../api.ts';
+import { query, type ApiPage } from '../api.ts';
 import { html } from '../html.ts';
 import { money, pager, table } from '../layout.ts';
 import { consoleRoute } from '../routing.ts';
@@ -8,10 +8,6 @@ import { hasRole } from '../session.ts';
 // Spend anomalies: the list filtered by status and rule (the API filters and pages), the
 // figures each rule compared, and acknowledge / resolve, each with the reason the API asks.
 
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 interface Anomaly {
   id: string;
   customerId: string;
@@ -36,7 +32,7 @@ export function anomalyPages(app: FastifyInstance): void {
   consoleRoute(app, 'GET', '/console/anomalies', async ({ api, viewer, query: q }) => {
     const status = STATUSES.includes(q.status ?? '') ? q.status! : 'open';
     const rule = RULES.includes(q.rule ?? '') ? q.rule : undefined;
-    const list = await api.get<Page<Anomaly>>(`/v1/anomalies${query({ status, rule, limit: 25, cursor: q.cursor })}`);
+    const list = await api.get<ApiPage<Anomaly>>(`/v1/anomalies${query({ status, rule, limit: 25, cursor: q.cursor })}`);
     const canTriage = hasRole(viewer, TRIAGERS);
     const rows = list.items.map(
       (a) => html`<tr><td>${a.observedOn}</td><td><a href="/console/customers/${a.customerId}">${a.customerId.slice(0, 8)}</a></td><td>${a.rule}</td><td>${a.severity}</td>

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { query } from '../api.ts';
+import { query, type ApiPage, type ConnectionSummary } from '../api.ts';
 import { html } from '../html.ts';
 import { table } from '../layout.ts';
 import { queuesFor } from '../queues.ts';
@@ -9,16 +9,6 @@ import { hasRole } from '../session.ts';
 // The staff start page: each connection's last sync, the next month to close, and the
 // open queues with their counts and the money they hold.
 
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-interface Connection {
-  id: string;
-  provider: string;
-  name: string;
-  status: string;
-}
 interface SyncRun {
   status: string;
   kind: string;
@@ -55,10 +45,10 @@ export function dashboardPage(app: FastifyInstance): void {
     const sections = [];
 
     if (hasRole(viewer, ['admin', 'billing_ops', 'auditor'])) {
-      const connections = await api.get<Page<Connection>>(`/v1/connections${query({ limit: 100 })}`);
+      const connections = await api.get<ApiPage<ConnectionSummary>>(`/v1/connections${query({ limit: 100 })}`);
       const rows = await Promise.all(
         connections.items.map(async (c) => {
-          const runs = await api.get<Page<SyncRun>>(`/v1/connections/${c.id}/sync-runs${query({ limit: 1 })}`);
+          const runs = await api.get<ApiPage<SyncRun>>(`/v1/connections/${c.id}/sync-runs${query({ limit: 1 })}`);
           const last = runs.items[0];
           return html`<tr><td>${c.name}</td><td>${c.provider}</td><td>${c.status}</td>
             <td>${last ? `${last.kind}, ${last.status}` : 'never synced'}</td><td>${last?.finishedAt ?? last?.startedAt ?? '—'}</td></tr>`;
@@ -69,7 +59,7 @@ ${table('Last sync per connection', ['Connection', 'Vendor', 'Status', 'Last syn
     }
 
     if (hasRole(viewer, ['admin', 'finance', 'billing_ops', 'auditor'])) {
-      const runs = await api.get<Page<BillingRun>>(`/v1/billing-runs${query({ limit: 1 })}`);
+      const runs = await api.get<ApiPage<BillingRun>>(`/v1/billing-runs${query({ limit: 1 })}`);
       const last = runs.items[0];
       const next = last ? nextPeriod(last.period) : previousPeriod(new Date());
       sections.push(html`<section aria-labelledby="close"><h2 id="close">Next close</h2>
@@ -85,7 +75,7 @@ ${hasRole(viewer, ['admin', 'finance', 'billing_ops']) ? html`<p><a href="/conso
     sections.push(html`<section aria-labelledby="queues"><h2 id="queues">Open queues</h2>
 ${table('Open queues', ['Queue', 'Open', 'Money at stake'], queueRows)}</section>`);
 
-    const alerts = await api.get<Page<Alert>>(`/v1/alerts${query({ status: 'open', limit: 10 })}`);
+    const alerts = await api.get<ApiPage<Alert>>(`/v1/alerts${query({ status: 'open', limit: 10 })}`);
     sections.push(html`<section aria-labelledby="alerts"><h2 id="alerts">Open alerts</h2>
 ${table('Open alerts', ['Severity', 'Kind', 'Message', 'Since'], alerts.items.map((a) => html`<tr><td>${a.severity}</td><td>${a.kind}</td><td>${a.message}</td><td>${a.createdAt}</td></tr>`), 'No open alerts.')}</section>`);
 

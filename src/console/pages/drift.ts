@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { query } from '../api.ts';
+import { query, type ApiPage } from '../api.ts';
 import { html } from '../html.ts';
 import { money, pager, table } from '../layout.ts';
 import { consoleRoute } from '../routing.ts';
@@ -9,10 +9,6 @@ import { hasRole } from '../session.ts';
 // value, filtered by status, system and field on the server, each resolved by pushing the
 // owner's value, accepting the other value, or ignoring it, always with a reason.
 
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 interface Finding {
   id: string;
   customerId: string;
@@ -43,7 +39,7 @@ export function driftPages(app: FastifyInstance): void {
     const status = STATUSES.includes(q.status ?? '') ? q.status! : 'open';
     const system = q.system?.trim() || undefined;
     const field = q.field?.trim() || undefined;
-    const list = await api.get<Page<Finding>>(`/v1/drift-findings${query({ status, system, field, limit: 25, cursor: q.cursor })}`);
+    const list = await api.get<ApiPage<Finding>>(`/v1/drift-findings${query({ status, system, field, limit: 25, cursor: q.cursor })}`);
     const canResolve = hasRole(viewer, RESOLVERS);
     const rows = list.items.map(
       (f) => html`<tr><td>${f.field}</td><td>${f.subject}</td><td><a href="/console/customers/${f.customerId}">${f.customerId.slice(0, 8)}</a></td>

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { query } from '../api.ts';
+import { query, type ApiPage } from '../api.ts';
 import { html } from '../html.ts';
 import { pager, table } from '../layout.ts';
 import { consoleRoute } from '../routing.ts';
@@ -9,10 +9,6 @@ import { hasRole } from '../session.ts';
 // a dry run of the writes approving the ticked ones would make, and approve / dismiss
 // (dismissing says why). Approving only queues the write; a job makes it.
 
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 interface PsaTodo {
   id: string;
   customerId: string;
@@ -37,7 +33,7 @@ const PREVIEWERS = ['admin', 'finance', 'sales_ops'];
 export function psaTodoPages(app: FastifyInstance): void {
   consoleRoute(app, 'GET', '/console/psa-todos', async ({ api, viewer, query: q }) => {
     const status = STATUSES.includes(q.status ?? '') ? q.status! : 'open';
-    const list = await api.get<Page<PsaTodo>>(`/v1/psa-todos${query({ status, limit: 25, cursor: q.cursor })}`);
+    const list = await api.get<ApiPage<PsaTodo>>(`/v1/psa-todos${query({ status, limit: 25, cursor: q.cursor })}`);
     const canDecide = status === 'open' && hasRole(viewer, DECIDERS);
     const canPreview = status === 'open' && hasRole(viewer, PREVIEWERS) && list.items.length > 0;
     const rows = list.items.map(
