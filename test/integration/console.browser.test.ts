@@ -142,7 +142,7 @@ describe('the web console in Chromium', () => {
     expect(await page.evaluate(() => document.cookie)).toBe('');
     await checkLayout(page, 'dashboard');
     await checkKeyboard(page);
-    for (const name of ['customers', 'close', 'quote-exceptions']) {
+    for (const name of ['customers', 'close', 'quote-exceptions', 'psa-todos', 'drift', 'anomalies', 'mappings']) {
       expect((await page.goto(`${base}/console/${name}`))!.status(), name).toBe(200);
       await checkLayout(page, name);
     }
