@@ -83,6 +83,24 @@ async function checkKeyboard(page: Page): Promise<void> {
   expect(reached.size, `${page.url()}: controls reached by Tab`).toBe(total);
 }
 
+/** One row in each triage queue, so their tables are laid out at both widths. */
+async function seedTriageQueues(customerId: string): Promise<void> {
+  const db = hub.ctx.db;
+  const connection = await db.insertInto('connections').values({ provider: 'connectwise', name: 'ConnectWise', credentials_encrypted: 'unused' }).returning('id').executeTakeFirstOrThrow();
+  await db
+    .insertInto('anomalies')
+    .values({ customer_id: customerId, rule: 'spend_velocity', subject: '2026-10-04', severity: 'warning', observed_on: '2026-10-04', amount_at_stake: '96.10', currency: 'USD', message: 'Spend is 6.2 times the 7-day average', evidence: JSON.stringify({ spend: '114.40', trailingAverage: '18.30', window: 7 }) })
+    .execute();
+  await db
+    .insertInto('drift_findings')
+    .values({ finding_key: 'browser:markup', connection_id: connection.id, customer_id: customerId, system: 'connectwise', field: 'rate_card.markup_percent', subject: 'category:Virtual Machines', owner: 'hub', owner_value: '15', other_value: '10', money_at_stake: '23.75', currency: 'USD', vendor_ref: JSON.stringify({ agreementId: 77 }) })
+    .execute();
+  await db
+    .insertInto('psa_todos')
+    .values({ connection_id: connection.id, customer_id: customerId, kind: 'increase', sku: 'CFQ7TTC0LCHC:0002', product: 'M365-BP', agreement_id: '77', addition_id: '501', microsoft_quantity: '25', psa_quantity: '22', fingerprint: 'browser:todo', planned_write: JSON.stringify({ method: 'PATCH', path: '/finance/agreements/77/additions/501', operations: [{ op: 'replace', path: 'quantity', value: 25 }] }) })
+    .execute();
+}
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
@@ -116,6 +134,7 @@ beforeAll(async () => {
     .insertInto('subscriptions')
     .values({ customer_id: ids.mine, status: 'active', friendly_name: 'Microsoft 365 Business Premium', quantity: 25, term_duration: 'P1Y', billing_cycle: 'monthly', auto_renew: true, commitment_end_date: '2027-03-31' })
     .execute();
+  await seedTriageQueues(ids.mine);
   await hub.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
 }, 120_000);
