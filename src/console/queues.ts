@@ -4,9 +4,8 @@ import type { Viewer } from './session.ts';
 import { hasRole } from './session.ts';
 
 // The dashboard's open queues: what waits for a person, how much of it, and the money it
-// holds back where the API gives amounts. Each queue is declared here; a new queue (the
-// PSA to-do list, drift findings, anomalies) is one more entry whose `read` asks its list
-// route. Counts come from one page of up to 100: more reads as "100+".
+// holds back where the API gives amounts. Each queue is declared here; a new queue is one
+// more entry whose `read` asks its list route. Counts come from one page of up to 100: more reads as "100+".
 
 export interface QueueFigure {
   count: number;
@@ -69,6 +68,30 @@ export const QUEUES: QueueDeclaration[] = [
     href: '/console/dashboard#alerts',
     roles: ['admin', 'finance', 'sales_ops', 'billing_ops', 'auditor'],
     read: async (api) => figureOf(await api.get<Page<unknown>>(`/v1/alerts${query({ status: 'open', limit: LIMIT })}`)),
+  },
+  {
+    label: 'PSA to-dos',
+    href: '/console/psa-todos',
+    roles: ['admin', 'finance', 'sales_ops', 'billing_ops', 'auditor'],
+    read: async (api) => figureOf(await api.get<Page<unknown>>(`/v1/psa-todos${query({ status: 'open', limit: LIMIT })}`)),
+  },
+  {
+    label: 'Drift findings (money at stake a month)',
+    href: '/console/drift',
+    roles: ['admin', 'finance', 'sales_ops', 'billing_ops', 'auditor'],
+    read: async (api) => {
+      const page = await api.get<Page<{ moneyAtStakePerMonth: string | null; currency: string | null }>>(`/v1/drift-findings${query({ status: 'open', limit: LIMIT })}`);
+      return { ...figureOf(page), money: sumByCurrency(page.items.map((f) => ({ amount: f.moneyAtStakePerMonth, currency: f.currency }))) };
+    },
+  },
+  {
+    label: 'Anomalies',
+    href: '/console/anomalies',
+    roles: ['admin', 'finance', 'billing_ops', 'auditor'],
+    read: async (api) => {
+      const page = await api.get<Page<{ amountAtStake: string; currency: string }>>(`/v1/anomalies${query({ status: 'open', limit: LIMIT })}`);
+      return { ...figureOf(page), money: sumByCurrency(page.items.map((a) => ({ amount: a.amountAtStake, currency: a.currency }))) };
+    },
   },
 ];
 

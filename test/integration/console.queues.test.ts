@@ -144,6 +144,11 @@ describe('console drift findings page', () => {
     expect(home.body).not.toContain('href="/console/drift"');
   });
 
+  it('counts the open finding and its money on the dashboard queue', async () => {
+    const res = await get(hub.keys.sales_ops, '/console/dashboard');
+    expect(res.body).toMatch(/<a href="\/console\/drift">Drift findings \(money at stake a month\)<\/a><\/td><td class="num">1<\/td>\s*<td class="num">37.2 EUR<\/td>/);
+  });
+
   it('ignores a finding with a reason', async () => {
     const res = await post(hub.keys.finance, `/console/drift/${findingId}/resolve`, { action: 'ignore', reason: 'HubSpot copy is a quote-only field' });
     expect(res.statusCode, res.body).toBe(303);
