@@ -1,0 +1,25 @@
+import { sql, type Kysely } from 'kysely';
+
+// Onboarding templates are the MSP's own setup recipes (enterprise, SMB, trial…), not a
+// customer's rows, so no row-level security policy: like charge categories they are
+// hub-wide configuration that only staff routes read. The key is what a CRM deal field
+// names; the cost-node tree is kept as the nested list the API takes, since it is only
+// ever read whole, when a won deal applies it.
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql`
+    create table onboarding_templates (
+      key text primary key check (key ~ '^[a-z0-9][a-z0-9_-]{0,63}$'),
+      name text not null check (length(trim(name)) > 0),
+      cost_nodes jsonb not null default '[]',
+      invoice_format text not null check (invoice_format in ('detailed', 'summary')),
+      review_cadence text not null check (review_cadence in ('monthly', 'quarterly', 'semiannual', 'annual')),
+      trial_spend_cap numeric(18, 2) check (trial_spend_cap > 0),
+      trial_days integer check (trial_days between 1 and 366),
+      constraint onboarding_templates_trial_check check ((trial_spend_cap is null) = (trial_days is null)),
+      updated_by text not null,
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now()
+    )
+  `.execute(db);
+  await sql`create trigger onboarding_templates_updated_at before update on onboarding_templates for each row execute function set_updated_at()`.execute(db);
+}
