@@ -21,5 +21,21 @@ export async function up(db: Kysely<any>): Promise<void> {
       updated_at timestamptz not null default now()
     )
   `.execute(db);
+  // What a won deal's template set: the customer's invoice format and review cadence, and
+  // on the quote (its baseline) a trial's spend cap and conversion date. Columns of
+  // tables that already carry their row-level security, so no new policy is needed.
+  await sql`
+    alter table customers
+      add column onboarding_template text,
+      add column invoice_format text check (invoice_format in ('detailed', 'summary')),
+      add column review_cadence text check (review_cadence in ('monthly', 'quarterly', 'semiannual', 'annual'))
+  `.execute(db);
+  await sql`
+    alter table quotes
+      add column onboarding_template text,
+      add column trial_spend_cap numeric(18, 2),
+      add column trial_conversion_date date,
+      add constraint quotes_trial_check check ((trial_spend_cap is null) = (trial_conversion_date is null))
+  `.execute(db);
   await sql`create trigger onboarding_templates_updated_at before update on onboarding_templates for each row execute function set_updated_at()`.execute(db);
 }

@@ -289,6 +289,9 @@ export interface CustomersTable {
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   required_tags: string[] | null;
+  onboarding_template: string | null;
+  invoice_format: string | null;
+  review_cadence: string | null;
 }
 
 export interface DealsTable {
@@ -850,6 +853,9 @@ export interface QuotesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   mapping_version: Generated<number>;
   mapping_source: ColumnType<JsonValue | null, string | null, string | null>;
+  onboarding_template: string | null;
+  trial_spend_cap: ColumnType<string | null, string | null, string | null>;
+  trial_conversion_date: string | null;
 }
 
 export interface RateCardRulesTable {
