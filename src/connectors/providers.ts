@@ -72,6 +72,10 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
         name: 'requestsPerTenSeconds',
         description: `Override of the documented limit (${hubspotDeclaration.limits.privateApp.requestsPerTenSeconds} per 10 s for a private app, ${hubspotDeclaration.limits.oauthApp.requestsPerTenSeconds} for OAuth)`,
       },
+      {
+        name: 'onboardingTemplateProperty',
+        description: 'Deal property naming the onboarding template a won deal applies (its value, lower-cased, is a template key); none: no template',
+      },
     ],
   },
   {

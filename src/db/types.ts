@@ -289,6 +289,9 @@ export interface CustomersTable {
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   required_tags: string[] | null;
+  onboarding_template: string | null;
+  invoice_format: string | null;
+  review_cadence: string | null;
 }
 
 export interface DealsTable {
@@ -730,6 +733,19 @@ export interface NotificationDeliveriesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface OnboardingTemplatesTable {
+  key: string;
+  name: string;
+  cost_nodes: ColumnType<JsonValue, string | undefined, string>;
+  invoice_format: string;
+  review_cadence: string;
+  trial_spend_cap: ColumnType<string | null, string | null, string | null>;
+  trial_days: number | null;
+  updated_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface PsaProductMappingsTable {
   id: Generated<string>;
   connection_id: string;
@@ -837,6 +853,9 @@ export interface QuotesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   mapping_version: Generated<number>;
   mapping_source: ColumnType<JsonValue | null, string | null, string | null>;
+  onboarding_template: string | null;
+  trial_spend_cap: ColumnType<string | null, string | null, string | null>;
+  trial_conversion_date: string | null;
 }
 
 export interface RateCardRulesTable {
@@ -1132,6 +1151,7 @@ export interface Database {
   license_lines: LicenseLinesTable;
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  onboarding_templates: OnboardingTemplatesTable;
   psa_product_mappings: PsaProductMappingsTable;
   psa_sync_errors: PsaSyncErrorsTable;
   psa_todos: PsaTodosTable;

@@ -45,6 +45,7 @@ import { labourRoutes } from './routes/labour.ts';
 import { mappingRoutes, MappingView } from './routes/mappings.ts';
 import { driftRoutes, DriftFinding } from './routes/drift.ts';
 import { erpPostingRoutes } from './routes/erp-postings.ts';
+import { onboardingTemplateRoutes } from './routes/onboarding-templates.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -135,6 +136,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   erpPostingRoutes(app, ctx);
   app.addSchema(QuoteVarianceRow);
   quoteVarianceRoutes(app, ctx);
+  onboardingTemplateRoutes(app, ctx);
 
   return app;
 }

@@ -28,7 +28,7 @@ describe('hubspot connections', () => {
       ['clientSecret', true],
       ['refreshToken', true],
     ]);
-    expect(hubspot.settingFields.map((f: { name: string }) => f.name)).toEqual(['baseUrl', 'portalId', 'tenantIdProperty', 'requestsPerTenSeconds']);
+    expect(hubspot.settingFields.map((f: { name: string }) => f.name)).toEqual(['baseUrl', 'portalId', 'tenantIdProperty', 'requestsPerTenSeconds', 'onboardingTemplateProperty']);
   });
 
   it('accepts a private app token or an OAuth refresh token, each with the app client secret, encrypted at rest', async () => {

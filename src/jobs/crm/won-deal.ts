@@ -12,6 +12,7 @@ import { Decimal } from '../../engine/decimal.ts';
 import { MINOR_UNITS } from '../../engine/money.ts';
 import { azureMonthlyBudget, expectedSeats, mapLineDrafts, quoteRules, type LineDraft, type LineFieldNames, type QuoteProblem } from '../../mappings/crm/quote-lines.ts';
 import { matchAccountCustomer, type CrmAccount } from './customer-match.ts';
+import { applyOnboardingTemplate, chosenTemplate, type OnboardingChoice } from './onboarding.ts';
 import { QuoteRefused } from './quote-refused.ts';
 
 /** A won deal as every CRM's job hands it over, after re-reading it from the CRM. */
@@ -32,6 +33,8 @@ export interface WonDeal {
   lineFields: LineFieldNames;
   /** The connection's field mapping of the deal, for CRMs whose mapping is data (none: the fields above as they are). */
   mapping?: DealMapping;
+  /** The deal field naming its onboarding template, when the connection names one. */
+  onboarding?: OnboardingChoice;
 }
 
 /** What the mapped lines add up to, offered to a deal mapping. */
@@ -119,6 +122,7 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
   if (!won.account) problems.push({ reason: 'the deal has no associated company or account, so no customer can be found or created' });
   if (won.lines.length === 0) problems.push({ reason: 'the deal has no line items' });
   problems.push(...(deal?.problems ?? []), ...mapped.problems, ...priced.problems);
+  const template = await chosenTemplate(trx, won.onboarding, problems);
   if (problems.length > 0) throw new QuoteRefused('unmappable deal', problems);
   const mappingVersion = won.mapping?.version ?? 0;
 
@@ -138,13 +142,14 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
   checkVersion(input, sink, { inherits: card.template_id !== null });
   if (sink.problems.length > 0) throw new QuoteRefused('rate card refused', sink.problems);
   const version = await requestVersion(trx, card, input, actor, today);
+  const closedAt = deal ? deal.closedAt : won.closedAt ? new Date(won.closedAt) : null;
 
   const quoteId = await insertQuote(trx, {
     dealId: q.dealRowId,
     revision: q.revision,
     customerId,
     currency,
-    closedAt: deal ? deal.closedAt : won.closedAt ? new Date(won.closedAt) : null,
+    closedAt,
     lines: mapped.lines,
     monthlyTotal: deal?.monthlyTotal ?? totals.monthlyTotal,
     azureMonthlyBudget: deal?.azureMonthlyBudget ?? totals.azureMonthlyAmount,
@@ -156,6 +161,7 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
     fingerprint: q.fingerprint,
     createdBy: actor.actor,
   });
+  if (template) await applyOnboardingTemplate(trx, template, { customerId, quoteId, startsOn: closedAt ? todayIn(ctx.config.billingTimeZone, closedAt) : today });
   await trx.updateTable('deals').set({ latest_revision: q.revision, customer_id: customerId, name: won.dealName }).where('id', '=', q.dealRowId).execute();
   await resolveQuoteExceptions(trx, q.dealRowId);
   await writeAudit(trx, {
@@ -163,7 +169,7 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
     action: 'quote.create',
     entity: 'deal',
     entityId: q.dealRowId,
-    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion },
+    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion, onboardingTemplate: template?.key ?? null },
     justification: input.justification,
   });
   return { outcome: 'quoted', revision: q.revision, quoteId, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion };
@@ -206,15 +212,18 @@ class Problems implements ProblemSink {
 
 /**
  * What makes a won state distinct: the close date, currency, account (and its tenant id),
- * every line's values, and from mapping version 1 on the version and what it may read (a
+ * every line's values, the onboarding template field when one is named, and from mapping version 1 on the version and what it may read (a
  * changed mapping is a new revision, since the quote it makes may differ).
  */
 function fingerprintOf(won: WonDeal): string {
   const mapping = won.mapping && won.mapping.version > 0 ? { mappingVersion: won.mapping.version, read: won.mapping.read } : {};
+  // Only when a connection names a template field, so fingerprints of deals without one stay as they were.
+  const onboarding = won.onboarding ? { onboarding: won.onboarding.value } : {};
   return createHash('sha256')
     .update(
       canonicalJson({
         ...mapping,
+        ...onboarding,
         closedAt: won.closedAt,
         currency: won.currency,
         account: won.account ? { id: won.account.id, tenantId: won.account.tenantId } : null,

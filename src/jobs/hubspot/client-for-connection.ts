@@ -13,6 +13,8 @@ const limiters = new Map<string, { budget: string; limiter: Bottleneck }>();
 export interface HubSpotConnectionClient {
   client: HubSpotClient;
   tenantIdProperty: string;
+  /** The deal property naming the onboarding template, when the connection names one. */
+  onboardingTemplateProperty: string | null;
 }
 
 /** A HubSpot client for a stored connection: its credentials, base URL, budget and limiter. */
@@ -37,5 +39,6 @@ export async function hubspotClientFor(ctx: HubContext, connectionId: string, on
     tenantIdProperty,
     ...(onRetry ? { onRetry } : {}),
   });
-  return { client, tenantIdProperty };
+  const onboardingTemplateProperty = settings.onboardingTemplateProperty ? String(settings.onboardingTemplateProperty) : null;
+  return { client, tenantIdProperty, onboardingTemplateProperty };
 }

@@ -30,7 +30,7 @@ export const quoteToCashJobKey = (dealId: string) => `hubspot:deal:${dealId}`;
  * won deal is (see recordWonDeal) with that mapping applied.
  */
 export async function quoteToCash(payload: QuoteToCashPayload, ctx: HubContext): Promise<QuoteToCashOutcome> {
-  const { client, tenantIdProperty } = await hubspotClientFor(ctx, payload.connectionId, (status, waitMs) =>
+  const { client, tenantIdProperty, onboardingTemplateProperty } = await hubspotClientFor(ctx, payload.connectionId, (status, waitMs) =>
     ctx.logger.info({ dealId: payload.dealId, status, waitMs }, 'HubSpot call retried'),
   );
   const mapping = await mappingInForce(ctx.db, payload.connectionId, DEAL_OBJECT.object, DEAL_OBJECT.defaultRules);
@@ -41,9 +41,12 @@ export async function quoteToCash(payload: QuoteToCashPayload, ctx: HubContext):
     if (!(error instanceof MappingRefused)) throw error;
     checked = error;
   }
-  const snapshot = await client.readDeal(payload.dealId, checked instanceof MappingRefused ? {} : propertiesRead(checked.specs.keys()));
+  const read: { deal?: string[]; company?: string[] } = checked instanceof MappingRefused ? {} : propertiesRead(checked.specs.keys());
+  const extra = onboardingTemplateProperty ? { ...read, deal: [...(read.deal ?? []), onboardingTemplateProperty] } : read;
+  const snapshot = await client.readDeal(payload.dealId, extra);
   if (snapshot.deal.properties.hs_is_closed_won !== 'true') return { outcome: 'not-won' };
-  return recordWonDeal(ctx, { ...wonDealOf(snapshot, payload.connectionId, tenantIdProperty), mapping: dealMapping(snapshot, mapping.version, checked) });
+  const onboarding = onboardingTemplateProperty ? { onboarding: { field: onboardingTemplateProperty, value: snapshot.deal.properties[onboardingTemplateProperty] ?? null } } : {};
+  return recordWonDeal(ctx, { ...wonDealOf(snapshot, payload.connectionId, tenantIdProperty), mapping: dealMapping(snapshot, mapping.version, checked), ...onboarding });
 }
 
 function wonDealOf(snapshot: DealSnapshot, connectionId: string, tenantIdProperty: string): WonDeal {
