@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { HubContext } from '../../context.ts';
-import { periodBounds } from '../../engine/dates.ts';
-import { Decimal } from '../../engine/decimal.ts';
+import { loadPeriodLabour } from '../../db/period-labour.ts';
 import { priceLabour } from '../../engine/labour.ts';
 import { minorUnits } from '../../engine/money.ts';
 import { notFound } from '../problem.ts';
@@ -50,32 +49,24 @@ export function labourRoutes(app: FastifyInstance, ctx: HubContext): void {
       const { period } = request.query;
       const customer = await ctx.db.selectFrom('customers').select(['id', 'billing_currency']).where('id', '=', id).executeTakeFirst();
       if (!customer) throw notFound('customer', id);
-      const { start, end } = periodBounds(period);
-      const rows = await ctx.db
-        .selectFrom('labour_lines as l')
-        .leftJoin('cost_nodes as n', 'n.id', 'l.cost_node_id')
-        .select(['l.system', 'l.entry_id', 'l.version', 'l.cost_node_id', 'n.name', 'l.billable', 'l.hours_worked', 'l.hours_billable', 'l.rate'])
-        .where('l.customer_id', '=', id)
-        .where('l.status', '=', 'current')
-        .where('l.work_date', '>=', start)
-        .where('l.work_date', '<=', end)
-        .orderBy('l.entry_id')
-        .execute();
-      const key = (r: { system: string; entry_id: string }) => `${r.system}:${r.entry_id}`;
-      const byKey = new Map(rows.map((r) => [key(r), r]));
-      const priced = priceLabour(
-        rows.map((r) => ({ entryId: key(r), costNodeId: r.cost_node_id, billable: r.billable, hoursWorked: new Decimal(r.hours_worked), hoursBillable: new Decimal(r.hours_billable), rate: r.rate === null ? null : new Decimal(r.rate) })),
-        customer.billing_currency,
+      const labour = await loadPeriodLabour(ctx.db, id, period);
+      const versionOf = (lineId: string) => labour.versions.get(lineId)!;
+      // Listed by the PSA's entry id, as the PSA shows them.
+      const ordered = [...labour.entries].sort((x, y) => versionOf(x.entryId).entryId.localeCompare(versionOf(y.entryId).entryId));
+      const priced = priceLabour(ordered, customer.billing_currency);
+      const nodeIds = [...new Set(ordered.map((e) => e.costNodeId).filter((n): n is string => n !== null))];
+      const names = new Map(
+        nodeIds.length === 0 ? [] : (await ctx.db.selectFrom('cost_nodes').select(['id', 'name']).where('id', 'in', nodeIds).execute()).map((n) => [n.id, n.name]),
       );
       const places = minorUnits(customer.billing_currency);
-      const entries = (keys: string[]) => keys.map((k) => byKey.get(k)!).map((r) => ({ system: r.system, entryId: r.entry_id, version: r.version }));
+      const entries = (lineIds: string[]) => lineIds.map(versionOf);
       return {
         customerId: id,
         period,
         currency: customer.billing_currency,
         engagements: priced.engagements.map((e) => ({
           costNodeId: e.costNodeId,
-          name: e.costNodeId ? (rows.find((r) => r.cost_node_id === e.costNodeId)?.name ?? null) : null,
+          name: e.costNodeId ? (names.get(e.costNodeId) ?? null) : null,
           billableHours: e.billableHours.toString(),
           nonBillableHours: e.nonBillableHours.toString(),
           amount: e.amount.toFixed(places),
