@@ -210,6 +210,12 @@ export interface ChargeCategoryMappingsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface CloseRunStageCountsTable {
+  billing_run_id: string;
+  customer_id: string;
+  line_count: number;
+}
+
 export interface ConnectionsTable {
   id: Generated<string>;
   provider: string;
@@ -1123,6 +1129,7 @@ export interface Database {
   billing_runs: BillingRunsTable;
   charge_category_mapping_versions: ChargeCategoryMappingVersionsTable;
   charge_category_mappings: ChargeCategoryMappingsTable;
+  close_run_stage_counts: CloseRunStageCountsTable;
   connections: ConnectionsTable;
   consents: ConsentsTable;
   console_sessions: ConsoleSessionsTable;

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { BillingPeriod, CurrencyCode, UsageLine } from '../engine/types.ts';
 import { PERIOD_USAGE_DIMS, periodUsageFilter, usageDigest, usageLineOf, type PeriodUsageRow } from './billing-lines.ts';
 import type { Db } from './database.ts';
+import { STAGED_USAGE_COLUMNS } from './run-usage-stage.ts';
 
 // A customer's usage of a billing period, summed in PostgreSQL into the groups the engine
 // prices: lines that agree on every column pricing, fx, allocation and the invoice line
@@ -17,12 +18,13 @@ import type { Db } from './database.ts';
 // (groupKey), so the lineage insert finds exactly a group's lines again without sending
 // their ids through Node.
 //
-// The heap is read once per close: stagePeriodUsage copies the period's lines (the
-// columns read here, and each line's key) into a temporary table of the close's session,
-// and the groups, the cost-check candidates, the input digest and the lineage all read
-// that. A customer's lines are spread over as many heap pages as it has lines (they
-// arrive day by day, interleaved with every other customer's), so each extra pass over
-// usage_lines would cost about as much as the whole close.
+// A close reads its lines once: stagePeriodUsage copies the period's lines (the columns
+// read here, and each line's key) into a temporary table of the close's session, and the
+// groups, the cost-check candidates, the input digest and the lineage all read that. It
+// copies them from the billing run's staged copy (src/db/run-usage-stage.ts), which read
+// usage_lines once for all the run's customers: a customer's lines are spread over as
+// many heap pages as it has lines, so reading usage_lines per customer costs about as
+// much as reading the whole month once per customer.
 
 /** The group key of a usage_lines row (see the module notes); rateDates: the market table's dates, or none. */
 function groupKey(rateDates: readonly string[]): RawBuilder<string> {
@@ -38,15 +40,16 @@ const STAGED = sql.raw('pg_temp.close_period_usage');
 /**
  * Copy the period's usage lines, with their group keys, into this session's temporary
  * table (replacing any earlier copy). Run it inside the close's snapshot, on the one
- * connection that then reads the groups and writes the lineage.
+ * connection that then reads the groups and writes the lineage. `from`: the billing
+ * run's staged copy of the customer's lines (src/db/run-usage-stage.ts), when it has
+ * one; else usage_lines are read.
  */
-export async function stagePeriodUsage(db: Db, customerId: string, period: BillingPeriod, rateDates: readonly string[]): Promise<void> {
+export async function stagePeriodUsage(db: Db, customerId: string, period: BillingPeriod, rateDates: readonly string[], from: RawBuilder<unknown> | null = null): Promise<void> {
   await dropStagedUsage(db);
+  const source = from ?? sql`usage_lines where ${periodUsageFilter(customerId, period)}`;
   await sql`create temporary table close_period_usage as
-    select id, revision, usage_date, quantity, billing_pre_tax_total, entitlement_id, subscription_id, product_id, sku_id, product_name,
-      sku_name, publisher_name, unit_price, effective_unit_price, pricing_currency, billing_currency, pc_to_bc_exchange_rate,
-      pc_to_bc_exchange_rate_date, tags, resource_group, meter_id, meter_category, meter_name, ${groupKey(rateDates)} as key
-    from usage_lines where ${periodUsageFilter(customerId, period)}`.execute(db);
+    select ${sql.raw(STAGED_USAGE_COLUMNS)}, ${groupKey(rateDates)} as key
+    from ${source}`.execute(db);
 }
 
 /** Drop this session's copy of a period's usage, if any. */

@@ -9,6 +9,7 @@ import { loadCategoryMapping } from '../../db/charge-categories.ts';
 import { kyselyOnClient, type Db } from '../../db/database.ts';
 import { loadEffectiveRateCard, loadFxPolicy, type EffectiveRateCard } from '../../db/rate-cards.ts';
 import { loadSeatSubscriptions } from '../../db/seat-subscriptions.ts';
+import { runStageOf } from '../../db/run-usage-stage.ts';
 import { dropStagedUsage, loadCostCheckCandidates, loadUsageGroups, stagePeriodUsage, stagedUsageDigest } from '../../db/usage-groups.ts';
 import type { Database } from '../../db/types.ts';
 import { tagKeysOf } from '../../engine/allocation.ts';
@@ -103,11 +104,11 @@ interface Loaded {
  * staged copy of the period's usage (stagePeriodUsage), which PostgreSQL sums into
  * groups: a customer's month is a few thousand rows in Node however many lines it has.
  */
-async function loadAndClose(db: Db, customerId: string, period: string): Promise<Loaded> {
+async function loadAndClose(db: Db, runId: string, customerId: string, period: string): Promise<Loaded> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .execute((trx) => loadAndCloseIn(trx, customerId, period));
+    .execute((trx) => loadAndCloseIn(trx, runId, customerId, period));
 }
 
 /** Every date of a market fx table (a usage group's lines share the latest one on or before their dates). */
@@ -115,7 +116,7 @@ function rateDatesOf(fx: FxPolicy | null): string[] {
   return fx?.source === 'market' ? [...new Set(fx.table.map((r) => r.date))].sort() : [];
 }
 
-async function loadAndCloseIn(db: Db, customerId: string, period: string): Promise<Loaded> {
+async function loadAndCloseIn(db: Db, runId: string, customerId: string, period: string): Promise<Loaded> {
   const customer = await db.selectFrom('customers').select(['id', 'name', 'billing_currency', 'billing_email', 'required_tags']).where('id', '=', customerId).executeTakeFirstOrThrow();
   const { end } = periodBounds(period);
   const card = await loadEffectiveRateCard(db, customerId, end);
@@ -127,7 +128,7 @@ async function loadAndCloseIn(db: Db, customerId: string, period: string): Promi
   const unallocated = nodes.find((n) => n.kind === 'unallocated');
   if (!unallocated) throw new Error(`customer ${customerId} has no unallocated cost node`);
   const rateDates = rateDatesOf(fx);
-  await stagePeriodUsage(db, customerId, period, rateDates);
+  await stagePeriodUsage(db, customerId, period, rateDates, await runStageOf(db, runId, customerId));
   const usage = await loadUsageGroups(db, customerId, currency);
   const costCheckLines = await loadCostCheckCandidates(db, customerId, currency);
   const usageDigest = await stagedUsageDigest(db);
@@ -346,7 +347,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
 
 /** The close of one customer on one connection: load and price, then save in one transaction. */
 async function closeOn(db: Db, run: { id: string; period: string; requested_by: string | null }, payload: CloseCustomerPayload, options: { deliver: boolean }): Promise<void> {
-  const loaded = await loadAndClose(db, payload.customerId, run.period);
+  const loaded = await loadAndClose(db, run.id, payload.customerId, run.period);
   const { result, card } = loaded;
   const lineCurrency = loaded.discrepancyCurrency;
 

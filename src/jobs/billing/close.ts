@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { periodBounds } from '../../engine/dates.ts';
+import { dropStaleRunUsage, stageRunUsage } from '../../db/run-usage-stage.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { addCloseProgress } from './run-progress.ts';
 
@@ -11,8 +12,8 @@ export interface ClosePayload {
 /**
  * `billing:close`: find the customers with data in the period — usage or licence lines,
  * or late lines of earlier closed periods still to bill — and enqueue one
- * `billing:close_customer` per customer (job key per run and customer). Runs once per
- * run: a retry after the fan-out committed finds the run already counted and stops.
+ * `billing:close_customer` per customer (job key per run and customer), with the
+ * period's usage staged for them in one read (stageRunUsage). Runs once per run: a retry after the fan-out committed finds the run already counted and stops.
  */
 export async function closePeriod(payload: ClosePayload, ctx: HubContext): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
@@ -30,6 +31,9 @@ export async function closePeriod(payload: ClosePayload, ctx: HubContext): Promi
                       and (l.picked_up_by_run is null or l.picked_up_by_run in (select id from billing_runs where period = ${run.period})))
          or exists (select 1 from labour_lines ll where ll.customer_id = c.id and ll.status = 'current' and ll.work_date >= ${start}::date and ll.work_date <= ${end}::date)
       order by c.id`.execute(trx);
+    await dropStaleRunUsage(trx);
+    // One pass over the period's usage for every customer (see run-usage-stage.ts).
+    await stageRunUsage(trx, run.id, run.period, rows.map((r) => r.id));
     for (const { id } of rows) {
       await enqueueJob(trx, 'billing:close_customer', { runId: run.id, customerId: id }, { jobKey: `billing:close:${run.id}:${id}`, maxAttempts: 3 });
     }

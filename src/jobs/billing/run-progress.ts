@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { writeAudit } from '../../db/audit.ts';
+import { dropRunUsage } from '../../db/run-usage-stage.ts';
 import { billingRunFinished, publishEvent } from '../../notifications/events.ts';
 import type { Database } from '../../db/types.ts';
 import { enqueueQuoteBudgetCheck } from '../crm/budget-check.ts';
@@ -54,6 +55,7 @@ export async function addCloseProgress(trx: Transaction<Database>, runId: string
     .returningAll()
     .executeTakeFirst();
   if (!finished) return;
+  await dropRunUsage(trx, runId);
   const actor = { actor: 'system:billing:close' };
   await writeAudit(trx, { ...actor, action: 'billing_run.finish', entity: 'billing_run', entityId: runId, after: { status, period: row.period, outcomes } });
   await publishEvent(trx, billingRunFinished({ runId, period: row.period, status, outcomes: outcomes.map((o) => ({ outcome: o.outcome, customers: Number(o.n) })) }));
