@@ -21,6 +21,8 @@ export interface SalesforceFieldNames {
   unitCostField: string;
   billingFrequencyField: string;
   termField: string;
+  /** The Opportunity field naming the onboarding template a won deal applies; null: none. */
+  onboardingTemplateField: string | null;
   /** False for orgs without multi-currency: Opportunity has no CurrencyIsoCode then. */
   multiCurrency: boolean;
 }
@@ -76,7 +78,7 @@ export class SalesforceClient {
   /** The opportunity, its line items and its Account, by SOQL. */
   async readOpportunity(id: string): Promise<OpportunitySnapshot> {
     const f = this.#options.fields;
-    const oppFields = ['Id', 'Name', 'AccountId', 'StageName', 'IsWon', 'IsClosed', 'CloseDate', 'Amount', ...(f.multiCurrency ? ['CurrencyIsoCode'] : [])];
+    const oppFields = ['Id', 'Name', 'AccountId', 'StageName', 'IsWon', 'IsClosed', 'CloseDate', 'Amount', ...(f.multiCurrency ? ['CurrencyIsoCode'] : []), ...(f.onboardingTemplateField ? [f.onboardingTemplateField] : [])];
     const [opportunity] = await this.#query(`SELECT ${oppFields.join(', ')} FROM Opportunity WHERE Id = ${soqlId(id)}`);
     if (!opportunity) throw new SalesforceCallError('NOT_FOUND', `Opportunity ${id} does not exist or is not visible to the integration user`);
     const lineFields = ['Id', 'Name', 'ProductCode', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'TotalPrice', 'SortOrder', f.unitCostField, f.billingFrequencyField, f.termField];

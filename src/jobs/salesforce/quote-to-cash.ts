@@ -54,5 +54,6 @@ function wonDealOf(snapshot: OpportunitySnapshot, connectionId: string, fields: 
     account: a ? { system: SALESFORCE, id: a.Id, name: str(a.Name), tenantId: str(a[fields.tenantIdField]), tenantIdField: fields.tenantIdField, noun: 'Account' } : null,
     lines: snapshot.lineItems.map((line) => salesforceLineDraft(line, fields)),
     lineFields: salesforceLineFields(fields),
+    ...(fields.onboardingTemplateField ? { onboarding: { field: fields.onboardingTemplateField, value: str(o[fields.onboardingTemplateField]) } } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { ACCOUNTS, OPEN_STAGE, OPPORTUNITIES, REOPENED_STAGE, WON_STAGE } from './catalog.ts';
+import { ACCOUNTS, ONBOARDING_TEMPLATE_FIELD, OPEN_STAGE, OPPORTUNITIES, REOPENED_STAGE, WON_STAGE } from './catalog.ts';
 import { sfId } from './ids.ts';
 
 export type SObjectType = 'Account' | 'Opportunity' | 'OpportunityLineItem';
@@ -12,6 +12,7 @@ export const FIELDS: Record<SObjectType, readonly string[]> = {
   Opportunity: [
     'Id', 'Name', 'AccountId', 'StageName', 'IsClosed', 'IsWon', 'Amount', 'CloseDate', 'CurrencyIsoCode', 'Pricebook2Id', 'HasOpportunityLineItem',
     'Probability', 'ForecastCategoryName', 'SyncedQuoteId', 'LastModifiedDate', 'SystemModstamp',
+    ONBOARDING_TEMPLATE_FIELD,
   ],
   OpportunityLineItem: [
     'Id', 'OpportunityId', 'PricebookEntryId', 'Product2Id', 'ProductCode', 'Name', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'Subtotal', 'TotalPrice',
@@ -63,6 +64,7 @@ export class SalesforceOrg {
         Probability: 75,
         ForecastCategoryName: 'Commit',
         SyncedQuoteId: null,
+        [ONBOARDING_TEMPLATE_FIELD]: null,
         LastModifiedDate: created,
         SystemModstamp: created,
       });
@@ -89,22 +91,23 @@ export class SalesforceOrg {
     return line;
   }
 
-  /** Moves an opportunity to Closed Won: the stage's definition sets IsWon and IsClosed; CloseDate becomes today. */
-  win(id: string): SRecord | undefined {
-    return this.#stage(id, { StageName: WON_STAGE, IsWon: true, IsClosed: true, Probability: 100, ForecastCategoryName: 'Closed', CloseDate: this.#now().toISOString().slice(0, 10) });
-  }
-
-  /** Moves a won opportunity back to an open stage. */
-  reopen(id: string): SRecord | undefined {
-    return this.#stage(id, { StageName: REOPENED_STAGE, IsWon: false, IsClosed: false, Probability: 90, ForecastCategoryName: 'Commit' });
-  }
-
-  #stage(id: string, fields: SRecord): SRecord | undefined {
+  /** Sets editable fields of an opportunity (a custom picklist, the synced quote), as a user would in the UI. */
+  updateOpportunity(id: string, fields: SRecord): SRecord | undefined {
     const opportunity = this.get('Opportunity', id);
     if (!opportunity) return undefined;
     const at = sfDateTime(this.#now());
     Object.assign(opportunity, fields, { LastModifiedDate: at, SystemModstamp: at });
     return opportunity;
+  }
+
+  /** Moves an opportunity to Closed Won: the stage's definition sets IsWon and IsClosed; CloseDate becomes today. */
+  win(id: string): SRecord | undefined {
+    return this.updateOpportunity(id, { StageName: WON_STAGE, IsWon: true, IsClosed: true, Probability: 100, ForecastCategoryName: 'Closed', CloseDate: this.#now().toISOString().slice(0, 10) });
+  }
+
+  /** Moves a won opportunity back to an open stage. */
+  reopen(id: string): SRecord | undefined {
+    return this.updateOpportunity(id, { StageName: REOPENED_STAGE, IsWon: false, IsClosed: false, Probability: 90, ForecastCategoryName: 'Commit' });
   }
 
   #refreshAmount(opportunityId: string): void {
