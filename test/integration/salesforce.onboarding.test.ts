@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { salesforceWebhookProvider } from '../../src/connectors/salesforce/webhook.ts';
-import { handleSalesforceEvent } from '../../src/jobs/salesforce/opportunity-events.ts';
-import { ONBOARDING_TEMPLATE_FIELD, OPPORTUNITIES, startSalesforceSandbox, type SalesforceSandbox } from '../../src/sandbox/salesforce/index.ts';
+import { ONBOARDING_TEMPLATE_FIELD, OPPORTUNITIES, type SalesforceSandbox } from '../../src/sandbox/salesforce/index.ts';
 import { checkOnboarding } from '../../src/jobs/crm/onboarding-check.ts';
 import { checkQuoteBudgets } from '../../src/jobs/crm/budget-check.ts';
 import { crmQuoteProbe } from '../helpers/crm-quotes.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
-import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+import { salesforceHub } from '../helpers/salesforce-connection.ts';
+import type { TestHub } from '../helpers/test-hub.ts';
 
 // The Salesforce side of onboarding templates: the Opportunity field the connection names
 // in `onboardingTemplateField` chooses the template, as HubSpot's deal property does; and
@@ -21,22 +20,7 @@ let hubUrl = '';
 const [ADATUM, , WOODGROVE] = OPPORTUNITIES as [(typeof OPPORTUNITIES)[number], (typeof OPPORTUNITIES)[number], (typeof OPPORTUNITIES)[number]];
 
 beforeAll(async () => {
-  sandbox = await startSalesforceSandbox({ now: () => new Date('2026-11-30T10:00:00Z') });
-  hub = await createTestHub({ webhookProviders: [salesforceWebhookProvider({ handle: handleSalesforceEvent })] });
-  hubUrl = `${await hub.app.listen({ host: '127.0.0.1', port: 0 })}/webhooks/salesforce`;
-  const c = sandbox.credentials;
-  const res = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: {
-      provider: 'salesforce',
-      name: 'Sandbox org',
-      credentials: { clientId: c.clientId, clientSecret: c.clientSecret },
-      settings: { instanceUrl: sandbox.url, loginUrl: sandbox.url, organizationId: c.organizationId, onboardingTemplateField: ONBOARDING_TEMPLATE_FIELD },
-    },
-  });
-  expect(res.statusCode, res.body).toBe(201);
+  ({ sandbox, hub, hubUrl } = await salesforceHub({ sandbox: { now: () => new Date('2026-11-30T10:00:00Z') }, settings: { onboardingTemplateField: ONBOARDING_TEMPLATE_FIELD } }));
   const template = await hub.app.inject({
     method: 'PUT',
     url: '/v1/onboarding-templates/enterprise',
