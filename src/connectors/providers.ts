@@ -104,6 +104,10 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'billingFrequencyField', description: `OpportunityLineItem field saying how a line is billed; only Monthly lines map (default ${SALESFORCE_DEFAULT_FIELDS.billingFrequencyField})` },
       { name: 'termField', description: `OpportunityLineItem field with the commitment term, e.g. P12M (default ${SALESFORCE_DEFAULT_FIELDS.termField})` },
       { name: 'orgCurrency', description: "Orgs without multi-currency only: the org's currency (ISO 4217); otherwise each Opportunity's CurrencyIsoCode is read" },
+      {
+        name: 'onboardingTemplateField',
+        description: 'Opportunity field (e.g. a picklist Onboarding_Template__c) naming the onboarding template a won opportunity applies (its value, lower-cased, is a template key); none: no template',
+      },
     ],
   },
   {

@@ -1,12 +1,17 @@
 import { addDays } from '../engine/dates.ts';
-import { toInvoiceDocument } from '../documents/invoice-view.ts';
+import { DOCUMENT_FORMATS, toInvoiceDocument, type DocumentFormat } from '../documents/invoice-view.ts';
 import { renderInvoiceDocument, type RenderOptions, type RenderedDocument } from '../documents/render.ts';
 import type { Db } from './database.ts';
 import { loadEngineInvoice, loadSellerSetting, type InvoiceRow } from './invoices.ts';
 import { subscriptionNames } from './subscription-names.ts';
 
-/** An invoice row with what its document prints of the customer. */
-export type DocumentInvoiceRow = InvoiceRow & { customer_name: string; billing_email: string | null };
+/** An invoice row with what its document prints of the customer, and the document format its onboarding chose (null: none chosen). */
+export type DocumentInvoiceRow = InvoiceRow & { customer_name: string; billing_email: string | null; invoice_format: string | null };
+
+/** The document format the customer's onboarding chose, or the fallback. */
+export function customerDocumentFormat(row: DocumentInvoiceRow, fallback: DocumentFormat): DocumentFormat {
+  return DOCUMENT_FORMATS.find((f) => f === row.invoice_format) ?? fallback;
+}
 
 /**
  * An issued invoice rendered as its document (the same bytes the API serves and the
@@ -42,7 +47,7 @@ export async function findDocumentInvoice(db: Db, id: string): Promise<DocumentI
     .selectFrom('invoices as i')
     .innerJoin('customers as c', 'c.id', 'i.customer_id')
     .selectAll('i')
-    .select(['c.name as customer_name', 'c.billing_email'])
+    .select(['c.name as customer_name', 'c.billing_email', 'c.invoice_format'])
     .where('i.id', '=', id)
     .executeTakeFirst();
 }

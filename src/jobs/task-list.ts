@@ -30,6 +30,7 @@ import { DRIFT_PUSH_TASK, pushFindingToCrm } from './drift/resolve.ts';
 import { enqueueJob } from './enqueue.ts';
 import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
 import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayload } from './crm/budget-check.ts';
+import { checkOnboarding, ONBOARDING_CHECK_TASK, type OnboardingCheckPayload } from './crm/onboarding-check.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -91,6 +92,9 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [QUOTE_BUDGET_CHECK_TASK]: async (payload) => {
       ctx.logger.info(await checkQuoteBudgets((payload ?? {}) as QuoteBudgetCheckPayload, ctx), 'quote Azure budgets checked');
     },
+    [ONBOARDING_CHECK_TASK]: async (payload) => {
+      ctx.logger.info(await checkOnboarding((payload ?? {}) as OnboardingCheckPayload, ctx), 'onboarding reviews and trials checked');
+    },
   };
 }
 
@@ -132,4 +136,6 @@ export const CRONTAB = [
   '0 5 * * * partner_center:gdap_check ?id=pc-gdap-daily {}',
   '# owned fields compared with every copy, hourly (and after each sync)',
   '17 * * * * drift:detect ?id=drift-hourly',
+  "# onboarding: review reminders, trials' spend caps and conversion dates, every morning",
+  '20 6 * * * crm:onboarding_check ?id=crm-onboarding-daily',
 ].join('\n');

@@ -16,7 +16,17 @@ export const salesforceFacts = JSON.parse(readFileSync(fileURLToPath(new URL('..
     sessionExpired: { status: number; errorCode: string };
     overLimit: { status: number; errorCode: string };
   };
-  objects: { Opportunity: string[]; OpportunityLineItem: string[]; Account: string[]; keyPrefixes: Record<string, string> };
+  objects: {
+    Opportunity: string[];
+    OpportunityLineItem: string[];
+    Account: string[];
+    Quote: string[];
+    QuoteLineItem: string[];
+    /** Fields an OpportunityLineItem has that a QuoteLineItem does not (they are its Product2's). */
+    quoteLineItemLacks: string[];
+    Product2: string[];
+    keyPrefixes: Record<string, string>;
+  };
 };
 
 /** Signs a Flow callout body as the hub documents it, written apart from the hub's code: HMAC-SHA256, hex. */

@@ -161,4 +161,25 @@ describe('invoice delivery by e-mail', () => {
     expect(text).toContain('hub_invoice_deliveries{status="bounced"} 1');
     expect(text).toContain('hub_invoice_delivery_success_ratio 0.5');
   });
+  it("uses the customer's invoice format (set by its onboarding template) for the document's default and the e-mailed PDF", async () => {
+    const html = async (query: string) => {
+      const res = await send('GET', `/v1/invoices/${invoiceId}/document?type=html${query}`, hub.keys.finance);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.body;
+    };
+    const setFormat = (format: 'detailed' | 'summary' | null) => hub.ctx.db.updateTable('customers').set({ invoice_format: format }).where('id', '=', customerId).execute();
+    // No format chosen: the document's default stays detailed.
+    expect(await html('')).toContain('Detailed charges');
+    await setFormat('summary');
+    expect(await html('')).toContain('Summary of charges');
+    expect(await html('&format=detailed')).toContain('Detailed charges');
+
+    await setFormat('detailed');
+    const res = await send('POST', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.finance, { recipient: 'detail@client.example' });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(await settled(res.json().id)).toMatchObject({ status: 'sent' });
+    const [pdf] = attachments(mails.find((m) => m.to.includes('detail@client.example'))!.raw);
+    expect(pdf!.filename).toMatch(/detailed\.pdf$/);
+    await setFormat(null);
+  });
 });

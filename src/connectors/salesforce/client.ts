@@ -11,7 +11,10 @@ export type SalesforceRecord = Record<string, unknown> & { Id: string };
 /** What the hub reads of an opportunity before turning it into billing setup. */
 export interface OpportunitySnapshot {
   opportunity: SalesforceRecord;
+  /** The synced quote's QuoteLineItems (each with its product's Name and ProductCode) when it has one, else its OpportunityLineItems. */
   lineItems: SalesforceRecord[];
+  /** Which object the lines are. */
+  linesFrom: 'QuoteLineItem' | 'OpportunityLineItem';
   account: SalesforceRecord | null;
 }
 
@@ -21,6 +24,8 @@ export interface SalesforceFieldNames {
   unitCostField: string;
   billingFrequencyField: string;
   termField: string;
+  /** The Opportunity field naming the onboarding template a won deal applies; null: none. */
+  onboardingTemplateField: string | null;
   /** False for orgs without multi-currency: Opportunity has no CurrencyIsoCode then. */
   multiCurrency: boolean;
 }
@@ -73,17 +78,44 @@ export class SalesforceClient {
     this.#options = options;
   }
 
-  /** The opportunity, its line items and its Account, by SOQL. */
+  /**
+   * The opportunity, its lines and its Account, by SOQL. The lines are the synced quote's
+   * (Opportunity.SyncedQuoteId) when there is one, since that is what the customer
+   * accepted, else the opportunity's own line items.
+   */
   async readOpportunity(id: string): Promise<OpportunitySnapshot> {
     const f = this.#options.fields;
-    const oppFields = ['Id', 'Name', 'AccountId', 'StageName', 'IsWon', 'IsClosed', 'CloseDate', 'Amount', ...(f.multiCurrency ? ['CurrencyIsoCode'] : [])];
+    const oppFields = [
+      'Id', 'Name', 'AccountId', 'StageName', 'IsWon', 'IsClosed', 'CloseDate', 'Amount', 'SyncedQuoteId',
+      ...(f.multiCurrency ? ['CurrencyIsoCode'] : []),
+      ...(f.onboardingTemplateField ? [f.onboardingTemplateField] : []),
+    ];
     const [opportunity] = await this.#query(`SELECT ${oppFields.join(', ')} FROM Opportunity WHERE Id = ${soqlId(id)}`);
     if (!opportunity) throw new SalesforceCallError('NOT_FOUND', `Opportunity ${id} does not exist or is not visible to the integration user`);
-    const lineFields = ['Id', 'Name', 'ProductCode', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'TotalPrice', 'SortOrder', f.unitCostField, f.billingFrequencyField, f.termField];
-    const lineItems = await this.#query(`SELECT ${lineFields.join(', ')} FROM OpportunityLineItem WHERE OpportunityId = ${soqlId(opportunity.Id)} ORDER BY SortOrder`);
+    const custom = [f.unitCostField, f.billingFrequencyField, f.termField];
+    const quoteId = typeof opportunity.SyncedQuoteId === 'string' && opportunity.SyncedQuoteId !== '' ? opportunity.SyncedQuoteId : null;
+    const lineItems = quoteId
+      ? await this.#quoteLines(quoteId, custom)
+      : await this.#query(
+          `SELECT ${['Id', 'Name', 'ProductCode', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'TotalPrice', 'SortOrder', ...custom].join(', ')} FROM OpportunityLineItem WHERE OpportunityId = ${soqlId(opportunity.Id)} ORDER BY SortOrder`,
+        );
     const accountId = typeof opportunity.AccountId === 'string' ? opportunity.AccountId : null;
     const account = accountId ? ((await this.#query(`SELECT Id, Name, Website, ${f.tenantIdField} FROM Account WHERE Id = ${soqlId(accountId)}`))[0] ?? null) : null;
-    return { opportunity, lineItems, account };
+    return { opportunity, lineItems, linesFrom: quoteId ? 'QuoteLineItem' : 'OpportunityLineItem', account };
+  }
+
+  /** A quote's lines in order; QuoteLineItem has no Name or ProductCode of its own, so its products' are added. */
+  async #quoteLines(quoteId: string, custom: string[]): Promise<SalesforceRecord[]> {
+    const lines = await this.#query(
+      `SELECT ${['Id', 'QuoteId', 'LineNumber', 'Product2Id', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'TotalPrice', ...custom].join(', ')} FROM QuoteLineItem WHERE QuoteId = ${soqlId(quoteId)} ORDER BY LineNumber`,
+    );
+    const productIds = [...new Set(lines.flatMap((l) => (typeof l.Product2Id === 'string' ? [l.Product2Id] : [])))];
+    const products = productIds.length > 0 ? await this.#query(`SELECT Id, Name, ProductCode FROM Product2 WHERE Id IN (${productIds.map(soqlId).join(', ')})`) : [];
+    const byId = new Map(products.map((p) => [p.Id, p]));
+    return lines.map((l) => {
+      const product = byId.get(String(l.Product2Id));
+      return { ...l, Name: product?.Name ?? null, ProductCode: product?.ProductCode ?? null };
+    });
   }
 
   async #query(soql: string): Promise<SalesforceRecord[]> {

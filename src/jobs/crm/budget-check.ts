@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
+import { raiseTrialSpendCapAlerts } from '../../db/onboarding-alerts.ts';
 import { raiseQuoteBudgetAlerts } from '../../db/quote-budget-alerts.ts';
 import type { Database } from '../../db/types.ts';
 import { enqueueJob } from '../enqueue.ts';
@@ -25,8 +26,12 @@ export async function enqueueQuoteBudgetCheck(trx: Transaction<Database>, period
   await enqueueJob(trx, QUOTE_BUDGET_CHECK_TASK, { period }, { jobKey: `${QUOTE_BUDGET_CHECK_TASK}:${period ?? 'current'}`, maxAttempts: 5 });
 }
 
-/** `quotes:budget_check`: raise the Azure budget alerts of every customer with a quote for the period. */
-export async function checkQuoteBudgets(payload: QuoteBudgetCheckPayload, ctx: HubContext): Promise<{ period: string; checked: number; raised: number }> {
+/**
+ * `quotes:budget_check`: raise the Azure budget alerts of every customer with a quote for
+ * the period, and the spend-cap alerts of trials (new usage is what moves both).
+ */
+export async function checkQuoteBudgets(payload: QuoteBudgetCheckPayload, ctx: HubContext): Promise<{ period: string; checked: number; raised: number; trialCapsRaised: number }> {
   const period = payload.period ?? monthIn(new Date(), ctx.config.billingTimeZone);
-  return { period, ...(await raiseQuoteBudgetAlerts(ctx.db, period, { timeZone: ctx.config.billingTimeZone })) };
+  const budgets = await raiseQuoteBudgetAlerts(ctx.db, period, { timeZone: ctx.config.billingTimeZone });
+  return { period, ...budgets, trialCapsRaised: await raiseTrialSpendCapAlerts(ctx.db, { timeZone: ctx.config.billingTimeZone }) };
 }

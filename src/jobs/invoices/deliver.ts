@@ -1,7 +1,7 @@
 import type { Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import type { HubContext } from '../../context.ts';
-import { findDocumentInvoice, renderStoredInvoice } from '../../db/invoice-document.ts';
+import { customerDocumentFormat, findDocumentInvoice, renderStoredInvoice } from '../../db/invoice-document.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { DeliveryError, sendMail } from '../../notifications/send.ts';
 
@@ -26,7 +26,8 @@ export function invoiceMailText(input: { customerName: string; number: string; p
 }
 
 /**
- * `invoice:deliver`: one attempt at e-mailing an invoice with its summary PDF attached.
+ * `invoice:deliver`: one attempt at e-mailing an invoice with its PDF attached, in the
+ * customer's invoice format (its onboarding template's), else the summary.
  * A refused recipient (SMTP 5xx) is a bounce, recorded and not retried; anything else is
  * recorded and rethrown so graphile-worker tries again, and the last attempt marks the
  * delivery failed with its reason.
@@ -40,7 +41,7 @@ export function invoiceDeliverTask(ctx: HubContext): Task {
     if (!row) return;
     const attempt = { attempts: sql<number>`attempts + 1` };
     try {
-      const pdf = await renderStoredInvoice(ctx.db, row, { format: 'summary', type: 'pdf' });
+      const pdf = await renderStoredInvoice(ctx.db, row, { format: customerDocumentFormat(row, 'summary'), type: 'pdf' });
       const detailUrl = ctx.config.publicUrl ? `${ctx.config.publicUrl}/v1/portal/invoices/${row.id}` : null;
       const messageId = await sendMail({
         smtpUrl: ctx.config.smtpUrl,

@@ -34,6 +34,7 @@ export async function salesforceClientFor(ctx: HubContext, connectionId: string,
     unitCostField: setting(settings, 'unitCostField') ?? SALESFORCE_DEFAULT_FIELDS.unitCostField,
     billingFrequencyField: setting(settings, 'billingFrequencyField') ?? SALESFORCE_DEFAULT_FIELDS.billingFrequencyField,
     termField: setting(settings, 'termField') ?? SALESFORCE_DEFAULT_FIELDS.termField,
+    onboardingTemplateField: setting(settings, 'onboardingTemplateField') ?? null,
     multiCurrency: setting(settings, 'orgCurrency') === undefined,
   };
   const client = new SalesforceClient({

@@ -18,7 +18,7 @@ export const salesforceJobKey = (opportunityId: string) => `salesforce:opportuni
 
 /**
  * A won Salesforce opportunity becomes the customer's billing setup. The Opportunity, its
- * OpportunityLineItems and Account are re-read by SOQL (an Outbound Message carries one
+ * lines (the synced Quote's QuoteLineItems, else its OpportunityLineItems) and Account are re-read by SOQL (an Outbound Message carries one
  * object's chosen fields as they were when sent, a Flow callout only the id), then
  * recorded as every CRM's won deal is (see recordWonDeal).
  */
@@ -53,6 +53,7 @@ function wonDealOf(snapshot: OpportunitySnapshot, connectionId: string, fields: 
     currencyField: orgCurrency ? 'the orgCurrency setting' : 'CurrencyIsoCode',
     account: a ? { system: SALESFORCE, id: a.Id, name: str(a.Name), tenantId: str(a[fields.tenantIdField]), tenantIdField: fields.tenantIdField, noun: 'Account' } : null,
     lines: snapshot.lineItems.map((line) => salesforceLineDraft(line, fields)),
-    lineFields: salesforceLineFields(fields),
+    lineFields: salesforceLineFields(fields, snapshot.linesFrom),
+    ...(fields.onboardingTemplateField ? { onboarding: { field: fields.onboardingTemplateField, value: str(o[fields.onboardingTemplateField]) } } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import type { SalesforceFieldNames, SalesforceRecord } from '../../connectors/salesforce/client.ts';
 import type { LineDraft, LineFieldNames } from '../crm/quote-lines.ts';
 
-// Salesforce OpportunityLineItems as quote line drafts: the SKU in the product's
+// Salesforce OpportunityLineItems (or a synced quote's QuoteLineItems) as quote line drafts: the SKU in the product's
 // ProductCode, the sales price in UnitPrice with Discount a percentage (Salesforce has no
 // amount-off field), and the org's own fields for the MSP's cost, billing frequency and term.
 
@@ -15,9 +15,10 @@ function text(value: unknown): string | null {
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? String(value) : null;
 }
 
-export function salesforceLineFields(fields: SalesforceFieldNames): LineFieldNames {
+export function salesforceLineFields(fields: SalesforceFieldNames, linesFrom: 'QuoteLineItem' | 'OpportunityLineItem' = 'OpportunityLineItem'): LineFieldNames {
   return {
-    sku: 'ProductCode',
+    // A quote line's product code is its product's.
+    sku: linesFrom === 'QuoteLineItem' ? 'Product2.ProductCode' : 'ProductCode',
     quantity: 'Quantity',
     price: 'UnitPrice',
     discountPerUnit: null,

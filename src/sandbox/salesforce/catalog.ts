@@ -13,6 +13,8 @@ export const WON_STAGE = 'Closed Won';
 export const REOPENED_STAGE = 'Negotiation/Review';
 /** The custom Account field the sandbox fills with tenant ids (the connector's default name). */
 export const TENANT_ID_FIELD = 'Partner_Center_Tenant_Id__c';
+/** A custom Opportunity picklist an org may add to choose the onboarding template (empty on every catalog opportunity). */
+export const ONBOARDING_TEMPLATE_FIELD = 'Onboarding_Template__c';
 
 export interface CatalogAccount {
   Id: string;

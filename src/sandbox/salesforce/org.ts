@@ -1,8 +1,8 @@
 import { Decimal } from 'decimal.js';
-import { ACCOUNTS, OPEN_STAGE, OPPORTUNITIES, REOPENED_STAGE, WON_STAGE } from './catalog.ts';
+import { ACCOUNTS, ONBOARDING_TEMPLATE_FIELD, OPEN_STAGE, OPPORTUNITIES, REOPENED_STAGE, WON_STAGE } from './catalog.ts';
 import { sfId } from './ids.ts';
 
-export type SObjectType = 'Account' | 'Opportunity' | 'OpportunityLineItem';
+export type SObjectType = 'Account' | 'Opportunity' | 'OpportunityLineItem' | 'Quote' | 'QuoteLineItem' | 'Product2';
 export type FieldValue = string | number | boolean | null;
 export type SRecord = Record<string, FieldValue>;
 
@@ -12,11 +12,22 @@ export const FIELDS: Record<SObjectType, readonly string[]> = {
   Opportunity: [
     'Id', 'Name', 'AccountId', 'StageName', 'IsClosed', 'IsWon', 'Amount', 'CloseDate', 'CurrencyIsoCode', 'Pricebook2Id', 'HasOpportunityLineItem',
     'Probability', 'ForecastCategoryName', 'SyncedQuoteId', 'LastModifiedDate', 'SystemModstamp',
+    ONBOARDING_TEMPLATE_FIELD,
   ],
   OpportunityLineItem: [
     'Id', 'OpportunityId', 'PricebookEntryId', 'Product2Id', 'ProductCode', 'Name', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'Subtotal', 'TotalPrice',
     'ServiceDate', 'Description', 'SortOrder', 'Unit_Cost__c', 'Billing_Frequency__c', 'Term__c', 'SystemModstamp',
   ],
+  Quote: [
+    'Id', 'Name', 'QuoteNumber', 'OpportunityId', 'AccountId', 'Status', 'IsSyncing', 'ExpirationDate', 'Subtotal', 'Discount', 'TotalPrice', 'GrandTotal',
+    'CurrencyIsoCode', 'Pricebook2Id', 'LastModifiedDate', 'SystemModstamp',
+  ],
+  // No Name or ProductCode of its own: those are the product's (Product2).
+  QuoteLineItem: [
+    'Id', 'QuoteId', 'LineNumber', 'OpportunityLineItemId', 'PricebookEntryId', 'Product2Id', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'Subtotal',
+    'TotalPrice', 'ServiceDate', 'Description', 'SortOrder', 'Unit_Cost__c', 'Billing_Frequency__c', 'Term__c', 'SystemModstamp',
+  ],
+  Product2: ['Id', 'Name', 'ProductCode', 'Description', 'Family', 'IsActive', 'StockKeepingUnit'],
 };
 
 /** Salesforce's date-time format: milliseconds and a +0000 offset. */
@@ -24,7 +35,16 @@ export const sfDateTime = (at: Date) => at.toISOString().replace('Z', '+0000');
 
 /** The mutable state of the sandbox org, built from the catalog. */
 export class SalesforceOrg {
-  readonly #records: Record<SObjectType, Map<string, SRecord>> = { Account: new Map(), Opportunity: new Map(), OpportunityLineItem: new Map() };
+  readonly #records: Record<SObjectType, Map<string, SRecord>> = {
+    Account: new Map(),
+    Opportunity: new Map(),
+    OpportunityLineItem: new Map(),
+    Quote: new Map(),
+    QuoteLineItem: new Map(),
+    Product2: new Map(),
+  };
+  #quotes = 0;
+  #quoteLines = 0;
   readonly #now: () => Date;
 
   constructor(now: () => Date) {
@@ -35,6 +55,15 @@ export class SalesforceOrg {
     for (const o of OPPORTUNITIES) {
       o.lines.forEach((line, i) => {
         product++;
+        this.#records.Product2.set(sfId('01t', product), {
+          Id: sfId('01t', product),
+          Name: line.Name,
+          ProductCode: line.ProductCode,
+          Description: null,
+          Family: line.ProductCode.startsWith('azure:') ? 'Azure' : 'Microsoft 365',
+          IsActive: true,
+          StockKeepingUnit: null,
+        });
         this.#records.OpportunityLineItem.set(line.Id, {
           ...line,
           OpportunityId: o.Id,
@@ -63,6 +92,7 @@ export class SalesforceOrg {
         Probability: 75,
         ForecastCategoryName: 'Commit',
         SyncedQuoteId: null,
+        [ONBOARDING_TEMPLATE_FIELD]: null,
         LastModifiedDate: created,
         SystemModstamp: created,
       });
@@ -81,30 +111,107 @@ export class SalesforceOrg {
 
   /** Sets fields of a line item (Quantity, UnitPrice, Discount…); totals and the opportunity's Amount follow. */
   updateLine(id: string, fields: SRecord): SRecord | undefined {
-    const line = this.get('OpportunityLineItem', id);
-    if (!line) return undefined;
-    Object.assign(line, fields, lineTotals(Number(fields.Quantity ?? line.Quantity), Number(fields.UnitPrice ?? line.UnitPrice), (fields.Discount ?? line.Discount) as number | null));
-    line.SystemModstamp = sfDateTime(this.#now());
-    this.#refreshAmount(String(line.OpportunityId));
+    const line = this.#setLineFields('OpportunityLineItem', id, fields);
+    if (line) this.#refreshAmount(String(line.OpportunityId));
     return line;
   }
 
-  /** Moves an opportunity to Closed Won: the stage's definition sets IsWon and IsClosed; CloseDate becomes today. */
-  win(id: string): SRecord | undefined {
-    return this.#stage(id, { StageName: WON_STAGE, IsWon: true, IsClosed: true, Probability: 100, ForecastCategoryName: 'Closed', CloseDate: this.#now().toISOString().slice(0, 10) });
+  /** A line's new field values with its Subtotal and TotalPrice worked out again. */
+  #setLineFields(type: 'OpportunityLineItem' | 'QuoteLineItem', id: string, fields: SRecord): SRecord | undefined {
+    const line = this.get(type, id);
+    if (!line) return undefined;
+    Object.assign(line, fields, lineTotals(Number(fields.Quantity ?? line.Quantity), Number(fields.UnitPrice ?? line.UnitPrice), (fields.Discount ?? line.Discount) as number | null));
+    line.SystemModstamp = sfDateTime(this.#now());
+    return line;
   }
 
-  /** Moves a won opportunity back to an open stage. */
-  reopen(id: string): SRecord | undefined {
-    return this.#stage(id, { StageName: REOPENED_STAGE, IsWon: false, IsClosed: false, Probability: 90, ForecastCategoryName: 'Commit' });
-  }
-
-  #stage(id: string, fields: SRecord): SRecord | undefined {
+  /** Sets editable fields of an opportunity (a custom picklist, the synced quote), as a user would in the UI. */
+  updateOpportunity(id: string, fields: SRecord): SRecord | undefined {
     const opportunity = this.get('Opportunity', id);
     if (!opportunity) return undefined;
     const at = sfDateTime(this.#now());
     Object.assign(opportunity, fields, { LastModifiedDate: at, SystemModstamp: at });
     return opportunity;
+  }
+
+  /**
+   * Creates a quote from the opportunity's line items, as the Quotes related list does,
+   * and starts syncing it (Opportunity.SyncedQuoteId, Quote.IsSyncing). The sandbox does
+   * not mirror later edits between the synced quote's and the opportunity's lines, so a
+   * test can tell which of the two the hub read.
+   */
+  createSyncedQuote(opportunityId: string): SRecord | undefined {
+    const opportunity = this.get('Opportunity', opportunityId);
+    if (!opportunity) return undefined;
+    const quoteId = sfId('0Q0', ++this.#quotes);
+    const at = sfDateTime(this.#now());
+    const lines = this.all('OpportunityLineItem').filter((l) => l.OpportunityId === opportunity.Id);
+    lines.forEach((l, i) => {
+      const id = sfId('0QL', ++this.#quoteLines);
+      this.#records.QuoteLineItem.set(id, {
+        Id: id,
+        QuoteId: quoteId,
+        LineNumber: String(i + 1).padStart(8, '0'),
+        OpportunityLineItemId: l.Id!,
+        PricebookEntryId: l.PricebookEntryId!,
+        Product2Id: l.Product2Id!,
+        Quantity: l.Quantity!,
+        UnitPrice: l.UnitPrice!,
+        ListPrice: l.ListPrice!,
+        Discount: l.Discount!,
+        ServiceDate: null,
+        Description: null,
+        SortOrder: l.SortOrder!,
+        Unit_Cost__c: l.Unit_Cost__c!,
+        Billing_Frequency__c: l.Billing_Frequency__c!,
+        Term__c: l.Term__c!,
+        SystemModstamp: at,
+        ...lineTotals(Number(l.Quantity), Number(l.UnitPrice), l.Discount as number | null),
+      });
+    });
+    const quote: SRecord = {
+      Id: quoteId,
+      Name: `${String(opportunity.Name)} quote`,
+      QuoteNumber: String(this.#quotes).padStart(8, '0'),
+      OpportunityId: opportunity.Id!,
+      AccountId: opportunity.AccountId!,
+      Status: 'Accepted',
+      IsSyncing: true,
+      ExpirationDate: null,
+      Discount: null,
+      CurrencyIsoCode: opportunity.CurrencyIsoCode!,
+      Pricebook2Id: opportunity.Pricebook2Id!,
+      LastModifiedDate: at,
+      SystemModstamp: at,
+    };
+    this.#records.Quote.set(quoteId, quote);
+    this.#refreshQuote(quoteId);
+    this.updateOpportunity(opportunity.Id as string, { SyncedQuoteId: quoteId });
+    return quote;
+  }
+
+  /** Sets fields of a quote line item (Quantity, UnitPrice, Discount, Unit_Cost__c…); its totals and the quote's follow. */
+  updateQuoteLine(id: string, fields: SRecord): SRecord | undefined {
+    const line = this.#setLineFields('QuoteLineItem', id, fields);
+    if (line) this.#refreshQuote(String(line.QuoteId));
+    return line;
+  }
+
+  #refreshQuote(quoteId: string): void {
+    const lines = this.all('QuoteLineItem').filter((l) => l.QuoteId === quoteId);
+    const subtotal = lines.reduce((sum, l) => sum.plus(Number(l.Subtotal)), new Decimal(0));
+    const total = lines.reduce((sum, l) => sum.plus(Number(l.TotalPrice)), new Decimal(0));
+    Object.assign(this.#records.Quote.get(quoteId)!, { Subtotal: subtotal.toNumber(), TotalPrice: total.toNumber(), GrandTotal: total.toNumber() });
+  }
+
+  /** Moves an opportunity to Closed Won: the stage's definition sets IsWon and IsClosed; CloseDate becomes today. */
+  win(id: string): SRecord | undefined {
+    return this.updateOpportunity(id, { StageName: WON_STAGE, IsWon: true, IsClosed: true, Probability: 100, ForecastCategoryName: 'Closed', CloseDate: this.#now().toISOString().slice(0, 10) });
+  }
+
+  /** Moves a won opportunity back to an open stage. */
+  reopen(id: string): SRecord | undefined {
+    return this.updateOpportunity(id, { StageName: REOPENED_STAGE, IsWon: false, IsClosed: false, Probability: 90, ForecastCategoryName: 'Commit' });
   }
 
   #refreshAmount(opportunityId: string): void {

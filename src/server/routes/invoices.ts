@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
-import { findDocumentInvoice, renderStoredInvoice } from '../../db/invoice-document.ts';
+import { customerDocumentFormat, findDocumentInvoice, renderStoredInvoice } from '../../db/invoice-document.ts';
 import { invoiceLines, invoiceSources } from '../../db/invoices.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { portalScope } from '../plugins/auth.ts';
@@ -224,11 +224,12 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
       config: { auth: documentAuth },
       schema: {
         tags: ['billing'],
-        summary: 'The invoice as a PDF, HTML or CSV document, detailed (per subscription, resource group and meter) or summary (per category)',
+        summary:
+          "The invoice as a PDF, HTML or CSV document, detailed (per subscription, resource group and meter) or summary (per category); without format, the customer's invoice format (set by its onboarding template), else detailed",
         params: Type.Object({ id: Uuid }),
         querystring: Type.Object(
           {
-            format: Type.Optional(Type.Union([Type.Literal('detailed'), Type.Literal('summary')], { default: 'detailed' })),
+            format: Type.Optional(Type.Union([Type.Literal('detailed'), Type.Literal('summary')])),
             type: Type.Optional(Type.Union([Type.Literal('pdf'), Type.Literal('html'), Type.Literal('csv')], { default: 'pdf' })),
           },
           { additionalProperties: false },
@@ -237,7 +238,7 @@ export function invoiceRoutes(app: FastifyInstance, ctx: HubContext): void {
     },
     async (request, reply) => {
       const row = await findInvoice(request, request.params.id);
-      const rendered = await renderStoredInvoice(ctx.db, row, { format: request.query.format ?? 'detailed', type: request.query.type ?? 'pdf' });
+      const rendered = await renderStoredInvoice(ctx.db, row, { format: request.query.format ?? customerDocumentFormat(row, 'detailed'), type: request.query.type ?? 'pdf' });
       return reply.type(rendered.contentType).header('content-disposition', `attachment; filename="${rendered.filename}"`).send(rendered.body);
     },
   );

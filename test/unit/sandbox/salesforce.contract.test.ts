@@ -74,6 +74,27 @@ describe('Salesforce sandbox contract', () => {
     await expect(conn.query('SELECT Nope FROM Opportunity')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
   });
 
+  it('keeps a synced quote with its QuoteLineItems and their products, with the documented fields and key prefixes', async () => {
+    const token = await clientCredentialsToken();
+    const conn = new Connection({ instanceUrl: token.instance_url, accessToken: token.access_token, version: '66.0' });
+    const opp = OPPORTUNITIES[2]!;
+    const quote = sandbox.org.createSyncedQuote(opp.Id)!;
+    const [synced] = (await conn.query(`SELECT SyncedQuoteId FROM Opportunity WHERE Id = '${opp.Id}'`)).records as { SyncedQuoteId: string }[];
+    expect(synced!.SyncedQuoteId).toBe(quote.Id);
+    const quotes = await conn.query(`SELECT ${facts.objects.Quote.join(', ')} FROM Quote WHERE Id = '${quote.Id}'`);
+    expect(Object.keys(quotes.records[0]!).filter((k) => k !== 'attributes').sort()).toEqual([...facts.objects.Quote].sort());
+    expect(String(quote.Id).slice(0, 3)).toBe(facts.objects.keyPrefixes.Quote);
+    const lines = (await conn.query(`SELECT ${facts.objects.QuoteLineItem.join(', ')} FROM QuoteLineItem WHERE QuoteId = '${quote.Id}'`, { autoFetch: true })).records as Record<string, unknown>[];
+    expect(lines).toHaveLength(opp.lines.length);
+    expect(String(lines[0]!.Id).slice(0, 3)).toBe(facts.objects.keyPrefixes.QuoteLineItem);
+    const products = await conn.query(`SELECT ${facts.objects.Product2.join(', ')} FROM Product2 WHERE Id = '${String(lines[0]!.Product2Id)}'`);
+    expect(String(products.records[0]!.Id).slice(0, 3)).toBe(facts.objects.keyPrefixes.Product2);
+    expect((products.records[0] as Record<string, unknown>).ProductCode).toBe(opp.lines[0]!.ProductCode);
+    for (const field of facts.objects.quoteLineItemLacks) {
+      await expect(conn.query(`SELECT ${field} FROM QuoteLineItem WHERE QuoteId = '${quote.Id}'`)).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
+    }
+  });
+
   it('refuses over the allocation with 403 REQUEST_LIMIT_EXCEEDED and an expired session with 401 INVALID_SESSION_ID, no Retry-After', async () => {
     const token = await clientCredentialsToken();
     const query = `${sandbox.url}/services/data/v66.0/query?q=${encodeURIComponent('SELECT Id FROM Account')}`;
