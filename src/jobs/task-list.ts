@@ -30,6 +30,7 @@ import { DRIFT_PUSH_TASK, pushFindingToCrm } from './drift/resolve.ts';
 import { enqueueJob } from './enqueue.ts';
 import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
 import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayload } from './crm/budget-check.ts';
+import { autotaskTasks } from './autotask/tasks.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -91,6 +92,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [QUOTE_BUDGET_CHECK_TASK]: async (payload) => {
       ctx.logger.info(await checkQuoteBudgets((payload ?? {}) as QuoteBudgetCheckPayload, ctx), 'quote Azure budgets checked');
     },
+    ...autotaskTasks(ctx),
   };
 }
 
@@ -132,4 +134,6 @@ export const CRONTAB = [
   '0 5 * * * partner_center:gdap_check ?id=pc-gdap-daily {}',
   '# owned fields compared with every copy, hourly (and after each sync)',
   '17 * * * * drift:detect ?id=drift-hourly',
+  '# Autotask time entries and contract seats (no webhooks for either: polled)',
+  '*/15 * * * * autotask:schedule ?id=autotask-every-15-min',
 ].join('\n');

@@ -15,6 +15,7 @@ describe('the crontab', () => {
       ['retention:usage_telemetry', null],
       ['partner_center:gdap_check', {}],
       ['drift:detect', null],
+      ['autotask:schedule', null],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);
@@ -24,6 +25,8 @@ describe('the crontab', () => {
     const [psa] = parseCrontab(CRONTAB).filter((i) => i.task === 'connectwise:schedule');
     expect(psa!.match).toBeDefined();
     expect(CRONTAB).toMatch(/^\*\/15 \* \* \* \* connectwise:schedule /m);
+    // Autotask has no webhooks for time entries or contracts: polling is its only way in.
+    expect(CRONTAB).toMatch(/^\*\/15 \* \* \* \* autotask:schedule /m);
   });
 });
 

@@ -5,7 +5,7 @@ import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { writeAudit } from '../../db/audit.ts';
 import type { Database } from '../../db/types.ts';
-import { enqueueTodoWrite } from '../../jobs/connectwise/write-todo.ts';
+import { enqueuePsaTodoWrite } from '../../jobs/psa/enqueue-write.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
 import { conflict, forbidden, invalidFields, notFound } from '../problem.ts';
@@ -175,7 +175,7 @@ export function psaTodoRoutes(app: FastifyInstance, ctx: HubContext): void {
       return decide(request, request.params.id, { status: 'approved', reason: comment }, 'psa_todo.approve', comment, async (before, actor, trx) => {
         if (!before.planned_write) throw conflict('this to-do has no write the PSA can take (no agreement to add the product to): fix it in the PSA', 'id');
         if (before.requested_by && before.requested_by === actor) throw forbidden('the change behind this to-do was made with this key: another person must approve it');
-        await enqueueTodoWrite(trx, before.id);
+        await enqueuePsaTodoWrite(trx, before);
       });
     },
   );
