@@ -4,7 +4,7 @@ import { autotaskClientFor } from '../../src/jobs/autotask/client-for-connection
 import { enqueueAutotaskTimeSync, syncAutotaskTime } from '../../src/jobs/autotask/time-sync.ts';
 import { buildTaskList } from '../../src/jobs/task-list.ts';
 import { gte } from '../../src/connectors/autotask/filter.ts';
-import { COMPANIES, PROJECTS, ROLES, STRAY, TASKS, TICKETS, startAutotaskSandbox, type AutotaskSandbox } from '../../src/sandbox/autotask/index.ts';
+import { COMPANIES, PROJECTS, ROLES, STRAY, TASKS, TICKETS, TM_CONTRACT, startAutotaskSandbox, type AutotaskSandbox } from '../../src/sandbox/autotask/index.ts';
 import { connectAutotask, linkAutotaskCompanies } from '../helpers/autotask.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
@@ -93,6 +93,8 @@ describe('Autotask incremental time-entry sync', () => {
     const nowhere = sandbox.account.addTimeEntry({ taskID: null, ticketID: null });
     // Project Manager: 97.50/h in the sandbox's roles; 10 h on Fabrikam's project.
     const good = sandbox.account.addTimeEntry({ company: 1, hours: 10, roleID: 13 });
+    // On Fabrikam's Time & Materials contract, whose own Engineer rate (120/h) overrides the role's 150/h.
+    const contractRated = sandbox.account.addTimeEntry({ company: 1, hours: 4, roleID: 11, contractID: TM_CONTRACT.id });
     const result = await sync(connectionId);
     expect(result.errors).toBe(4);
     const errors = await hub.ctx.db.selectFrom('psa_sync_errors').selectAll().where('connection_id', '=', connectionId).orderBy('entry_id').execute();
@@ -113,6 +115,12 @@ describe('Autotask incremental time-entry sync', () => {
       work_role: 'Project Manager',
       member: 'jsmith',
     });
+    expect((await current(connectionId)).find((l) => l.entry_id === String(contractRated.id))).toMatchObject({ rate: String(TM_CONTRACT.rates[0].contractHourlyRate), rate_source: 'agreement' });
+
+    const listed = await hub.app.inject({ method: 'GET', url: `/v1/psa-sync-errors?connectionId=${connectionId}`, headers: hub.auth(hub.keys.auditor) });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const negativeListed = listed.json().items.find((e: { entryId: string }) => e.entryId === String(negative.id));
+    expect(negativeListed.problems).toEqual([{ field: 'hoursWorked', reason: 'must not be negative (got -2)' }]);
 
     // Fixed in the PSA, the entry syncs and its error is cleared.
     sandbox.account.editTimeEntry(negative.id as number, { hoursWorked: 2 });

@@ -68,6 +68,14 @@ export interface Role {
   hourlyRate: Num | null;
 }
 
+/** A contract's own hourly rate for a role (Time & Materials, Fixed Price and Retainer contracts only). */
+export interface ContractRate {
+  id: Num;
+  contractID: Num;
+  roleID: Num;
+  contractHourlyRate: Num | null;
+}
+
 export interface Resource {
   id: Num;
   userName: string;

@@ -1,5 +1,5 @@
 import { Decimal } from '../../engine/decimal.ts';
-import type { Project, Resource, Role, Task, Ticket, TimeEntry } from '../../connectors/autotask/types.ts';
+import type { ContractRate, Project, Resource, Role, Task, Ticket, TimeEntry } from '../../connectors/autotask/types.ts';
 import { nonNegativeDecimal as decimal, type EntryProblem, type LabourLookups, type MappedEntry } from '../psa/labour-line.ts';
 
 /** The records a time entry points at, read from Autotask by id alongside the entries. */
@@ -10,6 +10,8 @@ export interface AutotaskReferences {
   roles: ReadonlyMap<string, Role>;
   resources: ReadonlyMap<string, Resource>;
   billingCodes: ReadonlyMap<string, { id: number | string; name: string }>;
+  /** Contract rates by `contractID|roleID`. */
+  contractRates: ReadonlyMap<string, ContractRate>;
 }
 
 const idOf = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
@@ -20,8 +22,8 @@ const idOf = (v: unknown): string | null => (v === null || v === undefined || v 
  * and whose projectID, if any, the engagement) or on a project task (whose project's
  * companyID and id are). Customer through the identity map; project id = the code a
  * cost node's psaProjectCode names. Billable unless isNonBillable; billable hours are
- * hoursToBill (else hoursWorked). Rate: Autotask keeps none on the entry, so the role's
- * hourly rate.
+ * hoursToBill (else hoursWorked). Rate: Autotask keeps none on the entry, so the rate
+ * the entry's contract sets for its role (a ContractRate), else the role's hourly rate.
  */
 export function mapAutotaskTimeEntry(entry: TimeEntry, lookups: LabourLookups, refs: AutotaskReferences): MappedEntry {
   const entryId = String(entry.id);
@@ -65,9 +67,17 @@ export function mapAutotaskTimeEntry(entry: TimeEntry, lookups: LabourLookups, r
   const billable = entry.isNonBillable !== true;
 
   const role = idOf(entry.roleID) === null ? undefined : refs.roles.get(String(entry.roleID));
+  const contractRate = idOf(entry.contractID) === null ? undefined : refs.contractRates.get(`${entry.contractID}|${entry.roleID}`)?.contractHourlyRate;
   let rate: Decimal | null = null;
-  if (role?.hourlyRate !== null && role?.hourlyRate !== undefined) rate = decimal(role.hourlyRate, 'roleID', problems);
-  if (billable && rate === null && !problems.some((p) => p.field === 'roleID')) problems.push({ field: 'roleID', reason: `billable entry whose role ${idOf(entry.roleID) ?? '(none)'} has no hourly rate` });
+  let rateSource: 'agreement' | 'role' | null = null;
+  if (contractRate !== null && contractRate !== undefined) {
+    rate = decimal(contractRate, 'contractID', problems);
+    rateSource = 'agreement';
+  } else if (role?.hourlyRate !== null && role?.hourlyRate !== undefined) {
+    rate = decimal(role.hourlyRate, 'roleID', problems);
+    rateSource = 'role';
+  }
+  if (billable && rate === null && !problems.some((p) => p.field === 'roleID' || p.field === 'contractID')) problems.push({ field: 'roleID', reason: `billable entry whose role ${idOf(entry.roleID) ?? '(none)'} has no hourly rate` });
 
   const workDate = /^\d{4}-\d{2}-\d{2}/.exec(entry.dateWorked ?? entry.startDateTime ?? '')?.[0];
   if (!workDate) problems.push({ field: 'dateWorked', reason: `is not an ISO date: ${JSON.stringify(entry.dateWorked)}` });
@@ -93,7 +103,7 @@ export function mapAutotaskTimeEntry(entry: TimeEntry, lookups: LabourLookups, r
       hoursBillable: billable ? (toBill ?? worked) : new Decimal(0),
       billable,
       rate,
-      rateSource: rate === null ? null : 'role',
+      rateSource,
       vendorUpdatedAt: updated,
       source: entry,
     },

@@ -1,5 +1,5 @@
 import { Rng, seedFrom } from '../prng.ts';
-import { CONTRACT_MONTHS, CONTRACTS, PROJECTS, RESOURCES, ROLES, SERVICES, TASKS, TICKETS, BILLING_CODES } from './catalog.ts';
+import { CONTRACT_MONTHS, CONTRACTS, TM_CONTRACT, PROJECTS, RESOURCES, ROLES, SERVICES, TASKS, TICKETS, BILLING_CODES } from './catalog.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -74,6 +74,8 @@ export class AutotaskAccount {
       });
       for (const s of c.services) this.#addService(c.id, s.id, s.serviceID, s.unitPrice, s.units);
     }
+    const [y, m] = this.#termStart;
+    this.contracts.set(TM_CONTRACT.id, { id: TM_CONTRACT.id, companyID: TM_CONTRACT.companyID, contractName: TM_CONTRACT.contractName, contractNumber: `CN-${TM_CONTRACT.id}`, contractType: 1, status: 1, startDate: `${day(Date.UTC(y, m - 1, 1))}T00:00:00`, endDate: `${day(Date.UTC(y, m - 1 + CONTRACT_MONTHS, 0))}T00:00:00`, isDefaultContract: false });
   }
 
   #entry(id: number, o: { companyIndex: number; onProject: boolean; resourceIndex: number; roleId: number; start: number; hours: number; billable: boolean }): Json {

@@ -75,3 +75,6 @@ export const CONTRACTS = [
 
 /** The contracts' term in months from January of last year: one ContractServiceUnits row per month. */
 export const CONTRACT_MONTHS = 36;
+
+/** A Time & Materials contract (contractType 1) whose own rate for Engineers overrides the role's 150/h. */
+export const TM_CONTRACT = { id: 601, companyID: 1002, contractName: 'Fabrikam T&M', rates: [{ id: 1, roleID: 11, contractHourlyRate: 120 }] } as const;

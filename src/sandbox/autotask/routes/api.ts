@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Json } from '../account.ts';
-import { API_USER, BILLING_CODES, COMPANIES, PROJECTS, RESOURCES, ROLES, SERVICES, STRAY, TASKS, TICKETS, ZONE_NAME } from '../catalog.ts';
+import { API_USER, BILLING_CODES, COMPANIES, PROJECTS, RESOURCES, ROLES, SERVICES, STRAY, TASKS, TICKETS, TM_CONTRACT, ZONE_NAME } from '../catalog.ts';
 import { atError, type AutotaskSandboxContext } from '../context.ts';
 import { matches, validate } from '../filter.ts';
 
@@ -21,6 +21,7 @@ function entities(ctx: AutotaskSandboxContext): Map<string, { name: string; rows
     fixed('Tasks', [...TASKS, STRAY.task].map((t) => ({ ...t, status: 1 }))),
     fixed('Tickets', [...TICKETS, STRAY.ticket].map((t) => ({ ...t, status: 1 }))),
     fixed('Services', SERVICES.map((s) => ({ ...s, invoiceDescription: s.name, unitCost: 0, periodType: 'm', isActive: true }))),
+    fixed('ContractRates', TM_CONTRACT.rates.map((r) => ({ ...r, contractID: TM_CONTRACT.id }))),
     ['timeentries', { name: 'TimeEntries', rows: () => [...ctx.account.entries.values()] }],
     ['contracts', { name: 'Contracts', rows: () => [...ctx.account.contracts.values()] }],
     ['contractservices', { name: 'ContractServices', rows: () => [...ctx.account.contractServices.values()] }],
