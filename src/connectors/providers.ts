@@ -1,3 +1,4 @@
+import { autotaskDeclaration } from './autotask/declaration.ts';
 import { connectwiseDeclaration } from './connectwise/declaration.ts';
 import { hubspotDeclaration } from './hubspot/declaration.ts';
 import { partnerCenterDeclaration } from './partner-center/declaration.ts';
@@ -132,6 +133,15 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'tokenUrl', description: `Default ${quickbooksDeclaration.baseUrls.token}` },
       { name: 'createMissingCustomers', description: 'true: a hub customer with no QuickBooks customer of the same DisplayName gets one; default false: its invoices are blocked until linked' },
       { name: 'requestsPerMinute', description: `Override of the documented per-realm limit (${quickbooksDeclaration.limits.requestsPerMinute}/min, ${quickbooksDeclaration.limits.maxConcurrent} concurrent)` },
+    ],
+  },
+  {
+    name: autotaskDeclaration.vendor,
+    displayName: autotaskDeclaration.displayName,
+    credentialFields: publicFields(autotaskDeclaration.credentials),
+    settingFields: [
+      { name: 'zoneInformationUrl', description: `Default ${autotaskDeclaration.zoneInformationUrl}; the zone found is kept with the connection` },
+      { name: 'requestsPerHour', description: `The hub's share of the database's ${autotaskDeclaration.limits.requestsPerHour} requests per rolling hour (all integrations share it; default all of it)` },
     ],
   },
 ];

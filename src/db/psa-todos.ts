@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { writeAudit } from './audit.ts';
 import type { SeatTodo } from '../engine/seat-reconcile.ts';
 import type { Database } from './types.ts';
 
@@ -80,4 +81,34 @@ export async function replaceOpenTodos(
     counts.superseded += gone.length;
   }
   return counts;
+}
+
+/**
+ * Marks an approved to-do written (once: a second call finds it no longer approved and
+ * does nothing) and audits it with the person who approved it, in one transaction.
+ */
+export async function recordTodoWritten(
+  db: Kysely<Database>,
+  todo: { id: string; decided_by: string | null; decided_at: Date | null },
+  task: string,
+  result: { outcome: string; recordId: string | number | null; write: unknown },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('psa_todos')
+      .set({ status: 'written', written_at: new Date(), write_result: JSON.stringify(result) })
+      .where('id', '=', todo.id)
+      .where('status', '=', 'approved')
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) return;
+    await writeAudit(trx, {
+      actor: `system:${task}`,
+      action: 'psa_todo.write',
+      entity: 'psa_todo',
+      entityId: todo.id,
+      before: { status: 'approved' },
+      after: { status: 'written', ...result, approvedBy: todo.decided_by, approvedAt: todo.decided_at },
+    });
+  });
 }

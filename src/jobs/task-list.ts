@@ -31,6 +31,7 @@ import { enqueueJob } from './enqueue.ts';
 import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
 import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayload } from './crm/budget-check.ts';
 import { checkOnboarding, ONBOARDING_CHECK_TASK, type OnboardingCheckPayload } from './crm/onboarding-check.ts';
+import { autotaskTasks } from './autotask/tasks.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -95,6 +96,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [ONBOARDING_CHECK_TASK]: async (payload) => {
       ctx.logger.info(await checkOnboarding((payload ?? {}) as OnboardingCheckPayload, ctx), 'onboarding reviews and trials checked');
     },
+    ...autotaskTasks(ctx),
   };
 }
 
@@ -138,4 +140,6 @@ export const CRONTAB = [
   '17 * * * * drift:detect ?id=drift-hourly',
   "# onboarding: review reminders, trials' spend caps and conversion dates, every morning",
   '20 6 * * * crm:onboarding_check ?id=crm-onboarding-daily',
+  '# Autotask time entries and contract seats (no webhooks for either: polled)',
+  '*/15 * * * * autotask:schedule ?id=autotask-every-15-min',
 ].join('\n');

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { ConnectWiseSandbox } from '../../src/sandbox/connectwise/index.ts';
+import { linkPsaCompanies } from './psa.ts';
 import type { TestHub } from './test-hub.ts';
 
 /** A ConnectWise connection on the hub pointed at the sandbox. */
@@ -14,30 +15,7 @@ export async function connectConnectWise(hub: TestHub, sandbox: ConnectWiseSandb
   return res.json().id;
 }
 
-/**
- * Hub customers for the sandbox's companies (linked by company id), each with a project
- * cost node whose psaProjectCode is the company's sandbox project id.
- */
-export async function linkSandboxCompanies(hub: TestHub, companies: readonly { id: number; name: string }[], projects: readonly { id: number; companyId: number }[]): Promise<Map<number, { customerId: string; projectNodeId: string }>> {
-  const out = new Map<number, { customerId: string; projectNodeId: string }>();
-  for (const company of companies) {
-    const created = await hub.app.inject({
-      method: 'POST',
-      url: '/v1/customers',
-      headers: hub.auth(hub.keys.admin),
-      payload: { name: company.name, billingCurrency: 'USD', externalLinks: [{ system: 'connectwise', externalId: String(company.id) }] },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const customerId = created.json().id as string;
-    const project = projects.find((p) => p.companyId === company.id)!;
-    const node = await hub.app.inject({
-      method: 'POST',
-      url: `/v1/customers/${customerId}/cost-nodes`,
-      headers: hub.auth(hub.keys.admin),
-      payload: { name: `Project ${project.id}`, kind: 'project', psaProjectCode: String(project.id) },
-    });
-    expect(node.statusCode, node.body).toBe(201);
-    out.set(company.id, { customerId, projectNodeId: node.json().id });
-  }
-  return out;
+/** Hub customers for the sandbox's companies, each with its project's cost node (see linkPsaCompanies). */
+export function linkSandboxCompanies(hub: TestHub, companies: readonly { id: number; name: string }[], projects: readonly { id: number; companyId: number }[]): ReturnType<typeof linkPsaCompanies> {
+  return linkPsaCompanies(hub, 'connectwise', companies, projects);
 }

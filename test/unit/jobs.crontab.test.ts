@@ -16,6 +16,7 @@ describe('the crontab', () => {
       ['partner_center:gdap_check', {}],
       ['drift:detect', null],
       ['crm:onboarding_check', null],
+      ['autotask:schedule', null],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);
@@ -25,6 +26,8 @@ describe('the crontab', () => {
     const [psa] = parseCrontab(CRONTAB).filter((i) => i.task === 'connectwise:schedule');
     expect(psa!.match).toBeDefined();
     expect(CRONTAB).toMatch(/^\*\/15 \* \* \* \* connectwise:schedule /m);
+    // Autotask has no webhooks for time entries or contracts: polling is its only way in.
+    expect(CRONTAB).toMatch(/^\*\/15 \* \* \* \* autotask:schedule /m);
   });
 });
 

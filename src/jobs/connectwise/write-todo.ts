@@ -1,7 +1,7 @@
 import type { HubContext } from '../../context.ts';
 import type { ConnectWiseClient } from '../../connectors/connectwise/client.ts';
 import type { AgreementAddition } from '../../connectors/connectwise/types.ts';
-import { writeAudit } from '../../db/audit.ts';
+import { recordTodoWritten } from '../../db/psa-todos.ts';
 import type { ConnectWiseSeatWrite } from '../../mappings/connectwise/seat-write.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { connectwiseClientFor } from './client-for-connection.ts';
@@ -56,23 +56,6 @@ export async function writeSeatTodo(payload: WriteTodoPayload, ctx: HubContext, 
     recordId = String(record.id);
   }
   const outcome: WriteOutcome = before.applied ? 'already_applied' : 'written';
-  await ctx.db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('psa_todos')
-      .set({ status: 'written', written_at: new Date(), write_result: JSON.stringify({ outcome, recordId, write }) })
-      .where('id', '=', todo.id)
-      .where('status', '=', 'approved')
-      .returning('id')
-      .executeTakeFirst();
-    if (!updated) return;
-    await writeAudit(trx, {
-      actor: `system:${WRITE_TODO_TASK}`,
-      action: 'psa_todo.write',
-      entity: 'psa_todo',
-      entityId: todo.id,
-      before: { status: 'approved' },
-      after: { status: 'written', outcome, recordId, write, approvedBy: todo.decided_by, approvedAt: todo.decided_at },
-    });
-  });
+  await recordTodoWritten(ctx.db, todo, WRITE_TODO_TASK, { outcome, recordId, write });
   return outcome;
 }

@@ -1,21 +1,9 @@
 import { Decimal } from '../../engine/decimal.ts';
 import type { TimeEntry } from '../../connectors/connectwise/types.ts';
-import type { EntryProblem, LabourLookups, MappedEntry } from '../psa/labour-line.ts';
+import { nonNegativeDecimal as hours, type EntryProblem, type LabourLookups, type MappedEntry } from '../psa/labour-line.ts';
 
 /** The work role rates the mapping may fall back on, by role id. */
 export type RoleRates = ReadonlyMap<string, Decimal>;
-
-function hours(value: unknown, field: string, problems: EntryProblem[]): Decimal | null {
-  if (value === null || value === undefined || value === '') return null;
-  try {
-    const d = new Decimal(value as string | number);
-    if (d.isNegative()) problems.push({ field, reason: `must not be negative (got ${d.toString()})` });
-    return d;
-  } catch {
-    problems.push({ field, reason: `is not a number: ${JSON.stringify(value)}` });
-    return null;
-  }
-}
 
 /**
  * A ConnectWise time entry as a canonical labour line, or every reason it cannot be one.

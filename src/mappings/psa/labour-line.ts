@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Decimal } from '../../engine/decimal.ts';
+import { Decimal } from '../../engine/decimal.ts';
 
 /** A PSA time entry as the hub keeps it: one canonical labour line (see migrations/0013_psa.ts). */
 export interface LabourLine {
@@ -53,4 +53,20 @@ export function labourFingerprint(line: LabourLine): string {
     line.rateSource,
   ];
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
+/**
+ * A PSA number (hours, a rate) as a Decimal, or null when absent; a negative or
+ * unreadable one adds a problem naming `field`.
+ */
+export function nonNegativeDecimal(value: unknown, field: string, problems: EntryProblem[]): Decimal | null {
+  if (value === null || value === undefined || value === '') return null;
+  try {
+    const d = new Decimal(value as string | number);
+    if (d.isNegative()) problems.push({ field, reason: `must not be negative (got ${d.toString()})` });
+    return d;
+  } catch {
+    problems.push({ field, reason: `is not a number: ${JSON.stringify(value)}` });
+    return null;
+  }
 }

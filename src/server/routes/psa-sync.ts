@@ -23,7 +23,7 @@ const SyncError = Type.Object({
 
 const ProductMapping = Type.Object({
   sku: Type.String({ description: 'Microsoft SKU (offer id)', examples: ['CFQ7TTC0LCHC:0002'] }),
-  product: Type.String({ description: 'PSA product: ConnectWise catalog identifier', examples: ['M365-BP'] }),
+  product: Type.String({ description: 'PSA product: ConnectWise catalog identifier, or Autotask service id', examples: ['M365-BP'] }),
   updatedAt: Timestamp,
 });
 

@@ -5,7 +5,7 @@ import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { writeAudit } from '../../db/audit.ts';
 import type { Database } from '../../db/types.ts';
-import { enqueueTodoWrite } from '../../jobs/connectwise/write-todo.ts';
+import { enqueuePsaTodoWrite } from '../../jobs/psa/enqueue-write.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
 import { conflict, forbidden, invalidFields, notFound } from '../problem.ts';
@@ -22,9 +22,9 @@ export const PsaTodo = Type.Object(
     customerId: Uuid,
     kind: Kind,
     sku: Type.String({ description: 'The Microsoft SKU (offer id)', examples: ['CFQ7TTC0LCHC:0002'] }),
-    product: Nullable(Type.String({ description: 'The PSA product the SKU maps to (ConnectWise catalog identifier)' })),
+    product: Nullable(Type.String({ description: 'The PSA product the SKU maps to (ConnectWise catalog identifier, Autotask service id)' })),
     agreementId: Nullable(Type.String()),
-    additionId: Nullable(Type.String({ description: 'The agreement addition the write changes; null when one is to be added' })),
+    additionId: Nullable(Type.String({ description: 'The agreement addition (ConnectWise) or contract service (Autotask) the write changes; null when one is to be added' })),
     status: Status,
     evidence: Type.Object({
       microsoftQuantity: Type.String({ description: "Seats on the customer's active Microsoft subscriptions of the SKU" }),
@@ -33,7 +33,7 @@ export const PsaTodo = Type.Object(
       psaUnitPrice: Nullable(Type.String()),
       approvedUnitPrice: Nullable(Type.String({ description: "The approved rate card's fixed price for the SKU, when it has one" })),
     }),
-    plannedWrite: Type.Unknown({ description: 'The PSA call approving it makes: { method, path, operations | body }' }),
+    plannedWrite: Type.Unknown({ description: 'The PSA call approving it makes: { method, path, operations | body } (Autotask adds expect: the units the read-back looks for)' }),
     requestedBy: Nullable(Type.String({ description: 'The person whose change in the hub caused the difference, who may not approve it' })),
     decidedBy: Nullable(Type.String()),
     decidedAt: Nullable(Timestamp),
@@ -175,7 +175,7 @@ export function psaTodoRoutes(app: FastifyInstance, ctx: HubContext): void {
       return decide(request, request.params.id, { status: 'approved', reason: comment }, 'psa_todo.approve', comment, async (before, actor, trx) => {
         if (!before.planned_write) throw conflict('this to-do has no write the PSA can take (no agreement to add the product to): fix it in the PSA', 'id');
         if (before.requested_by && before.requested_by === actor) throw forbidden('the change behind this to-do was made with this key: another person must approve it');
-        await enqueueTodoWrite(trx, before.id);
+        await enqueuePsaTodoWrite(trx, before);
       });
     },
   );
