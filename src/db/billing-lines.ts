@@ -13,10 +13,13 @@ import type { Db } from './database.ts';
 //   'u:<usage_lines.id>', 'l:<license_lines.id>', and for a late revision the reversal of
 //   the frozen line it supersedes: 'ru:<usage_lines.id>' / 'rl:<license_lines.id>'.
 
-/** labour: one version of a PSA time entry (a labour_lines row), billed on a combined invoice. */
-export type SourceKind = 'usage' | 'license' | 'usage_reversal' | 'license_reversal' | 'labour';
+/**
+ * labour: one version of a PSA time entry (a labour_lines row), billed on a combined
+ * invoice; labour_reversal: a billed version a late change takes back ('rpl:<id>').
+ */
+export type SourceKind = 'usage' | 'license' | 'usage_reversal' | 'license_reversal' | 'labour' | 'labour_reversal';
 
-const PREFIX: Record<string, SourceKind> = { u: 'usage', l: 'license', ru: 'usage_reversal', rl: 'license_reversal', pl: 'labour' };
+const PREFIX: Record<string, SourceKind> = { u: 'usage', l: 'license', ru: 'usage_reversal', rl: 'license_reversal', pl: 'labour', rpl: 'labour_reversal' };
 
 /** Where an engine line id points. @example sourceOfLineId('u:42') // { kind: 'usage', id: '42' } */
 export function sourceOfLineId(lineId: string): { kind: SourceKind; id: string } {

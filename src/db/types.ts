@@ -641,6 +641,10 @@ export interface LabourLinesTable {
   superseded_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  supersedes_id: string | null;
+  late_period: string | null;
+  late_detected_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  picked_up_by_run: string | null;
 }
 
 export interface LicenseLinesTable {

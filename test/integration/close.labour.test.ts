@@ -3,6 +3,9 @@ import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 import { csvRecords } from '../unit/documents/helpers.ts';
+import { markMissingDeleted, saveMappedEntries } from '../../src/db/labour-lines.ts';
+import { Decimal } from '../../src/engine/decimal.ts';
+import type { LabourLine } from '../../src/mappings/psa/labour-line.ts';
 
 // Combined invoices: a customer's ConnectWise labour for October 2026 billed on the same
 // invoice as its Microsoft usage, through the real API and worker. The labour lines are
@@ -16,8 +19,10 @@ import { csvRecords } from '../unit/documents/helpers.ts';
 //     entry 504:   3 h, not billable: reported, not invoiced
 //   outside any project: entry 503: 1.25 h × 120.10 = 150.125    →   150.13
 //   labour 1,743.75 + 150.13 = 1,893.88; invoice 2.24 + 1,893.88 = 1,896.12
-// After entry 501 is edited to 8 h (version 2): Migration 8 × 150 + 243.75 = 1,443.75,
-//   labour 1,593.88, invoice 2.24 + 1,593.88 = 1,596.12 (revision 2; revision 1 kept).
+// Entry 501 edited to 8 h after October closed: October's invoice stays 1,896.12 (a re-run
+//   reuses it); November carries 'Late labour (2026-10)': 8 × 150 − 10 × 150 = −300.00.
+// Entry 503 deleted in ConnectWise after the close: November also takes back 1.25 × 120.10
+//   = 150.125 → −150.13 (half up, away from zero); November's total −450.13.
 
 let hub: TestHub;
 let customerId = '';
@@ -29,8 +34,8 @@ function send(method: 'GET' | 'POST', url: string, key: string, payload?: object
   return hub.app.inject({ method, url, headers: hub.auth(key), ...(payload ? { payload } : {}) });
 }
 
-async function close(): Promise<string> {
-  const run = await send('POST', '/v1/billing-runs', hub.keys.billing_ops, { period: '2026-10' });
+async function close(period = '2026-10'): Promise<string> {
+  const run = await send('POST', '/v1/billing-runs', hub.keys.billing_ops, { period });
   expect(run.statusCode, run.body).toBe(202);
   const runId = run.json().id as string;
   for (let status = ''; !['succeeded', 'partial', 'failed'].includes(status); ) {
@@ -40,8 +45,8 @@ async function close(): Promise<string> {
   return runId;
 }
 
-async function issued(): Promise<Record<string, any>> {
-  const list = await send('GET', `/v1/invoices?customerId=${customerId}&period=2026-10&status=issued`, hub.keys.finance);
+async function issued(period = '2026-10'): Promise<Record<string, any>> {
+  const list = await send('GET', `/v1/invoices?customerId=${customerId}&period=${period}&status=issued`, hub.keys.finance);
   expect(list.json().items).toHaveLength(1);
   return (await send('GET', `/v1/invoices/${list.json().items[0].id}`, hub.keys.finance)).json();
 }
@@ -70,6 +75,28 @@ async function labourLine(entryId: string, version: number, fields: { node: stri
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** A time entry as the ConnectWise mapping hands it to the sync's store. */
+function entry(entryId: string, node: string | null, hours: string, rate: string): LabourLine {
+  return {
+    entryId,
+    customerId,
+    costNodeId: node,
+    projectCode: node ? '77' : null,
+    ticketId: null,
+    member: 'jdoe',
+    workType: null,
+    workRole: null,
+    workDate: '2026-10-14',
+    hoursWorked: new Decimal(hours),
+    hoursBillable: new Decimal(hours),
+    billable: true,
+    rate: new Decimal(rate),
+    rateSource: 'entry',
+    vendorUpdatedAt: new Date('2026-10-15T00:00:00Z'),
+    source: { id: Number(entryId) },
+  };
 }
 
 beforeAll(async () => {
@@ -166,25 +193,57 @@ describe('combined invoice: Microsoft usage and PSA labour', () => {
     expect(html.body).toContain('1,896.12');
   }, 120_000);
 
-  it('an unchanged close reuses the invoice; an edited entry issues a revision and keeps the closed one', async () => {
+  it('an unchanged close reuses the invoice; an entry edited after the close is a late-labour adjustment on the next invoice, the closed one untouched', async () => {
     const first = await issued();
     await close();
     expect((await issued()).id).toBe(first.id);
+    const closed = await hub.ctx.db.selectFrom('billing_periods').select('status').where('period', '=', '2026-10').executeTakeFirstOrThrow();
+    expect(closed.status).toBe('closed');
 
-    await hub.ctx.db.updateTable('labour_lines').set({ status: 'superseded', superseded_at: new Date() }).where('id', '=', ids.a1!).execute();
-    const a2 = await labourLine('501', 2, { node: migrationNode, hours: '8', billable: true, rate: '150.00' });
+    // The sync stores ConnectWise's edit of entry 501 (10 h → 8 h) after October closed.
+    const edited = { ...entry('501', migrationNode, '8', '150.00'), vendorUpdatedAt: new Date('2026-11-03T09:00:00Z') };
+    await hub.ctx.db.transaction().execute((trx) => saveMappedEntries(trx, connectionId, 'connectwise', [{ ok: true, line: edited }]));
+    const a2 = (await hub.ctx.db.selectFrom('labour_lines').select(['id', 'late_period', 'supersedes_id']).where('entry_id', '=', '501').where('version', '=', 2).executeTakeFirstOrThrow());
+    expect(a2).toMatchObject({ late_period: '2026-10', supersedes_id: ids.a1 });
+
+    // October again: the same invoice, revision 1, 1,896.12.
     await close();
-    const second = await issued();
-    expect(second.revision).toBe(2);
-    expect(second.totals).toMatchObject({ charges: '2.24', labour: '1593.88', total: '1596.12' });
-    const lineage = (await send('GET', `/v1/invoices/${second.id}/lineage`, hub.keys.finance)).json();
-    const migration = lineage.lines.find((l: any) => l.description.startsWith('Labour, Migration'));
-    expect([...migration.sources[0].ids].sort()).toEqual([a2, ids.b].sort());
+    const still = await issued();
+    expect(still).toMatchObject({ id: first.id, revision: 1 });
+    expect(still.totals.total).toBe('1896.12');
 
-    const old = (await send('GET', `/v1/invoices/${first.id}`, hub.keys.finance)).json();
-    expect(old).toMatchObject({ status: 'superseded', supersededBy: second.id });
-    expect(old.totals.total).toBe('1896.12');
-  }, 120_000);
+    // Entry 503 disappears from ConnectWise: the billed version stays, a deletion version supersedes it.
+    const deleted = await hub.ctx.db.transaction().execute((trx) => markMissingDeleted(trx, connectionId, '2026-10-01', ['501', '502', '504']));
+    expect(deleted).toBe(1);
+    expect((await close()) && (await issued()).id).toBe(first.id);
+
+    // November: 8 h × 150 − 10 h × 150 = −300.00 and −1.25 h × 120.10 = −150.125 → −150.13, labelled with October.
+    const novemberRun = await close('2026-11');
+    const november = await issued('2026-11');
+    const late = november.lines.filter((l: any) => l.kind === 'labour').map((l: any) => [l.description, l.quantity, l.amount]);
+    expect(late).toEqual([
+      ['Late labour (2026-10), Migration: -2 h (entry 501)', '-2', '-300.00'],
+      ['Late labour (2026-10), outside any project: -1.25 h (entry 503)', '-1.25', '-150.13'],
+    ]);
+    expect(november.totals).toMatchObject({ charges: '0.00', labour: '-450.13', total: '-450.13' });
+    const lineage = (await send('GET', `/v1/invoices/${november.id}/lineage`, hub.keys.finance)).json();
+    const sources = lineage.lines.find((l: any) => l.description.includes('Migration')).sources.map((x: any) => [x.kind, x.ids, x.allocation.amount]);
+    expect(sources.sort()).toEqual([
+      ['labour', [a2.id], '1200'],
+      ['labour_reversal', [ids.a1], '-1500'],
+    ]);
+    const picked = await hub.ctx.db.selectFrom('labour_lines').select('picked_up_by_run').where('id', '=', a2.id).executeTakeFirstOrThrow();
+    expect(picked.picked_up_by_run).toBe(novemberRun);
+    const doc = await send('GET', `/v1/invoices/${november.id}/document?format=detailed&type=csv`, hub.keys.finance);
+    expect(doc.statusCode, doc.body).toBe(200);
+    expect(csvRecords(doc.body).find((r) => r.row_type === 'total')?.amount).toBe('-450.13');
+    // A re-run of November bills the same change once, on the same invoice.
+    await close('2026-11');
+    expect((await issued('2026-11')).id).toBe(november.id);
+
+    // October's invoice is as it was.
+    expect((await send('GET', `/v1/invoices/${first.id}`, hub.keys.finance)).json()).toMatchObject({ status: 'issued', revision: 1, totals: { total: '1896.12' } });
+  }, 180_000);
 
   it('closes a customer that has only labour, and holds its invoice, naming why, when the rates are in another currency than the card invoices in', async () => {
     // A customer with labour and no Microsoft lines at all: the run closes it for its labour.

@@ -62,3 +62,47 @@ describe('ConnectWise callbacks', () => {
     expect(unknown.statusCode).toBe(401);
   });
 });
+
+describe('ConnectWise callback signatures (x-content-signature)', () => {
+  const post = (delivery: { body: string; headers: Record<string, string> }, query = `?connectionId=${connectionId}&recordId=10001`) =>
+    hub.app.inject({ method: 'POST', url: `/webhooks/connectwise${query}`, headers: delivery.headers, payload: delivery.body });
+  const stored = async (body: string) =>
+    (await hub.ctx.db.selectFrom('webhook_inbox').select('id').where('event_id', '=', `${connectionId}:${JSON.parse(body).MessageId}`).execute()).length;
+
+  it('stores a callback the sandbox signed with the site key read from Metadata.key_url', async () => {
+    const delivery = sandbox.callback({ type: 'time', id: 10001 });
+    const res = await post(delivery);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(await stored(delivery.body)).toBe(1);
+  });
+
+  it('refuses a wrongly signed callback with 401 before anything is stored', async () => {
+    const delivery = sandbox.callback({ type: 'time', id: 10001, signature: 'wrong' });
+    const res = await post(delivery);
+    expect(res.statusCode).toBe(401);
+    expect(res.json().detail).toMatch(/x-content-signature does not match/);
+    expect(await stored(delivery.body)).toBe(0);
+  });
+
+  it('refuses a body altered after signing, and a key URL on another host than the connection site', async () => {
+    const signed = sandbox.callback({ type: 'time', id: 10001 });
+    const altered = { ...signed, body: signed.body.replace('"ID":10001', '"ID":10002') };
+    expect((await post(altered)).statusCode).toBe(401);
+    const body = JSON.parse(signed.body);
+    body.Metadata.key_url = 'https://attacker.example/key';
+    const elsewhere = await post({ headers: signed.headers, body: JSON.stringify(body) });
+    expect(elsewhere.statusCode).toBe(401);
+    expect(elsewhere.json().detail).toMatch(/not on the connection's site/);
+  });
+
+  it('takes an unsigned callback (on-premises) unless the connection requires signatures', async () => {
+    const unsigned = sandbox.callback({ type: 'time', id: 10001, signature: 'none' });
+    expect((await post(unsigned)).statusCode).toBe(202);
+    await hub.ctx.db.updateTable('connections').set({ settings: JSON.stringify({ site: sandbox.url, requestsPerMinute: 60_000, requireCallbackSignature: true }) }).where('id', '=', connectionId).execute();
+    const again = sandbox.callback({ type: 'time', id: 10001, signature: 'none' });
+    const res = await post(again);
+    expect(res.statusCode).toBe(401);
+    expect(await stored(again.body)).toBe(0);
+    expect((await post(sandbox.callback({ type: 'time', id: 10001 }))).statusCode).toBe(202);
+  });
+});

@@ -14,8 +14,8 @@ import { dropStagedUsage, loadCostCheckCandidates, loadUsageGroups, stagePeriodU
 import type { Database } from '../../db/types.ts';
 import { tagKeysOf } from '../../engine/allocation.ts';
 import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
-import { addLabour, labourCurrencyProblem, type EngagementReport } from '../../engine/labour-invoice.ts';
-import { loadPeriodLabour, type PeriodLabour } from '../../db/period-labour.ts';
+import { addLabour, addLateLabour, labourCurrencyProblem, type EngagementReport } from '../../engine/labour-invoice.ts';
+import { loadLateLabour, loadPeriodLabour, type LateLabour, type PeriodLabour } from '../../db/period-labour.ts';
 import { periodBounds } from '../../engine/dates.ts';
 import type { CostDiscrepancy, FxPolicy, SeatFinding, TagCompliance } from '../../engine/types.ts';
 import { lateAdjustmentsToHold, requestLateApprovals, type HeldLateAdjustment } from './late-approval.ts';
@@ -92,6 +92,8 @@ interface Loaded {
   discrepancyCurrency: Map<string, string>;
   tagCompliance: StoredTagCompliance | null;
   labour: PeriodLabour;
+  /** Changes to entries of closed periods, billed as late-labour adjustments. */
+  lateLabour: LateLabour;
   /** The invoice's labour per engagement (null when no invoice was built). */
   labourReport: { engagements: EngagementReport[]; total: string } | null;
   /** Why labour held the invoice back (see labourCurrencyProblem). */
@@ -134,6 +136,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
   const usageDigest = await stagedUsageDigest(db);
   const licences = await loadPeriodLicences(db, customerId, period, currency);
   const labour = await loadPeriodLabour(db, customerId, period);
+  const lateLabour = await loadLateLabour(db, customerId, period);
   const lateLines = await loadLateLines(db, customerId, period, currency);
   // The hub's own seat events, checked against this period's licence lines (reported, never applied).
   const seatSubscriptions = await loadSeatSubscriptions(db, customerId, period, licences.lines);
@@ -180,12 +183,16 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
     result = closeCustomerPeriod({ ...closeInput, late });
   }
   // Labour goes on the same invoice; in a currency the card does not invoice in, it holds the invoice.
-  const labourProblem = result.invoice ? labourCurrencyProblem(labour.entries, customer.billing_currency, result.invoice.currency) : null;
+  const lateEntries = lateLabour.changes.flatMap((c) => (c.billed ? [c.current, c.billed] : [c.current]));
+  const labourProblem = result.invoice ? labourCurrencyProblem([...labour.entries, ...lateEntries], customer.billing_currency, result.invoice.currency) : null;
   let labourReport: Loaded['labourReport'] = null;
   if (labourProblem) result = { ...result, invoice: null, margin: null, held: 'unpriced' };
   else if (result.invoice) {
-    const withLabour = addLabour(result.invoice, labour.entries, unallocated.id, new Map(nodes.map((n) => [n.id, n.name])));
-    result = { ...result, invoice: withLabour.invoice };
+    const names = new Map(nodes.map((n) => [n.id, n.name]));
+    const withLabour = addLabour(result.invoice, labour.entries, unallocated.id, names);
+    // A closed period's labour changed since: an adjustment here, the closed invoice untouched.
+    const withLate = addLateLabour(withLabour.invoice, lateLabour.changes, unallocated.id, names);
+    result = { ...result, invoice: withLate.invoice };
     labourReport = { engagements: withLabour.engagements, total: withLabour.total.toString() };
   }
   const billedLateGroups = lateLines.groups.filter((g) => !heldPeriods.has(g.period));
@@ -208,7 +215,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
     allocationRules: allocationRules.map((r) => ({ id: r.id, version: r.version })),
     categoryMapping: { id: mapping.id, version: mapping.version },
     costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id })),
-    lines: { usage: usageDigest.count, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest, labour: labour.entries.length, labourDigest: labour.digest },
+    lines: { usage: usageDigest.count, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest, labour: labour.entries.length, labourDigest: labour.digest, lateLabour: lateLabour.changes.length, lateLabourDigest: lateLabour.digest },
     heldLateAdjustments: held,
   };
   const fingerprint = createHash('sha256')
@@ -225,6 +232,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
         lines: digest,
         late: lateLines.digest,
         labour: labour.digest,
+        lateLabour: lateLabour.digest,
         held,
       }),
     )
@@ -250,6 +258,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
     cards,
     discrepancyCurrency,
     labour,
+    lateLabour,
     labourReport,
     labourProblem,
     tagCompliance: result.tagCompliance ? storedTagCompliance(result.tagCompliance, tagSource, usageCurrencies.size === 1 ? [...usageCurrencies][0]! : null) : null,
@@ -417,6 +426,7 @@ async function closeOn(db: Db, run: { id: string; period: string; requested_by: 
           labourVersions: loaded.labour.versions,
         });
         await markLatePickedUp(trx, run.id, payload.customerId, run.period, loaded.late);
+        if (loaded.lateLabour.pickUp.length > 0) await trx.updateTable('labour_lines').set({ picked_up_by_run: run.id }).where('id', 'in', loaded.lateLabour.pickUp).execute();
         await writeAudit(trx, {
           ...ACTOR,
           action: 'invoice.issue',

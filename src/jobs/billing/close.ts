@@ -30,6 +30,8 @@ export async function closePeriod(payload: ClosePayload, ctx: HubContext): Promi
          or exists (select 1 from license_lines l where l.customer_id = c.id and l.late and l.charge_period < ${run.period}
                       and (l.picked_up_by_run is null or l.picked_up_by_run in (select id from billing_runs where period = ${run.period})))
          or exists (select 1 from labour_lines ll where ll.customer_id = c.id and ll.status = 'current' and ll.work_date >= ${start}::date and ll.work_date <= ${end}::date)
+         or exists (select 1 from labour_lines ll where ll.customer_id = c.id and ll.late_period < ${run.period}
+                      and (ll.picked_up_by_run is null or ll.picked_up_by_run in (select id from billing_runs where period = ${run.period})))
       order by c.id`.execute(trx);
     await dropStaleRunUsage(trx);
     // One pass over the period's usage for every customer (see run-usage-stage.ts).

@@ -174,7 +174,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
     for (const g of lineageOf(l).groups) {
       const rule = ruleById.get(`${g.cardId}@${g.cardVersion}:${g.ruleId}`);
       const usage = g.kind === 'usage' || g.kind === 'usage_reversal';
-      const labour = g.kind === 'labour';
+      const labour = g.kind === 'labour' || g.kind === 'labour_reversal';
       const columns = {
         invoice_line_id: lineIds.get(l.id)!,
         source_kind: g.kind,

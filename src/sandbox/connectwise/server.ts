@@ -15,6 +15,7 @@ import { CODEBASE, COMPANY_ID } from './catalog.ts';
 import { emptyStats, type ConnectWiseSandboxContext, type ConnectWiseSandboxCredentials, type ConnectWiseSandboxStats } from './context.ts';
 import { registerApiRoutes } from './routes/api.ts';
 import { registerControlRoutes } from './routes/control.ts';
+import { callbackDelivery, registerCallbackKeyRoute, type CallbackDelivery, type CallbackInput } from './callbacks.ts';
 
 export interface ConnectWiseSandboxOptions extends AccountOptions {
   host?: string;
@@ -31,6 +32,8 @@ export interface ConnectWiseSandbox {
   account: ConnectWiseAccount;
   stats(): ConnectWiseSandboxStats;
   setThrottle(options: ThrottleOptions): void;
+  /** A signed (or wrongly signed, or unsigned) callback delivery, as ConnectWise would POST it. */
+  callback(input: CallbackInput): CallbackDelivery;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export function createConnectWiseSandboxApp(options: ConnectWiseSandboxOptions =
   const app = fastify({ logger: false });
   registerApiRoutes(app, context);
   registerControlRoutes(app, context);
+  registerCallbackKeyRoute(app, context);
   return { app, context };
 }
 
@@ -60,6 +64,7 @@ export async function startConnectWiseSandbox(options: ConnectWiseSandboxOptions
     account: context.account,
     stats: () => structuredClone(context.stats),
     setThrottle: (throttle) => context.throttle.configure(throttle),
+    callback: (input) => callbackDelivery(url, input),
     close: () => app.close(),
   };
 }

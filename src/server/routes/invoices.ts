@@ -42,7 +42,7 @@ const Lineage = Type.Object({
       sourceCount: Type.Integer(),
       sources: Type.Array(
         Type.Object({
-          kind: Type.String({ description: 'usage, license, or the reversal of a frozen line a late revision replaces (usage_reversal, license_reversal)' }),
+          kind: Type.String({ description: 'usage, license, labour, or the reversal of a frozen line a late revision replaces (usage_reversal, license_reversal, labour_reversal)' }),
           ids: Type.Array(Type.String(), { description: 'usage_lines ids, license_lines ids, or labour_lines ids (one version of one PSA time entry each)' }),
           count: Type.Integer(),
           rateCard: Type.Object({ id: Uuid, version: Type.Integer() }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sum } from '../../../src/engine/decimal.ts';
 import { buildInvoice } from '../../../src/engine/invoice.ts';
-import { addLabour, labourCurrencyProblem } from '../../../src/engine/labour-invoice.ts';
+import { addLabour, addLateLabour, labourCurrencyProblem, type LateLabourChange } from '../../../src/engine/labour-invoice.ts';
 import type { LabourEntry } from '../../../src/engine/labour.ts';
 import { allocated, card, d, expectDecimal, pricedLine } from './fixtures.ts';
 
@@ -81,5 +81,47 @@ describe('addLabour: PSA labour on the invoice of the Microsoft lines', () => {
     expect(labourCurrencyProblem(entries, 'EUR', 'USD')).toMatch(/billing currency EUR.*invoices in USD/);
     expect(labourCurrencyProblem(entries, 'usd', 'USD')).toBeNull();
     expect(labourCurrencyProblem([entry('e4', 'ops', '2', null, false)], 'EUR', 'USD')).toBeNull();
+  });
+});
+
+// Late labour, worked by hand (the same invoice, 2026-11, with 2026-10 closed):
+//   entry 501 billed 10 h × 150 = 1,500 on Finance, now 8 h × 150 = 1,200 → −300.00
+//   entry 507 billed 2 h × 99.99 = 199.98 on Finance, moved to Operations at 2 h × 99.99:
+//     Finance −199.98, Operations +199.98 (the line per engagement takes each side)
+//   entry 509 new after the close: 0.25 h × 123.45 = 30.8625 → Operations 199.98 + 30.8625 = 230.8425 → 230.84
+//   entry 511 non-billable before and after: no line
+//   Finance: −300 − 199.98 = −499.98; total 20.00 − 499.98 + 230.84 = −249.14
+describe('addLateLabour: changes to entries of a closed period as labelled adjustments', () => {
+  const changes: LateLabourChange[] = [
+    { period: '2026-10', psaEntryId: '501', billed: entry('v501-1', 'finance', '10', '150'), current: entry('v501-2', 'finance', '8', '150') },
+    { period: '2026-10', psaEntryId: '507', billed: entry('v507-1', 'finance', '2', '99.99'), current: entry('v507-2', 'ops', '2', '99.99') },
+    { period: '2026-10', psaEntryId: '509', billed: null, current: entry('v509-1', 'ops', '0.25', '123.45') },
+    { period: '2026-10', psaEntryId: '511', billed: entry('v511-1', 'ops', '1', null, false), current: entry('v511-2', 'ops', '3', null, false) },
+  ];
+  const { invoice, total } = addLateLabour(microsoft, changes, 'unallocated', names);
+
+  it('adds one line per closed period and engagement, before the minimum, each rounded once', () => {
+    expectDecimal(total, '-269.14');
+    expectDecimal(invoice.total, '-249.14');
+    expect(invoice.total.equals(sum(invoice.lines.map((l) => l.amount)))).toBe(true);
+    expect(invoice.total.equals(sum(invoice.summary.map((l) => l.amount)))).toBe(true);
+    const late = invoice.lines.filter((l) => l.kind === 'labour');
+    expect(late.map((l) => [l.description, l.quantity!.toString(), l.amount.toString()])).toEqual([
+      ['Late labour (2026-10), Finance: -4 h (entries 501, 507)', '-4', '-499.98'],
+      ['Late labour (2026-10), Operations: 2.25 h (entries 507, 509)', '2.25', '230.84'],
+    ]);
+    expect(late.every((l) => l.adjustment?.originalPeriod === '2026-10' && l.adjustment.label === 'Late labour')).toBe(true);
+    expect(invoice.lines.at(-1)!.kind).toBe('minimum');
+  });
+
+  it('traces the version billed now and the version taken back, each on its engagement', () => {
+    const finance = invoice.lines.find((l) => l.description.includes('Finance'))!;
+    expect(finance.sources.map((s) => [s.lineId, s.price.toString(), s.allocations[0]!.costNodeId])).toEqual([
+      ['rpl:v501-1', '-1500', 'finance'],
+      ['pl:v501-2', '1200', 'finance'],
+      ['rpl:v507-1', '-199.98', 'finance'],
+    ]);
+    const byNode = Object.fromEntries(invoice.subtotalsByCostNode.map((n) => [n.costNodeId, n.amount.toString()]));
+    expect(byNode).toEqual({ finance: '-489.98', ops: '233.94' });
   });
 });
