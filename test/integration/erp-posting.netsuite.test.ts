@@ -61,7 +61,7 @@ describe('posting invoices to NetSuite', () => {
     expect((err as NetSuiteCallError).codes).toEqual([facts.badLoginCode]);
     const raw = await fetch(`${ns.url}${facts.recordApiPrefix}/account/54`, { headers: { authorization: 'OAuth realm="x", oauth_signature="bad"' } });
     expect(raw.status).toBe(facts.badLoginStatus);
-    expect((await raw.json())[facts.errorDetailsField][0]['o:errorCode']).toBe(facts.badLoginCode);
+    expect(((await raw.json()) as Record<string, { 'o:errorCode': string }[]>)[facts.errorDetailsField]![0]!['o:errorCode']).toBe(facts.badLoginCode);
     expect(ns.stats().refusedLogins).toBe(2);
   });
 

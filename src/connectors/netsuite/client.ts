@@ -73,10 +73,19 @@ export class NetSuiteClient {
     }
   }
 
-  /** One record, or undefined when NetSuite has none (404). */
-  getRecord(type: string, ref: RecordRef): Promise<NetSuiteRecord | undefined> {
+  /**
+   * One record, or undefined when NetSuite has none (404). Sublists (an invoice's items,
+   * a journal's lines) come back only as links unless `expand` asks for them.
+   */
+  getRecord(type: string, ref: RecordRef, options: { expand?: boolean } = {}): Promise<NetSuiteRecord | undefined> {
     return this.#call(async () => {
-      const res = await this.#http.request<NetSuiteRecord>({ call: `${type}.get`, path: `/${type}/${refPath(ref)}`, expectedStatus: [200, 404], exactNumbers: true });
+      const res = await this.#http.request<NetSuiteRecord>({
+        call: `${type}.get`,
+        path: `/${type}/${refPath(ref)}`,
+        query: { expandSubResources: options.expand ? 'true' : undefined },
+        expectedStatus: [200, 404],
+        exactNumbers: true,
+      });
       return res.status === 404 ? undefined : res.body;
     });
   }

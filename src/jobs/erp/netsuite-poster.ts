@@ -39,8 +39,8 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
     }
     return id;
   };
-  const read = async (id: string) => {
-    const record = await client.getRecord('invoice', { id });
+  const read = async (id: string, expand = false) => {
+    const record = await client.getRecord('invoice', { id }, { expand });
     if (!record) throw new Error(`NetSuite invoice ${id} could not be read back`);
     return record;
   };
@@ -65,7 +65,7 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
       return documentOf(await read(await client.upsert('invoice', externalId, body, { replace: 'item' })));
     },
     voidInvoice: async (documentId) => {
-      const invoice = await read(documentId);
+      const invoice = await read(documentId, true);
       const externalId = creditMemoExternalId(String(invoice.externalId ?? `hub-inv-${documentId}`));
       if (await client.getRecord('creditMemo', { externalId })) return;
       await client.upsert('creditMemo', externalId, creditMemoFor(invoice, externalId, `Cancels ${String(invoice.tranId)} (${String(invoice.otherRefNum ?? '')}): replaced by a new revision`), { replace: 'item' });

@@ -76,12 +76,16 @@ export function toNetSuiteInvoice(header: NetSuiteInvoiceHeader, lines: readonly
 type Line = Record<string, unknown> & { amount?: unknown };
 
 /**
- * The credit memo that cancels an invoice NetSuite holds: its customer, currency and
- * lines (item, amount, dimensions, tax code) as they are there, applied to it in full.
+ * The credit memo that cancels an invoice NetSuite holds (read with its sublists
+ * expanded): its customer, currency and lines (item, amount, dimensions, tax code) as
+ * they are there, applied to what is still open on it. What the customer already paid
+ * stays as unapplied credit for finance to refund or carry over.
  */
 export function creditMemoFor(invoice: NetSuiteRecord, externalId: string, memo: string): NetSuiteRecord {
   const refId = (v: unknown) => (v && typeof v === 'object' && 'id' in v ? ref(String((v as { id: unknown }).id)) : undefined);
-  const lines = ((invoice.item as { items?: Line[] } | undefined)?.items ?? []).map((l) => {
+  const items = (invoice.item as { items?: Line[] } | undefined)?.items;
+  if (!items) throw new Error(`NetSuite invoice ${String(invoice.id)} was read without its item lines (expandSubResources)`);
+  const lines = items.map((l) => {
     const out: Record<string, unknown> = { quantity: 1, rate: Number(l.amount), amount: Number(l.amount), description: l.description };
     for (const field of ['item', 'department', 'class', 'location', 'taxCode']) {
       const r = refId(l[field]);
@@ -97,6 +101,6 @@ export function creditMemoFor(invoice: NetSuiteRecord, externalId: string, memo:
     tranDate: invoice.tranDate,
     memo,
     item: { items: lines },
-    apply: { items: [{ doc: ref(String(invoice.id)), apply: true, amount: Number(invoice.total) }] },
+    ...(Number(invoice.amountRemaining) > 0 ? { apply: { items: [{ doc: ref(String(invoice.id)), apply: true, amount: Number(invoice.amountRemaining) }] } } : {}),
   };
 }

@@ -122,14 +122,21 @@ export async function startNetSuiteSandbox(options: NetSuiteSandboxOptions = {})
 
       const base = (req: FastifyRequest) => `http://${req.headers.host}/services/rest/record/v1`;
       const refOf = (raw: string) => (raw.startsWith('eid:') ? { externalId: decodeURIComponent(raw.slice(4)) } : { id: decodeURIComponent(raw) });
-      /** GET answers references with refName and the record with its self link. */
+      /**
+       * GET answers references with refName and the record with its self link; sublists
+       * come as links to themselves unless `expandSubResources=true`, as NetSuite does.
+       */
       const present = (req: FastifyRequest, type: string, record: NsRecord) => {
+        const expand = (req.query as Record<string, string>).expandSubResources === 'true';
         const refTypes: Record<string, string> = { entity: 'customer', currency: 'currency', subsidiary: 'subsidiary', department: 'department', class: 'classification', location: 'location', item: 'nonInventorySaleItem', account: 'account', taxCode: 'salesTaxItem', incomeAccount: 'account' };
         const named = (obj: Record<string, unknown>): Record<string, unknown> =>
           Object.fromEntries(
             Object.entries(obj).map(([k, v]) => {
               if (refTypes[k] && v && typeof v === 'object' && 'id' in v) return [k, { ...v, refName: account.refName(refTypes[k]!, String((v as { id: unknown }).id)) }];
-              if (v && typeof v === 'object' && Array.isArray((v as { items?: unknown }).items)) return [k, { items: (v as { items: Record<string, unknown>[] }).items.map(named) }];
+              if (v && typeof v === 'object' && Array.isArray((v as { items?: unknown }).items)) {
+                if (!expand) return [k, { links: [{ rel: 'self', href: `${base(req)}/${type}/${record.id}/${k}` }] }];
+                return [k, { items: (v as { items: Record<string, unknown>[] }).items.map(named) }];
+              }
               return [k, v];
             }),
           );
