@@ -4,6 +4,8 @@ import { NetSuiteCallError } from '../../src/connectors/netsuite/errors.ts';
 import { createLimiter } from '../../src/connectors/http/limits.ts';
 import { NetSuiteClient } from '../../src/connectors/netsuite/client.ts';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
+import { postNetSuiteJournal } from '../../src/jobs/erp/netsuite-journal.ts';
+import { Decimal } from '../../src/engine/decimal.ts';
 import { startNetSuiteSandbox, type NetSuiteSandbox } from '../../src/sandbox/netsuite/server.ts';
 import { SMALL_MONTH_LINES, closeSmallMonth, reCloseWithComputeOnWeb, waitForPosting, type ClosedMonth } from '../helpers/closed-month.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
@@ -158,4 +160,27 @@ describe('posting invoices to NetSuite', () => {
     ]);
     expect((await postingsOf())[0]).toMatchObject({ status: 'voided', documentId: first.documentId });
   }, 90_000);
+
+  it("posts a period's journal through the connection once, in the connection's subsidiary and NetSuite's id of the currency", async () => {
+    // 209.18 recognised: Dr deferred revenue 209.18 / Cr Azure revenue 12.73 (Engineering) + licence revenue 196.45.
+    const journal = {
+      externalId: `hub-je-${month.customerId}-USD-2026-10`,
+      currency: 'USD',
+      tranDate: '2026-10-31',
+      memo: 'Revenue recognised 2026-10',
+      lines: [
+        { account: '58', debit: new Decimal('209.18') },
+        { account: '55', credit: new Decimal('12.73'), dimensions: WEB },
+        { account: '54', credit: new Decimal('196.45'), dimensions: UNALLOCATED },
+      ],
+    };
+    const first = await postNetSuiteJournal(hub.ctx, connectionId, journal);
+    const again = await postNetSuiteJournal(hub.ctx, connectionId, journal);
+    expect(again).toEqual(first);
+    const entries = ns.account.all('journalEntry');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ id: first.id, tranId: first.tranId, currency: { id: '1' }, subsidiary: { id: '1' }, line: { items: [{ debit: 209.18 }, { credit: 12.73, department: { id: WEB.department } }, { credit: 196.45 }] } });
+    await expect(postNetSuiteJournal(hub.ctx, connectionId, { ...journal, externalId: 'hub-je-off', lines: [journal.lines[0]!, { ...journal.lines[1]!, credit: new Decimal('12.72') }, journal.lines[2]!] })).rejects.toThrow(/do not balance/);
+    expect(ns.account.all('journalEntry')).toHaveLength(1);
+  });
 });
