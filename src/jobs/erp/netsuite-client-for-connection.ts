@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import type Bottleneck from 'bottleneck';
 import { createLimiter } from '../../connectors/http/limits.ts';
 import { NetSuiteClient } from '../../connectors/netsuite/client.ts';
-import { netsuiteDeclaration } from '../../connectors/netsuite/declaration.ts';
+import { netsuiteDeclaration, netsuiteRealm } from '../../connectors/netsuite/declaration.ts';
 import { loadConnectionSecrets } from '../../db/connection-secrets.ts';
 import type { HubContext } from '../../context.ts';
 
@@ -11,9 +12,20 @@ export interface NetSuiteConnection {
   subsidiaryId: string | null;
 }
 
-// One limiter and one client per connection per process: NetSuite's concurrency limit is
-// per account. New settings or rotated tokens make a new client.
+// One client per connection per process (new settings or tokens make a new one), and one
+// limiter per NetSuite account: its concurrency limit is the account's, shared by every
+// connection and integration that reaches it.
 const clients = new Map<string, { connection: NetSuiteConnection; version: string }>();
+const limiters = new Map<string, { limiter: Bottleneck; maxConcurrent: number }>();
+
+function accountLimiter(accountId: string, maxConcurrent: number): Bottleneck {
+  const key = netsuiteRealm(accountId);
+  const known = limiters.get(key);
+  if (known && known.maxConcurrent === maxConcurrent) return known.limiter;
+  const limiter = createLimiter({ maxConcurrent });
+  limiters.set(key, { limiter, maxConcurrent });
+  return limiter;
+}
 
 /** The NetSuite client of a stored connection: account, token-based auth, the account's concurrency limit. */
 export async function netsuiteClientFor(ctx: HubContext, connectionId: string): Promise<NetSuiteConnection> {
@@ -34,7 +46,7 @@ export async function netsuiteClientFor(ctx: HubContext, connectionId: string): 
       tokenSecret: credentials.tokenSecret!,
     },
     ...(settings.baseUrl ? { baseUrl: String(settings.baseUrl) } : {}),
-    limiter: createLimiter({ maxConcurrent: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : netsuiteDeclaration.limits.maxConcurrent }),
+    limiter: accountLimiter(String(settings.accountId), Number.isInteger(concurrency) && concurrency > 0 ? concurrency : netsuiteDeclaration.limits.maxConcurrent),
   });
   const connection = {
     client,
