@@ -68,7 +68,7 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
       const invoice = await read(documentId, true);
       const externalId = creditMemoExternalId(String(invoice.externalId ?? `hub-inv-${documentId}`));
       if (await client.getRecord('creditMemo', { externalId })) return;
-      await client.upsert('creditMemo', externalId, creditMemoFor(invoice, externalId, `Cancels ${String(invoice.tranId)} (${String(invoice.otherRefNum ?? '')}): replaced by a new revision`), { replace: 'item' });
+      await client.upsert('creditMemo', externalId, creditMemoFor(invoice, externalId, `Cancels ${String(invoice.tranId)} (${String(invoice.otherRefNum ?? '')}): replaced by a new revision`, new Date().toISOString().slice(0, 10)), { replace: 'item' });
     },
   };
 }

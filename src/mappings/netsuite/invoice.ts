@@ -79,9 +79,11 @@ type Line = Record<string, unknown> & { amount?: unknown };
  * The credit memo that cancels an invoice NetSuite holds (read with its sublists
  * expanded): its customer, currency and lines (item, amount, dimensions, tax code) as
  * they are there, applied to what is still open on it. What the customer already paid
- * stays as unapplied credit for finance to refund or carry over.
+ * stays as unapplied credit for finance to refund or carry over. It is dated when the
+ * revision replaces the invoice (`tranDate`), not back in the invoice's period, which
+ * NetSuite may have closed.
  */
-export function creditMemoFor(invoice: NetSuiteRecord, externalId: string, memo: string): NetSuiteRecord {
+export function creditMemoFor(invoice: NetSuiteRecord, externalId: string, memo: string, tranDate: string): NetSuiteRecord {
   const refId = (v: unknown) => (v && typeof v === 'object' && 'id' in v ? ref(String((v as { id: unknown }).id)) : undefined);
   const items = (invoice.item as { items?: Line[] } | undefined)?.items;
   if (!items) throw new Error(`NetSuite invoice ${String(invoice.id)} was read without its item lines (expandSubResources)`);
@@ -98,7 +100,7 @@ export function creditMemoFor(invoice: NetSuiteRecord, externalId: string, memo:
     entity: refId(invoice.entity),
     ...(refId(invoice.subsidiary) ? { subsidiary: refId(invoice.subsidiary) } : {}),
     currency: refId(invoice.currency),
-    tranDate: invoice.tranDate,
+    tranDate,
     memo,
     item: { items: lines },
     ...(Number(invoice.amountRemaining) > 0 ? { apply: { items: [{ doc: ref(String(invoice.id)), apply: true, amount: Number(invoice.amountRemaining) }] } } : {}),
