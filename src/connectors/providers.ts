@@ -1,6 +1,7 @@
 import { autotaskDeclaration } from './autotask/declaration.ts';
 import { connectwiseDeclaration } from './connectwise/declaration.ts';
 import { hubspotDeclaration } from './hubspot/declaration.ts';
+import { netsuiteDeclaration } from './netsuite/declaration.ts';
 import { partnerCenterDeclaration } from './partner-center/declaration.ts';
 import { quickbooksDeclaration } from './quickbooks/declaration.ts';
 import { SALESFORCE_DEFAULT_FIELDS, salesforceDeclaration } from './salesforce/declaration.ts';
@@ -142,6 +143,18 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
     settingFields: [
       { name: 'zoneInformationUrl', description: `Default ${autotaskDeclaration.zoneInformationUrl}; the zone found is kept with the connection` },
       { name: 'requestsPerHour', description: `The hub's share of the database's ${autotaskDeclaration.limits.requestsPerHour} requests per rolling hour (all integrations share it; default all of it)` },
+    ],
+  },
+  {
+    name: netsuiteDeclaration.vendor,
+    displayName: netsuiteDeclaration.displayName,
+    credentialFields: publicFields(netsuiteDeclaration.credentials),
+    settingFields: [
+      { name: 'accountId', description: 'The NetSuite account id (Setup > Company > Company Information), e.g. 1234567 or 1234567_SB1 for a sandbox; required. It is the OAuth realm and names the REST host' },
+      { name: 'baseUrl', description: 'Default https://<account id, lower case, _ as ->.suitetalk.api.netsuite.com' },
+      { name: 'subsidiaryId', description: "OneWorld accounts: the internal id of the subsidiary the hub's customers, invoices and journals belong to" },
+      { name: 'createMissingCustomers', description: 'true: a hub customer with no NetSuite customer (external id hub-customer-<id>) gets one; default false: its invoices are blocked until linked' },
+      { name: 'concurrencyLimit', description: `The share of the account's concurrency limit the hub may use (default ${netsuiteDeclaration.limits.maxConcurrent}, the Standard tier's whole limit; Premium 15, Enterprise/Ultimate 20, +10 per SuiteCloud Plus licence)` },
     ],
   },
 ];

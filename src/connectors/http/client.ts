@@ -123,7 +123,7 @@ export class HttpClient {
       prepared.signal?.throwIfAborted();
       // Outside the limiter: a token refresh may itself wait on a limiter, and
       // must not do so while holding one of this connection's slots.
-      const dynamicHeaders = this.#headers ? await this.#headers() : {};
+      const dynamicHeaders = this.#headers ? await this.#headers({ method: prepared.method, url: prepared.url }) : {};
       this.#stats.attempts++;
       const outcome = await this.#limiter.schedule(() => this.#attempt(prepared, dynamicHeaders));
       vendorRequests.inc({ vendor: this.#vendor, call: prepared.call, outcome: vendorOutcome(outcome.ok ? { ok: true } : outcome) });

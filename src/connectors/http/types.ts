@@ -38,8 +38,12 @@ export interface HttpClientOptions {
   maxRetryAfterMs?: number;
   /** Response header carrying the server's requested wait (vendor declarations name it). */
   retryAfterHeader?: string;
-  /** Called before every attempt, so a refreshed token is picked up by the retry. */
-  headers?: () => Promise<Record<string, string>> | Record<string, string>;
+  /**
+   * Called before every attempt, so a refreshed token is picked up by the retry. It is
+   * told the method and full URL (query included) for schemes that sign each request
+   * (OAuth 1.0a: a fresh nonce and signature per attempt).
+   */
+  headers?: (request: { method: string; url: string }) => Promise<Record<string, string>> | Record<string, string>;
   /** Called once on a 401 before a single re-attempt; typically drops a cached token. */
   onUnauthorized?: () => Promise<void> | void;
   onRetry?: (event: RetryEvent) => void;

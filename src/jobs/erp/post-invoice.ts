@@ -11,6 +11,8 @@ import { quickbooksClientFor } from './quickbooks-client-for-connection.ts';
 import { quickbooksPoster } from './quickbooks-poster.ts';
 import { xeroPoster } from './xero-poster.ts';
 import { xeroClientFor } from './xero-client-for-connection.ts';
+import { netsuiteClientFor } from './netsuite-client-for-connection.ts';
+import { netsuitePoster } from './netsuite-poster.ts';
 
 export const POST_INVOICE_TASK = 'erp:post_invoice';
 
@@ -21,6 +23,7 @@ export interface PostInvoicePayload {
 async function posterFor(ctx: HubContext, system: ErpSystem, connectionId: string): Promise<ErpPoster> {
   if (system === 'xero') return xeroPoster(await xeroClientFor(ctx, connectionId));
   if (system === 'quickbooks') return quickbooksPoster(await quickbooksClientFor(ctx, connectionId));
+  if (system === 'netsuite') return netsuitePoster(await netsuiteClientFor(ctx, connectionId));
   throw new Error(`posting to ${system} is not available yet`);
 }
 
@@ -89,8 +92,8 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
     const total = new Decimal(invoice.total);
     if (!postingTotal(lines).equals(total)) throw new Error(`the posting lines add up to ${postingTotal(lines).toString()}, not the invoice total ${invoice.total}`);
 
-    const header = { customerRef, number: invoice.number, date: invoice.issued_at.toISOString().slice(0, 10), dueDate: null, currency: invoice.currency, reference: `${invoice.period} r${invoice.revision}` };
-    const document = (await poster.findInvoice(invoice.number)) ?? (await poster.createInvoice(header, lines, invoiceKey(invoice.id)));
+    const header = { invoiceId: invoice.id, revision: invoice.revision, customerRef, number: invoice.number, date: invoice.issued_at.toISOString().slice(0, 10), dueDate: null, currency: invoice.currency, reference: `${invoice.period} r${invoice.revision}` };
+    const document = (await poster.findInvoice(invoice.number, invoice)) ?? (await poster.createInvoice(header, lines, invoiceKey(invoice.id)));
     if (!document.subTotal.equals(total)) {
       await finish({ status: 'failed', document_id: document.id, document_number: document.number, document_total: document.subTotal.toString(), last_error: `${system} totals ${document.subTotal.toString()} before tax, the hub invoice ${invoice.total}` });
       return;

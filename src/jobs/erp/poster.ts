@@ -11,6 +11,9 @@ export interface ErpDocument {
 }
 
 export interface ErpInvoiceHeader {
+  /** The hub invoice (one per revision) and its revision, for ERPs that key documents by them. */
+  invoiceId: string;
+  revision: number;
   customerRef: string;
   number: string;
   date: string;
@@ -28,7 +31,7 @@ export interface ErpPoster {
   /** The ERP's id of the customer: by the hub customer id stored on it (or, where the ERP has no field for it, its unique name), else undefined. */
   findCustomer(customer: { hubCustomerId: string; name: string }): Promise<string | undefined>;
   createCustomer(customer: { hubCustomerId: string; name: string }, idempotencyKey: string): Promise<string>;
-  findInvoice(number: string): Promise<ErpDocument | undefined>;
+  findInvoice(number: string, invoice: { id: string; revision: number }): Promise<ErpDocument | undefined>;
   createInvoice(header: ErpInvoiceHeader, lines: readonly PostingLine[], idempotencyKey: string): Promise<ErpDocument>;
   voidInvoice(documentId: string, idempotencyKey: string): Promise<void>;
 }
