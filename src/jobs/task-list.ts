@@ -30,6 +30,7 @@ import { DRIFT_PUSH_TASK, pushFindingToCrm } from './drift/resolve.ts';
 import { enqueueJob } from './enqueue.ts';
 import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
 import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayload } from './crm/budget-check.ts';
+import { POST_JOURNALS_TASK, postPeriodJournals, type PostJournalsPayload } from './erp/post-journals.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -91,6 +92,13 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [QUOTE_BUDGET_CHECK_TASK]: async (payload) => {
       ctx.logger.info(await checkQuoteBudgets((payload ?? {}) as QuoteBudgetCheckPayload, ctx), 'quote Azure budgets checked');
     },
+    [POST_JOURNALS_TASK]: async (payload) => {
+      const outcomes = await postPeriodJournals((payload ?? {}) as PostJournalsPayload, ctx);
+      ctx.logger.info({ journals: outcomes }, 'revenue journals posted');
+      const failed = outcomes.filter((o) => o.status === 'failed');
+      // Failed journals keep their entries; the job's retry (or the next run) sends the same journal again.
+      if (failed.length > 0) throw new Error(`revenue journals not posted: ${failed.map((f) => `${f.number}: ${f.error}`).join('; ')}`);
+    },
   };
 }
 
@@ -132,4 +140,6 @@ export const CRONTAB = [
   '0 5 * * * partner_center:gdap_check ?id=pc-gdap-daily {}',
   '# owned fields compared with every copy, hourly (and after each sync)',
   '17 * * * * drift:detect ?id=drift-hourly',
+  "# revenue recognition journals for last month, once it has ended (and on demand: POST /v1/revenue-journals)",
+  '0 3 1 * * erp:post_journals ?id=erp-journals-monthly {}',
 ].join('\n');
