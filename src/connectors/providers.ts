@@ -122,6 +122,7 @@ export const PROVIDERS: readonly ProviderDeclaration[] = [
       { name: 'tokenUrl', description: `Default ${xeroDeclaration.baseUrls.token}` },
       { name: 'createMissingCustomers', description: 'true: a hub customer with no Xero contact gets one (ContactNumber = hub customer id); default false: its invoices are blocked until linked' },
       { name: 'requestsPerMinute', description: `Override of the documented per-organisation limit (${xeroDeclaration.limits.requestsPerMinute}/min, ${xeroDeclaration.limits.maxConcurrent} concurrent)` },
+      { name: 'baseCurrency', description: "The organisation's base currency (ISO 4217). Needed for revenue journals: Xero posts manual journals in the base currency only, so journals in other currencies are refused" },
     ],
   },
   {

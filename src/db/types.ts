@@ -915,6 +915,65 @@ export interface RateCardsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface RevenueJournalEntriesTable {
+  journal_id: string;
+  entry_id: string;
+  connection_id: string;
+  customer_id: string;
+}
+
+export interface RevenueJournalsTable {
+  id: Generated<string>;
+  connection_id: string;
+  system: string;
+  period: string;
+  currency: string;
+  sequence: number;
+  status: Generated<string>;
+  idempotency_key: string;
+  document_id: string | null;
+  total: ColumnType<string, string | undefined, string>;
+  lines: ColumnType<JsonValue, string | undefined, string>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  requested_by: string | null;
+  posted_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface RevenueScheduleEntriesTable {
+  id: Generated<string>;
+  schedule_id: string;
+  customer_id: string;
+  period: string;
+  amount: ColumnType<string, string, string>;
+  reversed: Generated<boolean>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface RevenueSchedulesTable {
+  id: Generated<string>;
+  customer_id: string;
+  invoice_id: string;
+  invoice_line_id: string;
+  currency: string;
+  pattern: string;
+  service_start: string;
+  service_end: string;
+  total: ColumnType<string, string, string>;
+  deferred: boolean;
+  subscription_id: string | null;
+  license_line_ids: Generated<string[]>;
+  status: Generated<string>;
+  ended_on: string | null;
+  reversed_amount: ColumnType<string, string | undefined, string>;
+  reverses_id: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface SeatDiscrepanciesTable {
   id: Generated<number>;
   billing_run_id: string;
@@ -1173,6 +1232,10 @@ export interface Database {
   rate_card_rules: RateCardRulesTable;
   rate_card_versions: RateCardVersionsTable;
   rate_cards: RateCardsTable;
+  revenue_journal_entries: RevenueJournalEntriesTable;
+  revenue_journals: RevenueJournalsTable;
+  revenue_schedule_entries: RevenueScheduleEntriesTable;
+  revenue_schedules: RevenueSchedulesTable;
   seat_discrepancies: SeatDiscrepanciesTable;
   settings: SettingsTable;
   subscription_events: SubscriptionEventsTable;

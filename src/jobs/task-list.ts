@@ -32,6 +32,7 @@ import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/p
 import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayload } from './crm/budget-check.ts';
 import { checkOnboarding, ONBOARDING_CHECK_TASK, type OnboardingCheckPayload } from './crm/onboarding-check.ts';
 import { autotaskTasks } from './autotask/tasks.ts';
+import { POST_JOURNALS_TASK, postPeriodJournals, type PostJournalsPayload } from './erp/post-journals.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -97,6 +98,13 @@ export function buildTaskList(ctx: HubContext): TaskList {
       ctx.logger.info(await checkOnboarding((payload ?? {}) as OnboardingCheckPayload, ctx), 'onboarding reviews and trials checked');
     },
     ...autotaskTasks(ctx),
+    [POST_JOURNALS_TASK]: async (payload) => {
+      const outcomes = await postPeriodJournals((payload ?? {}) as PostJournalsPayload, ctx);
+      ctx.logger.info({ journals: outcomes }, 'revenue journals posted');
+      const failed = outcomes.filter((o) => o.status === 'failed');
+      // Failed journals keep their entries; the job's retry (or the next run) sends the same journal again.
+      if (failed.length > 0) throw new Error(`revenue journals not posted: ${failed.map((f) => `${f.number}: ${f.error}`).join('; ')}`);
+    },
   };
 }
 
@@ -142,4 +150,6 @@ export const CRONTAB = [
   '20 6 * * * crm:onboarding_check ?id=crm-onboarding-daily',
   '# Autotask time entries and contract seats (no webhooks for either: polled)',
   '*/15 * * * * autotask:schedule ?id=autotask-every-15-min',
+  "# revenue recognition journals for last month, once it has ended (and on demand: POST /v1/revenue-journals)",
+  '0 3 1 * * erp:post_journals ?id=erp-journals-monthly {}',
 ].join('\n');

@@ -17,6 +17,7 @@ describe('the crontab', () => {
       ['drift:detect', null],
       ['crm:onboarding_check', null],
       ['autotask:schedule', null],
+      ['erp:post_journals', {}],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);

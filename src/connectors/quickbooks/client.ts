@@ -55,6 +55,8 @@ interface QboSdk {
   getInvoice(id: string, cb: Callback): void;
   findInvoices(criteria: Record<string, unknown>, cb: Callback): void;
   voidInvoice(i: QboEntity, cb: Callback): void;
+  createJournalEntry(j: QboEntity, cb: Callback): void;
+  findJournalEntries(criteria: Record<string, unknown>, cb: Callback): void;
 }
 type Callback = (err: unknown, data: unknown) => void;
 
@@ -124,6 +126,15 @@ export class QuickBooksPostingClient {
 
   async getInvoice(id: string): Promise<QboEntity> {
     return this.#call((sdk, cb) => sdk.getInvoice(id, cb));
+  }
+
+  async findJournalEntryByDocNumber(docNumber: string): Promise<QboEntity | undefined> {
+    const data = await this.#call<{ QueryResponse: { JournalEntry?: QboEntity[] } }>((sdk, cb) => sdk.findJournalEntries({ DocNumber: docNumber }, cb));
+    return data.QueryResponse.JournalEntry?.[0];
+  }
+
+  async createJournalEntry(entry: QboEntity, requestId: string): Promise<QboEntity> {
+    return this.#call((sdk, cb) => sdk.createJournalEntry({ ...entry, requestId }, cb));
   }
 
   async createInvoice(invoice: QboEntity, requestId: string): Promise<QboEntity> {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Bottleneck from 'bottleneck';
-import { Invoice, XeroClient, type Contact } from 'xero-node';
+import { Invoice, XeroClient, type Contact, type ManualJournal } from 'xero-node';
 import { backoffDelay, parseRetryAfter } from '../http/retry.ts';
 import { xeroDeclaration } from './declaration.ts';
 
@@ -88,6 +88,17 @@ export class XeroPostingClient {
   async findInvoiceById(invoiceId: string): Promise<Invoice | undefined> {
     const { body } = await this.#call((api, tenant) => api.getInvoice(tenant, invoiceId));
     return body.invoices?.[0];
+  }
+
+  /** A manual journal by its exact narration (the hub puts its idempotency key there, as ManualJournals have no reference field). */
+  async findManualJournalByNarration(narration: string): Promise<ManualJournal | undefined> {
+    const { body } = await this.#call((api, tenant) => api.getManualJournals(tenant, undefined, `Narration=="${narration.replace(/"/g, '')}"`));
+    return body.manualJournals?.find((j) => j.narration === narration);
+  }
+
+  async createManualJournal(journal: ManualJournal, idempotencyKey: string): Promise<ManualJournal> {
+    const { body } = await this.#call((api, tenant) => api.createManualJournals(tenant, { manualJournals: [journal] }, true, idempotencyKey));
+    return body.manualJournals![0]!;
   }
 
   async createInvoice(invoice: Invoice, idempotencyKey: string): Promise<Invoice> {

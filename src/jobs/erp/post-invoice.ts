@@ -6,6 +6,8 @@ import { loadInvoiceLinesToPost } from '../../db/invoice-posting-lines.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import type { ErpSystem } from '../../mappings/accounting/line-accounts.ts';
 import { postingLines, postingTotal } from '../../mappings/accounting/posting-lines.ts';
+import { storeRevenueSchedules } from '../../db/revenue-schedules.ts';
+import { toDeferredRevenue } from '../../mappings/accounting/deferred-revenue.ts';
 import type { ErpPoster } from './poster.ts';
 import { quickbooksClientFor } from './quickbooks-client-for-connection.ts';
 import { quickbooksPoster } from './quickbooks-poster.ts';
@@ -88,7 +90,8 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
 
     const index = await loadMappingIndex(db, system);
     const parents = await costNodeParents(db, [invoice.customer_id]);
-    const lines = postingLines(await loadInvoiceLinesToPost(db, invoice.id), invoice.currency, index, parents);
+    const deferredLines = await storeRevenueSchedules(db, invoice.id);
+    const lines = toDeferredRevenue(postingLines(await loadInvoiceLinesToPost(db, invoice.id), invoice.currency, index, parents), deferredLines, index, system);
     const total = new Decimal(invoice.total);
     if (!postingTotal(lines).equals(total)) throw new Error(`the posting lines add up to ${postingTotal(lines).toString()}, not the invoice total ${invoice.total}`);
 

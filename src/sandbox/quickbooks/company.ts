@@ -48,6 +48,8 @@ export class QuickBooksCompany {
   readonly customers = new Map<string, QboObject>();
   readonly items = new Map<string, QboObject>();
   readonly invoices = new Map<string, QboObject>();
+  /** Entities kept outside this file (journal entries...), listed for queries by lowercased name. */
+  readonly extensions = new Map<string, () => QboObject[]>();
   #nextId = 100;
   readonly #now: () => Date;
 
@@ -79,8 +81,11 @@ export class QuickBooksCompany {
         return [...this.items.values()];
       case 'invoice':
         return [...this.invoices.values()];
-      default:
+      default: {
+        const extension = this.extensions.get(entity.toLowerCase());
+        if (extension) return extension();
         throw fault('4000', 'Error parsing query', `QueryParserError: Invalid entity ${entity}`);
+      }
     }
   }
 

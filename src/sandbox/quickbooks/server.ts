@@ -14,6 +14,7 @@ import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { listenLocally, takeRefreshGrant } from '../oauth-refresh.ts';
 import { Throttle } from '../partner-center/throttle.ts';
 import { QboFault, QuickBooksCompany, type QboObject } from './company.ts';
+import { QboJournalEntries } from './journal-entries.ts';
 import { runQuery } from './query.ts';
 
 export interface QuickBooksSandboxOptions {
@@ -60,6 +61,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
   const scale = options.timeScale ?? 1;
   const realmId = String(9130350000000000 + Math.floor(Math.random() * 1e6));
   const company = new QuickBooksCompany(realmId, now);
+  const journalEntries = new QboJournalEntries(company, now);
   const credentials = { clientId: 'QBO-SANDBOX-CLIENT', clientSecret: 'qbo-sandbox-secret', refreshToken: `AB11${randomBytes(10).toString('hex')}`, realmId };
   const liveRefresh = new Set([credentials.refreshToken]);
   const accessTokens = new Map<string, number>();
@@ -164,6 +166,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
         }
         return reply.code(result.status).send(result.body);
       };
+      api.post('/journalentry', write((body) => ({ JournalEntry: journalEntries.create(body) })));
       api.post('/customer', write((body) => ({ Customer: company.createCustomer(body) })));
       api.post('/item', write((body) => ({ Item: company.createItem(body) })));
       api.post(

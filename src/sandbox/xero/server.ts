@@ -122,7 +122,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         const invoice = org.invoices.get((req.params as { id: string }).id.toLowerCase());
         return invoice ? envelope('Invoices', [invoice]) : reply.code(404).send(notFound());
       });
-      api.get('/ManualJournals', async () => envelope('ManualJournals', [...org.manualJournals.values()]));
+      api.get('/ManualJournals', async (req) => envelope('ManualJournals', [...org.manualJournals.values()].filter(whereFilter((req.query as Record<string, string>).where))));
 
       const write = (collection: string, apply: (item: XeroObject, req: FastifyRequest) => XeroObject) => async (req: FastifyRequest, reply: FastifyReply) => {
         const key = req.headers['idempotency-key'];

@@ -1,0 +1,198 @@
+import { sql } from 'kysely';
+import { periodOf } from '../engine/dates.ts';
+import { Decimal, ZERO } from '../engine/decimal.ts';
+import { minorUnits } from '../engine/money.ts';
+import { cancelSchedule, type RecognitionPattern } from '../engine/revenue-schedule.ts';
+import { isDeferredLine, lastServiceDayOf, schedulesOfLine, type LicenseSourceForRecognition, type ScheduleDraft } from '../engine/revenue-terms.ts';
+import type { Db } from './database.ts';
+
+// Stored revenue schedules of an issued invoice: the engine's schedule per invoice line and
+// service window, written once (a second call finds them and does nothing), with lineage
+// to the invoice line and the licence lines behind it. A cancellation line ends the
+// subscription's running upfront schedules here, because what it reverses depends on
+// what was stored before it.
+
+interface LicenseSourceRow {
+  lineId: string;
+  sourceKind: string;
+  id: string;
+  subscriptionId: string | null;
+  chargeType: string | null;
+  start: string | null;
+  end: string | null;
+  billingFrequency: string | null;
+  reservationOrderId: string | null;
+  subtotal: string | null;
+}
+
+/**
+ * Stores the invoice's revenue schedules unless they exist, and answers the ids of its
+ * lines that went to deferred revenue (their revenue is recognised by the period journals).
+ */
+export async function storeRevenueSchedules(db: Db, invoiceId: string): Promise<Set<string>> {
+  return db.transaction().execute(async (trx) => {
+    // One writer per invoice: a second job waits here, then finds the schedules.
+    await sql`select pg_advisory_xact_lock(hashtext('revenue-schedules'), hashtext(${invoiceId}))`.execute(trx);
+    const stored = await trx.selectFrom('revenue_schedules').select(['invoice_line_id', 'deferred']).where('invoice_id', '=', invoiceId).execute();
+    if (stored.length > 0) return new Set(stored.filter((s) => s.deferred).map((s) => s.invoice_line_id));
+
+    const invoice = await trx.selectFrom('invoices').select(['id', 'customer_id', 'period', 'currency']).where('id', '=', invoiceId).executeTakeFirstOrThrow();
+    const lines = await trx.selectFrom('invoice_lines').select(['id', 'amount', 'adjustment_period']).where('invoice_id', '=', invoiceId).orderBy('position').execute();
+    const sources = await licenseSourcesOf(trx, invoiceId);
+    const deferred = new Set<string>();
+    const cancellations: { draft: ScheduleDraft; row: ScheduleRow }[] = [];
+    // Charges first, then cancellations: a cancellation may end a schedule of this very invoice (cancelled within days of the purchase).
+    for (const line of lines) {
+      const drafts = schedulesOfLine({
+        id: line.id,
+        amount: new Decimal(line.amount),
+        currency: invoice.currency,
+        invoicePeriod: invoice.period,
+        adjustmentPeriod: line.adjustment_period,
+        licenses: sources.get(line.id) ?? [],
+      });
+      // A deferred line's revenue all goes through deferred revenue and the journals, refunds included, so the two sides always match.
+      const isDeferred = isDeferredLine(drafts, invoice.period);
+      if (isDeferred) deferred.add(line.id);
+      const row = { customer_id: invoice.customer_id, invoice_id: invoice.id, invoice_line_id: line.id, currency: invoice.currency, deferred: isDeferred };
+      for (const draft of drafts) {
+        if (draft.cancellation) cancellations.push({ draft, row });
+        else await insertSchedule(trx, row, draft, draft.entries, ZERO, null);
+      }
+    }
+    for (const { draft, row } of cancellations) {
+      const ended = await endSchedulesOf(trx, invoice.customer_id, draft);
+      if (!ended) {
+        // Nothing upfront to end (a monthly seat, say): negative revenue of the invoiced month.
+        await insertSchedule(trx, row, draft, [{ period: invoice.period, amount: draft.total }], ZERO, null);
+        continue;
+      }
+      // The refund is set against the remainder it ended; what is left over (a refund that differs from the remainder) is recognised when it happens.
+      const settlement = draft.total.plus(ended.reversed);
+      const entries = settlement.isZero() ? [] : [{ period: periodOf(draft.serviceStart), amount: settlement }];
+      await insertSchedule(trx, row, draft, entries, ended.reversed.negated(), ended.id);
+    }
+    return deferred;
+  });
+}
+
+type ScheduleRow = { customer_id: string; invoice_id: string; invoice_line_id: string; currency: string; deferred: boolean };
+
+async function insertSchedule(
+  trx: Db,
+  row: ScheduleRow,
+  draft: ScheduleDraft,
+  entries: { period: string; amount: Decimal }[],
+  reversed: Decimal,
+  reverses: string | null,
+): Promise<void> {
+  const places = minorUnits(row.currency);
+  const schedule = await trx
+    .insertInto('revenue_schedules')
+    .values({
+      ...row,
+      pattern: draft.pattern,
+      service_start: draft.serviceStart,
+      service_end: draft.serviceEnd,
+      total: draft.total.toFixed(places),
+      subscription_id: draft.subscriptionId,
+      license_line_ids: sql`${draft.licenseLineIds}::uuid[]`,
+      reversed_amount: reversed.toFixed(places),
+      reverses_id: reverses,
+      ...(reverses ? { status: 'ended', ended_on: draft.serviceStart } : {}),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (entries.length === 0) return;
+  await trx
+    .insertInto('revenue_schedule_entries')
+    .values(entries.map((e) => ({ schedule_id: schedule.id, customer_id: row.customer_id, period: e.period, amount: e.amount.toFixed(places) })))
+    .execute();
+}
+
+interface EndedSchedule {
+  id: string;
+  /** What the ended schedules will never recognise. */
+  reversed: Decimal;
+}
+
+/**
+ * Ends the customer's running upfront schedules of the cancelled subscription that cover
+ * the first refunded day: entries after the last day of service are reversed, the cut
+ * month keeps what the engine recognises through that day. Entries a journal already
+ * recognised stay as they are.
+ */
+async function endSchedulesOf(trx: Db, customerId: string, cancellation: ScheduleDraft): Promise<EndedSchedule | undefined> {
+  if (!cancellation.subscriptionId) return undefined;
+  const lastDay = lastServiceDayOf(cancellation);
+  const running = await trx
+    .selectFrom('revenue_schedules')
+    .select(['id', 'total', 'currency', 'pattern', sql<string>`to_char(service_start, 'YYYY-MM-DD')`.as('start'), sql<string>`to_char(service_end, 'YYYY-MM-DD')`.as('end')])
+    .where('customer_id', '=', customerId)
+    .where('subscription_id', '=', cancellation.subscriptionId)
+    .where('status', '=', 'active')
+    .where('deferred', '=', true)
+    .where('pattern', '=', 'ratable-daily')
+    .where('service_start', '<=', cancellation.serviceStart)
+    .where('service_end', '>=', cancellation.serviceStart)
+    .orderBy('service_start')
+    .execute();
+  if (running.length === 0) return undefined;
+  let reversed = ZERO;
+  for (const schedule of running) {
+    const terms = { total: new Decimal(schedule.total), currency: schedule.currency, serviceStart: schedule.start, serviceEnd: schedule.end, pattern: schedule.pattern as RecognitionPattern };
+    const kept = new Map(cancelSchedule(terms, lastDay).entries.map((e) => [e.period, e.amount]));
+    const entries = await trx
+      .selectFrom('revenue_schedule_entries as e')
+      .select(['e.id', 'e.period', 'e.amount'])
+      .select((eb) => eb.exists(eb.selectFrom('revenue_journal_entries as j').select('j.entry_id').whereRef('j.entry_id', '=', 'e.id')).as('journaled'))
+      .where('e.schedule_id', '=', schedule.id)
+      .execute();
+    let recognised = ZERO;
+    for (const entry of entries) {
+      const amount = kept.get(entry.period);
+      if (entry.journaled) recognised = recognised.plus(entry.amount);
+      else if (amount === undefined || amount.isZero()) await trx.updateTable('revenue_schedule_entries').set({ reversed: true }).where('id', '=', entry.id).execute();
+      else {
+        await trx.updateTable('revenue_schedule_entries').set({ amount: amount.toFixed(minorUnits(schedule.currency)) }).where('id', '=', entry.id).execute();
+        recognised = recognised.plus(amount);
+      }
+    }
+    const remainder = new Decimal(schedule.total).minus(recognised);
+    reversed = reversed.plus(remainder);
+    await trx.updateTable('revenue_schedules').set({ status: 'ended', ended_on: lastDay, reversed_amount: remainder.toFixed(minorUnits(schedule.currency)) }).where('id', '=', schedule.id).execute();
+  }
+  return { id: running[0]!.id, reversed };
+}
+
+/** The licence lines behind each invoice line, once each, weighted by Microsoft's subtotal (negated for a reversal). */
+async function licenseSourcesOf(trx: Db, invoiceId: string): Promise<Map<string, LicenseSourceForRecognition[]>> {
+  const { rows } = await sql<LicenseSourceRow>`
+    select distinct s.invoice_line_id as "lineId", s.source_kind as "sourceKind", ll.id, ll.subscription_id as "subscriptionId", ll.charge_type as "chargeType",
+      to_char(ll.charge_start_date at time zone 'UTC', 'YYYY-MM-DD') as start, to_char(ll.charge_end_date at time zone 'UTC', 'YYYY-MM-DD') as "end",
+      ll.billing_frequency as "billingFrequency", ll.reservation_order_id as "reservationOrderId", ll.subtotal::text as subtotal
+    from invoice_line_sources s
+    join invoice_lines l on l.id = s.invoice_line_id
+    cross join lateral unnest(s.license_line_ids) as u(license_id)
+    join license_lines ll on ll.id = u.license_id
+    where l.invoice_id = ${invoiceId} and s.source_kind in ('license', 'license_reversal')
+    order by 1, 3
+  `.execute(trx);
+  const byLine = new Map<string, LicenseSourceForRecognition[]>();
+  for (const r of rows) {
+    const weight = new Decimal(r.subtotal ?? 0);
+    const list = byLine.get(r.lineId) ?? [];
+    list.push({
+      id: r.id,
+      subscriptionId: r.subscriptionId,
+      chargeType: r.chargeType ?? '',
+      chargeStart: r.start,
+      chargeEnd: r.end,
+      billingFrequency: r.billingFrequency,
+      reservation: Boolean(r.reservationOrderId),
+      weight: r.sourceKind === 'license_reversal' ? weight.negated() : weight,
+    });
+    byLine.set(r.lineId, list);
+  }
+  return byLine;
+}
