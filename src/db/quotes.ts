@@ -36,6 +36,8 @@ export interface NewQuote {
   /** The deal mapping version used (0: the built-in default or no mapping) and the record it read (none for a CRM without a mapping). */
   mappingVersion: number;
   mappingSource: unknown;
+  /** The line mapping version that made the lines (0: the built-in default or lines mapped in code). */
+  lineMappingVersion?: number;
 }
 
 export async function insertQuote(trx: Transaction<Database>, quote: NewQuote): Promise<string> {
@@ -56,6 +58,7 @@ export async function insertQuote(trx: Transaction<Database>, quote: NewQuote): 
       created_by: quote.createdBy,
       mapping_version: quote.mappingVersion,
       mapping_source: quote.mappingSource == null ? null : JSON.stringify(quote.mappingSource),
+      line_mapping_version: quote.lineMappingVersion ?? 0,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -866,6 +866,7 @@ export interface QuotesTable {
   onboarding_template: string | null;
   trial_spend_cap: ColumnType<string | null, string | null, string | null>;
   trial_conversion_date: string | null;
+  line_mapping_version: Generated<number>;
 }
 
 export interface RateCardRulesTable {

@@ -1,5 +1,6 @@
 import type { MappingRule, RecordSchema } from './engine/types.ts';
 import { HUBSPOT_DEAL_DEFAULT, HUBSPOT_DEAL_SOURCE, QUOTE_TARGET } from './hubspot/deal-mapping.ts';
+import { HUBSPOT_LINE_ITEM_DEFAULT, HUBSPOT_LINE_ITEM_SOURCE, QUOTE_LINE_TARGET } from './hubspot/line-item-mapping.ts';
 
 // The objects whose mapping admins can change through the API, per provider. A connector
 // plugs in by adding an entry: its source schema, the canonical target, and its built-in
@@ -22,6 +23,14 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: HUBSPOT_DEAL_SOURCE,
     target: QUOTE_TARGET,
     defaultRules: HUBSPOT_DEAL_DEFAULT,
+  },
+  {
+    provider: 'hubspot',
+    object: 'line_item',
+    description: "Each line item of a won HubSpot deal → a quote line's values (SKU, quantity, price, discount, unit cost, billing frequency), checked by the hub after mapping",
+    source: HUBSPOT_LINE_ITEM_SOURCE,
+    target: QUOTE_LINE_TARGET,
+    defaultRules: HUBSPOT_LINE_ITEM_DEFAULT,
   },
 ];
 

@@ -177,6 +177,46 @@ describe('the web console in Chromium', () => {
     await context.close();
   });
 
+  it('saves a field mapping version with a reason, shows its history and rolls back; filters drift by customer name', async () => {
+    const connection = await hub.ctx.db.insertInto('connections').values({ provider: 'hubspot', name: 'HubSpot', credentials_encrypted: 'unused' }).returning('id').executeTakeFirstOrThrow();
+    const { context, page } = await session();
+    await signIn(page, hub.keys.admin);
+    await page.goto(`${base}/console/connections/${connection.id}/mappings`);
+    await page.click('text=line_item');
+    expect(await page.textContent('h1')).toBe('hubspot line_item mapping, version 0');
+    await checkLayout(page, 'mapping-detail');
+    await checkKeyboard(page);
+    const rules = JSON.parse(await page.inputValue('#draft')) as { id: string; source?: string }[];
+    const draft = rules.map((r) => (r.id === 'unit-cost' ? { ...r, source: 'properties.msp_unit_cost' } : r));
+    await page.fill('#draft', JSON.stringify(draft));
+    await page.fill('#reason', 'Our cost is the distributor price');
+    await Promise.all([page.waitForURL(/done=/), page.getByRole('button', { name: 'Save as a new version' }).click()]);
+    expect(await page.textContent('[role=status]')).toBe('Saved as version 1.');
+    expect(await page.textContent('h1')).toBe('hubspot line_item mapping, version 1');
+    const history = await page.locator('table', { hasText: 'Built-in default' }).innerText();
+    expect(history).toMatch(/1 \(in force\)\s+Our cost is the distributor price/);
+    await checkLayout(page, 'mapping-history');
+    await page.fill('#rollback-reason-0', 'Back to HubSpot unit cost');
+    await Promise.all([page.waitForURL(/done=/), page.getByRole('button', { name: 'Roll back to version 0' }).click()]);
+    expect(await page.textContent('[role=status]')).toBe('Version 0 is back in force as version 2.');
+    const stored = await hub.ctx.db.selectFrom('field_mappings').select(['version', 'copied_from']).where('connection_id', '=', connection.id).orderBy('version').execute();
+    expect(stored).toEqual([
+      { version: 1, copied_from: null },
+      { version: 2, copied_from: 0 },
+    ]);
+
+    await page.goto(`${base}/console/drift`);
+    expect(await page.locator('table tbody').innerText()).toContain('Northwind Traders');
+    await page.selectOption('#customerId', { label: 'Tailspin Toys' });
+    await Promise.all([page.waitForURL(/customerId=/), page.getByRole('button', { name: 'Filter' }).click()]);
+    expect(await page.textContent('main')).toContain('No open drift findings.');
+    await page.selectOption('#customerId', { label: 'Northwind Traders' });
+    await Promise.all([page.waitForURL(new RegExp(`customerId=${ids.mine}`)), page.getByRole('button', { name: 'Filter' }).click()]);
+    expect(await page.locator('table tbody').innerText()).toContain('23.75 USD');
+    await checkLayout(page, 'drift-filtered');
+    await context.close();
+  });
+
   it('approves a rate card version as sales_ops, then as finance, in two sessions, after reading the diff', async () => {
     const sales = await session();
     const finance = await session();

@@ -129,6 +129,20 @@ describe('console drift findings page', () => {
     expect(other.body).toContain('No open drift findings.');
   });
 
+  it("names the customer and filters by customer on the server (the API's customerId)", async () => {
+    const elsewhere = (await hub.ctx.db.insertInto('customers').values({ name: 'Elsewhere GmbH' }).returning('id').executeTakeFirstOrThrow()).id;
+    const all = await get(hub.keys.sales_ops, '/console/drift');
+    expect(all.body).toContain(`<a href="/console/drift?status=open&amp;customerId=${customerId}" title="Only this customer's findings">Triage Ltd</a>`);
+    expect(all.body).toContain(`<option value="${elsewhere}">Elsewhere GmbH</option>`);
+    const mine = await get(hub.keys.sales_ops, `/console/drift?customerId=${customerId}`);
+    expect(mine.body).toContain('37.20 EUR');
+    expect(mine.body).toContain(`<option value="${customerId}" selected>Triage Ltd</option>`);
+    const theirs = await get(hub.keys.sales_ops, `/console/drift?customerId=${elsewhere}`);
+    expect(theirs.body).toContain('No open drift findings.');
+    // Not an id: no filter rather than an API error.
+    expect((await get(hub.keys.sales_ops, '/console/drift?customerId=nonsense')).body).toContain('37.20 EUR');
+  });
+
   it('shows billing_ops the findings without the resolve form (its role may not resolve)', async () => {
     const res = await get(hub.keys.billing_ops, '/console/drift');
     expect(res.statusCode).toBe(200);
@@ -270,5 +284,50 @@ describe('console field mappings page', () => {
     expect(await hub.ctx.db.selectFrom('field_mappings').select('id').execute()).toEqual([]);
     const broken = await post(hub.keys.billing_ops, `${detail()}/preview`, { draft: '{"not": "rules"' });
     expect(broken.body).toContain('The draft must be a JSON array of rules.');
+  });
+
+  it('saves a draft as a new version with its reason through PUT, shows the history, and rolls back; billing_ops may only preview', async () => {
+    const current = (await hub.app.inject({ method: 'GET', url: `/v1/connections/${connectionId}/mappings/deal`, headers: hub.auth(hub.keys.admin) })).json();
+    const budget = { id: 'azure-budget', source: 'deal.properties.azure_budget', target: 'quote.azureMonthlyBudget', transform: { type: 'decimal', scale: 2 } };
+    const draft = JSON.stringify(current.rules.map((r: { id: string }) => (r.id === 'azure-budget' ? budget : r)));
+    expect((await get(hub.keys.billing_ops, detail())).body).not.toContain('Save as a new version');
+
+    // Refused by the API (a reason is required; a wrong type names the rule): the draft stays on the page, nothing is stored.
+    const noReason = await post(hub.keys.admin, `${detail()}/save`, { draft, reason: '' });
+    expect(noReason.statusCode).toBe(200);
+    expect(noReason.body).toContain('The draft was not saved: reason');
+    expect(noReason.body).toContain('deal.properties.azure_budget');
+    const wrongType = await post(hub.keys.admin, `${detail()}/save`, { draft: draft.replace('"type":"decimal","scale":2', '"type":"copy"'), reason: 'budget property' });
+    expect(wrongType.body).toContain('rule azure-budget: quote.azureMonthlyBudget holds decimal, but the rule yields string');
+    const noCsrf = await post(hub.keys.admin, `${detail()}/save`, { draft, reason: 'budget property' }, false);
+    expect(noCsrf.statusCode).toBe(403);
+    expect(await hub.ctx.db.selectFrom('field_mappings').select('id').execute()).toEqual([]);
+
+    const saved = await post(hub.keys.admin, `${detail()}/save`, { draft, reason: 'Azure budget negotiated per deal' });
+    expect(saved.statusCode, saved.body).toBe(303);
+    expect(saved.headers.location).toBe(`${detail()}?done=${encodeURIComponent('Saved as version 1.')}`);
+    const audit = await hub.ctx.db.selectFrom('audit_log').select(['action', 'justification']).where('action', 'like', 'mapping.%').execute();
+    expect(audit).toEqual([{ action: 'mapping.version', justification: 'Azure budget negotiated per deal' }]);
+
+    const page = await get(hub.keys.admin, detail());
+    expect(page.body).toContain('hubspot deal mapping, version 1');
+    expect(page.body).toMatch(/<td class="num">1 \(in force\)<\/td>\s*<td>Azure budget negotiated per deal<\/td>/);
+    expect(page.body).toContain('Built-in default');
+    expect(page.body).toContain('Roll back to version 0');
+    expect(page.body).not.toContain('Roll back to version 1');
+
+    const rolledBack = await post(hub.keys.admin, `${detail()}/rollback`, { version: '0', reason: 'finance wants the line totals back' });
+    expect(rolledBack.statusCode, rolledBack.body).toBe(303);
+    expect(rolledBack.headers.location).toBe(`${detail()}?done=${encodeURIComponent('Version 0 is back in force as version 2.')}`);
+    const versions = await hub.ctx.db.selectFrom('field_mappings').select(['version', 'copied_from', 'reason']).where('object', '=', 'deal').orderBy('version').execute();
+    expect(versions).toEqual([
+      { version: 1, copied_from: null, reason: 'Azure budget negotiated per deal' },
+      { version: 2, copied_from: 0, reason: 'finance wants the line totals back' },
+    ]);
+    const after = await get(hub.keys.admin, `${detail()}?done=x`);
+    expect(after.body).toContain('(copy of version 0)');
+    expect(after.body).toContain('Roll back to version 1');
+    // billing_ops may preview but not roll back: the API refuses it.
+    expect((await post(hub.keys.billing_ops, `${detail()}/rollback`, { version: '1', reason: 'try' })).statusCode).toBe(403);
   });
 });

@@ -88,16 +88,17 @@ export class HubSpotClient {
 
   /**
    * The deal, its line items (v4 associations, batch read) and its company; `extra` names
-   * further deal and company properties to read (those a field mapping uses).
+   * further deal, company and line item properties to read (those a field mapping uses).
    */
-  async readDeal(dealId: string, extra: { deal?: readonly string[]; company?: readonly string[] } = {}): Promise<DealSnapshot> {
+  async readDeal(dealId: string, extra: { deal?: readonly string[]; company?: readonly string[]; lineItem?: readonly string[] } = {}): Promise<DealSnapshot> {
     const dealProperties = [...new Set([...DEAL_PROPERTIES, ...(extra.deal ?? [])])];
     const deal = await this.#call((hs) => hs.crm.deals.basicApi.getById(dealId, dealProperties));
     const lineIds = await this.#associated(dealId, 'line_items');
     const lineItems: CrmRecord[] = [];
     for (let i = 0; i < lineIds.length; i += 100) {
       const inputs = lineIds.slice(i, i + 100).map(({ id }) => ({ id }));
-      const batch = await this.#call((hs) => hs.crm.lineItems.batchApi.read({ properties: LINE_ITEM_PROPERTIES, propertiesWithHistory: [], inputs }));
+      const properties = [...new Set([...LINE_ITEM_PROPERTIES, ...(extra.lineItem ?? [])])];
+      const batch = await this.#call((hs) => hs.crm.lineItems.batchApi.read({ properties, propertiesWithHistory: [], inputs }));
       lineItems.push(...batch.results.map(record));
     }
     const order = new Map(lineIds.map(({ id }, i) => [id, i]));
@@ -110,12 +111,13 @@ export class HubSpotClient {
     return { deal: record(deal), lineItems, company };
   }
 
-  /** Line items by id (batch read, 100 at a time), in the order asked; ids HubSpot no longer has are left out. */
-  async readLineItems(ids: readonly string[]): Promise<CrmRecord[]> {
+  /** Line items by id (batch read, 100 at a time), in the order asked, with any `extra` properties; ids HubSpot no longer has are left out. */
+  async readLineItems(ids: readonly string[], extra: readonly string[] = []): Promise<CrmRecord[]> {
     const found: CrmRecord[] = [];
     for (let i = 0; i < ids.length; i += 100) {
       const inputs = ids.slice(i, i + 100).map((id) => ({ id }));
-      const batch = await this.#call((hs) => hs.crm.lineItems.batchApi.read({ properties: [...LINE_ITEM_PROPERTIES, 'hs_lastmodifieddate'], propertiesWithHistory: [], inputs }));
+      const properties = [...new Set([...LINE_ITEM_PROPERTIES, 'hs_lastmodifieddate', ...extra])];
+      const batch = await this.#call((hs) => hs.crm.lineItems.batchApi.read({ properties, propertiesWithHistory: [], inputs }));
       found.push(...batch.results.map(record));
     }
     const order = new Map(ids.map((id, i) => [id, i]));

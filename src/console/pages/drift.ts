@@ -6,12 +6,13 @@ import { consoleRoute } from '../routing.ts';
 import { hasRole } from '../session.ts';
 
 // Drift findings: where a copy of a field in another system differs from its owner's
-// value, filtered by status, system and field on the server, each resolved by pushing the
-// owner's value, accepting the other value, or ignoring it, always with a reason.
+// value, filtered by status, customer, system and field on the server, each resolved by
+// pushing the owner's value, accepting the other value, or ignoring it, always with a reason.
 
 interface Finding {
   id: string;
   customerId: string;
+  customerName: string;
   system: string;
   field: string;
   subject: string;
@@ -33,16 +34,23 @@ const ACTIONS = [
   ['ignore', 'Ignore'],
 ] as const;
 const RESOLVERS = ['admin', 'finance', 'sales_ops'];
+/** Customers offered in the filter: one page by name; a customer beyond it is still reached by its name's link in a row. */
+const CUSTOMER_CHOICES = 200;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function driftPages(app: FastifyInstance): void {
   consoleRoute(app, 'GET', '/console/drift', async ({ api, viewer, query: q }) => {
     const status = STATUSES.includes(q.status ?? '') ? q.status! : 'open';
     const system = q.system?.trim() || undefined;
     const field = q.field?.trim() || undefined;
-    const list = await api.get<ApiPage<Finding>>(`/v1/drift-findings${query({ status, system, field, limit: 25, cursor: q.cursor })}`);
+    const customerId = UUID.test(q.customerId ?? '') ? q.customerId : undefined;
+    const list = await api.get<ApiPage<Finding>>(`/v1/drift-findings${query({ status, customerId, system, field, limit: 25, cursor: q.cursor })}`);
+    const customers = await api.get<ApiPage<{ id: string; name: string }>>(`/v1/customers${query({ limit: CUSTOMER_CHOICES })}`);
+    const choices = [...customers.items].sort((a, b) => a.name.localeCompare(b.name));
+    if (customerId && !choices.some((c) => c.id === customerId)) choices.unshift({ id: customerId, name: list.items[0]?.customerName ?? customerId });
     const canResolve = hasRole(viewer, RESOLVERS);
     const rows = list.items.map(
-      (f) => html`<tr><td>${f.field}</td><td>${f.subject}</td><td><a href="/console/customers/${f.customerId}">${f.customerId.slice(0, 8)}</a></td>
+      (f) => html`<tr><td>${f.field}</td><td>${f.subject}</td><td><a href="/console/drift${query({ status, customerId: f.customerId, system, field })}" title="Only this customer's findings">${f.customerName}</a></td>
         <td>${f.owner}: ${f.ownerValue ?? '—'}</td><td>${f.system}: ${f.otherValue ?? '—'}</td>
         <td class="num">${f.moneyAtStakePerMonth === null ? '—' : money(f.moneyAtStakePerMonth, f.currency)}</td>
         <td>${canResolve && f.status === 'open' ? resolveForm(f, viewer.csrfToken) : html`${f.status}${f.resolution ? html` (${f.resolution} by ${f.resolvedBy ?? '?'}${f.resolutionNote ? `: ${f.resolutionNote}` : ''})` : ''}`}</td></tr>`,
@@ -54,6 +62,8 @@ export function driftPages(app: FastifyInstance): void {
 <form method="get" action="/console/drift" class="filters">
   <label for="status">Status</label>
   <select id="status" name="status">${STATUSES.map((s) => html`<option${s === status ? html` selected` : ''}>${s}</option>`)}</select>
+  <label for="customerId">Customer</label>
+  <select id="customerId" name="customerId"><option value="">All customers</option>${choices.map((c) => html`<option value="${c.id}"${c.id === customerId ? html` selected` : ''}>${c.name}</option>`)}</select>
   <label for="system">System</label>
   <input id="system" name="system" value="${system ?? ''}" maxlength="100">
   <label for="field">Field</label>
@@ -61,7 +71,7 @@ export function driftPages(app: FastifyInstance): void {
   <button type="submit">Filter</button>
 </form>
 ${table('Drift findings', ['Field', 'Subject', 'Customer', 'Owner value', 'Other value', 'At stake a month', 'Action'], rows, `No ${status} drift findings.`)}
-${pager('/console/drift', { status, system, field }, list.nextCursor, Boolean(q.cursor))}`,
+${pager('/console/drift', { status, customerId, system, field }, list.nextCursor, Boolean(q.cursor))}`,
     };
   });
 

@@ -35,6 +35,8 @@ export interface WonDeal {
   mapping?: DealMapping;
   /** The deal field naming its onboarding template, when the connection names one. */
   onboarding?: OnboardingChoice;
+  /** The line mapping version that made `lines` (none: the CRM's lines map in code) and the lines it could not map. */
+  lineMapping?: { version: number; problems: QuoteProblem[] };
 }
 
 /** What the mapped lines add up to, offered to a deal mapping. */
@@ -120,8 +122,8 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
   const problems: QuoteProblem[] = [];
   if (MINOR_UNITS[currency] === undefined) problems.push({ reason: `${won.currencyField} "${currency}" is not an ISO 4217 currency the hub can bill in` });
   if (!won.account) problems.push({ reason: 'the deal has no associated company or account, so no customer can be found or created' });
-  if (won.lines.length === 0) problems.push({ reason: 'the deal has no line items' });
-  problems.push(...(deal?.problems ?? []), ...mapped.problems, ...priced.problems);
+  if (won.lines.length === 0 && !won.lineMapping?.problems.length) problems.push({ reason: 'the deal has no line items' });
+  problems.push(...(deal?.problems ?? []), ...(won.lineMapping?.problems ?? []), ...mapped.problems, ...priced.problems);
   const template = await chosenTemplate(trx, won.onboarding, problems);
   if (problems.length > 0) throw new QuoteRefused('unmappable deal', problems);
   const mappingVersion = won.mapping?.version ?? 0;
@@ -155,6 +157,7 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
     azureMonthlyBudget: deal?.azureMonthlyBudget ?? totals.azureMonthlyAmount,
     mappingVersion,
     mappingSource: deal?.source ?? null,
+    lineMappingVersion: won.lineMapping?.version ?? 0,
     expectedSeats: expectedSeats(mapped.lines),
     rateCardId: card.id,
     rateCardVersion: version.version,
@@ -169,7 +172,7 @@ async function recordQuote(trx: Transaction<Database>, ctx: HubContext, won: Won
     action: 'quote.create',
     entity: 'deal',
     entityId: q.dealRowId,
-    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion, onboardingTemplate: template?.key ?? null },
+    after: { quoteId, revision: q.revision, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion, lineMappingVersion: won.lineMapping?.version ?? 0, onboardingTemplate: template?.key ?? null },
     justification: input.justification,
   });
   return { outcome: 'quoted', revision: q.revision, quoteId, customerId, rateCardId: card.id, rateCardVersion: version.version, mappingVersion };

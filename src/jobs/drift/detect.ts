@@ -8,7 +8,10 @@ import { fieldOwners } from '../../db/field-owners.ts';
 import { loadEffectiveRateCard, ruleMatchKey } from '../../db/rate-cards.ts';
 import { priceDrift, type HubPrice } from '../../engine/drift.ts';
 import { minorUnits } from '../../engine/money.ts';
-import { mapQuoteLines } from '../../mappings/hubspot/quote-lines.ts';
+import { lineItemPropertiesRead } from '../../mappings/hubspot/line-item-mapping.ts';
+import { lineItemMapping, mapQuoteLines } from '../../mappings/hubspot/quote-lines.ts';
+import { mappingObject } from '../../mappings/objects.ts';
+import { mappingInForce } from '../../db/field-mappings.ts';
 import { todayIn } from '../../engine/dates.ts';
 import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
 
@@ -84,12 +87,20 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
     order by l.source->>'id', q.created_at desc`.execute(ctx.db);
   if (quoted.rows.length === 0) return;
   const { client } = await hubspotClientFor(ctx, connectionId);
-  const items = new Map((await client.readLineItems(quoted.rows.map((r) => r.line_item_id))).map((i) => [i.id, i]));
+  // The CRM's copy is read through the line item mapping in force, as quote-to-cash read it.
+  const lineObject = mappingObject('hubspot', 'line_item')!;
+  const inForce = await mappingInForce(ctx.db, connectionId, lineObject.object, lineObject.defaultRules);
+  const lineMapping = lineItemMapping(inForce.version, inForce.rules);
+  const read = await client.readLineItems(
+    quoted.rows.map((r) => r.line_item_id),
+    lineItemPropertiesRead(lineMapping.checked.specs.keys()),
+  );
+  const items = new Map(read.map((i) => [i.id, i]));
   const seen = new Set<string>();
   for (const row of quoted.rows) {
     const item = items.get(row.line_item_id);
     if (!item) continue;
-    const [line] = mapQuoteLines([item], { sku: categories.sku, licenseLines: categories.defaults.licenseLines ?? 'licenses' }).lines;
+    const [line] = mapQuoteLines([item], { sku: categories.sku, licenseLines: categories.defaults.licenseLines ?? 'licenses' }, lineMapping).lines;
     if (!line) continue;
     const match = line.kind === 'seat' ? { sku: line.sku! } : { category: line.category };
     const subject = line.kind === 'seat' ? `sku:${line.sku}` : `category:${line.category}`;

@@ -6,7 +6,8 @@ import { checkedRules, MappingRefused } from '../../mappings/checked.ts';
 import { applyMapping } from '../../mappings/engine/apply.ts';
 import type { CheckedMapping } from '../../mappings/engine/validate.ts';
 import { propertiesRead } from '../../mappings/hubspot/deal-mapping.ts';
-import { HUBSPOT_LINE_FIELDS, hubspotLineDraft } from '../../mappings/hubspot/quote-lines.ts';
+import { lineItemPropertiesRead } from '../../mappings/hubspot/line-item-mapping.ts';
+import { hubspotLineDrafts, lineItemMapping, type LineItemMapping } from '../../mappings/hubspot/quote-lines.ts';
 import { mappingObject } from '../../mappings/objects.ts';
 import { recordWonDeal, type DealMapping, type QuoteToCashOutcome, type WonDeal } from '../crm/won-deal.ts';
 import { hubspotClientFor } from './client-for-connection.ts';
@@ -19,6 +20,7 @@ export interface QuoteToCashPayload {
 }
 
 const DEAL_OBJECT = mappingObject(HUBSPOT, 'deal')!;
+const LINE_ITEM_OBJECT = mappingObject(HUBSPOT, 'line_item')!;
 
 /** One job per deal: every trigger for a deal collapses into the pending one. */
 export const quoteToCashJobKey = (dealId: string) => `hubspot:deal:${dealId}`;
@@ -41,15 +43,37 @@ export async function quoteToCash(payload: QuoteToCashPayload, ctx: HubContext):
     if (!(error instanceof MappingRefused)) throw error;
     checked = error;
   }
+  const lineRules = await mappingInForce(ctx.db, payload.connectionId, LINE_ITEM_OBJECT.object, LINE_ITEM_OBJECT.defaultRules);
+  const lines = lineMappingOf(lineRules.version, lineRules.rules);
   const read: { deal?: string[]; company?: string[] } = checked instanceof MappingRefused ? {} : propertiesRead(checked.specs.keys());
-  const extra = onboardingTemplateProperty ? { ...read, deal: [...(read.deal ?? []), onboardingTemplateProperty] } : read;
+  const extra = {
+    ...read,
+    ...(onboardingTemplateProperty ? { deal: [...(read.deal ?? []), onboardingTemplateProperty] } : {}),
+    ...(lines instanceof MappingRefused ? {} : { lineItem: lineItemPropertiesRead(lines.checked.specs.keys()) }),
+  };
   const snapshot = await client.readDeal(payload.dealId, extra);
   if (snapshot.deal.properties.hs_is_closed_won !== 'true') return { outcome: 'not-won' };
   const onboarding = onboardingTemplateProperty ? { onboarding: { field: onboardingTemplateProperty, value: snapshot.deal.properties[onboardingTemplateProperty] ?? null } } : {};
-  return recordWonDeal(ctx, { ...wonDealOf(snapshot, payload.connectionId, tenantIdProperty), mapping: dealMapping(snapshot, mapping.version, checked), ...onboarding });
+  const deal = dealMapping(snapshot, mapping.version, checked);
+  if (lines instanceof MappingRefused) {
+    const refused = lines.problems.map((p) => ({ reason: `line item mapping v${lineRules.version} rule ${p.rule} ${p.field}: ${p.reason}` }));
+    deal.refused = [...(deal.refused ?? []), ...refused];
+    return recordWonDeal(ctx, { ...wonDealOf(snapshot, payload.connectionId, tenantIdProperty, lineItemMapping(0, LINE_ITEM_OBJECT.defaultRules)), mapping: deal, ...onboarding });
+  }
+  return recordWonDeal(ctx, { ...wonDealOf(snapshot, payload.connectionId, tenantIdProperty, lines), mapping: deal, ...onboarding });
 }
 
-function wonDealOf(snapshot: DealSnapshot, connectionId: string, tenantIdProperty: string): WonDeal {
+function lineMappingOf(version: number, rules: Parameters<typeof lineItemMapping>[1]): LineItemMapping | MappingRefused {
+  try {
+    return lineItemMapping(version, rules);
+  } catch (error) {
+    if (error instanceof MappingRefused) return error;
+    throw error;
+  }
+}
+
+function wonDealOf(snapshot: DealSnapshot, connectionId: string, tenantIdProperty: string, lineMapping: LineItemMapping): WonDeal {
+  const lines = hubspotLineDrafts(snapshot.lineItems, lineMapping);
   const p = snapshot.deal.properties;
   const company = snapshot.company;
   return {
@@ -64,8 +88,9 @@ function wonDealOf(snapshot: DealSnapshot, connectionId: string, tenantIdPropert
     account: company
       ? { system: HUBSPOT, id: company.id, name: company.properties.name ?? null, tenantId: company.properties[tenantIdProperty] ?? null, tenantIdField: tenantIdProperty, noun: 'company' }
       : null,
-    lines: snapshot.lineItems.map(hubspotLineDraft),
-    lineFields: HUBSPOT_LINE_FIELDS,
+    lines: lines.drafts,
+    lineFields: lineMapping.fields,
+    lineMapping: { version: lineMapping.version, problems: lines.problems },
   };
 }
 

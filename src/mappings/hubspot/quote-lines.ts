@@ -1,37 +1,90 @@
 import type { CrmRecord } from '../../connectors/hubspot/client.ts';
+import { checkedRules } from '../checked.ts';
 import { mapLineDrafts, type CategoryLookup, type LineDraft, type LineFieldNames, type QuoteLine, type QuoteProblem } from '../crm/quote-lines.ts';
+import { applyMapping } from '../engine/apply.ts';
+import type { MappingRule } from '../engine/types.ts';
+import type { CheckedMapping } from '../engine/validate.ts';
+import { mappingObject } from '../objects.ts';
 
-// HubSpot line items as quote line drafts: the SKU in `hs_sku`, the MSP's cost in
-// `hs_cost_of_goods_sold`, an amount off per unit (`discount`) or a percentage.
+// HubSpot line items as quote line drafts, through the connection's line item mapping
+// (by default: the SKU in `hs_sku`, the MSP's cost in `hs_cost_of_goods_sold`, an amount
+// off per unit in `discount` or a percentage in `hs_discount_percentage`).
 
-export const HUBSPOT_LINE_FIELDS: LineFieldNames = {
-  sku: 'hs_sku',
-  quantity: 'quantity',
-  price: 'price',
-  discountPerUnit: 'discount',
-  discountPercent: 'hs_discount_percentage',
-  unitCost: 'hs_cost_of_goods_sold',
-  billingFrequency: 'recurringbillingfrequency',
-};
+const LINE_ITEM_OBJECT = mappingObject('hubspot', 'line_item')!;
 
-export function hubspotLineDraft(item: CrmRecord): LineDraft {
-  const p = item.properties;
+/** A checked line item mapping with the version it is, ready to apply to every line of a deal. */
+export interface LineItemMapping {
+  version: number;
+  checked: CheckedMapping;
+  /** The HubSpot property (or the rule) behind each draft field, so a problem names what a person must fix. */
+  fields: LineFieldNames;
+}
+
+function fieldNamesOf(rules: readonly MappingRule[]): LineFieldNames {
+  const nameOf = (field: string) => {
+    const rule = rules.find((r) => r.target === `line.${field}`);
+    if (!rule) return `line.${field} (unmapped)`;
+    const property = rule.source?.startsWith('properties.') && rule.transform.type !== 'constant' ? rule.source.slice('properties.'.length) : null;
+    return property ?? `line.${field} (rule ${rule.id})`;
+  };
   return {
-    lineItemId: item.id,
-    name: p.name ?? null,
-    sku: p.hs_sku ?? null,
-    quantity: p.quantity ?? null,
-    price: p.price ?? null,
-    discountPerUnit: p.discount ?? null,
-    discountPercent: p.hs_discount_percentage ?? null,
-    unitCost: p.hs_cost_of_goods_sold ?? null,
-    billingFrequency: p.recurringbillingfrequency ?? null,
-    term: p.hs_recurring_billing_period ?? null,
-    source: item,
+    sku: nameOf('sku'),
+    quantity: nameOf('quantity'),
+    price: nameOf('price'),
+    discountPerUnit: nameOf('discountPerUnit'),
+    discountPercent: nameOf('discountPercent'),
+    unitCost: nameOf('unitCost'),
+    billingFrequency: nameOf('billingFrequency'),
   };
 }
 
+/** The rules checked against the line item and quote line schemas (MappingRefused naming each rule otherwise). */
+export function lineItemMapping(version: number, rules: readonly MappingRule[]): LineItemMapping {
+  return { version, checked: checkedRules(LINE_ITEM_OBJECT, rules), fields: fieldNamesOf(rules) };
+}
+
+/** The connector's built-in line item mapping (version 0). */
+export const BUILT_IN_LINE_ITEM_MAPPING: LineItemMapping = lineItemMapping(0, LINE_ITEM_OBJECT.defaultRules);
+
+/**
+ * Each line item as a draft through the mapping. A rule that cannot run on a line (a
+ * lookup without the value, say) is a problem of that line naming the version and rule,
+ * and the line has no draft: its checks would only repeat the missing value.
+ */
+export function hubspotLineDrafts(items: readonly CrmRecord[], mapping: LineItemMapping = BUILT_IN_LINE_ITEM_MAPPING): { drafts: LineDraft[]; problems: QuoteProblem[] } {
+  const problems: QuoteProblem[] = [];
+  const drafts: LineDraft[] = [];
+  for (const item of items) {
+    const mapped = applyMapping(mapping.checked, LINE_ITEM_OBJECT.source, LINE_ITEM_OBJECT.target, item);
+    const value = (field: string) => {
+      const v = mapped.values.get(`line.${field}`);
+      return v === undefined || v === null ? null : String(v);
+    };
+    const name = value('name');
+    for (const p of mapped.problems) {
+      problems.push({ lineItemId: item.id, name: name?.trim() || `line item ${item.id}`, reason: `line item mapping v${mapping.version} rule ${p.rule} (${p.field}): ${p.reason}` });
+    }
+    if (mapped.problems.length > 0) continue;
+    drafts.push({
+      lineItemId: item.id,
+      name,
+      sku: value('sku'),
+      quantity: value('quantity'),
+      price: value('price'),
+      discountPerUnit: value('discountPerUnit'),
+      discountPercent: value('discountPercent'),
+      unitCost: value('unitCost'),
+      billingFrequency: value('billingFrequency'),
+      term: value('term'),
+      source: item,
+    });
+  }
+  return { drafts, problems };
+}
+
 /** Maps HubSpot line items, or names each one that cannot be mapped and why. */
-export function mapQuoteLines(items: readonly CrmRecord[], lookup: CategoryLookup): { lines: QuoteLine[]; problems: QuoteProblem[] } {
-  return mapLineDrafts(items.map(hubspotLineDraft), lookup, HUBSPOT_LINE_FIELDS);
+export function mapQuoteLines(items: readonly CrmRecord[], lookup: CategoryLookup, mapping: LineItemMapping = BUILT_IN_LINE_ITEM_MAPPING): { lines: QuoteLine[]; problems: QuoteProblem[] } {
+  const { drafts, problems } = hubspotLineDrafts(items, mapping);
+  const mapped = mapLineDrafts(drafts, lookup, mapping.fields);
+  return { lines: mapped.lines, problems: [...problems, ...mapped.problems] };
 }

@@ -30,6 +30,7 @@ export const DriftFinding = Type.Object(
   {
     id: Uuid,
     customerId: Uuid,
+    customerName: Type.String({ description: "The customer's name in the hub", examples: ['Contoso Ltd'] }),
     connectionId: Uuid,
     system: Type.String({ description: 'The system holding the other copy', examples: ['hubspot'] }),
     field: Type.String({ examples: ['rate_card.markup_percent'] }),
@@ -55,10 +56,11 @@ export const DriftFinding = Type.Object(
 
 type FindingRow = Selectable<Database['drift_findings']>;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-function toFinding(row: FindingRow) {
+function toFinding(row: FindingRow & { customer_name: string }) {
   return {
     id: row.id,
     customerId: row.customer_id,
+    customerName: row.customer_name,
     connectionId: row.connection_id,
     system: row.system,
     field: row.field,
@@ -146,13 +148,13 @@ export function driftRoutes(app: FastifyInstance, ctx: HubContext): void {
     async (request) => {
       const { limit = 50, cursor, customerId, system, field, status } = request.query;
       const position = decodeCursor(cursor);
-      let q = ctx.db.selectFrom('drift_findings').selectAll();
-      if (customerId) q = q.where('customer_id', '=', customerId);
-      if (system) q = q.where('system', '=', system);
-      if (field) q = q.where('field', '=', field);
-      if (status) q = q.where('status', '=', status);
-      if (position) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(position.createdAt, position.id)));
-      const page = paginate(await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute(), limit);
+      let q = ctx.db.selectFrom('drift_findings as f').innerJoin('customers as c', 'c.id', 'f.customer_id').selectAll('f').select('c.name as customer_name');
+      if (customerId) q = q.where('f.customer_id', '=', customerId);
+      if (system) q = q.where('f.system', '=', system);
+      if (field) q = q.where('f.field', '=', field);
+      if (status) q = q.where('f.status', '=', status);
+      if (position) q = q.where((eb) => eb(eb.refTuple('f.created_at', 'f.id'), '<', eb.tuple(position.createdAt, position.id)));
+      const page = paginate(await q.orderBy('f.created_at', 'desc').orderBy('f.id', 'desc').limit(limit + 1).execute(), limit);
       return { items: page.rows.map(toFinding), nextCursor: page.nextCursor };
     },
   );
@@ -190,7 +192,8 @@ export function driftRoutes(app: FastifyInstance, ctx: HubContext): void {
       try {
         const row = await resolveFinding(ctx, request.params.id, request.body.action, request.body.reason, actorOf(request));
         if (!row) throw notFound('drift finding', request.params.id);
-        return toFinding(row);
+        const customer = await ctx.db.selectFrom('customers').select('name').where('id', '=', row.customer_id).executeTakeFirstOrThrow();
+        return toFinding({ ...row, customer_name: customer.name });
       } catch (error) {
         if (error instanceof DriftConflict) throw conflict(error.message, 'action');
         throw error;

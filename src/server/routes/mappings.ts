@@ -301,7 +301,7 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
       const current = checkMapping({ rules: inForce.rules }, object.source, object.target).checked;
       const samples: { label: string; record: unknown }[] = request.body.records
         ? request.body.records.map((record, i) => ({ label: `sample ${i}`, record }))
-        : await recentRecords(request.params.id, request.body.last ?? 10);
+        : await recentRecords(object, request.params.id, request.body.last ?? 10);
       return {
         version: request.body.rules ? ('draft' as const) : inForce.version,
         inForce: inForce.version,
@@ -324,8 +324,21 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
     },
   );
 
-  /** The records quote-to-cash last mapped for this connection's deals, newest first. */
-  async function recentRecords(connectionId: string, last: number) {
+  /** The records the object's sync last mapped for this connection, newest first. */
+  async function recentRecords(object: MappingObject, connectionId: string, last: number): Promise<{ label: string; record: unknown }[]> {
+    if (object.provider === 'hubspot' && object.object === 'line_item') {
+      const rows = await ctx.db
+        .selectFrom('quote_lines as l')
+        .innerJoin('quotes as q', 'q.id', 'l.quote_id')
+        .innerJoin('deals as d', 'd.id', 'q.deal_id')
+        .select(['l.source', 'l.name', 'd.name as deal', 'q.revision'])
+        .where('d.connection_id', '=', connectionId)
+        .orderBy('q.created_at', 'desc')
+        .orderBy('l.position')
+        .limit(last)
+        .execute();
+      return rows.map((row) => ({ label: `${row.name} (${row.deal}, quote revision ${row.revision})`, record: row.source }));
+    }
     const rows = await ctx.db
       .selectFrom('quotes as q')
       .innerJoin('deals as d', 'd.id', 'q.deal_id')
