@@ -22,6 +22,7 @@ import { invoiceDeliverTask } from './invoices/deliver.ts';
 import { USAGE_RETENTION_TASK, anonymiseUsageTelemetry } from './retention/usage-telemetry.ts';
 import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
 import { gdapCheckTask } from './partner-center/gdap-check.ts';
+import { LICENCE_SNAPSHOT_TASK, licenceSnapshotTask } from './partner-center/licence-snapshot.ts';
 import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
 import { reconcileConnectWiseSeats, SEAT_RECONCILE_TASK, type SeatReconcilePayload } from './connectwise/seat-reconcile.ts';
 import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connectwise/write-todo.ts';
@@ -91,6 +92,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [QUOTE_BUDGET_CHECK_TASK]: async (payload) => {
       ctx.logger.info(await checkQuoteBudgets((payload ?? {}) as QuoteBudgetCheckPayload, ctx), 'quote Azure budgets checked');
     },
+    [LICENCE_SNAPSHOT_TASK]: async (payload) => licenceSnapshotTask((payload ?? {}) as { connectionId?: string; day?: string }, ctx),
   };
 }
 
@@ -132,4 +134,6 @@ export const CRONTAB = [
   '0 5 * * * partner_center:gdap_check ?id=pc-gdap-daily {}',
   '# owned fields compared with every copy, hourly (and after each sync)',
   '17 * * * * drift:detect ?id=drift-hourly',
+  "# licence assignment in every customer tenant (Graph subscribedSkus), daily after the GDAP review",
+  '30 5 * * * partner_center:licence_snapshot ?id=pc-licences-daily {}',
 ].join('\n');

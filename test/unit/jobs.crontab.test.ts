@@ -15,6 +15,7 @@ describe('the crontab', () => {
       ['retention:usage_telemetry', null],
       ['partner_center:gdap_check', {}],
       ['drift:detect', null],
+      ['partner_center:licence_snapshot', {}],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);
