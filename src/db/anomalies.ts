@@ -1,6 +1,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { DEFAULT_ANOMALY_THRESHOLDS, type AnomalyFinding, type AnomalyThresholds, type DailySpend } from '../engine/anomaly.ts';
 import { Decimal } from '../engine/decimal.ts';
+import { DEFAULT_LICENCE_THRESHOLDS, type LicenceThresholds } from '../engine/licence-anomaly.ts';
 import { minorUnits } from '../engine/money.ts';
 import { alertRaised, publishEvent } from '../notifications/events.ts';
 import { writeAudit, type ActorContext } from './audit.ts';
@@ -17,6 +18,19 @@ export interface StoredThresholds {
   trailingDays?: number;
   velocityTrailingDays?: number;
   minHistoryDays?: number;
+  unassignedDays?: number;
+  lowUtilisationPercent?: string;
+  lowUtilisationDays?: number;
+}
+
+export function licenceThresholdsFrom(stored: StoredThresholds | null | undefined): LicenceThresholds {
+  const d = DEFAULT_LICENCE_THRESHOLDS;
+  const s = stored ?? {};
+  return {
+    unassignedDays: s.unassignedDays ?? d.unassignedDays,
+    lowUtilisationPercent: new Decimal(s.lowUtilisationPercent ?? d.lowUtilisationPercent),
+    lowUtilisationDays: s.lowUtilisationDays ?? d.lowUtilisationDays,
+  };
 }
 
 export function thresholdsFrom(stored: StoredThresholds | null | undefined): AnomalyThresholds {

@@ -647,6 +647,23 @@ export interface LabourLinesTable {
   picked_up_by_run: string | null;
 }
 
+export interface LicenceSnapshotsTable {
+  id: Generated<string>;
+  customer_id: string;
+  connection_id: string | null;
+  sku_id: string;
+  sku_part_number: string;
+  observed_on: string;
+  enabled: number;
+  consumed: number;
+  suspended: Generated<number>;
+  warning: Generated<number>;
+  capability_status: string;
+  applies_to: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface LicenseLinesTable {
   id: Generated<string>;
   line_key: string;
@@ -1219,6 +1236,7 @@ export interface Database {
   invoice_margin_flags: InvoiceMarginFlagsTable;
   invoices: InvoicesTable;
   labour_lines: LabourLinesTable;
+  licence_snapshots: LicenceSnapshotsTable;
   license_lines: LicenseLinesTable;
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;

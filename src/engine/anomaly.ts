@@ -55,10 +55,12 @@ export interface SpendInput {
 }
 
 export type SpendRule = 'spend_above_forecast' | 'spend_velocity';
+export type LicenceRule = 'unassigned_licences' | 'low_utilisation';
+export type AnomalyRule = SpendRule | LicenceRule;
 
 export interface AnomalyFinding {
-  rule: SpendRule;
-  /** What the finding is about, unique per customer and rule: the day. */
+  rule: AnomalyRule;
+  /** What the finding is about, unique per customer and rule: the day, or the SKU and since when. */
   subject: string;
   severity: 'warning' | 'critical';
   observedOn: IsoDate;

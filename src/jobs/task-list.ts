@@ -22,6 +22,7 @@ import { invoiceDeliverTask } from './invoices/deliver.ts';
 import { USAGE_RETENTION_TASK, anonymiseUsageTelemetry } from './retention/usage-telemetry.ts';
 import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
 import { gdapCheckTask } from './partner-center/gdap-check.ts';
+import { LICENCE_SNAPSHOT_TASK, licenceSnapshotTask } from './partner-center/licence-snapshot.ts';
 import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
 import { reconcileConnectWiseSeats, SEAT_RECONCILE_TASK, type SeatReconcilePayload } from './connectwise/seat-reconcile.ts';
 import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connectwise/write-todo.ts';
@@ -105,6 +106,7 @@ export function buildTaskList(ctx: HubContext): TaskList {
       // Failed journals keep their entries; the job's retry (or the next run) sends the same journal again.
       if (failed.length > 0) throw new Error(`revenue journals not posted: ${failed.map((f) => `${f.number}: ${f.error}`).join('; ')}`);
     },
+    [LICENCE_SNAPSHOT_TASK]: async (payload) => licenceSnapshotTask((payload ?? {}) as { connectionId?: string; day?: string }, ctx),
   };
 }
 
@@ -152,4 +154,6 @@ export const CRONTAB = [
   '*/15 * * * * autotask:schedule ?id=autotask-every-15-min',
   "# revenue recognition journals for last month, once it has ended (and on demand: POST /v1/revenue-journals)",
   '0 3 1 * * erp:post_journals ?id=erp-journals-monthly {}',
+  "# licence assignment in every customer tenant (Graph subscribedSkus), daily after the GDAP review",
+  '30 5 * * * partner_center:licence_snapshot ?id=pc-licences-daily {}',
 ].join('\n');

@@ -123,15 +123,16 @@ describe('triage', () => {
   it("takes a customer's own thresholds, defaults for the rest", async () => {
     expect((await send('GET', `/v1/customers/${ids.steady}/anomaly-thresholds`, hub.keys.auditor)).json()).toEqual({
       forecastWarningPercent: '110', forecastCriticalPercent: '120', velocityMultiple: '5', trailingDays: 14, velocityTrailingDays: 7, minHistoryDays: 7,
+      unassignedDays: 30, lowUtilisationPercent: '10', lowUtilisationDays: 7,
     });
     expect((await send('PUT', `/v1/customers/${ids.steady}/anomaly-thresholds`, hub.keys.finance, { velocityMultiple: 6 })).json().field).toBe('velocityMultiple');
     // A third customer at 100.00 a day then 130.00, whose critical line is 150 %: a warning, not critical.
     const tolerant = 'e1b2c3d4-0000-4000-8000-0000000000e3';
     await ingestUsageRecords(hub.database, days(tolerant, '100.00', '130.00'));
     const link = await hub.ctx.db.selectFrom('external_links').select('entity_id').where('external_id', '=', tolerant).executeTakeFirstOrThrow();
-    const set = await send('PUT', `/v1/customers/${link.entity_id}/anomaly-thresholds`, hub.keys.finance, { forecastCriticalPercent: '150' });
+    const set = await send('PUT', `/v1/customers/${link.entity_id}/anomaly-thresholds`, hub.keys.finance, { forecastCriticalPercent: '150', unassignedDays: 45 });
     expect(set.statusCode, set.body).toBe(200);
-    expect(set.json()).toMatchObject({ forecastCriticalPercent: '150', forecastWarningPercent: '110', velocityMultiple: '5' });
+    expect(set.json()).toMatchObject({ forecastCriticalPercent: '150', forecastWarningPercent: '110', velocityMultiple: '5', unassignedDays: 45, lowUtilisationPercent: '10' });
     await scan();
     expect((await anomaliesOf(link.entity_id)).map((a) => [a.rule, a.severity, a.amountAtStake, a.evidence.thresholdPercent])).toEqual([['spend_above_forecast', 'warning', '30.00', '110']]);
     expect((await send('PUT', '/v1/customers/00000000-0000-4000-8000-000000000000/anomaly-thresholds', hub.keys.finance, {})).statusCode).toBe(404);

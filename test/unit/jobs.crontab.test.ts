@@ -18,6 +18,7 @@ describe('the crontab', () => {
       ['crm:onboarding_check', null],
       ['autotask:schedule', null],
       ['erp:post_journals', {}],
+      ['partner_center:licence_snapshot', {}],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);

@@ -108,30 +108,31 @@ export class TokenProvider {
     return this.#refreshToken;
   }
 
-  async getAccessToken(audience: PartnerCenterAudience, mode: GrantMode): Promise<string> {
-    const key = `${audience}|${mode}`;
+  /** `tenantId`: a customer's tenant, reached through GDAP; default the partner's own. */
+  async getAccessToken(audience: PartnerCenterAudience, mode: GrantMode, tenantId: string = this.#credentials.tenantId): Promise<string> {
+    const key = `${audience}|${mode}|${tenantId}`;
     const cached = this.#cache.get(key);
     if (cached && this.#now() < cached.refreshAt) return cached.accessToken;
 
     let pending = this.#inFlight.get(key);
     if (!pending) {
-      pending = this.#exchange(audience, mode).finally(() => this.#inFlight.delete(key));
+      pending = this.#exchange(audience, mode, tenantId).finally(() => this.#inFlight.delete(key));
       this.#inFlight.set(key, pending);
     }
     return (await pending).accessToken;
   }
 
   /** Forget a cached token, e.g. after the API answered 401 to it. */
-  invalidate(audience: PartnerCenterAudience, mode: GrantMode): void {
-    this.#cache.delete(`${audience}|${mode}`);
+  invalidate(audience: PartnerCenterAudience, mode: GrantMode, tenantId: string = this.#credentials.tenantId): void {
+    this.#cache.delete(`${audience}|${mode}|${tenantId}`);
   }
 
   /** A `headers` provider for {@link HttpClient}. */
-  authorizationHeaders(audience: PartnerCenterAudience, mode: GrantMode): () => Promise<Record<string, string>> {
-    return async () => ({ authorization: `Bearer ${await this.getAccessToken(audience, mode)}` });
+  authorizationHeaders(audience: PartnerCenterAudience, mode: GrantMode, tenantId?: string): () => Promise<Record<string, string>> {
+    return async () => ({ authorization: `Bearer ${await this.getAccessToken(audience, mode, tenantId)}` });
   }
 
-  async #exchange(audience: PartnerCenterAudience, mode: GrantMode): Promise<CachedToken> {
+  async #exchange(audience: PartnerCenterAudience, mode: GrantMode, tenantId: string): Promise<CachedToken> {
     const target = partnerCenterDeclaration.auth.audiences[audience];
     const form: Record<string, string> = {
       client_id: this.#credentials.clientId,
@@ -143,7 +144,7 @@ export class TokenProvider {
     const call = mode === 'app+user' ? 'oauth.refresh_token' : 'oauth.client_credentials';
     const path = partnerCenterDeclaration.auth.tokenPaths[target.endpoint].replace(
       '{tenantId}',
-      encodeURIComponent(this.#credentials.tenantId),
+      encodeURIComponent(tenantId),
     );
     if (mode === 'app+user') {
       const refreshToken = this.#refreshToken;
@@ -195,7 +196,7 @@ export class TokenProvider {
       expiresAt: requestedAt + lifetimeMs,
       refreshAt: requestedAt + lifetimeMs - lead,
     };
-    this.#cache.set(`${audience}|${mode}`, token);
+    this.#cache.set(`${audience}|${mode}|${tenantId}`, token);
 
     const rotated = body?.refresh_token;
     if (mode === 'app+user' && typeof rotated === 'string' && rotated !== '' && rotated !== this.#refreshToken) {

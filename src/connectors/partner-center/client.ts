@@ -26,6 +26,7 @@ import type {
   PartnerCenterInvoice,
   PartnerCenterLineItem,
   PartnerCenterSubscription,
+  SubscribedSku,
 } from './types.ts';
 
 /** One limiter per upstream of a partner connection; hold them with the connection. */
@@ -130,6 +131,9 @@ export class PartnerCenterClient {
   readonly #pc: HttpClient;
   readonly #graph: HttpClient;
   readonly #blob: HttpClient;
+  /** Graph in each customer's tenant (GDAP), one client per tenant for its own token. */
+  readonly #customerGraph = new Map<string, HttpClient>();
+  readonly #customerGraphOptions: HttpClientOptions;
   readonly #baseUrl: string;
   readonly #graphBaseUrl: string;
   readonly #blobBaseUrl: string | undefined;
@@ -199,6 +203,8 @@ export class PartnerCenterClient {
       onUnauthorized: () => this.#tokens.invalidate('graph', graphMode),
       ...optional('onRetry', onRetry('graph')),
     });
+    // GDAP admits a partner user, not an app alone, into a customer's tenant: app + user there.
+    this.#customerGraphOptions = { ...shared, vendor: declaration.vendor, baseUrl: this.#graphBaseUrl, limiter: limiters.graph, ...optional('onRetry', onRetry('graph')) };
     // Blob URLs carry their own SAS token; sending a bearer token there would leak it.
     this.#blob = new HttpClient({
       ...shared,
@@ -398,12 +404,30 @@ export class PartnerCenterClient {
     return this.#graphCollection<GdapAccessAssignment>('gdap.accessAssignments.list', `${GDAP_RELATIONSHIPS}/${encodeURIComponent(relationshipId)}/accessAssignments?$top=300`);
   }
 
+  /**
+   * The licences of a customer's tenant (Graph `subscribedSkus`), read through GDAP with a token
+   * from the customer's own authority. Needs a relationship granting at least Directory Readers.
+   */
+  async subscribedSkus(customerTenantId: string): Promise<SubscribedSku[]> {
+    const tenant = customerTenantId.toLowerCase();
+    let graph = this.#customerGraph.get(tenant);
+    if (!graph) {
+      graph = new HttpClient({
+        ...this.#customerGraphOptions,
+        headers: this.#tokens.authorizationHeaders('graph', 'app+user', tenant),
+        onUnauthorized: () => this.#tokens.invalidate('graph', 'app+user', tenant),
+      });
+      this.#customerGraph.set(tenant, graph);
+    }
+    return this.#graphCollection<SubscribedSku>('graph.subscribedSkus.list', '/subscribedSkus', graph);
+  }
+
   /** A Graph collection followed through `@odata.nextLink`, each link re-rooted on the configured Graph root. */
-  async #graphCollection<T>(call: string, firstPath: string): Promise<T[]> {
+  async #graphCollection<T>(call: string, firstPath: string, graph: HttpClient = this.#graph): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
     for (let path: string | undefined = firstPath; path !== undefined; ) {
-      const response = await this.#graph.request<{ value?: T[]; '@odata.nextLink'?: string } | undefined>({ call, path });
+      const response = await graph.request<{ value?: T[]; '@odata.nextLink'?: string } | undefined>({ call, path });
       const body = response.body;
       if (!body || !Array.isArray(body.value)) throw this.#invalid(call, 'GET', `${this.#graphBaseUrl}${path}`, 'the answer has no value array');
       items.push(...body.value);

@@ -131,3 +131,15 @@ export interface GdapAccessAssignment {
   accessDetails?: { unifiedRoles?: { roleDefinitionId: string }[] };
   [field: string]: unknown;
 }
+
+/** Microsoft Graph `subscribedSku` in a customer's tenant: seats bought (by state) and assigned. */
+export interface SubscribedSku {
+  id: string;
+  skuId: string;
+  skuPartNumber: string;
+  appliesTo?: string;
+  capabilityStatus?: string;
+  consumedUnits: number;
+  prepaidUnits: { enabled: number; suspended?: number; warning?: number; lockedOut?: number };
+  [field: string]: unknown;
+}

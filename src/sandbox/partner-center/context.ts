@@ -2,6 +2,7 @@
 import type { SandboxClock } from './clock.ts';
 import type { ExportRegistry } from './exports.ts';
 import type { GdapRegistry } from './gdap.ts';
+import type { LicenceAssignments } from './licence-assignments.ts';
 import type { SandboxCredentials, SandboxStats } from './interfaces.ts';
 import type { LineSources } from './line-sources.ts';
 import type { Portfolio } from './portfolio.ts';
@@ -25,6 +26,8 @@ export interface SandboxContext {
   exportRetryAfterSeconds: number;
   /** GDAP relationships, as Graph lists them. */
   gdap: GdapRegistry;
+  /** Licence assignment in each customer's tenant (Graph `subscribedSkus`). */
+  licences: LicenceAssignments;
 }
 
 export function emptyStats(): SandboxStats {

@@ -19,6 +19,7 @@ import { emptyStats, type SandboxContext } from './context.ts';
 import { credentialsFor } from './credentials.ts';
 import { ExportRegistry } from './exports.ts';
 import { GdapRegistry, type GdapOverride } from './gdap.ts';
+import { LicenceAssignments, type LicenceOverride } from './licence-assignments.ts';
 import type { PortfolioOptions, SandboxCredentials, SandboxStats, ThrottleOptions } from './interfaces.ts';
 import { LineSources } from './line-sources.ts';
 import { createPortfolio, type Portfolio } from './portfolio.ts';
@@ -26,6 +27,7 @@ import { registerAuthorityRoutes } from './routes/authority.ts';
 import { registerBlobRoutes } from './routes/blobs.ts';
 import { registerControlRoutes } from './routes/control.ts';
 import { registerGdapRoutes } from './routes/gdap.ts';
+import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerGraphRoutes } from './routes/graph.ts';
 import { registerPartnerCenterRoutes } from './routes/partner-center.ts';
 import { Throttle } from './throttle.ts';
@@ -78,6 +80,8 @@ export interface PartnerCenterSandbox {
   revokeRefreshTokens(): void;
   /** Change a customer's GDAP relationship (end date, status, assigned roles, or none at all). */
   setGdap(customerId: string, change: GdapOverride): void;
+  /** Set one SKU's seats in a customer's tenant (by Graph skuPartNumber, e.g. SPE_E3). */
+  setLicences(customerId: string, skuPartNumber: string, change: LicenceOverride): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +118,7 @@ export function createPartnerCenterSandboxApp(options: PartnerCenterSandboxOptio
     exportRetryAfterSeconds: options.exportRetryAfterSeconds ?? 1,
     // Relationship dates are real dates (the hub judges them against its own clock), not business time.
     gdap: new GdapRegistry(portfolio.options.seed, portfolio.partner.tenantId, portfolio.customers, wallClock()),
+    licences: new LicenceAssignments(portfolio.options.seed),
   };
 
   const app = fastify({ logger: false, bodyLimit: 1024 * 1024 });
@@ -124,6 +129,7 @@ export function createPartnerCenterSandboxApp(options: PartnerCenterSandboxOptio
   registerPartnerCenterRoutes(app, context);
   registerGraphRoutes(app, context);
   registerGdapRoutes(app, context);
+  registerLicenceRoutes(app, context);
   registerBlobRoutes(app, context);
   registerControlRoutes(app, context);
   return { app, context };
@@ -153,6 +159,7 @@ export async function startPartnerCenterSandbox(options: PartnerCenterSandboxOpt
     setThrottle: (throttle) => context.throttle.configure(throttle),
     revokeRefreshTokens: () => context.tokens.revokeRefreshTokens(),
     setGdap: (customerId, change) => context.gdap.override(requireCustomer(context, customerId), change),
+    setLicences: (customerId, skuPartNumber, change) => context.licences.override(requireCustomer(context, customerId), skuPartNumber, change),
     close: () => app.close(),
   };
 }

@@ -56,17 +56,18 @@ export class TokenService {
     this.#options.accessTokenSeconds = seconds;
   }
 
-  issueAccess(audience: Audience, clientId: string, delegated: boolean): { token: string; issuedAt: number; expiresAt: number } {
+  /** `tenantId`: the tenant the token is for (a customer's, reached through GDAP); default the partner's. */
+  issueAccess(audience: Audience, clientId: string, delegated: boolean, tenantId: string = this.#options.tenantId): { token: string; issuedAt: number; expiresAt: number } {
     const issuedAt = Math.floor(this.#options.clock() / 1000);
     const expiresAt = issuedAt + this.#options.accessTokenSeconds;
     const claims: Record<string, unknown> = {
       aud: audience,
-      iss: `https://sts.windows.net/${this.#options.tenantId}/`,
+      iss: `https://sts.windows.net/${tenantId}/`,
       iat: issuedAt,
       nbf: issuedAt,
       exp: expiresAt,
       appid: clientId,
-      tid: this.#options.tenantId,
+      tid: tenantId,
       ver: '1.0',
       jti: randomBytes(8).toString('hex'),
     };

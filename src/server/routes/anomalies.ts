@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
-import { loadStoredThresholds, saveStoredThresholds, setAnomalyStatus, thresholdsFrom, type AnomalyRow, type StoredThresholds } from '../../db/anomalies.ts';
+import { licenceThresholdsFrom, loadStoredThresholds, saveStoredThresholds, setAnomalyStatus, thresholdsFrom, type AnomalyRow, type StoredThresholds } from '../../db/anomalies.ts';
 import { rolesFor } from '../../security/permissions.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { conflict, notFound } from '../problem.ts';
@@ -10,8 +10,10 @@ import { PageQuery, decodeCursor, pageOf, paginate } from '../pagination.ts';
 import { Nullable } from '../invoice-views.ts';
 import { IsoDate, Timestamp, UnsignedDecimalString, Uuid, decimalStringsOnly } from '../wire-types.ts';
 
-const Rule = Type.Enum(['spend_above_forecast', 'spend_velocity'], {
-  description: 'spend_above_forecast: a day above 110 % (warning) or 120 % (critical) of the forecast; spend_velocity: a day above 5× the trailing 7-day average',
+const Rule = Type.Enum(['spend_above_forecast', 'spend_velocity', 'unassigned_licences', 'low_utilisation'], {
+  description:
+    'spend_above_forecast: a day above 110 % (warning) or 120 % (critical) of the forecast; spend_velocity: a day above 5× the trailing 7-day average; ' +
+    'unassigned_licences: seats of a SKU bought but unassigned for more than 30 days; low_utilisation: under 10 % of a SKU\'s seats assigned for 7 days',
 });
 const Status = Type.Enum(['open', 'acknowledged', 'resolved']);
 
@@ -46,6 +48,9 @@ const Thresholds = Type.Object(
     trailingDays: Type.Integer(),
     velocityTrailingDays: Type.Integer(),
     minHistoryDays: Type.Integer(),
+    unassignedDays: Type.Integer(),
+    lowUtilisationPercent: Type.String(),
+    lowUtilisationDays: Type.Integer(),
   },
   { $id: 'AnomalyThresholds' },
 );
@@ -58,6 +63,9 @@ const ThresholdsInput = Type.Object(
     trailingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: 'Days the trailing forecast averages; default 14' })),
     velocityTrailingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: 'Days the velocity rule averages; default 7' })),
     minHistoryDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: 'History needed before a trailing average is trusted; default 7' })),
+    unassignedDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, description: 'Days seats may stay unassigned before the rule fires (it fires after more than this); default 30' })),
+    lowUtilisationPercent: Type.Optional(UnsignedDecimalString({ description: 'Share of seats assigned under which a SKU is barely used; default 10', examples: ['10'] })),
+    lowUtilisationDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, description: 'Days a SKU must stay under that share; default 7' })),
   },
   { additionalProperties: false, description: "The customer's own thresholds: a field left out takes the default" },
 );
@@ -86,6 +94,7 @@ function toView(row: AnomalyRow): Static<typeof Anomaly> {
 
 function thresholdsView(stored: StoredThresholds | null): Static<typeof Thresholds> {
   const t = thresholdsFrom(stored);
+  const l = licenceThresholdsFrom(stored);
   return {
     forecastWarningPercent: t.forecastWarningPercent.toString(),
     forecastCriticalPercent: t.forecastCriticalPercent.toString(),
@@ -93,6 +102,9 @@ function thresholdsView(stored: StoredThresholds | null): Static<typeof Threshol
     trailingDays: t.trailingDays,
     velocityTrailingDays: t.velocityTrailingDays,
     minHistoryDays: t.minHistoryDays,
+    unassignedDays: l.unassignedDays,
+    lowUtilisationPercent: l.lowUtilisationPercent.toString(),
+    lowUtilisationDays: l.lowUtilisationDays,
   };
 }
 

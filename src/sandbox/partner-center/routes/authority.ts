@@ -28,7 +28,8 @@ function token(ctx: SandboxContext, reply: FastifyReply, tenant: string, body: F
   };
   const { credentials } = ctx;
   const partnerDomain = ctx.portfolio.partner.domain;
-  if (tenant.toLowerCase() !== credentials.tenantId && tenant.toLowerCase() !== partnerDomain) {
+  const customerTenant = tenant.toLowerCase() === credentials.tenantId || tenant.toLowerCase() === partnerDomain ? undefined : ctx.portfolio.customer(tenant.toLowerCase());
+  if (tenant.toLowerCase() !== credentials.tenantId && tenant.toLowerCase() !== partnerDomain && !customerTenant) {
     return fail(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
   }
   const grantType = body.grant_type;
@@ -72,7 +73,16 @@ function token(ctx: SandboxContext, reply: FastifyReply, tenant: string, body: F
     if (state === 'expired') return fail(400, 'invalid_grant', 700082, 'The refresh token has expired due to inactivity.');
   }
 
-  const access = ctx.tokens.issueAccess(audience, credentials.clientId, delegated);
+  if (customerTenant) {
+    // A customer's tenant admits the partner's app only on behalf of a partner user, and only
+    // while an active GDAP relationship with an active access assignment lets that user in.
+    if (!delegated) return fail(400, 'unauthorized_client', 700016, `Application with identifier '${credentials.clientId}' was not found in the directory '${tenant}'.`);
+    const relationship = ctx.gdap.list(ctx.wallClock(), ctx.revoked).find((r) => r.customerTenantId === customerTenant.id);
+    if (relationship?.status !== 'active' || !relationship.assignments.some((a) => a.status === 'active' && a.roles.length > 0)) {
+      return fail(400, 'invalid_grant', 50020, `User account from identity provider does not exist in tenant '${tenant}' and cannot access the application in that tenant.`);
+    }
+  }
+  const access = ctx.tokens.issueAccess(audience, credentials.clientId, delegated, customerTenant?.id);
   const expiresIn = access.expiresAt - access.issuedAt;
   ctx.stats.tokensIssued++;
   const refresh = delegated ? ctx.tokens.issueRefresh() : undefined;

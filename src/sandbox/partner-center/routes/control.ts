@@ -8,6 +8,7 @@ import { emptyStats } from '../context.ts';
 import { isoInstant } from '../calendar.ts';
 import type { ThrottleOptions } from '../interfaces.ts';
 import type { GdapOverride } from '../gdap.ts';
+import type { LicenceOverride } from '../licence-assignments.ts';
 
 export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext): void {
   app.get('/_sandbox/stats', async (_req, reply) => json(reply, 200, ctx.stats));
@@ -52,6 +53,19 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SandboxContext)
     if (body.endDateTime !== undefined && Number.isNaN(Date.parse(body.endDateTime))) return json(reply, 400, { error: 'endDateTime must be an ISO 8601 instant' });
     ctx.gdap.override(customer.id, body);
     return json(reply, 200, ctx.gdap.list(ctx.wallClock(), ctx.revoked).find((r) => r.customerTenantId === customer.id) ?? { customerId: customer.id, absent: true });
+  });
+
+  // Seats of one SKU in a customer's tenant: { consumed?, enabled? } (Graph subscribedSkus).
+  app.put<{ Params: { customerId: string; skuPartNumber: string } }>('/_sandbox/licences/:customerId/:skuPartNumber', async (req, reply) => {
+    const customer = ctx.portfolio.customer(req.params.customerId);
+    if (!customer) return json(reply, 404, { error: `unknown customer ${req.params.customerId}` });
+    const body = (req.body ?? {}) as LicenceOverride;
+    for (const field of ['consumed', 'enabled'] as const) {
+      const v = body[field];
+      if (v !== undefined && (!Number.isInteger(v) || v < 0)) return json(reply, 400, { error: `${field} must be a whole number of seats, 0 or more` });
+    }
+    ctx.licences.override(customer.id, req.params.skuPartNumber, body);
+    return json(reply, 200, ctx.licences.list(customer, ctx.clock.nowMs()));
   });
 
   app.get('/_sandbox/info', async (_req, reply) =>
