@@ -187,3 +187,34 @@ describe('posting invoices to NetSuite', () => {
     expect(ns.account.all('journalEntry')).toHaveLength(1);
   });
 });
+
+describe('revenue journals to NetSuite', () => {
+  it('posts a period journal once through the journal job\'s poster: read back by external id, debits and credits from signed lines', async () => {
+    const { journalPosterFor } = await import('../../src/jobs/erp/post-journals.ts');
+    const poster = await journalPosterFor(hub.ctx, 'netsuite', connectionId);
+    // 100.00 deferred on one seat line, recognised 32.26 this period: Dr deferred 32.26 / Cr licence revenue 32.26 (web cost centre).
+    const journal = {
+      key: 'hub-rj-netsuite-test-0001',
+      number: 'RJ-2026-10-USD-1',
+      date: '2026-10-31',
+      currency: 'USD',
+      narration: 'Revenue recognised 2026-10',
+      lines: [
+        { account: '58', description: 'Deferred revenue released', amount: new Decimal('32.26'), dimensions: null },
+        { account: '54', description: 'Licence revenue', amount: new Decimal('-32.26'), dimensions: WEB },
+        { account: '55', description: 'Nothing this period', amount: new Decimal('0'), dimensions: null },
+      ],
+    };
+    expect(await poster.findJournal(journal)).toBeUndefined();
+    const created = await poster.createJournal(journal);
+    expect(await poster.findJournal(journal)).toEqual(created);
+    await poster.createJournal(journal);
+    const entries = ns.account.all('journalEntry').filter((j) => j.externalId === journal.key);
+    expect(entries).toHaveLength(1);
+    const lines = (entries[0]!.line as { items: Record<string, unknown>[] }).items.map((l) => [ref(l.account), l.debit ?? null, l.credit ?? null, ref(l.department) ?? null]);
+    expect(lines).toEqual([
+      ['58', 32.26, null, null],
+      ['54', null, 32.26, '5'],
+    ]);
+  });
+});

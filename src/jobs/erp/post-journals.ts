@@ -10,6 +10,7 @@ import { ERP_SYSTEMS, type ErpSystem } from '../../mappings/accounting/line-acco
 import type { InvoiceLineToPost } from '../../mappings/accounting/posting-lines.ts';
 import { assertBalanced, journalNumber, journalTotal, recognitionJournalLines, type ErpJournal, type JournalLine } from '../../mappings/accounting/revenue-journal.ts';
 import type { JournalPoster } from './journal-poster.ts';
+import { netsuiteJournalPoster } from './netsuite-journal-poster.ts';
 import { quickbooksClientFor } from './quickbooks-client-for-connection.ts';
 import { quickbooksJournalPoster } from './quickbooks-journal-poster.ts';
 import { xeroClientFor } from './xero-client-for-connection.ts';
@@ -39,7 +40,7 @@ export interface JournalOutcome {
   error?: string;
 }
 
-/** Builds the journal poster of an ERP connection; the NetSuite client plugs in here. */
+/** Builds the journal poster of an ERP connection. */
 export type JournalPosterFactory = (ctx: HubContext, system: ErpSystem, connectionId: string) => Promise<JournalPoster>;
 
 export const journalPosterFor: JournalPosterFactory = async (ctx, system, connectionId) => {
@@ -49,7 +50,7 @@ export const journalPosterFor: JournalPosterFactory = async (ctx, system, connec
     return xeroJournalPoster(await xeroClientFor(ctx, connectionId), typeof base === 'string' ? base.toUpperCase() : undefined);
   }
   if (system === 'quickbooks') return quickbooksJournalPoster(await quickbooksClientFor(ctx, connectionId));
-  throw new Error(`journal posting to ${system} is not available yet`);
+  return netsuiteJournalPoster(ctx, connectionId);
 };
 
 /** Entity (the ERP connection: one organisation, realm or account), period, currency and sequence make the key: a re-run asks for the same journal. */
