@@ -731,6 +731,15 @@ export interface LicenseLinesTable {
   picked_up_by_run: string | null;
 }
 
+export interface MappingUsesTable {
+  connection_id: string;
+  object: string;
+  version: number;
+  records: Generated<number>;
+  first_used_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_used_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface NotificationChannelsTable {
   id: Generated<string>;
   name: string;
@@ -1238,6 +1247,7 @@ export interface Database {
   labour_lines: LabourLinesTable;
   licence_snapshots: LicenceSnapshotsTable;
   license_lines: LicenseLinesTable;
+  mapping_uses: MappingUsesTable;
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;
   onboarding_templates: OnboardingTemplatesTable;

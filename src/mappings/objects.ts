@@ -1,4 +1,5 @@
 import type { MappingRule, RecordSchema } from './engine/types.ts';
+import { CONNECTWISE_TIME_ENTRY_DEFAULT, CONNECTWISE_TIME_ENTRY_SOURCE, TIME_ENTRY_TARGET } from './connectwise/time-entry-mapping.ts';
 import { HUBSPOT_DEAL_DEFAULT, HUBSPOT_DEAL_SOURCE, QUOTE_TARGET } from './hubspot/deal-mapping.ts';
 import { HUBSPOT_LINE_ITEM_DEFAULT, HUBSPOT_LINE_ITEM_SOURCE, QUOTE_LINE_TARGET } from './hubspot/line-item-mapping.ts';
 
@@ -31,6 +32,14 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: HUBSPOT_LINE_ITEM_SOURCE,
     target: QUOTE_LINE_TARGET,
     defaultRules: HUBSPOT_LINE_ITEM_DEFAULT,
+  },
+  {
+    provider: 'connectwise',
+    object: 'time_entry',
+    description: 'A ConnectWise time entry → the fields its labour line is made from (company, project, hours, billable option, rate, work role, dates)',
+    source: CONNECTWISE_TIME_ENTRY_SOURCE,
+    target: TIME_ENTRY_TARGET,
+    defaultRules: CONNECTWISE_TIME_ENTRY_DEFAULT,
   },
 ];
 

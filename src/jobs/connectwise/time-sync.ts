@@ -4,6 +4,8 @@ import type { ConnectWiseClient } from '../../connectors/connectwise/client.ts';
 import type { TimeEntry, WorkRole } from '../../connectors/connectwise/types.ts';
 import { loadLabourLookups, markMissingDeleted, saveMappedEntries } from '../../db/labour-lines.ts';
 import { mapConnectWiseTimeEntry } from '../../mappings/connectwise/time-entry.ts';
+import { timeEntryMappingInForce, TIME_ENTRY } from './time-entry-mapping.ts';
+import { recordMappingUse } from '../../db/mapping-uses.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { readCursor, writeCursor } from '../partner-center/run-progress.ts';
@@ -74,6 +76,7 @@ export async function syncConnectWiseTime(payload: TimeSyncPayload, ctx: HubCont
   const client = options.client ?? (await connectwiseClientFor(ctx, payload.connectionId)).client;
   const lookups = await loadLabourLookups(ctx.db, 'connectwise');
   const roleRates = new Map<string, Decimal>();
+  const mapping = await timeEntryMappingInForce(ctx, payload.connectionId);
   const cursor: TimeCursor = (await readCursor<TimeCursor>(ctx.db, payload.connectionId, TIME_CURSOR_SCOPE)) ?? { since: null, pageId: null, maxSeen: null };
   const result: TimeSyncResult = { pages: 0, fetched: 0, changed: 0, unchanged: 0, errors: 0, deleted: 0, done: false };
   const pagesPerRun = options.pagesPerRun ?? PAGES_PER_RUN;
@@ -84,7 +87,7 @@ export async function syncConnectWiseTime(payload: TimeSyncPayload, ctx: HubCont
     result.pages++;
     result.fetched += page.items.length;
     await loadRoleRates(client, page.items, roleRates);
-    const mapped = page.items.map((e) => mapConnectWiseTimeEntry(e, lookups, roleRates));
+    const mapped = page.items.map((e) => mapConnectWiseTimeEntry(e, lookups, roleRates, mapping));
     let maxSeen = cursor.maxSeen;
     for (const e of page.items) {
       const at = e._info?.lastUpdated;
@@ -98,6 +101,7 @@ export async function syncConnectWiseTime(payload: TimeSyncPayload, ctx: HubCont
       result.changed += saved.changed;
       result.unchanged += saved.unchanged;
       result.errors += saved.errors;
+      await recordMappingUse(trx, { connectionId: payload.connectionId, object: TIME_ENTRY, version: mapping.version, records: page.items.length });
       await writeCursor(trx, payload.connectionId, TIME_CURSOR_SCOPE, next);
     });
     Object.assign(cursor, next);

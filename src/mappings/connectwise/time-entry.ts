@@ -1,20 +1,49 @@
 import { Decimal } from '../../engine/decimal.ts';
 import type { TimeEntry } from '../../connectors/connectwise/types.ts';
 import { nonNegativeDecimal as hours, type EntryProblem, type LabourLookups, type MappedEntry } from '../psa/labour-line.ts';
+import { checkedRules } from '../checked.ts';
+import { applyMapping } from '../engine/apply.ts';
+import type { MappingRule } from '../engine/types.ts';
+import type { CheckedMapping } from '../engine/validate.ts';
+import { mappingObject } from '../objects.ts';
+
+const TIME_ENTRY_OBJECT = mappingObject('connectwise', 'time_entry')!;
+
+/** A checked time entry mapping and the version it is. */
+export interface TimeEntryMapping {
+  version: number;
+  checked: CheckedMapping;
+}
+
+/** The rules checked against the time entry schemas (MappingRefused naming each rule otherwise). */
+export function timeEntryMapping(version: number, rules: readonly MappingRule[]): TimeEntryMapping {
+  return { version, checked: checkedRules(TIME_ENTRY_OBJECT, rules) };
+}
+
+export const BUILT_IN_TIME_ENTRY_MAPPING: TimeEntryMapping = timeEntryMapping(0, TIME_ENTRY_OBJECT.defaultRules);
+
+/** The entry's fields as the mapping gives them, in ConnectWise's shape; a rule that cannot run is a problem naming it. */
+function mappedFields(record: TimeEntry, mapping: TimeEntryMapping, problems: EntryProblem[]): TimeEntry {
+  const mapped = applyMapping(mapping.checked, TIME_ENTRY_OBJECT.source, TIME_ENTRY_OBJECT.target, record);
+  for (const p of mapped.problems) problems.push({ field: p.field.slice('entry.'.length), reason: `time entry mapping v${mapping.version} rule ${p.rule}: ${p.reason}` });
+  return { ...((mapped.output.entry ?? {}) as Omit<TimeEntry, 'id'>), id: record.id };
+}
 
 /** The work role rates the mapping may fall back on, by role id. */
 export type RoleRates = ReadonlyMap<string, Decimal>;
 
 /**
- * A ConnectWise time entry as a canonical labour line, or every reason it cannot be one.
+ * A ConnectWise time entry as a canonical labour line, or every reason it cannot be one,
+ * its fields read through the connection's time entry mapping (built in: as they come).
  * Customer: the entry's company through the identity map. Engagement: its project, whose
  * id is the code a cost node's psaProjectCode names. Billable when billableOption is
  * Billable; billable hours are hoursBilled (else actualHours). Rate: the entry's
  * hourlyRate, else its work role's.
  */
-export function mapConnectWiseTimeEntry(entry: TimeEntry, lookups: LabourLookups, roleRates: RoleRates): MappedEntry {
-  const entryId = String(entry.id);
+export function mapConnectWiseTimeEntry(record: TimeEntry, lookups: LabourLookups, roleRates: RoleRates, mapping: TimeEntryMapping = BUILT_IN_TIME_ENTRY_MAPPING): MappedEntry {
+  const entryId = String(record.id);
   const problems: EntryProblem[] = [];
+  const entry = mappedFields(record, mapping, problems);
   const companyId = entry.company?.id;
   let customerId: string | undefined;
   if (companyId === undefined || companyId === null) problems.push({ field: 'company', reason: 'the entry names no company' });
@@ -50,7 +79,7 @@ export function mapConnectWiseTimeEntry(entry: TimeEntry, lookups: LabourLookups
   const updated = entry._info?.lastUpdated ? new Date(entry._info.lastUpdated) : null;
   if (!updated || Number.isNaN(updated.getTime())) problems.push({ field: '_info.lastUpdated', reason: 'is missing or not a date-time' });
 
-  if (problems.length > 0 || !customerId || worked === null || !workDate || !updated) return { ok: false, entryId, problems, source: entry };
+  if (problems.length > 0 || !customerId || worked === null || !workDate || !updated) return { ok: false, entryId, problems, source: record };
   const ticket = entry.ticket?.id ?? (entry.chargeToType === 'ServiceTicket' ? entry.chargeToId : null);
   return {
     ok: true,
@@ -70,7 +99,7 @@ export function mapConnectWiseTimeEntry(entry: TimeEntry, lookups: LabourLookups
       rate,
       rateSource,
       vendorUpdatedAt: updated,
-      source: entry,
+      source: record,
     },
   };
 }

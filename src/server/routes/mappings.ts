@@ -339,6 +339,16 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
         .execute();
       return rows.map((row) => ({ label: `${row.name} (${row.deal}, quote revision ${row.revision})`, record: row.source }));
     }
+    if (object.provider === 'connectwise' && object.object === 'time_entry') {
+      const rows = await ctx.db
+        .selectFrom('labour_lines')
+        .select(['source', 'entry_id', 'version'])
+        .where('connection_id', '=', connectionId)
+        .orderBy('created_at', 'desc')
+        .limit(last)
+        .execute();
+      return rows.map((row) => ({ label: `time entry ${row.entry_id}, version ${row.version}`, record: row.source }));
+    }
     const rows = await ctx.db
       .selectFrom('quotes as q')
       .innerJoin('deals as d', 'd.id', 'q.deal_id')
