@@ -12,6 +12,7 @@ import { Decimal } from './engine/decimal.ts';
 import { ProgressBar } from './progress-bar.ts';
 import { startPartnerCenterSandbox, type PartnerCenterSandbox } from './sandbox/partner-center/index.ts';
 import { demoDrift, type DemoDrift } from './demo-drift.ts';
+import { demoErp } from './demo-erp.ts';
 
 const DEMO_ACTOR = { actor: 'system:demo' };
 
@@ -61,6 +62,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
       const customers = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/customers?limit=500')).items;
       printSummary(period, run, close, written, customersWithoutInvoice(customers, close, new Set(written.map((w) => w.customerId)), period));
       printConsent(await api('GET', '/v1/consents?limit=500'));
+      process.stdout.write(`${(await demoErp(api, keys, period, close.id)).join('\n')}\n`);
       // After the close: the CRM's new customers have pending cards and nothing to invoice yet.
       await demoCrmDeals(api, runtime.ctx.db, address!);
       // Last: Contoso's won HubSpot deal becomes its approved card, then a price changes in HubSpot.

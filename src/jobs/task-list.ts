@@ -102,8 +102,8 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [POST_JOURNALS_TASK]: async (payload) => {
       const outcomes = await postPeriodJournals((payload ?? {}) as PostJournalsPayload, ctx);
       ctx.logger.info({ journals: outcomes }, 'revenue journals posted');
-      const failed = outcomes.filter((o) => o.status === 'failed');
-      // Failed journals keep their entries; the job's retry (or the next run) sends the same journal again.
+      const failed = outcomes.filter((o) => o.retryable);
+      // Failed journals keep their entries; the job's retry (or the next run) sends the same journal again. Refusals wait for a fix and the next run.
       if (failed.length > 0) throw new Error(`revenue journals not posted: ${failed.map((f) => `${f.number}: ${f.error}`).join('; ')}`);
     },
     [LICENCE_SNAPSHOT_TASK]: async (payload) => licenceSnapshotTask((payload ?? {}) as { connectionId?: string; day?: string }, ctx),

@@ -81,6 +81,11 @@ describe('npm run demo', () => {
     const resolveUrl = /(http:\/\/\S+\/v1\/drift-findings\/[0-9a-f-]{36}\/resolve)/.exec(stdout)?.[1];
     expect(resolveUrl).toBeDefined();
 
+    // Last month's invoices and its revenue journal went to the sandbox Xero, each with the ERP's id.
+    expect(stdout).toContain(`ERP: ${period} posted to Xero (sandbox) through xero-node\n  invoices     12 posted, 0 blocked`);
+    expect(stdout.match(/INV-\S+ +USD +[0-9.]+ +Xero invoice [0-9a-f-]{36}/g)).toHaveLength(12);
+    expect(stdout).toMatch(/revenue journals \(Dr deferred revenue \/ Cr revenue; GET \/v1\/revenue-journals\)\n {4}(RJ-\d{4}-\d{2}-USD-1 +USD +[0-9.]+ +Xero manual journal [0-9a-f-]{36}|none: nothing billed upfront)/);
+
     // The documents carry the seller the demo set and the subscriptions' names, ids in small print.
     const out = join(dataDir, 'out', period!);
     const pages = (await readdir(out)).filter((f) => f.endsWith('-detailed.html'));

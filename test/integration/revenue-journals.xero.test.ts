@@ -252,7 +252,7 @@ describe('revenue schedules stored when invoices post, and the period journal', 
       entries: 0,
       journal: { key: 'hub-rj-unbalanced-test', number: 'RJ-2026-01-USD-1', date: '2026-01-31', currency: 'USD', narration: 'Unbalanced', lines },
     });
-    expect(outcome).toMatchObject({ status: 'failed', documentId: null });
+    expect(outcome).toMatchObject({ status: 'failed', documentId: null, retryable: false });
     expect(outcome.error).toBe('journal RJ-2026-01-USD-1 does not balance: debits 100 USD, credits 99.99 USD; nothing was sent to the ERP');
     expect(xero.stats().writes).toBe(writes);
     expect(xero.organisation.manualJournals.size).toBe(1);

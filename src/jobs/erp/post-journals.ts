@@ -8,7 +8,7 @@ import { Decimal, ZERO } from '../../engine/decimal.ts';
 import { minorUnits } from '../../engine/money.ts';
 import { ERP_SYSTEMS, type ErpSystem } from '../../mappings/accounting/line-accounts.ts';
 import type { InvoiceLineToPost } from '../../mappings/accounting/posting-lines.ts';
-import { assertBalanced, journalNumber, journalTotal, recognitionJournalLines, type ErpJournal, type JournalLine } from '../../mappings/accounting/revenue-journal.ts';
+import { assertBalanced, JournalRefusedError, journalNumber, journalTotal, recognitionJournalLines, type ErpJournal, type JournalLine } from '../../mappings/accounting/revenue-journal.ts';
 import type { JournalPoster } from './journal-poster.ts';
 import { netsuiteJournalPoster } from './netsuite-journal-poster.ts';
 import { quickbooksClientFor } from './quickbooks-client-for-connection.ts';
@@ -38,6 +38,8 @@ export interface JournalOutcome {
   total: string;
   entries: number;
   error?: string;
+  /** A failure another attempt may cure (the ERP unreachable, throttled); a refusal is not retried. */
+  retryable?: boolean;
 }
 
 /** Builds the journal poster of an ERP connection. */
@@ -113,7 +115,7 @@ export async function sendJournal(
     const error = (err as Error).message;
     await ctx.db.updateTable('revenue_journals').set({ status: 'failed', last_error: error }).where('id', '=', journalId).execute();
     ctx.logger.warn({ journalId, number: journal.number, error }, 'revenue journal not posted');
-    return { ...outcome, status: 'failed', documentId: null, error };
+    return { ...outcome, status: 'failed', documentId: null, error, retryable: !(err instanceof JournalRefusedError) };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { XeroPostingClient } from '../../connectors/xero/client.ts';
+import { JournalRefusedError } from '../../mappings/accounting/revenue-journal.ts';
 import { toXeroManualJournal, xeroNarrationOf } from '../../mappings/xero/manual-journal.ts';
 import type { JournalPoster } from './journal-poster.ts';
 
@@ -9,8 +10,8 @@ import type { JournalPoster } from './journal-poster.ts';
  */
 export function xeroJournalPoster(client: XeroPostingClient, baseCurrency: string | undefined): JournalPoster {
   const checkCurrency = (currency: string) => {
-    if (!baseCurrency) throw new Error('the Xero connection has no baseCurrency setting: Xero manual journals are in the base currency, so set it to the organisation\'s (e.g. "USD")');
-    if (currency !== baseCurrency) throw new Error(`Xero manual journals are in the base currency ${baseCurrency}; a ${currency} journal cannot be posted to this organisation`);
+    if (!baseCurrency) throw new JournalRefusedError('the Xero connection has no baseCurrency setting: Xero manual journals are in the base currency, so set it to the organisation\'s (e.g. "USD")');
+    if (currency !== baseCurrency) throw new JournalRefusedError(`Xero manual journals are in the base currency ${baseCurrency}; a ${currency} journal cannot be posted to this organisation`);
   };
   return {
     findJournal: async (journal) => {

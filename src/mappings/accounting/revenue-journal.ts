@@ -31,8 +31,16 @@ export interface ErpJournal {
   lines: JournalLine[];
 }
 
+/** A journal the hub will not send as it is (sending it again would not help): fix the mapping or the connection, then post the period again. */
+export class JournalRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JournalRefusedError';
+  }
+}
+
 /** A journal that would not balance (or carries fractions of the currency's minor unit), refused before it leaves the hub. */
-export class UnbalancedJournalError extends Error {
+export class UnbalancedJournalError extends JournalRefusedError {
   constructor(message: string) {
     super(message);
     this.name = 'UnbalancedJournalError';
