@@ -31,6 +31,7 @@ import { enqueueJob } from './enqueue.ts';
 import { POST_INVOICE_TASK, postInvoice, type PostInvoicePayload } from './erp/post-invoice.ts';
 import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayload } from './crm/budget-check.ts';
 import { checkOnboarding, ONBOARDING_CHECK_TASK, type OnboardingCheckPayload } from './crm/onboarding-check.ts';
+import { SALESFORCE_SWEEP_TASK, sweepWonOpportunities, type SalesforceSweepPayload } from './salesforce/sweep-won.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -95,6 +96,9 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [ONBOARDING_CHECK_TASK]: async (payload) => {
       ctx.logger.info(await checkOnboarding((payload ?? {}) as OnboardingCheckPayload, ctx), 'onboarding reviews and trials checked');
     },
+    [SALESFORCE_SWEEP_TASK]: async (payload) => {
+      ctx.logger.info(await sweepWonOpportunities((payload ?? {}) as SalesforceSweepPayload, ctx), 'Salesforce won opportunities swept');
+    },
   };
 }
 
@@ -138,4 +142,6 @@ export const CRONTAB = [
   '17 * * * * drift:detect ?id=drift-hourly',
   "# onboarding: review reminders, trials' spend caps and conversion dates, every morning",
   '20 6 * * * crm:onboarding_check ?id=crm-onboarding-daily',
+  '# Salesforce opportunities won whose Outbound Message was dropped (Salesforce gives up after 24 h)',
+  '35 * * * * salesforce:sweep_won ?id=salesforce-sweep-hourly',
 ].join('\n');

@@ -16,6 +16,7 @@ describe('the crontab', () => {
       ['partner_center:gdap_check', {}],
       ['drift:detect', null],
       ['crm:onboarding_check', null],
+      ['salesforce:sweep_won', null],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);
