@@ -34,6 +34,7 @@ import { checkQuoteBudgets, QUOTE_BUDGET_CHECK_TASK, type QuoteBudgetCheckPayloa
 import { checkOnboarding, ONBOARDING_CHECK_TASK, type OnboardingCheckPayload } from './crm/onboarding-check.ts';
 import { autotaskTasks } from './autotask/tasks.ts';
 import { POST_JOURNALS_TASK, postPeriodJournals, type PostJournalsPayload } from './erp/post-journals.ts';
+import { SALESFORCE_SWEEP_TASK, sweepWonOpportunities, type SalesforceSweepPayload } from './salesforce/sweep-won.ts';
 
 /** Every task the worker runs, by identifier. */
 export function buildTaskList(ctx: HubContext): TaskList {
@@ -107,6 +108,9 @@ export function buildTaskList(ctx: HubContext): TaskList {
       if (failed.length > 0) throw new Error(`revenue journals not posted: ${failed.map((f) => `${f.number}: ${f.error}`).join('; ')}`);
     },
     [LICENCE_SNAPSHOT_TASK]: async (payload) => licenceSnapshotTask((payload ?? {}) as { connectionId?: string; day?: string }, ctx),
+    [SALESFORCE_SWEEP_TASK]: async (payload) => {
+      ctx.logger.info(await sweepWonOpportunities((payload ?? {}) as SalesforceSweepPayload, ctx), 'Salesforce won opportunities swept');
+    },
   };
 }
 
@@ -156,4 +160,6 @@ export const CRONTAB = [
   '0 3 1 * * erp:post_journals ?id=erp-journals-monthly {}',
   "# licence assignment in every customer tenant (Graph subscribedSkus), daily after the GDAP review",
   '30 5 * * * partner_center:licence_snapshot ?id=pc-licences-daily {}',
+  '# Salesforce opportunities won whose Outbound Message was dropped (Salesforce gives up after 24 h)',
+  '35 * * * * salesforce:sweep_won ?id=salesforce-sweep-hourly',
 ].join('\n');

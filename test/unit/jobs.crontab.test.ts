@@ -19,6 +19,7 @@ describe('the crontab', () => {
       ['autotask:schedule', null],
       ['erp:post_journals', {}],
       ['partner_center:licence_snapshot', {}],
+      ['salesforce:sweep_won', null],
     ]);
     const known = Object.keys(buildTaskList({} as never));
     for (const item of items) expect(known).toContain(item.task);

@@ -38,13 +38,17 @@ export interface HubSpotClientOptions {
   wait?: (ms: number) => Promise<void>;
 }
 
-/** A CRM call that failed for good: the status and HubSpot's message. */
+/** A CRM call that failed for good: the status, HubSpot's error category and message, and its correlationId (what HubSpot support asks for). */
 export class HubSpotCallError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  readonly category: string | null;
+  readonly correlationId: string | null;
+  constructor(status: number, message: string, details: { category?: string | null; correlationId?: string | null } = {}) {
     super(message);
     this.name = 'HubSpotCallError';
     this.status = status;
+    this.category = details.category ?? null;
+    this.correlationId = details.correlationId ?? null;
   }
 }
 
@@ -65,7 +69,8 @@ export const LINE_ITEM_PROPERTIES = [
 
 interface SdkError {
   code: number;
-  body?: { message?: string };
+  /** HubSpot's error JSON: { status: 'error', message, correlationId, category, context? }. */
+  body?: { message?: string; category?: string; correlationId?: string; context?: unknown };
   headers?: Record<string, string>;
 }
 const isSdkError = (error: unknown): error is SdkError => typeof (error as SdkError | null)?.code === 'number';
@@ -155,7 +160,13 @@ export class HubSpotClient {
           continue;
         }
         if (!(statuses as readonly number[]).includes(error.code) || attempt >= maxAttempts) {
-          throw new HubSpotCallError(error.code, `HubSpot answered ${error.code}: ${error.body?.message ?? 'no message'}`);
+          const b = error.body ?? {};
+          const context = b.context === undefined ? '' : ` ${JSON.stringify(b.context)}`;
+          throw new HubSpotCallError(
+            error.code,
+            `HubSpot answered ${error.code}${b.category ? ` ${b.category}` : ''}: ${b.message ?? 'no message'}${context}${b.correlationId ? ` (correlationId ${b.correlationId})` : ''}`,
+            { category: b.category ?? null, correlationId: b.correlationId ?? null },
+          );
         }
         const delay = parseRetryAfter(error.headers?.[header]) ?? backoffDelay(attempt, backoff);
         this.#options.onRetry?.(error.code, delay);

@@ -63,6 +63,9 @@ export function soqlId(id: string): string {
   return `'${id}'`;
 }
 
+/** A SOQL date-time literal (unquoted, UTC, whole seconds). */
+export const soqlDateTime = (at: Date) => `${at.toISOString().slice(0, 19)}Z`;
+
 /**
  * Salesforce through the official jsforce SDK: jsforce builds and sends every request to
  * the instance URL, follows query pages, and calls back for a new token on 401. This class
@@ -102,6 +105,17 @@ export class SalesforceClient {
     const accountId = typeof opportunity.AccountId === 'string' ? opportunity.AccountId : null;
     const account = accountId ? ((await this.#query(`SELECT Id, Name, Website, ${f.tenantIdField} FROM Account WHERE Id = ${soqlId(accountId)}`))[0] ?? null) : null;
     return { opportunity, lineItems, linesFrom: quoteId ? 'QuoteLineItem' : 'OpportunityLineItem', account };
+  }
+
+  /**
+   * Opportunities won whose LastModifiedDate falls in [from, to], oldest first: what the
+   * sweep compares with the notifications the hub received.
+   */
+  async wonOpportunities(from: Date, to: Date): Promise<{ Id: string; LastModifiedDate: string }[]> {
+    const rows = await this.#query(
+      `SELECT Id, LastModifiedDate FROM Opportunity WHERE IsWon = true AND LastModifiedDate >= ${soqlDateTime(from)} AND LastModifiedDate <= ${soqlDateTime(to)} ORDER BY LastModifiedDate`,
+    );
+    return rows.map((r) => ({ Id: r.Id, LastModifiedDate: String(r.LastModifiedDate) }));
   }
 
   /** A quote's lines in order; QuoteLineItem has no Name or ProductCode of its own, so its products' are added. */

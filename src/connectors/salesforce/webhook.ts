@@ -8,7 +8,8 @@ import { parseOutboundMessage, sameOrg } from './outbound-message.ts';
 
 /** What the inbox stores for each notification: enough for the job to know which opportunity to re-read. */
 export interface SalesforceEventBody {
-  source: 'outbound-message' | 'flow';
+  /** `sweep`: not sent by Salesforce but stored by the hub's sweep for a won opportunity whose notification never came. */
+  source: 'outbound-message' | 'flow' | 'sweep';
   organizationId: string;
   notificationId: string | null;
   objectType: string;

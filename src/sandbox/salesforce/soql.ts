@@ -1,8 +1,10 @@
 import { FIELDS, type SObjectType, type SRecord } from './org.ts';
 
 // The part of SOQL the sandbox understands: SELECT plain fields FROM one object, WHERE
-// equality (or IN) conditions joined by AND, ORDER BY one field, LIMIT. Anything else is
-// refused the way Salesforce refuses a query it cannot parse.
+// conditions joined by AND (a field compared with =, !=, <, <=, >, >= to a quoted string,
+// true, false, null, a number, or a date or date-time literal; or IN a list of strings),
+// ORDER BY one field, LIMIT. Anything else is refused the way Salesforce refuses a query
+// it cannot parse.
 
 export interface SoqlError {
   errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE';
@@ -12,13 +14,34 @@ export interface SoqlError {
 export interface ParsedQuery {
   object: SObjectType;
   fields: string[];
-  conditions: { field: string; values: string[] }[];
+  conditions: Condition[];
   orderBy: { field: string; descending: boolean } | null;
   limit: number | null;
 }
 
 const QUERY = /^\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+(\w+)(?:\s+(ASC|DESC))?)?(?:\s+LIMIT\s+(\d+))?\s*$/is;
-const EQUALS = /^(\w+)\s*=\s*'((?:[^'\\]|\\.)*)'$/;
+type Operator = '=' | '!=' | '<' | '<=' | '>' | '>=';
+type Literal = string | number | boolean | null | { at: number };
+export interface Condition {
+  field: string;
+  op: Operator;
+  values: Literal[];
+}
+
+const COMPARE = /^(\w+)\s*(=|!=|<=|>=|<|>)\s*('(?:[^'\\]|\\.)*'|true|false|null|\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))?|-?\d+(?:\.\d+)?)$/i;
+const DATE_LITERAL = /^\d{4}-\d{2}-\d{2}/;
+
+/** A date or date-time as epoch ms: Salesforce writes offsets as +0000, which Date.parse wants as +00:00. */
+const instant = (text: string) => Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+
+function literal(token: string): Literal {
+  if (token.startsWith("'")) return unquote(token.slice(1, -1));
+  const lower = token.toLowerCase();
+  if (lower === 'true' || lower === 'false') return lower === 'true';
+  if (lower === 'null') return null;
+  if (DATE_LITERAL.test(token)) return { at: instant(token) };
+  return Number(token);
+}
 const IN_LIST = /^(\w+)\s+IN\s*\(\s*('(?:[^'\\]|\\.)*'(?:\s*,\s*'(?:[^'\\]|\\.)*')*)\s*\)$/i;
 
 const unquote = (s: string) => s.replace(/\\(.)/g, '$1');
@@ -41,13 +64,13 @@ export function parseSoql(soql: string): ParsedQuery | SoqlError {
   }
   const conditions: ParsedQuery['conditions'] = [];
   for (const clause of m[3] ? m[3].split(/\s+AND\s+/i).map((c) => c.trim()) : []) {
-    const eq = EQUALS.exec(clause);
+    const compare = COMPARE.exec(clause);
     const inList = IN_LIST.exec(clause);
-    if (!eq && !inList) return { errorCode: 'MALFORMED_QUERY', message: `unexpected token: '${clause}'` };
-    const field = canonical((eq ?? inList)![1]!);
+    if (!compare && !inList) return { errorCode: 'MALFORMED_QUERY', message: `unexpected token: '${clause}'` };
+    const field = canonical((compare ?? inList)![1]!);
     if (typeof field !== 'string') return field;
-    const values = eq ? [unquote(eq[2]!)] : [...inList![2]!.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((v) => unquote(v[1]!));
-    conditions.push({ field, values });
+    if (compare) conditions.push({ field, op: compare[2] as Operator, values: [literal(compare[3]!)] });
+    else conditions.push({ field, op: '=', values: [...inList![2]!.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((v) => unquote(v[1]!)) });
   }
   let orderBy: ParsedQuery['orderBy'] = null;
   if (m[4]) {
@@ -58,16 +81,41 @@ export function parseSoql(soql: string): ParsedQuery | SoqlError {
   return { object, fields, conditions, orderBy, limit: m[6] ? Number(m[6]) : null };
 }
 
-/** Id fields match their 15- or 18-character form, as in Salesforce. */
-function matches(value: unknown, wanted: string, isId: boolean): boolean {
-  if (value === null || value === undefined) return false;
-  const text = String(value);
-  return isId && wanted.length === 15 ? text.slice(0, 15) === wanted : text === wanted;
+/** Whether a record's value satisfies one condition's operator and literal; id fields match their 15- or 18-character form, as in Salesforce. */
+function matches(value: unknown, op: Operator, wanted: Literal, isId: boolean): boolean {
+  if (wanted === null) return op === '=' ? value === null || value === undefined : op === '!=' ? value !== null && value !== undefined : false;
+  if (value === null || value === undefined) return op === '!=';
+  let left: string | number | boolean = value as string | number | boolean;
+  let right: string | number | boolean;
+  if (typeof wanted === 'object') {
+    left = instant(String(value));
+    right = wanted.at;
+  } else if (typeof wanted === 'string' && isId && wanted.length === 15) {
+    left = String(value).slice(0, 15);
+    right = wanted;
+  } else {
+    right = wanted;
+    if (typeof wanted === 'string') left = String(value);
+  }
+  switch (op) {
+    case '=':
+      return left === right;
+    case '!=':
+      return left !== right;
+    case '<':
+      return left < right;
+    case '<=':
+      return left <= right;
+    case '>':
+      return left > right;
+    case '>=':
+      return left >= right;
+  }
 }
 
 /** The records a parsed query selects, with only the selected fields. */
 export function runQuery(query: ParsedQuery, records: SRecord[]): SRecord[] {
-  let rows = records.filter((r) => query.conditions.every((c) => c.values.some((v) => matches(r[c.field], v, c.field === 'Id' || c.field.endsWith('Id')))));
+  let rows = records.filter((r) => query.conditions.every((c) => c.values.some((v) => matches(r[c.field], c.op, v, c.field === 'Id' || c.field.endsWith('Id')))));
   if (query.orderBy) {
     const { field, descending } = query.orderBy;
     rows = [...rows].sort((a, b) => (a[field]! < b[field]! ? -1 : a[field]! > b[field]! ? 1 : 0) * (descending ? -1 : 1));
