@@ -48,6 +48,8 @@ export class QuickBooksCompany {
   readonly customers = new Map<string, QboObject>();
   readonly items = new Map<string, QboObject>();
   readonly invoices = new Map<string, QboObject>();
+  /** Entities kept by modules beside this one (credit memos, payments), queryable like the rest: lower-cased entity → its name and rows. */
+  readonly collections = new Map<string, { name: string; rows: Map<string, QboObject> }>();
   #nextId = 100;
   readonly #now: () => Date;
 
@@ -80,6 +82,7 @@ export class QuickBooksCompany {
       case 'invoice':
         return [...this.invoices.values()];
       default:
+        if (this.collections.has(entity.toLowerCase())) return [...this.collections.get(entity.toLowerCase())!.rows.values()];
         throw fault('4000', 'Error parsing query', `QueryParserError: Invalid entity ${entity}`);
     }
   }
@@ -112,6 +115,13 @@ export class QuickBooksCompany {
   }
 
   createInvoice(input: QboObject): QboObject {
+    const invoice = this.salesDocument(input);
+    this.invoices.set(invoice.Id as string, invoice);
+    return invoice;
+  }
+
+  /** A sales transaction (invoice, credit memo) checked as QuickBooks checks it, with its id, subtotal line and totals; not stored. */
+  salesDocument(input: QboObject): QboObject {
     const customer = this.customers.get(refOf(input.CustomerRef));
     if (!customer) throw fault('2500', 'Invalid Reference Id', `Invalid Reference Id : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.`, 'CustomerRef');
     const docNumber = typeof input.DocNumber === 'string' ? input.DocNumber : undefined;
@@ -146,7 +156,7 @@ export class QuickBooksCompany {
     });
     const id = this.#id();
     const txnDate = typeof input.TxnDate === 'string' ? input.TxnDate : this.#now().toISOString().slice(0, 10);
-    const invoice: QboObject = {
+    return {
       ...input,
       Id: id,
       SyncToken: '0',
@@ -160,8 +170,6 @@ export class QuickBooksCompany {
       Balance: money(subTotal),
       MetaData: this.#meta(),
     };
-    this.invoices.set(id, invoice);
-    return invoice;
   }
 
   readInvoice(id: string): QboObject {
@@ -187,5 +195,10 @@ export class QuickBooksCompany {
       MetaData: { ...(invoice.MetaData as QboObject), LastUpdatedTime: this.#now().toISOString() },
     });
     return invoice;
+  }
+
+  /** The next entity id, for entities kept beside the company. */
+  newId(): string {
+    return this.#id();
   }
 }
