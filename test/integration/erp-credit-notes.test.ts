@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
 import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
 import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
+import { CLASS_UNALLOCATED, CLASS_WEB, connectBothErps } from '../helpers/erp-connections.ts';
 import { closeSmallMonth, reCloseWithComputeOnWeb, type ClosedMonth } from '../helpers/closed-month.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { xeroSpecChecker } from '../helpers/xero-spec.ts';
@@ -21,58 +22,13 @@ let xero: XeroSandbox;
 let qbo: QuickBooksSandbox;
 let month: ClosedMonth;
 const connections = { xero: '', quickbooks: '' };
-const CLASS_WEB = '5000000000000012345';
-const CLASS_UNALLOCATED = '5000000000000012347';
 
 beforeAll(async () => {
   hub = await createTestHub({ worker: true });
   xero = await startXeroSandbox();
   qbo = await startQuickBooksSandbox();
   month = await closeSmallMonth(hub);
-  const connect = async (payload: object) => {
-    const res = await hub.app.inject({ method: 'POST', url: '/v1/connections', headers: hub.auth(hub.keys.admin), payload });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json().id as string;
-  };
-  connections.xero = await connect({
-    provider: 'xero',
-    name: 'Xero sandbox',
-    credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken },
-    settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
-  });
-  connections.quickbooks = await connect({
-    provider: 'quickbooks',
-    name: 'QuickBooks sandbox',
-    credentials: { clientId: qbo.credentials.clientId, clientSecret: qbo.credentials.clientSecret, refreshToken: qbo.credentials.refreshToken },
-    settings: { realmId: qbo.credentials.realmId, endpoint: qbo.endpoint, tokenUrl: qbo.tokenUrl },
-  });
-  for (const [system, mappings] of [
-    [
-      'xero',
-      [
-        { kind: 'category', value: 'compute', account: '200', taxCode: 'OUTPUT' },
-        { kind: 'category', value: 'storage', account: '200', taxCode: 'OUTPUT' },
-        { kind: 'category', value: 'licenses', account: '210', taxCode: 'OUTPUT' },
-        { kind: 'costNode', value: month.nodes.web, dimensions: { tracking: [{ name: 'Cost centre', option: 'Web' }] } },
-        { kind: 'costNode', value: month.nodes.unallocated, dimensions: { tracking: [{ name: 'Cost centre', option: 'Unallocated' }] } },
-      ],
-    ],
-    [
-      'quickbooks',
-      [
-        { kind: 'category', value: 'compute', account: '79', taxCode: 'TAX' },
-        { kind: 'category', value: 'storage', account: '79', taxCode: 'TAX' },
-        { kind: 'category', value: 'licenses', account: '80', taxCode: 'NON' },
-        { kind: 'costNode', value: month.nodes.web, dimensions: { class: CLASS_WEB, department: '1' } },
-        { kind: 'costNode', value: month.nodes.unallocated, dimensions: { class: CLASS_UNALLOCATED, department: '1' } },
-      ],
-    ],
-  ] as const) {
-    const res = await hub.app.inject({ method: 'PUT', url: '/v1/accounting-mappings', headers: hub.auth(hub.keys.finance), payload: { system, mappings } });
-    expect(res.statusCode, res.body).toBe(200);
-  }
-  xero.organisation.createContact({ Name: 'Fabrikam Ltd', ContactNumber: month.customerId });
-  qbo.company.createCustomer({ DisplayName: 'Fabrikam Ltd' });
+  Object.assign(connections, await connectBothErps(hub, month, xero, qbo));
 }, 120_000);
 afterAll(async () => {
   await hub?.close();
