@@ -8,6 +8,8 @@ import { xeroWebhookProvider } from './xero/webhook.ts';
 import { webhookRegistry } from './webhooks.ts';
 import { connectwiseCallbackProvider } from './connectwise/callback.ts';
 import { handleConnectWiseCallback } from '../jobs/connectwise/callbacks.ts';
+import { handleQuickBooksEvent } from '../jobs/erp/quickbooks-events.ts';
+import { quickbooksWebhookProvider } from './quickbooks/webhook.ts';
 
 /** The webhook providers the hub answers at /webhooks/:provider. Connectors add theirs here. */
 export function defaultWebhookProviders(): WebhookProviderRegistry {
@@ -16,5 +18,6 @@ export function defaultWebhookProviders(): WebhookProviderRegistry {
     salesforceWebhookProvider({ handle: handleSalesforceEvent }),
     connectwiseCallbackProvider({ handle: handleConnectWiseCallback }),
     xeroWebhookProvider({ handle: handleXeroEvent }),
+    quickbooksWebhookProvider({ handle: handleQuickBooksEvent }),
   ]);
 }

@@ -363,6 +363,13 @@ export interface ErpPostingsTable {
   voided_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  credit_document_id: string | null;
+  credit_document_number: string | null;
+  credit_total: ColumnType<string | null, string | null, string | null>;
+  credited_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  erp_status: string | null;
+  amount_paid: ColumnType<string | null, string | null, string | null>;
+  erp_status_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
 export interface ExternalLinksTable {

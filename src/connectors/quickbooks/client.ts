@@ -57,6 +57,10 @@ interface QboSdk {
   voidInvoice(i: QboEntity, cb: Callback): void;
   createJournalEntry(j: QboEntity, cb: Callback): void;
   findJournalEntries(criteria: Record<string, unknown>, cb: Callback): void;
+  createCreditMemo(c: QboEntity, cb: Callback): void;
+  findCreditMemos(criteria: Record<string, unknown>, cb: Callback): void;
+  createPayment(p: QboEntity, cb: Callback): void;
+  getPayment(id: string, cb: Callback): void;
 }
 type Callback = (err: unknown, data: unknown) => void;
 
@@ -147,6 +151,23 @@ export class QuickBooksPostingClient {
     if (isVoided(current)) return current;
     const data = await this.#call<{ Invoice: QboEntity }>((sdk, cb) => sdk.voidInvoice({ Id: id, SyncToken: current.SyncToken, requestId }, cb));
     return data.Invoice;
+  }
+
+  async findCreditMemoByDocNumber(docNumber: string): Promise<QboEntity | undefined> {
+    const data = await this.#call<{ QueryResponse: { CreditMemo?: QboEntity[] } }>((sdk, cb) => sdk.findCreditMemos({ DocNumber: docNumber }, cb));
+    return data.QueryResponse.CreditMemo?.[0];
+  }
+
+  async createCreditMemo(creditMemo: QboEntity, requestId: string): Promise<QboEntity> {
+    return this.#call((sdk, cb) => sdk.createCreditMemo({ ...creditMemo, requestId }, cb));
+  }
+
+  async createPayment(payment: QboEntity, requestId: string): Promise<QboEntity> {
+    return this.#call((sdk, cb) => sdk.createPayment({ ...payment, requestId }, cb));
+  }
+
+  async getPayment(id: string): Promise<QboEntity> {
+    return this.#call((sdk, cb) => sdk.getPayment(id, cb));
   }
 
   async #call<T>(request: (sdk: QboSdk, cb: Callback) => void): Promise<T> {

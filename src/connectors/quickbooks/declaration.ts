@@ -46,5 +46,8 @@ export const quickbooksDeclaration = {
       required: true,
       description: 'A refresh token from the consent flow (scope com.intuit.quickbooks.accounting). Intuit may answer any refresh with a new one: the hub stores each.',
     },
+    { name: 'webhookVerifierToken', secret: true, required: false, description: "The verifier token of the app's webhook (Intuit developer portal, Webhooks): it signs intuit-signature." },
   ],
+
+  webhooks: { signatureHeader: 'intuit-signature' },
 } as const;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Bottleneck from 'bottleneck';
-import { Invoice, XeroClient, type Contact, type ManualJournal } from 'xero-node';
+import { Invoice, XeroClient, type Allocation, type Contact, type CreditNote, type ManualJournal } from 'xero-node';
 import { backoffDelay, parseRetryAfter } from '../http/retry.ts';
 import { xeroDeclaration } from './declaration.ts';
 
@@ -121,6 +121,21 @@ export class XeroPostingClient {
       if (current && String(current.status) === 'VOIDED') return current;
       throw err;
     }
+  }
+
+  async findCreditNoteByNumber(creditNoteNumber: string): Promise<CreditNote | undefined> {
+    const { body } = await this.#call((api, tenant) => api.getCreditNotes(tenant, undefined, `CreditNoteNumber=="${creditNoteNumber.replace(/"/g, '')}"`));
+    return body.creditNotes?.find((c) => c.creditNoteNumber === creditNoteNumber);
+  }
+
+  async createCreditNote(creditNote: CreditNote, idempotencyKey: string): Promise<CreditNote> {
+    const { body } = await this.#call((api, tenant) => api.createCreditNotes(tenant, { creditNotes: [creditNote] }, true, undefined, idempotencyKey));
+    return body.creditNotes![0]!;
+  }
+
+  async allocateCreditNote(creditNoteId: string, allocation: Allocation, idempotencyKey: string): Promise<Allocation> {
+    const { body } = await this.#call((api, tenant) => api.createCreditNoteAllocation(tenant, creditNoteId, { allocations: [allocation] }, true, idempotencyKey));
+    return body.allocations![0]!;
   }
 
   async #call<T>(request: (api: XeroClient['accountingApi'], tenantId: string) => Promise<T>): Promise<T> {

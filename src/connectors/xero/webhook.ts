@@ -1,6 +1,6 @@
 import type { IncomingWebhook, StoredWebhook, WebhookEvent, WebhookProvider, WebhookRefusal } from '../../context.ts';
 import type { HubContext } from '../../context.ts';
-import { loadConnectionSecrets } from '../../db/connection-secrets.ts';
+import { activeConnections } from '../../db/connection-secrets.ts';
 import { headerValue, hmacSha256Matches, refuse } from '../webhooks.ts';
 import { xeroDeclaration } from './declaration.ts';
 
@@ -26,7 +26,7 @@ export function xeroWebhookProvider(options: { handle?: WebhookProvider['handle'
     answer: 'ok-empty',
     async accept(request: IncomingWebhook, ctx: HubContext): Promise<WebhookEvent[] | WebhookRefusal> {
       const signature = headerValue(request.headers, xeroDeclaration.webhooks.signatureHeader);
-      const keys = await webhookKeys(ctx);
+      const keys = (await activeConnections(ctx, xeroDeclaration.vendor)).map((c) => c.credentials.webhookKey).filter((k): k is string => Boolean(k));
       if (keys.length === 0) return refuse(401, 'no active Xero connection has a webhookKey to check the signature against');
       if (!keys.some((key) => hmacSha256Matches(key, request.rawBody, signature, 'base64'))) return refuse(401, 'the x-xero-signature does not match the body');
       let payload: { events?: XeroWebhookEvent[] };
@@ -40,16 +40,6 @@ export function xeroWebhookProvider(options: { handle?: WebhookProvider['handle'
     },
     ...(options.handle ? { handle: options.handle } : {}),
   };
-}
-
-async function webhookKeys(ctx: HubContext): Promise<string[]> {
-  const rows = await ctx.db.selectFrom('connections').select('id').where('provider', '=', 'xero').where('status', '=', 'active').execute();
-  const keys: string[] = [];
-  for (const row of rows) {
-    const { credentials } = await loadConnectionSecrets(ctx, row.id);
-    if (credentials.webhookKey) keys.push(credentials.webhookKey);
-  }
-  return keys;
 }
 
 export const parseXeroEvent = (event: StoredWebhook): XeroWebhookEvent => JSON.parse(event.body) as XeroWebhookEvent;

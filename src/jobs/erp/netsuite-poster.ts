@@ -1,5 +1,6 @@
 import type { NetSuiteClient, NetSuiteRecord } from '../../connectors/netsuite/client.ts';
 import { Decimal } from '../../engine/decimal.ts';
+import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
 import { creditMemoExternalId, creditMemoFor, invoiceExternalId, itemExternalId, toNetSuiteInvoice } from '../../mappings/netsuite/invoice.ts';
 import type { NetSuiteConnection } from './netsuite-client-for-connection.ts';
 import type { ErpDocument, ErpPoster } from './poster.ts';
@@ -44,6 +45,17 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
     if (!record) throw new Error(`NetSuite invoice ${id} could not be read back`);
     return record;
   };
+  /** The credit memo (external id after the invoice's) that cancels a posted invoice: found first, made once. */
+  const creditMemoOf = async (documentId: string, why: string, date: string): Promise<NetSuiteRecord> => {
+    const invoice = await read(documentId, true);
+    const externalId = creditMemoExternalId(String(invoice.externalId ?? `hub-inv-${documentId}`));
+    const existing = await client.getRecord('creditMemo', { externalId });
+    if (existing) return existing;
+    const id = await client.upsert('creditMemo', externalId, creditMemoFor(invoice, externalId, `Cancels ${String(invoice.tranId)} (${String(invoice.otherRefNum ?? '')}): ${why}`, date), { replace: 'item' });
+    const made = await client.getRecord('creditMemo', { id });
+    if (!made) throw new Error(`NetSuite credit memo ${id} could not be read back`);
+    return made;
+  };
   return {
     findCustomer: async ({ hubCustomerId }) => (await client.getRecord('customer', { externalId: customerExternalId(hubCustomerId) }))?.id,
     createCustomer: ({ hubCustomerId, name }) => client.upsert('customer', customerExternalId(hubCustomerId), { companyName: name, isPerson: false, ...subsidiary }),
@@ -65,10 +77,18 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
       return documentOf(await read(await client.upsert('invoice', externalId, body, { replace: 'item' })));
     },
     voidInvoice: async (documentId) => {
-      const invoice = await read(documentId, true);
-      const externalId = creditMemoExternalId(String(invoice.externalId ?? `hub-inv-${documentId}`));
-      if (await client.getRecord('creditMemo', { externalId })) return;
-      await client.upsert('creditMemo', externalId, creditMemoFor(invoice, externalId, `Cancels ${String(invoice.tranId)} (${String(invoice.otherRefNum ?? '')}): replaced by a new revision`, new Date().toISOString().slice(0, 10)), { replace: 'item' });
+      await creditMemoOf(documentId, 'replaced by a new revision', new Date().toISOString().slice(0, 10));
+    },
+    readInvoiceState: async (documentId) => {
+      // NetSuite keeps what is still owed (amountRemaining); payments and credits applied both reduce it.
+      const invoice = await read(documentId);
+      const total = new Decimal(String(invoice.total ?? 0));
+      const balance = new Decimal(String(invoice.amountRemaining ?? total));
+      return { status: ledgerStatusOf({ voided: false, amountPaid: total.minus(balance), balance }), amountPaid: total.minus(balance) };
+    },
+    creditInvoice: async (documentId, _hubInvoiceNumber, date) => {
+      const memo = await creditMemoOf(documentId, 'credited for a new revision', date);
+      return { id: String(memo.id), number: String(memo.tranId ?? memo.externalId), subTotal: new Decimal(String(memo.subtotal ?? memo.total ?? 0)) };
     },
   };
 }

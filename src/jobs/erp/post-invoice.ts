@@ -4,6 +4,7 @@ import { lineMappingProblems } from '../../db/accounting-problems.ts';
 import { externalIdOf } from '../../db/external-links.ts';
 import { loadInvoiceLinesToPost } from '../../db/invoice-posting-lines.ts';
 import { Decimal } from '../../engine/decimal.ts';
+import { minorUnits } from '../../engine/money.ts';
 import type { ErpSystem } from '../../mappings/accounting/line-accounts.ts';
 import { postingLines, postingTotal } from '../../mappings/accounting/posting-lines.ts';
 import { storeRevenueSchedules } from '../../db/revenue-schedules.ts';
@@ -32,6 +33,8 @@ async function posterFor(ctx: HubContext, system: ErpSystem, connectionId: strin
 /** Idempotency keys derive from the hub invoice id, which is per revision: a re-run asks for the same document. */
 export const invoiceKey = (invoiceId: string) => `hub-invoice-${invoiceId}`;
 const voidKey = (invoiceId: string) => `hub-void-${invoiceId}`;
+/** Short enough for QuickBooks' 50-character requestid with the "-apply" of its application. */
+const creditKey = (invoiceId: string) => `hub-cn-${invoiceId}`;
 const customerKey = (customerId: string) => `hub-customer-${customerId}`;
 
 /**
@@ -39,13 +42,13 @@ const customerKey = (customerId: string) => `hub-customer-${customerId}`;
  * by the hub invoice number, so a crash between the ERP's answer and the hub's commit
  * finds the document the first attempt made instead of making a second; the create
  * itself carries an idempotency key derived from the invoice id. An invoice with
- * unmapped lines is blocked, naming them. A new revision voids the earlier revision's
- * document first.
+ * unmapped lines is blocked, naming them. A new revision replaces the earlier revision's
+ * document first: voided, or credited when it is paid in part or whole in the ERP.
  */
 export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext): Promise<void> {
   const { db } = ctx;
   const posting = await db.selectFrom('erp_postings').selectAll().where('id', '=', payload.postingId).executeTakeFirstOrThrow();
-  if (posting.status === 'posted' || posting.status === 'voided') return;
+  if (posting.status === 'posted' || posting.status === 'voided' || posting.status === 'credited') return;
   const system = posting.system as ErpSystem;
   const invoice = await db
     .selectFrom('invoices as i')
@@ -86,7 +89,7 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
       });
       return;
     }
-    await voidEarlierRevisions(ctx, poster, system, invoice);
+    await replaceEarlierRevisions(ctx, poster, system, invoice);
 
     const index = await loadMappingIndex(db, system);
     const parents = await costNodeParents(db, [invoice.customer_id]);
@@ -127,12 +130,17 @@ async function customerInErp(ctx: HubContext, poster: ErpPoster, system: ErpSyst
   return ref;
 }
 
-/** Voids the documents earlier revisions of this invoice left in the ERP (the new revision replaces them). */
-async function voidEarlierRevisions(ctx: HubContext, poster: ErpPoster, system: ErpSystem, invoice: { customer_id: string; period: string; revision: number }): Promise<void> {
+/**
+ * Takes back the documents earlier revisions of this invoice left in the ERP (the new
+ * revision replaces them). The ERP is read first: a document nobody paid is voided; one
+ * paid in part or whole can no longer be voided, so a credit note reverses it and is
+ * applied to what it still owes; one already voided in the ERP is left as it is.
+ */
+async function replaceEarlierRevisions(ctx: HubContext, poster: ErpPoster, system: ErpSystem, invoice: { customer_id: string; period: string; revision: number; issued_at: Date; currency: string }): Promise<void> {
   const earlier = await ctx.db
     .selectFrom('erp_postings as p')
     .innerJoin('invoices as i', 'i.id', 'p.invoice_id')
-    .select(['p.id', 'p.invoice_id', 'p.document_id'])
+    .select(['p.id', 'p.invoice_id', 'p.document_id', 'i.number'])
     .where('p.system', '=', system)
     .where('p.status', '=', 'posted')
     .where('i.customer_id', '=', invoice.customer_id)
@@ -140,7 +148,22 @@ async function voidEarlierRevisions(ctx: HubContext, poster: ErpPoster, system: 
     .where('i.revision', '<', invoice.revision)
     .execute();
   for (const prior of earlier) {
-    if (prior.document_id) await poster.voidInvoice(prior.document_id, voidKey(prior.invoice_id));
-    await ctx.db.updateTable('erp_postings').set({ status: 'voided', voided_at: new Date() }).where('id', '=', prior.id).execute();
+    const state = prior.document_id ? await poster.readInvoiceState(prior.document_id) : undefined;
+    const ledger = state ? { erp_status: state.status, amount_paid: state.amountPaid.toFixed(minorUnits(invoice.currency)), erp_status_at: new Date() } : {};
+    if (prior.document_id && state && state.status !== 'voided_in_erp' && state.amountPaid.gt(0)) {
+      const credit = await poster.creditInvoice(prior.document_id, prior.number, invoice.issued_at.toISOString().slice(0, 10), creditKey(prior.invoice_id));
+      await ctx.db
+        .updateTable('erp_postings')
+        .set({ status: 'credited', credited_at: new Date(), credit_document_id: credit.id, credit_document_number: credit.number, credit_total: credit.subTotal.toString(), ...ledger })
+        .where('id', '=', prior.id)
+        .execute();
+      continue;
+    }
+    if (prior.document_id && state?.status !== 'voided_in_erp') await poster.voidInvoice(prior.document_id, voidKey(prior.invoice_id));
+    await ctx.db
+      .updateTable('erp_postings')
+      .set({ status: 'voided', voided_at: new Date(), ...(state?.status === 'voided_in_erp' ? ledger : {}) })
+      .where('id', '=', prior.id)
+      .execute();
   }
 }

@@ -1,4 +1,5 @@
 import type { Decimal } from '../../engine/decimal.ts';
+import type { LedgerStatus } from '../../mappings/accounting/ledger-status.ts';
 import type { PostingLine } from '../../mappings/accounting/posting-lines.ts';
 
 /** A document an ERP holds for a hub invoice, as the posting job needs to know it. */
@@ -8,6 +9,20 @@ export interface ErpDocument {
   /** Total before tax, to compare with the hub invoice to the cent. */
   subTotal: Decimal;
   status: string;
+}
+
+/** What the ERP's ledger says of a posted invoice, and what was paid on it there. */
+export interface ErpInvoiceState {
+  status: LedgerStatus;
+  amountPaid: Decimal;
+}
+
+/** A credit note (Xero) or credit memo (QuickBooks) that reverses a posted invoice. */
+export interface ErpCredit {
+  id: string;
+  number: string;
+  /** Total before tax, equal to the credited invoice's. */
+  subTotal: Decimal;
 }
 
 export interface ErpInvoiceHeader {
@@ -34,4 +49,11 @@ export interface ErpPoster {
   findInvoice(number: string, invoice: { id: string; revision: number }): Promise<ErpDocument | undefined>;
   createInvoice(header: ErpInvoiceHeader, lines: readonly PostingLine[], idempotencyKey: string): Promise<ErpDocument>;
   voidInvoice(documentId: string, idempotencyKey: string): Promise<void>;
+  readInvoiceState(documentId: string): Promise<ErpInvoiceState>;
+  /**
+   * Reverses a posted invoice that can no longer be voided: a credit note of its own lines
+   * (accounts, tax, dimensions), numbered after the hub invoice and found by that number
+   * before it is made, then applied once to what the invoice still owes.
+   */
+  creditInvoice(documentId: string, hubInvoiceNumber: string, date: string, idempotencyKey: string): Promise<ErpCredit>;
 }

@@ -1,5 +1,7 @@
 import { isVoided, type QboEntity, type QuickBooksPostingClient } from '../../connectors/quickbooks/client.ts';
 import { Decimal, sum } from '../../engine/decimal.ts';
+import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
+import { creditApplication, quickbooksCreditMemoNumber, toQuickBooksCreditMemo } from '../../mappings/quickbooks/credit-memo.ts';
 import { docNumberOf, toQuickBooksInvoice } from '../../mappings/quickbooks/invoice.ts';
 import type { ErpDocument, ErpPoster } from './poster.ts';
 
@@ -58,6 +60,26 @@ export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
     },
     voidInvoice: async (documentId, key) => {
       await client.voidInvoice(documentId, key);
+    },
+    readInvoiceState: async (documentId) => {
+      const invoice = await client.getInvoice(documentId);
+      const balance = new Decimal(String(invoice.Balance ?? 0));
+      // What is settled on the invoice, by payments and applied credits alike: QuickBooks keeps only the balance on it.
+      const amountPaid = new Decimal(String(invoice.TotalAmt ?? 0)).minus(balance);
+      return { status: ledgerStatusOf({ voided: isVoided(invoice), amountPaid, balance }), amountPaid };
+    },
+    creditInvoice: async (documentId, hubInvoiceNumber, date, key) => {
+      const invoice = await client.getInvoice(documentId);
+      const number = quickbooksCreditMemoNumber(hubInvoiceNumber);
+      const memo = (await client.findCreditMemoByDocNumber(number)) ?? (await client.createCreditMemo(toQuickBooksCreditMemo(invoice, number, date), key));
+      // Applied once: a memo whose credit was already used in part is not applied again.
+      const owed = new Decimal(String(invoice.Balance ?? 0));
+      const credit = new Decimal(String(memo.Balance ?? 0));
+      if (credit.equals(String(memo.TotalAmt ?? 0)) && owed.gt(0) && credit.gt(0)) {
+        const amount = Number(Decimal.min(owed, credit).toFixed(2));
+        await client.createPayment(creditApplication((invoice.CustomerRef as { value: string }).value, documentId, memo.Id!, amount, date), `${key}-apply`);
+      }
+      return { id: memo.Id!, number: String(memo.DocNumber), subTotal: subTotalOf(memo) };
     },
   };
 }

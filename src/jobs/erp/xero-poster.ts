@@ -1,6 +1,8 @@
 import type { Invoice } from 'xero-node';
 import type { XeroPostingClient } from '../../connectors/xero/client.ts';
 import { Decimal } from '../../engine/decimal.ts';
+import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
+import { toXeroCreditNote, xeroCreditNoteNumber } from '../../mappings/xero/credit-note.ts';
 import { toXeroInvoice } from '../../mappings/xero/invoice.ts';
 import type { ErpDocument, ErpPoster } from './poster.ts';
 
@@ -25,5 +27,29 @@ export function xeroPoster(client: XeroPostingClient): ErpPoster {
     voidInvoice: async (documentId, key) => {
       await client.voidInvoice(documentId, key);
     },
+    readInvoiceState: async (documentId) => {
+      const invoice = await invoiceById(client, documentId);
+      const amountPaid = new Decimal(String(invoice.amountPaid ?? 0));
+      return { status: ledgerStatusOf({ voided: String(invoice.status) === 'VOIDED', amountPaid, balance: new Decimal(String(invoice.amountDue ?? 0)) }), amountPaid };
+    },
+    creditInvoice: async (documentId, hubInvoiceNumber, date, key) => {
+      const invoice = await invoiceById(client, documentId);
+      const number = xeroCreditNoteNumber(hubInvoiceNumber);
+      const credit = (await client.findCreditNoteByNumber(number)) ?? (await client.createCreditNote(toXeroCreditNote(invoice, number, date), key));
+      // Allocated once: a re-run finds the allocation on the credit note and leaves it.
+      const due = new Decimal(String(invoice.amountDue ?? 0));
+      const remaining = new Decimal(String(credit.remainingCredit ?? 0));
+      const allocated = (credit.allocations ?? []).some((a) => a.invoice?.invoiceID === documentId);
+      if (!allocated && due.gt(0) && remaining.gt(0)) {
+        await client.allocateCreditNote(credit.creditNoteID!, { amount: Number(Decimal.min(due, remaining).toFixed(2)), invoice: { invoiceID: documentId }, date }, `${key}-allocation`);
+      }
+      return { id: credit.creditNoteID!, number: credit.creditNoteNumber!, subTotal: new Decimal(String(credit.subTotal ?? 0)) };
+    },
   };
+}
+
+async function invoiceById(client: XeroPostingClient, documentId: string): Promise<Invoice> {
+  const invoice = await client.findInvoiceById(documentId);
+  if (!invoice) throw new Error(`Xero has no invoice ${documentId}`);
+  return invoice;
 }

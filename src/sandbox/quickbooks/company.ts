@@ -50,6 +50,8 @@ export class QuickBooksCompany {
   readonly invoices = new Map<string, QboObject>();
   /** Entities kept outside this file (journal entries...), listed for queries by lowercased name. */
   readonly extensions = new Map<string, () => QboObject[]>();
+  /** Entities kept by modules beside this one (credit memos, payments), queryable like the rest: lower-cased entity → its name and rows. */
+  readonly collections = new Map<string, { name: string; rows: Map<string, QboObject> }>();
   #nextId = 100;
   readonly #now: () => Date;
 
@@ -84,6 +86,7 @@ export class QuickBooksCompany {
       default: {
         const extension = this.extensions.get(entity.toLowerCase());
         if (extension) return extension();
+        if (this.collections.has(entity.toLowerCase())) return [...this.collections.get(entity.toLowerCase())!.rows.values()];
         throw fault('4000', 'Error parsing query', `QueryParserError: Invalid entity ${entity}`);
       }
     }
@@ -117,6 +120,13 @@ export class QuickBooksCompany {
   }
 
   createInvoice(input: QboObject): QboObject {
+    const invoice = this.salesDocument(input);
+    this.invoices.set(invoice.Id as string, invoice);
+    return invoice;
+  }
+
+  /** A sales transaction (invoice, credit memo) checked as QuickBooks checks it, with its id, subtotal line and totals; not stored. */
+  salesDocument(input: QboObject): QboObject {
     const customer = this.customers.get(refOf(input.CustomerRef));
     if (!customer) throw fault('2500', 'Invalid Reference Id', `Invalid Reference Id : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.`, 'CustomerRef');
     const docNumber = typeof input.DocNumber === 'string' ? input.DocNumber : undefined;
@@ -151,7 +161,7 @@ export class QuickBooksCompany {
     });
     const id = this.#id();
     const txnDate = typeof input.TxnDate === 'string' ? input.TxnDate : this.#now().toISOString().slice(0, 10);
-    const invoice: QboObject = {
+    return {
       ...input,
       Id: id,
       SyncToken: '0',
@@ -165,8 +175,6 @@ export class QuickBooksCompany {
       Balance: money(subTotal),
       MetaData: this.#meta(),
     };
-    this.invoices.set(id, invoice);
-    return invoice;
   }
 
   readInvoice(id: string): QboObject {
@@ -192,5 +200,10 @@ export class QuickBooksCompany {
       MetaData: { ...(invoice.MetaData as QboObject), LastUpdatedTime: this.#now().toISOString() },
     });
     return invoice;
+  }
+
+  /** The next entity id, for entities kept beside the company. */
+  newId(): string {
+    return this.#id();
   }
 }

@@ -22,7 +22,7 @@ export function runQuery(company: QuickBooksCompany, statement: string): QboObje
     return { field: parsed[1]!, value: parsed[2] !== undefined ? parsed[2].replace(/\\(.)/g, '$1') : parsed[3]! };
   });
   const rows = company.list(entity!).filter((row) => conditions.every((c) => String(valueOf(row, c.field)) === c.value));
-  const name = canonical(entity!);
+  const name = company.collections.get(entity!.toLowerCase())?.name ?? canonical(entity!);
   if (what !== '*') return { QueryResponse: { totalCount: rows.length } };
   const startPosition = Number(start ?? 1);
   const maxResults = Math.min(Number(max ?? 100), 1000);

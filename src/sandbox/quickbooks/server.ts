@@ -16,6 +16,8 @@ import { Throttle } from '../partner-center/throttle.ts';
 import { QboFault, QuickBooksCompany, type QboObject } from './company.ts';
 import { QboJournalEntries } from './journal-entries.ts';
 import { runQuery } from './query.ts';
+import { QuickBooksReceivables } from './receivables.ts';
+import { registerQuickBooksControlRoutes, registerQuickBooksReceivableRoutes } from './receivables-routes.ts';
 
 export interface QuickBooksSandboxOptions {
   now?: () => Date;
@@ -43,6 +45,8 @@ export interface QuickBooksSandbox {
   tokenUrl: string;
   credentials: { clientId: string; clientSecret: string; refreshToken: string; realmId: string };
   company: QuickBooksCompany;
+  /** Credit memos and payments; its verifier token signs the deliveries of /_sandbox/invoices/:id/{payments,void}. */
+  receivables: QuickBooksReceivables & { verifierToken: string };
   stats(): QuickBooksSandboxStats;
   /** Every `n`th API call is refused with 429 (0 = off), to test a storm. */
   refuseEveryNth(n: number): void;
@@ -62,6 +66,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
   const realmId = String(9130350000000000 + Math.floor(Math.random() * 1e6));
   const company = new QuickBooksCompany(realmId, now);
   const journalEntries = new QboJournalEntries(company, now);
+  const receivables = Object.assign(new QuickBooksReceivables(company, now), { verifierToken: randomBytes(18).toString('hex') });
   const credentials = { clientId: 'QBO-SANDBOX-CLIENT', clientSecret: 'qbo-sandbox-secret', refreshToken: `AB11${randomBytes(10).toString('hex')}`, realmId };
   const liveRefresh = new Set([credentials.refreshToken]);
   const accessTokens = new Map<string, number>();
@@ -178,10 +183,12 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
           return { Invoice: company.createInvoice(body) };
         }),
       );
+      registerQuickBooksReceivableRoutes(api, receivables, write, answer);
     },
     { prefix: '/v3/company/:realmId' },
   );
 
+  registerQuickBooksControlRoutes(app, company, receivables, { realmId, verifierToken: receivables.verifierToken, now });
   const url = await listenLocally(app, options);
   return {
     url,
@@ -189,6 +196,7 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     tokenUrl: `${url}/oauth2/v1/tokens/bearer`,
     credentials,
     company,
+    receivables,
     stats: () => ({ ...stats }),
     refuseEveryNth: (n) => {
       everyNth = n;

@@ -77,22 +77,7 @@ export class XeroOrganisation {
     if (input.Type === 'ACCREC' && number && [...this.invoices.values()].some((i) => i.InvoiceNumber === number && i.Type === 'ACCREC')) {
       errors.push('Invoice # must be unique.');
     }
-    const lineAmountTypes = (input.LineAmountTypes as string | undefined) ?? 'Exclusive';
-    const lines = Array.isArray(input.LineItems) ? (input.LineItems as XeroObject[]) : [];
-    if (lines.length === 0) errors.push('Invoice must have at least one line item.');
-    let subTotal = new Decimal(0);
-    let totalTax = new Decimal(0);
-    const stored = lines.map((line) => {
-      const quantity = new Decimal(String(line.Quantity ?? 1));
-      const unit = new Decimal(String(line.UnitAmount ?? 0));
-      const lineAmount = quantity.times(unit).toDecimalPlaces(2);
-      errors.push(...this.#lineProblems(line));
-      const rate = SANDBOX_TAX_RATES[String(line.TaxType ?? 'NONE')] ?? '0';
-      const tax = lineAmountTypes === 'NoTax' ? new Decimal(0) : lineAmount.times(rate).div(100).toDecimalPlaces(2);
-      subTotal = subTotal.plus(lineAmount);
-      totalTax = totalTax.plus(tax);
-      return { ...line, LineItemID: randomUUID(), Quantity: quantity.toNumber(), UnitAmount: unit.toNumber(), LineAmount: money(lineAmount), TaxAmount: money(tax), Tracking: line.Tracking ?? [] };
-    });
+    const { lineAmountTypes, stored, subTotal, totalTax } = this.priceLines(input, errors, 'Invoice');
     if (errors.length > 0) throw new XeroValidation(input, errors);
     const date = typeof input.Date === 'string' ? input.Date : this.#now().toISOString().slice(0, 10);
     const total = subTotal.plus(totalTax);
@@ -182,5 +167,30 @@ export class XeroOrganisation {
 
   #stamp(): string {
     return `/Date(${this.#now().getTime()}+0000)/`;
+  }
+
+  /**
+   * The line items of a sales document (invoice, credit note) as Xero computes them: each
+   * LineAmount = Quantity × UnitAmount to the cent, tax per line at its tax type's rate
+   * (none under NoTax). Problems go to `errors`.
+   */
+  priceLines(input: XeroObject, errors: string[], documentName: string): { lineAmountTypes: string; stored: XeroObject[]; subTotal: Decimal; totalTax: Decimal } {
+    const lineAmountTypes = (input.LineAmountTypes as string | undefined) ?? 'Exclusive';
+    const lines = Array.isArray(input.LineItems) ? (input.LineItems as XeroObject[]) : [];
+    if (lines.length === 0) errors.push(`${documentName} must have at least one line item.`);
+    let subTotal = new Decimal(0);
+    let totalTax = new Decimal(0);
+    const stored = lines.map((line) => {
+      const quantity = new Decimal(String(line.Quantity ?? 1));
+      const unit = new Decimal(String(line.UnitAmount ?? 0));
+      const lineAmount = quantity.times(unit).toDecimalPlaces(2);
+      errors.push(...this.#lineProblems(line));
+      const rate = SANDBOX_TAX_RATES[String(line.TaxType ?? 'NONE')] ?? '0';
+      const tax = lineAmountTypes === 'NoTax' ? new Decimal(0) : lineAmount.times(rate).div(100).toDecimalPlaces(2);
+      subTotal = subTotal.plus(lineAmount);
+      totalTax = totalTax.plus(tax);
+      return { ...line, LineItemID: randomUUID(), Quantity: quantity.toNumber(), UnitAmount: unit.toNumber(), LineAmount: money(lineAmount), TaxAmount: money(tax), Tracking: line.Tracking ?? [] };
+    });
+    return { lineAmountTypes, stored, subTotal, totalTax };
   }
 }

@@ -14,6 +14,8 @@ import { listenLocally, takeRefreshGrant } from '../oauth-refresh.ts';
 import { Throttle } from '../partner-center/throttle.ts';
 import type { ThrottleOptions } from '../partner-center/interfaces.ts';
 import { SANDBOX_ACCOUNTS, SANDBOX_TRACKING, XeroOrganisation, XeroValidation, type XeroObject } from './organisation.ts';
+import { XeroReceivables } from './receivables.ts';
+import { registerXeroControlRoutes, registerXeroReceivableRoutes } from './receivables-routes.ts';
 
 export interface XeroSandboxOptions {
   now?: () => Date;
@@ -38,6 +40,8 @@ export interface XeroSandbox {
   tokenUrl: string;
   credentials: { clientId: string; clientSecret: string; refreshToken: string; tenantId: string };
   organisation: XeroOrganisation;
+  /** Credit notes, allocations and payments; its webhook key signs the deliveries of /_sandbox/invoices/:id/{payments,void}. */
+  receivables: XeroReceivables & { webhookKey: string };
   stats(): XeroSandboxStats;
   setThrottle(options: ThrottleOptions): void;
   /** A fresh access token, for a test or demo that calls the API without the OAuth dance. */
@@ -53,6 +57,7 @@ const IDEMPOTENCY_TTL_MS = 6 * 60_000;
 export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promise<XeroSandbox> {
   const now = options.now ?? (() => new Date());
   const org = new XeroOrganisation(now);
+  const receivables = Object.assign(new XeroReceivables(org, now), { webhookKey: randomBytes(24).toString('base64') });
   const credentials = { clientId: 'XERO-SANDBOX-CLIENT', clientSecret: 'xero-sandbox-secret', refreshToken: `rt-${randomBytes(8).toString('hex')}`, tenantId: org.tenantId };
   const liveRefresh = new Set([credentials.refreshToken]);
   const accessTokens = new Map<string, number>();
@@ -161,10 +166,12 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       api.put('/Invoices', write('Invoices', (item) => org.createInvoice(item)));
       api.post('/Invoices/:id', write('Invoices', (item, req) => org.updateInvoiceStatus((req.params as { id: string }).id.toLowerCase(), item)));
       api.put('/ManualJournals', write('ManualJournals', (item) => org.createManualJournal(item)));
+      registerXeroReceivableRoutes(api, receivables, write, whereFilter);
     },
     { prefix: '/api.xro/2.0' },
   );
 
+  registerXeroControlRoutes(app, org, receivables, { tenantId: org.tenantId, webhookKey: receivables.webhookKey, apiUrl: () => `${url}/api.xro/2.0`, now });
   const url = await listenLocally(app, options);
   return {
     url,
@@ -172,6 +179,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     tokenUrl: `${url}/connect/token`,
     credentials,
     organisation: org,
+    receivables,
     stats: () => ({ ...stats }),
     accessToken: mintAccessToken,
     setThrottle: (t) => throttle.configure(t),

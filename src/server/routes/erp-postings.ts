@@ -4,6 +4,7 @@ import Type from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { lineMappingProblems, type LineMappingProblem } from '../../db/accounting-problems.ts';
 import { writeAudit } from '../../db/audit.ts';
+import { LEDGER_STATUSES, type LedgerStatus } from '../../mappings/accounting/ledger-status.ts';
 import { ERP_SYSTEMS, type ErpSystem } from '../../mappings/accounting/line-accounts.ts';
 import { enqueueJob } from '../../jobs/enqueue.ts';
 import { POST_INVOICE_TASK, invoiceKey } from '../../jobs/erp/post-invoice.ts';
@@ -19,7 +20,9 @@ const PostingSchema = Type.Object({
   id: Uuid,
   system: Type.Enum([...ERP_SYSTEMS]),
   connectionId: Uuid,
-  status: Type.Enum(['queued', 'posting', 'posted', 'blocked', 'failed', 'voided']),
+  status: Type.Enum(['queued', 'posting', 'posted', 'blocked', 'failed', 'voided', 'credited'], {
+    description: 'voided: a later revision replaced the document and it was voided (or was voided in the ERP); credited: it was paid in the ERP, so a credit note reversed it',
+  }),
   documentId: Type.Union([Type.String(), Type.Null()], { description: "The ERP's id of the document" }),
   documentNumber: Type.Union([Type.String(), Type.Null()]),
   documentTotal: Type.Union([Type.String(), Type.Null()], { description: 'What the ERP document totals before tax' }),
@@ -28,6 +31,15 @@ const PostingSchema = Type.Object({
   problems: Type.Union([Type.Array(Type.Unknown()), Type.Null()], { description: 'The unmapped lines (or customer) that block the posting' }),
   postedAt: Type.Union([Timestamp, Type.Null()]),
   voidedAt: Type.Union([Timestamp, Type.Null()]),
+  credit: Type.Union(
+    [Type.Object({ documentId: Type.String(), documentNumber: Type.String(), total: Type.String({ description: 'Before tax, equal to the credited document' }), creditedAt: Timestamp }), Type.Null()],
+    { description: 'The credit note (Xero) or credit memo (QuickBooks) that reversed the document when a revision replaced it after it was paid' },
+  ),
+  erpStatus: Type.Union([Type.Enum([...LEDGER_STATUSES]), Type.Null()], {
+    description: "The document in the ERP's ledger, as its webhooks report it and the hub reads it back: open, partly_paid, paid, voided_in_erp; null until the ERP reported anything",
+  }),
+  amountPaid: Type.Union([Type.String(), Type.Null()], { description: 'What the ERP shows settled on the document' }),
+  erpStatusAt: Type.Union([Timestamp, Type.Null()]),
   updatedAt: Timestamp,
 });
 
@@ -83,7 +95,7 @@ export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
         const blocked: { invoiceId: string; invoiceNumber: string; lines: { lineId: string; position: number; description: string; problems: { field: string; reason: string }[] }[] }[] = [];
         for (const invoice of invoices) {
           const existing = await trx.selectFrom('erp_postings').select(['id', 'status']).where('invoice_id', '=', invoice.id).where('system', '=', system).forUpdate().executeTakeFirst();
-          if (existing && (existing.status === 'posted' || existing.status === 'voided')) {
+          if (existing && ['posted', 'voided', 'credited'].includes(existing.status)) {
             alreadyPosted++;
             continue;
           }
@@ -151,6 +163,13 @@ export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
           problems: (p.problems as unknown[] | null) ?? null,
           postedAt: p.posted_at?.toISOString() ?? null,
           voidedAt: p.voided_at?.toISOString() ?? null,
+          credit:
+            p.credit_document_id && p.credited_at
+              ? { documentId: p.credit_document_id, documentNumber: p.credit_document_number ?? '', total: p.credit_total ?? '0', creditedAt: p.credited_at.toISOString() }
+              : null,
+          erpStatus: (p.erp_status as LedgerStatus | null) ?? null,
+          amountPaid: p.amount_paid,
+          erpStatusAt: p.erp_status_at?.toISOString() ?? null,
           updatedAt: p.updated_at.toISOString(),
         })),
       };

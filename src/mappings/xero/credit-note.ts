@@ -1,0 +1,36 @@
+import { CreditNote, type Invoice, type LineItem } from 'xero-node';
+
+/**
+ * The number of the credit note that reverses a hub invoice's Xero invoice: unique per
+ * organisation for ACCRECCREDIT, so the job reads back by it before it creates.
+ *
+ * @example xeroCreditNoteNumber('INV-2026-10-1A2B3C4D-r1') // 'CN-INV-2026-10-1A2B3C4D-r1'
+ */
+export const xeroCreditNoteNumber = (hubInvoiceNumber: string) => `CN-${hubInvoiceNumber}`;
+
+/**
+ * A sales credit note (ACCRECCREDIT, AUTHORISED) that reverses `invoice` exactly: its own
+ * lines as Xero holds them (amounts, accounts, tax types, tracking), so the reversal hits
+ * the same accounts and cost centres even if the hub's mappings changed since.
+ */
+export function toXeroCreditNote(invoice: Invoice, creditNoteNumber: string, date: string): CreditNote {
+  const lineItems: LineItem[] = (invoice.lineItems ?? []).map((l) => ({
+    description: l.description,
+    quantity: l.quantity,
+    unitAmount: l.unitAmount,
+    accountCode: l.accountCode,
+    ...(l.taxType ? { taxType: l.taxType } : {}),
+    ...(l.tracking?.length ? { tracking: l.tracking.map((t) => ({ name: t.name, option: t.option })) } : {}),
+  }));
+  return {
+    type: CreditNote.TypeEnum.ACCRECCREDIT,
+    contact: { contactID: invoice.contact?.contactID },
+    creditNoteNumber,
+    reference: `Reverses ${invoice.invoiceNumber ?? invoice.invoiceID}`,
+    date,
+    currencyCode: invoice.currencyCode,
+    lineAmountTypes: invoice.lineAmountTypes,
+    status: CreditNote.StatusEnum.AUTHORISED,
+    lineItems,
+  };
+}
