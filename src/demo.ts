@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { HubConfig } from './config.ts';
+import { demoAnomaly } from './demo-anomaly.ts';
 import { demoCrmDeals } from './demo-crm.ts';
 import { demoLogging } from './demo-logging.ts';
 import { customersWithoutInvoice, type CustomerWithoutInvoice } from './demo-report.ts';
@@ -63,6 +64,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
       printSummary(period, run, close, written, customersWithoutInvoice(customers, close, new Set(written.map((w) => w.customerId)), period));
       printConsent(await api('GET', '/v1/consents?limit=500'));
       process.stdout.write(`${(await demoErp(api, keys, period, close.id)).join('\n')}\n`);
+      process.stdout.write(`${(await demoAnomaly(api, runtime.ctx, sandbox, connectionId)).join('\n')}\n`);
       // After the close: the CRM's new customers have pending cards and nothing to invoice yet.
       await demoCrmDeals(api, runtime.ctx.db, address!);
       // Last: Contoso's won HubSpot deal becomes its approved card, then a price changes in HubSpot.

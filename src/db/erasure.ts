@@ -1,7 +1,7 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { createHash, randomBytes } from 'node:crypto';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import { ERASURE_ACTION, auditHash, writeAudit, type ActorContext } from './audit.ts';
-import type { Database, JsonValue } from './types.ts';
+import type { Database, ErasuresTable, JsonValue } from './types.ts';
 
 // GDPR erasure of one customer's personal data, with financial retention.
 //
@@ -68,22 +68,47 @@ async function personalValues(trx: Transaction<Database>, customerId: string, bi
   return [...values].sort((a, b) => b.length - a.length);
 }
 
+export const ERASURE_TASK = 'gdpr:erase';
+
 /**
- * Erase one customer's personal data in the caller's transaction, and record it (an
- * `erasures` row and an audit row holding no personal value).
+ * Ask for one customer's personal data to be erased: an `erasures` row, pending, and the
+ * job that does it (one job key per data subject), in the caller's transaction. A second
+ * request while one is pending gets that one back instead of a second erasure.
  */
-export async function eraseCustomer(trx: Transaction<Database>, customerId: string, reason: string, actor: ActorContext): Promise<ErasureResult> {
+export async function requestErasure(trx: Transaction<Database>, customerId: string, reason: string, actor: ActorContext): Promise<{ erasure: ErasureRow; created: boolean }> {
+  const customer = await trx.selectFrom('customers').select('id').where('id', '=', customerId).forUpdate().executeTakeFirst();
+  if (!customer) throw new CustomerNotFound(`customer ${customerId} does not exist`);
+  const pending = await trx.selectFrom('erasures').selectAll().where('customer_id', '=', customerId).where('status', '=', 'pending').executeTakeFirst();
+  if (pending) return { erasure: pending, created: false };
+  const erasure = await trx.insertInto('erasures').values({ customer_id: customerId, reason, requested_by: actor.actor, changed: '{}' }).returningAll().executeTakeFirstOrThrow();
+  await sql`select graphile_worker.add_job(identifier => ${ERASURE_TASK}, payload => ${JSON.stringify({ erasureId: erasure.id })}::json, job_key => ${`gdpr:erase:${customerId}`}, job_key_mode => 'preserve_run_at')`.execute(trx);
+  return { erasure, created: true };
+}
+
+export type ErasureRow = Selectable<ErasuresTable>;
+
+/**
+ * The job's work: erase the customer's personal data for a pending erasure, in the caller's
+ * transaction, and mark it done (an audit row holding no personal value records it). Done
+ * already: nothing happens, so a re-run changes nothing. A failure part-way rolls back with
+ * the transaction and the retry starts over.
+ */
+export async function runErasure(trx: Transaction<Database>, erasureId: string): Promise<ErasureResult | 'already_done' | undefined> {
+  const erasure = await trx.selectFrom('erasures').selectAll().where('id', '=', erasureId).forUpdate().executeTakeFirst();
+  if (!erasure) return undefined;
+  if (erasure.status === 'done') return 'already_done';
+  return eraseCustomer(trx, erasure.customer_id, erasure.reason, { actor: erasure.requested_by }, erasure.id);
+}
+
+async function eraseCustomer(trx: Transaction<Database>, customerId: string, reason: string, actor: ActorContext, id: string): Promise<ErasureResult> {
   const customer = await trx.selectFrom('customers').select(['id', 'billing_email']).where('id', '=', customerId).forUpdate().executeTakeFirst();
   if (!customer) throw new CustomerNotFound(`customer ${customerId} does not exist`);
-  const id = randomUUID();
   const salt = randomBytes(32);
   const values = await personalValues(trx, customerId, customer.billing_email);
   const pseudonyms = values.map((v) => `erased-${createHash('sha256').update(salt).update(v).digest('hex').slice(0, 16)}`);
   const replace = (s: string) => values.reduce((out, v, i) => (out.includes(v) ? out.split(v).join(pseudonyms[i]!) : out), s);
   const changed: Record<string, number> = { personalValues: values.length };
 
-  // The erasure row first: the audit rows redacted below point at it.
-  await trx.insertInto('erasures').values({ id, customer_id: customerId, reason, requested_by: actor.actor, changed: '{}' }).execute();
   changed.customers = Number((await trx.updateTable('customers').set({ billing_email: null }).where('id', '=', customerId).executeTakeFirst()).numUpdatedRows);
   if (values.length > 0) {
     const tagged = await sql`
@@ -146,7 +171,12 @@ export async function eraseCustomer(trx: Transaction<Database>, customerId: stri
   }
   changed.auditRows = redacted.length;
 
-  const stored = await trx.updateTable('erasures').set({ changed: JSON.stringify(changed) }).where('id', '=', id).returning(['created_at']).executeTakeFirstOrThrow();
+  const stored = await trx
+    .updateTable('erasures')
+    .set({ changed: JSON.stringify(changed), status: 'done', completed_at: new Date(), attempts: sql`attempts + 1` })
+    .where('id', '=', id)
+    .returning(['created_at'])
+    .executeTakeFirstOrThrow();
   await writeAudit(trx, { ...actor, action: ERASURE_ACTION, entity: 'customer', entityId: customerId, after: { erasureId: id, changed, redacted }, justification: reason });
   return { id, customerId, reason, changed, createdAt: stored.created_at };
 }

@@ -343,6 +343,10 @@ export interface ErasuresTable {
   changed: ColumnType<JsonValue, string, string>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  status: Generated<string>;
+  completed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  attempts: Generated<number>;
+  last_error: string | null;
 }
 
 export interface ErpPostingsTable {

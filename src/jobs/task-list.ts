@@ -23,6 +23,7 @@ import { USAGE_RETENTION_TASK, anonymiseUsageTelemetry } from './retention/usage
 import { ANOMALY_SCAN_CUSTOMER_TASK, ANOMALY_SCAN_TASK, scanAnomalies, scanCustomerAnomalies, type AnomalyScanCustomerPayload, type AnomalyScanPayload } from './anomalies/scan.ts';
 import { gdapCheckTask } from './partner-center/gdap-check.ts';
 import { LICENCE_SNAPSHOT_TASK, licenceSnapshotTask } from './partner-center/licence-snapshot.ts';
+import { ERASURE_TASK, runErasure } from '../db/erasure.ts';
 import { SALESFORCE_QUOTE_TO_CASH_TASK, salesforceQuoteToCash, type SalesforceQuoteToCashPayload } from './salesforce/quote-to-cash.ts';
 import { reconcileConnectWiseSeats, SEAT_RECONCILE_TASK, type SeatReconcilePayload } from './connectwise/seat-reconcile.ts';
 import { WRITE_TODO_TASK, writeSeatTodo, type WriteTodoPayload } from './connectwise/write-todo.ts';
@@ -110,6 +111,11 @@ export function buildTaskList(ctx: HubContext): TaskList {
     [LICENCE_SNAPSHOT_TASK]: async (payload) => licenceSnapshotTask((payload ?? {}) as { connectionId?: string; day?: string }, ctx),
     [SALESFORCE_SWEEP_TASK]: async (payload) => {
       ctx.logger.info(await sweepWonOpportunities((payload ?? {}) as SalesforceSweepPayload, ctx), 'Salesforce won opportunities swept');
+    },
+    [ERASURE_TASK]: async (payload) => {
+      const { erasureId } = payload as { erasureId: string };
+      const result = await ctx.db.transaction().execute((trx) => runErasure(trx, erasureId));
+      ctx.logger.info({ erasureId, done: result !== undefined }, 'GDPR erasure run');
     },
   };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/db/audit.ts';
+import { runErasure } from '../../src/db/erasure.ts';
 import { Decimal } from '../../src/engine/decimal.ts';
 import { closedInvoice } from '../helpers/closed-invoice.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
@@ -42,6 +43,17 @@ async function financialState() {
 }
 
 let before: Awaited<ReturnType<typeof financialState>>;
+let erasureId = '';
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('gave up waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 beforeAll(async () => {
   hub = await createTestHub({ worker: true });
@@ -68,11 +80,61 @@ describe('POST /v1/customers/{id}/erasure', () => {
     expect((await send('POST', '/v1/customers/00000000-0000-4000-8000-000000000000/erasure', hub.keys.admin, { reason: 'DSR-1' })).statusCode).toBe(404);
   });
 
-  it("leaves none of the person's data in any table of the database", async () => {
+  it('runs as a job: a crash part-way leaves nothing half-erased, and the retry finishes it', async () => {
+    // A real failure inside the erasure's transaction, after the customer, usage and delivery
+    // rows were already changed in it: the first redaction of the audit log fails once.
+    await sql`create table erasure_crash (armed boolean not null)`.execute(hub.ctx.db);
+    await sql`insert into erasure_crash values (true)`.execute(hub.ctx.db);
+    await sql`create function erasure_crash() returns trigger language plpgsql as $$
+      begin
+        if (select armed from erasure_crash) then raise exception 'simulated crash mid-erasure'; end if;
+        return new;
+      end $$`.execute(hub.ctx.db);
+    await sql`create trigger erasure_crash before update on audit_log for each row execute function erasure_crash()`.execute(hub.ctx.db);
+
     const res = await send('POST', `/v1/customers/${customerId}/erasure`, hub.keys.admin, { reason: 'Data subject request DSR-2026-114' });
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().changed).toMatchObject({ personalValues: 3, customers: 1, usageLines: 1, invoiceDeliveries: 1 });
-    expect(res.json().changed.auditRows).toBeGreaterThanOrEqual(2);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'pending', changed: {}, completedAt: null });
+    erasureId = res.json().id;
+    expect(res.headers.location).toBe(`/v1/erasures/${erasureId}`);
+    // Asked again while pending: the same erasure, one job (its key is the data subject).
+    const again = await send('POST', `/v1/customers/${customerId}/erasure`, hub.keys.admin, { reason: 'Data subject request DSR-2026-114' });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().id).toBe(erasureId);
+    const jobs = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'gdpr:erase'`.execute(hub.ctx.db);
+    expect(jobs.rows[0]!.n).toBe(1);
+
+    const failed = await until(async () => {
+      const { rows } = await sql<{ attempts: number; last_error: string | null }>`select attempts, last_error from graphile_worker.jobs where task_identifier = 'gdpr:erase'`.execute(hub.ctx.db);
+      return rows[0] && rows[0].attempts >= 1 && rows[0].last_error ? rows[0] : undefined;
+    });
+    expect(failed.last_error).toMatch(/simulated crash mid-erasure/);
+    // Nothing of the erasure stuck: every personal value is where it was, the chain verifies.
+    for (const value of PERSONAL) expect(await tablesHolding(value), value).not.toEqual([]);
+    expect((await send('GET', `/v1/erasures/${erasureId}`, hub.keys.admin)).json().status).toBe('pending');
+    expect(await verifyAuditChain(hub.ctx.db)).toMatchObject({ ok: true });
+
+    // The database is back; the retry (brought forward) runs the erasure from the start.
+    await sql`update erasure_crash set armed = false`.execute(hub.ctx.db);
+    await sql`update graphile_worker._private_jobs set run_at = now() where task_id = (select id from graphile_worker._private_tasks where identifier = 'gdpr:erase')`.execute(hub.ctx.db);
+    const done = await until(async () => {
+      const status = (await send('GET', `/v1/erasures/${erasureId}`, hub.keys.admin)).json();
+      return status.status === 'done' ? status : undefined;
+    });
+    await sql`drop trigger erasure_crash on audit_log`.execute(hub.ctx.db);
+    expect(done.completedAt).not.toBeNull();
+    expect(done.changed).toMatchObject({ personalValues: 3, customers: 1, usageLines: 1, invoiceDeliveries: 1 });
+    expect(done.changed.auditRows).toBeGreaterThanOrEqual(2);
+  });
+
+  it('changes nothing when the job runs again', async () => {
+    const snapshot = async () => (await sql<{ n: string }>`select md5(string_agg(x::text, '|' order by seq))::text as n from audit_log x`.execute(hub.ctx.db)).rows[0]!.n;
+    const before = await snapshot();
+    await hub.ctx.db.transaction().execute(async (trx) => expect(await runErasure(trx, erasureId)).toBe('already_done'));
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("leaves none of the person's data in any table of the database", async () => {
     for (const value of PERSONAL) expect(await tablesHolding(value), value).toEqual([]);
     const customer = (await send('GET', `/v1/customers/${customerId}`, hub.keys.admin)).json();
     expect(customer.billingEmail).toBeNull();
