@@ -2,7 +2,7 @@ import { Decimal } from '../../engine/decimal.ts';
 import type { TimeEntry } from '../../connectors/connectwise/types.ts';
 import type { EntryProblem, LabourLookups, MappedEntry } from '../psa/labour-line.ts';
 
-/** The work role rates the mapping may fall back on, by role id. */
+/** The work role rates the mapping may fall back on, by role id (or, for agreements, by agreement id). */
 export type RoleRates = ReadonlyMap<string, Decimal>;
 
 function hours(value: unknown, field: string, problems: EntryProblem[]): Decimal | null {
@@ -22,9 +22,11 @@ function hours(value: unknown, field: string, problems: EntryProblem[]): Decimal
  * Customer: the entry's company through the identity map. Engagement: its project, whose
  * id is the code a cost node's psaProjectCode names. Billable when billableOption is
  * Billable; billable hours are hoursBilled (else actualHours). Rate: the entry's
- * hourlyRate, else its work role's.
+ * hourlyRate, else its work role's, else the rate of its agreement's work role
+ * (`agreementRates`, by agreement id: ConnectWise agreements carry a default work role,
+ * not an hourly rate of their own).
  */
-export function mapConnectWiseTimeEntry(entry: TimeEntry, lookups: LabourLookups, roleRates: RoleRates): MappedEntry {
+export function mapConnectWiseTimeEntry(entry: TimeEntry, lookups: LabourLookups, roleRates: RoleRates, agreementRates: RoleRates = new Map()): MappedEntry {
   const entryId = String(entry.id);
   const problems: EntryProblem[] = [];
   const companyId = entry.company?.id;
@@ -47,15 +49,18 @@ export function mapConnectWiseTimeEntry(entry: TimeEntry, lookups: LabourLookups
 
   const billable = entry.billableOption === 'Billable';
   let rate: Decimal | null = null;
-  let rateSource: 'entry' | 'role' | null = null;
+  let rateSource: 'entry' | 'role' | 'agreement' | null = null;
   if (entry.hourlyRate !== null && entry.hourlyRate !== undefined && entry.hourlyRate !== '') {
     rate = hours(entry.hourlyRate, 'hourlyRate', problems);
     rateSource = 'entry';
   } else if (entry.workRole?.id !== undefined && roleRates.has(String(entry.workRole.id))) {
     rate = roleRates.get(String(entry.workRole.id))!;
     rateSource = 'role';
+  } else if (entry.agreement?.id !== undefined && entry.agreement?.id !== null && agreementRates.has(String(entry.agreement.id))) {
+    rate = agreementRates.get(String(entry.agreement.id))!;
+    rateSource = 'agreement';
   }
-  if (billable && rate === null && !problems.some((p) => p.field === 'hourlyRate')) problems.push({ field: 'hourlyRate', reason: 'billable entry with no rate on the entry or its work role' });
+  if (billable && rate === null && !problems.some((p) => p.field === 'hourlyRate')) problems.push({ field: 'hourlyRate', reason: 'billable entry with no rate on the entry, its work role or its agreement' });
 
   const workDate = /^\d{4}-\d{2}-\d{2}/.exec(entry.timeStart ?? '')?.[0];
   if (!workDate) problems.push({ field: 'timeStart', reason: `is not an ISO date-time: ${JSON.stringify(entry.timeStart)}` });
