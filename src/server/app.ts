@@ -46,6 +46,7 @@ import { mappingRoutes, MappingView } from './routes/mappings.ts';
 import { driftRoutes, DriftFinding } from './routes/drift.ts';
 import { erpPostingRoutes } from './routes/erp-postings.ts';
 import { onboardingTemplateRoutes } from './routes/onboarding-templates.ts';
+import { seatChangeRoutes } from './routes/seat-changes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -137,6 +138,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   app.addSchema(QuoteVarianceRow);
   quoteVarianceRoutes(app, ctx);
   onboardingTemplateRoutes(app, ctx);
+  seatChangeRoutes(app, ctx);
 
   return app;
 }
