@@ -47,6 +47,7 @@ import { driftRoutes, DriftFinding } from './routes/drift.ts';
 import { erpPostingRoutes } from './routes/erp-postings.ts';
 import { revenueJournalRoutes } from './routes/revenue-journals.ts';
 import { onboardingTemplateRoutes } from './routes/onboarding-templates.ts';
+import { seatChangeRoutes } from './routes/seat-changes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -139,6 +140,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   quoteVarianceRoutes(app, ctx);
   onboardingTemplateRoutes(app, ctx);
   revenueJournalRoutes(app, ctx);
+  seatChangeRoutes(app, ctx);
 
   return app;
 }

@@ -16,17 +16,25 @@ let connectionId = '';
 let customers: Awaited<ReturnType<typeof linkSandboxCompanies>>;
 let financeKeyId = '';
 
-async function microsoftSeats(customerId: string, sku: string, quantity: number, changedBy?: string) {
+/**
+ * Microsoft's seats for a SKU. With `changedByKey`, a person (that API key) took the
+ * subscription from quantity − 2 to quantity through the hub's seat-change route.
+ */
+async function microsoftSeats(customerId: string, sku: string, quantity: number, changedByKey?: string) {
   const sub = await hub.ctx.db
     .insertInto('subscriptions')
-    .values({ customer_id: customerId, offer_id: sku, sku_id: sku.split(':')[1]!, quantity, status: 'active', billing_type: 'license', last_synced_at: new Date('2026-12-01T06:00:00Z') })
+    .values({ customer_id: customerId, offer_id: sku, sku_id: sku.split(':')[1]!, quantity: changedByKey ? quantity - 2 : quantity, status: 'active', billing_type: 'license', last_synced_at: new Date('2026-12-01T06:00:00Z') })
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (changedBy) {
-    await hub.ctx.db
-      .insertInto('subscription_events')
-      .values({ subscription_id: sub.id, type: 'add', effective_date: '2026-12-01', quantity_before: quantity - 2, quantity_after: quantity, source: 'manual', detail: JSON.stringify({ actor: changedBy }) })
-      .execute();
+  if (changedByKey) {
+    const res = await hub.app.inject({
+      method: 'POST',
+      url: `/v1/subscriptions/${sub.id}/seat-changes`,
+      headers: hub.auth(changedByKey),
+      payload: { quantity, effectiveDate: '2026-12-01', reason: 'Two new starters' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ type: 'add', quantityBefore: quantity - 2, quantityAfter: quantity, requestedBy: `key:${financeKeyId}` });
   }
 }
 
@@ -40,7 +48,7 @@ beforeAll(async () => {
   // Sandbox agreements: Contoso bills 20 × M365-BP, Fabrikam 10 × M365-E3, Northwind 5 × M365-BP.
   await microsoftSeats(customers.get(250)!.customerId, BP, 25);
   await microsoftSeats(customers.get(251)!.customerId, E3, 10);
-  await microsoftSeats(customers.get(252)!.customerId, BP, 7, `key:${financeKeyId}`);
+  await microsoftSeats(customers.get(252)!.customerId, BP, 7, hub.keys.finance);
   const mapped = await hub.app.inject({
     method: 'PUT',
     url: `/v1/connections/${connectionId}/psa-product-mappings`,
@@ -96,6 +104,20 @@ describe('ConnectWise agreement seat reconciliation', () => {
     }
   });
 
+  it('refuses a seat change without a reason, to the same count, or of an unknown subscription, naming the field', async () => {
+    const sub = await hub.ctx.db.selectFrom('subscriptions').select(['id', 'quantity']).where('customer_id', '=', customers.get(251)!.customerId).executeTakeFirstOrThrow();
+    const change = (id: string, payload: Record<string, unknown>) => hub.app.inject({ method: 'POST', url: `/v1/subscriptions/${id}/seat-changes`, headers: hub.auth(hub.keys.sales_ops), payload });
+    const noReason = await change(sub.id, { quantity: 12, effectiveDate: '2026-12-01', reason: '  ' });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.json().field).toBe('reason');
+    const same = await change(sub.id, { quantity: sub.quantity, effectiveDate: '2026-12-01', reason: 'no change' });
+    expect(same.statusCode).toBe(400);
+    expect(same.json().field).toBe('quantity');
+    expect((await change('00000000-0000-4000-8000-000000000000', { quantity: 1, effectiveDate: '2026-12-01', reason: 'x' })).statusCode).toBe(404);
+    const events = await hub.ctx.db.selectFrom('subscription_events').select('id').where('subscription_id', '=', sub.id).execute();
+    expect(events).toEqual([]);
+  });
+
   it('refuses an approval by the person whose change caused the difference', async () => {
     const todo = await todoOf(252);
     const refused = await call('POST', `/v1/psa-todos/${todo.id}/approve`, hub.keys.finance, {});
@@ -123,7 +145,7 @@ describe('ConnectWise agreement seat reconciliation', () => {
     expect(await writeSeatTodo({ todoId: todo.id }, hub.ctx, { client })).toBe('already_applied');
     expect(sandbox.stats().writes).toBe(writesBefore + 2);
 
-    const audit = await hub.ctx.db.selectFrom('audit_log').select(['actor', 'after']).where('action', '=', 'psa_todo.write').where('entity_id', '=', todo.id).execute();
+    const audit = await hub.ctx.db.selectFrom('audit_log').select(['actor', 'after']).where('action', '=', 'psa_todo.write').where('entity_id', '=', todo.id).orderBy('seq').execute();
     expect(audit[0]!.after).toMatchObject({ outcome: 'written', recordId: '7001', approvedBy: expect.stringMatching(/^key:/) });
   });
 

@@ -99,6 +99,20 @@ describe('ConnectWise incremental time-entry sync', () => {
     expect(left.map((e) => e.entry_id).sort()).toEqual([String(orphan.id), String(unknownProject.id)].sort());
   });
 
+  it('prices an entry without a rate by its work role, else by its agreement’s work role, and lists a billable one with neither', async () => {
+    // Sandbox rates: Senior Engineer 185/h; agreement 501 (company 250) names Senior Engineer as its work role.
+    const byRole = sandbox.account.addTimeEntry({ companyId: 250, hours: 1, hourlyRate: null, workRole: { id: 2, name: 'Senior Engineer' }, agreement: { id: 501, name: 'Managed Microsoft 365' } });
+    const byAgreement = sandbox.account.addTimeEntry({ companyId: 250, hours: 3, hourlyRate: null, workRole: null, agreement: { id: 501, name: 'Managed Microsoft 365' } });
+    const unpriced = sandbox.account.addTimeEntry({ companyId: 250, hours: 2, hourlyRate: null, workRole: null });
+    await sync(connectionId);
+    const lines = await current(connectionId);
+    expect(lines.find((l) => l.entry_id === String(byRole.id))).toMatchObject({ rate: '185', rate_source: 'role' });
+    expect(lines.find((l) => l.entry_id === String(byAgreement.id))).toMatchObject({ rate: '185', rate_source: 'agreement', hours_billable: '3' });
+    expect(lines.find((l) => l.entry_id === String(unpriced.id))).toBeUndefined();
+    const error = await hub.ctx.db.selectFrom('psa_sync_errors').select('problems').where('connection_id', '=', connectionId).where('entry_id', '=', String(unpriced.id)).executeTakeFirstOrThrow();
+    expect(error.problems).toEqual([{ field: 'hourlyRate', reason: 'billable entry with no rate on the entry, its work role or its agreement' }]);
+  });
+
   it('prices a month of labour per engagement from the entries’ own rates, reporting non-billable hours apart', async () => {
     const fabrikam = customers.get(251)!;
     const res = await hub.app.inject({ method: 'GET', url: `/v1/customers/${fabrikam.customerId}/labour?period=2026-11`, headers: hub.auth(hub.keys.finance) });

@@ -39,6 +39,8 @@ export interface Agreement {
   company: Reference;
   agreementStatus?: string;
   cancelledFlag?: boolean;
+  /** The agreement's default work role: its rate prices time the entry and its own role leave unpriced. */
+  workRole?: Reference | null;
   _info?: Info;
 }
 

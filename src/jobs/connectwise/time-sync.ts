@@ -1,7 +1,7 @@
 import type { HubContext } from '../../context.ts';
 import { and, gte } from '../../connectors/connectwise/conditions.ts';
 import type { ConnectWiseClient } from '../../connectors/connectwise/client.ts';
-import type { TimeEntry, WorkRole } from '../../connectors/connectwise/types.ts';
+import type { Agreement, TimeEntry, WorkRole } from '../../connectors/connectwise/types.ts';
 import { loadLabourLookups, markMissingDeleted, saveMappedEntries } from '../../db/labour-lines.ts';
 import { mapConnectWiseTimeEntry } from '../../mappings/connectwise/time-entry.ts';
 import { timeEntryMappingInForce, TIME_ENTRY } from './time-entry-mapping.ts';
@@ -77,6 +77,7 @@ export async function syncConnectWiseTime(payload: TimeSyncPayload, ctx: HubCont
   const lookups = await loadLabourLookups(ctx.db, 'connectwise');
   const roleRates = new Map<string, Decimal>();
   const mapping = await timeEntryMappingInForce(ctx, payload.connectionId);
+  const agreementRates = new Map<string, Decimal>();
   const cursor: TimeCursor = (await readCursor<TimeCursor>(ctx.db, payload.connectionId, TIME_CURSOR_SCOPE)) ?? { since: null, pageId: null, maxSeen: null };
   const result: TimeSyncResult = { pages: 0, fetched: 0, changed: 0, unchanged: 0, errors: 0, deleted: 0, done: false };
   const pagesPerRun = options.pagesPerRun ?? PAGES_PER_RUN;
@@ -87,7 +88,8 @@ export async function syncConnectWiseTime(payload: TimeSyncPayload, ctx: HubCont
     result.pages++;
     result.fetched += page.items.length;
     await loadRoleRates(client, page.items, roleRates);
-    const mapped = page.items.map((e) => mapConnectWiseTimeEntry(e, lookups, roleRates, mapping));
+    await loadAgreementRates(client, page.items, roleRates, agreementRates);
+    const mapped = page.items.map((e) => mapConnectWiseTimeEntry(e, lookups, roleRates, agreementRates, mapping));
     let maxSeen = cursor.maxSeen;
     for (const e of page.items) {
       const at = e._info?.lastUpdated;
@@ -122,9 +124,35 @@ export async function syncConnectWiseTime(payload: TimeSyncPayload, ctx: HubCont
 async function loadRoleRates(client: ConnectWiseClient, entries: readonly TimeEntry[], rates: Map<string, Decimal>): Promise<void> {
   for (const e of entries) {
     const roleId = e.workRole?.id;
-    if ((e.hourlyRate !== null && e.hourlyRate !== undefined) || roleId === undefined || rates.has(String(roleId))) continue;
-    const role = await client.get<WorkRole>('time.workRoles.get', `time/workRoles/${roleId}`);
-    if (role?.hourlyRate !== null && role?.hourlyRate !== undefined) rates.set(String(roleId), new Decimal(role.hourlyRate));
+    if ((e.hourlyRate !== null && e.hourlyRate !== undefined) || roleId === undefined) continue;
+    await loadRoleRate(client, String(roleId), rates);
+  }
+}
+
+async function loadRoleRate(client: ConnectWiseClient, roleId: string, rates: Map<string, Decimal>): Promise<void> {
+  if (rates.has(roleId)) return;
+  const role = await client.get<WorkRole>('time.workRoles.get', `time/workRoles/${roleId}`);
+  if (role?.hourlyRate !== null && role?.hourlyRate !== undefined) rates.set(roleId, new Decimal(role.hourlyRate));
+}
+
+/**
+ * For entries priced neither by their own rate nor their work role's, the rate of their
+ * agreement's work role, by agreement id; each agreement fetched once per sync.
+ */
+async function loadAgreementRates(client: ConnectWiseClient, entries: readonly TimeEntry[], roleRates: Map<string, Decimal>, rates: Map<string, Decimal>): Promise<void> {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const agreementId = e.agreement?.id;
+    const hasOwn = e.hourlyRate !== null && e.hourlyRate !== undefined && e.hourlyRate !== '';
+    const hasRole = e.workRole?.id !== undefined && e.workRole?.id !== null && roleRates.has(String(e.workRole.id));
+    if (hasOwn || hasRole || agreementId === undefined || agreementId === null || rates.has(String(agreementId)) || seen.has(String(agreementId))) continue;
+    seen.add(String(agreementId));
+    const agreement = await client.get<Agreement>('finance.agreements.get', `finance/agreements/${agreementId}`);
+    const roleId = agreement?.workRole?.id;
+    if (roleId === undefined || roleId === null) continue;
+    await loadRoleRate(client, String(roleId), roleRates);
+    const rate = roleRates.get(String(roleId));
+    if (rate) rates.set(String(agreementId), rate);
   }
 }
 

@@ -26,6 +26,7 @@ const READ_FIELDS: Readonly<Record<string, FieldSpec>> = {
   'workType.name': { type: 'string' },
   'workRole.id': { type: 'string' },
   'workRole.name': { type: 'string' },
+  'agreement.id': { type: 'string', description: "The agreement: its default work role's rate when the entry and its work role have none" },
   notes: { type: 'string' },
   '_info.lastUpdated': { type: 'string', description: 'When ConnectWise last changed the entry' },
 };

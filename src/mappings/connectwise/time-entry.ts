@@ -29,7 +29,7 @@ function mappedFields(record: TimeEntry, mapping: TimeEntryMapping, problems: En
   return { ...((mapped.output.entry ?? {}) as Omit<TimeEntry, 'id'>), id: record.id };
 }
 
-/** The work role rates the mapping may fall back on, by role id. */
+/** The work role rates the mapping may fall back on, by role id (or, for agreements, by agreement id). */
 export type RoleRates = ReadonlyMap<string, Decimal>;
 
 /**
@@ -38,9 +38,17 @@ export type RoleRates = ReadonlyMap<string, Decimal>;
  * Customer: the entry's company through the identity map. Engagement: its project, whose
  * id is the code a cost node's psaProjectCode names. Billable when billableOption is
  * Billable; billable hours are hoursBilled (else actualHours). Rate: the entry's
- * hourlyRate, else its work role's.
+ * hourlyRate, else its work role's, else the rate of its agreement's work role
+ * (`agreementRates`, by agreement id: ConnectWise agreements carry a default work role,
+ * not an hourly rate of their own).
  */
-export function mapConnectWiseTimeEntry(record: TimeEntry, lookups: LabourLookups, roleRates: RoleRates, mapping: TimeEntryMapping = BUILT_IN_TIME_ENTRY_MAPPING): MappedEntry {
+export function mapConnectWiseTimeEntry(
+  record: TimeEntry,
+  lookups: LabourLookups,
+  roleRates: RoleRates,
+  agreementRates: RoleRates = new Map(),
+  mapping: TimeEntryMapping = BUILT_IN_TIME_ENTRY_MAPPING,
+): MappedEntry {
   const entryId = String(record.id);
   const problems: EntryProblem[] = [];
   const entry = mappedFields(record, mapping, problems);
@@ -64,15 +72,18 @@ export function mapConnectWiseTimeEntry(record: TimeEntry, lookups: LabourLookup
 
   const billable = entry.billableOption === 'Billable';
   let rate: Decimal | null = null;
-  let rateSource: 'entry' | 'role' | null = null;
+  let rateSource: 'entry' | 'role' | 'agreement' | null = null;
   if (entry.hourlyRate !== null && entry.hourlyRate !== undefined && entry.hourlyRate !== '') {
     rate = hours(entry.hourlyRate, 'hourlyRate', problems);
     rateSource = 'entry';
   } else if (entry.workRole?.id !== undefined && roleRates.has(String(entry.workRole.id))) {
     rate = roleRates.get(String(entry.workRole.id))!;
     rateSource = 'role';
+  } else if (entry.agreement?.id !== undefined && entry.agreement?.id !== null && agreementRates.has(String(entry.agreement.id))) {
+    rate = agreementRates.get(String(entry.agreement.id))!;
+    rateSource = 'agreement';
   }
-  if (billable && rate === null && !problems.some((p) => p.field === 'hourlyRate')) problems.push({ field: 'hourlyRate', reason: 'billable entry with no rate on the entry or its work role' });
+  if (billable && rate === null && !problems.some((p) => p.field === 'hourlyRate')) problems.push({ field: 'hourlyRate', reason: 'billable entry with no rate on the entry, its work role or its agreement' });
 
   const workDate = /^\d{4}-\d{2}-\d{2}/.exec(entry.timeStart ?? '')?.[0];
   if (!workDate) problems.push({ field: 'timeStart', reason: `is not an ISO date-time: ${JSON.stringify(entry.timeStart)}` });

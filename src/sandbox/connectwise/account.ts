@@ -77,7 +77,7 @@ export class ConnectWiseAccount {
         });
       }
       this.agreements.set(a.id, {
-        agreement: { id: a.id, name: a.name, type: { id: 1, name: 'Managed Services' }, company: ref(company), agreementStatus: 'Active', cancelledFlag: false, _info: { lastUpdated: '2026-01-01T00:00:00Z' } },
+        agreement: { id: a.id, name: a.name, type: { id: 1, name: 'Managed Services' }, company: ref(company), agreementStatus: 'Active', cancelledFlag: false, workRole: ref(WORK_ROLES[1]), _info: { lastUpdated: '2026-01-01T00:00:00Z' } },
         additions,
       });
     }

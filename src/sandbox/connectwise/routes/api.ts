@@ -103,6 +103,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ConnectWiseSandboxC
       });
       api.get<{ Params: { id: string } }>('/time/workRoles/:id', async (req, reply) => ctx.account.workRole(Number(req.params.id)) ?? reply.code(404).send(cwError('NotFound', 'not found')));
       api.get<{ Querystring: Query }>('/finance/agreements', async (req, reply) => list(ctx, req, reply, [...ctx.account.agreements.values()].map((a) => a.agreement)));
+      api.get<{ Params: { id: string } }>('/finance/agreements/:id', async (req, reply) => ctx.account.agreements.get(Number(req.params.id))?.agreement ?? reply.code(404).send(cwError('NotFound', `Agreement with id ${req.params.id} not found`)));
       api.get<{ Params: { id: string }; Querystring: Query }>('/finance/agreements/:id/additions', async (req, reply) => {
         const agreement = ctx.account.agreements.get(Number(req.params.id));
         if (!agreement) return reply.code(404).send(cwError('NotFound', `Agreement ${req.params.id} not found`));
