@@ -16,7 +16,7 @@
  * Standard PDF fonts cover Windows-1252 (Latin-1 plus €, ‚, „, …, –, —, ™, …): a
  * character outside it is drawn without its accent when it has one ('ő' → 'o'), else '?'.
  */
-import PDFDocument from 'pdfkit';
+import { lazyImport } from '../lazy-import.ts';
 import type { DocumentFormat, InvoiceDocument } from './invoice-view.ts';
 import { type Column, type TableRow, documentFacts, documentNotes, documentTable, documentTitle, documentTotals, partyLines } from './layout.ts';
 
@@ -284,11 +284,14 @@ function drawFooters(w: PdfWriter, doc: InvoiceDocument): void {
   }
 }
 
+const loadPdfkit = lazyImport(() => import('pdfkit'));
+
 /**
  * Render the document as an A4 PDF.
  * @example (await renderPdf(doc, 'summary')).subarray(0, 5).toString() // '%PDF-'
  */
-export function renderPdf(doc: InvoiceDocument, format: DocumentFormat): Promise<Buffer> {
+export async function renderPdf(doc: InvoiceDocument, format: DocumentFormat): Promise<Buffer> {
+  const { default: PDFDocument } = await loadPdfkit();
   const pdf = new PDFDocument({
     size: 'A4',
     margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },

@@ -1,4 +1,5 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { lazyImport } from '../lazy-import.ts';
 import { signatureHeader } from './signature.ts';
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -41,10 +42,12 @@ export async function postWebhook(input: { url: string; secret: string; delivery
   return response.status;
 }
 
+const loadNodemailer = lazyImport(() => import('nodemailer'));
 const transports = new Map<string, Transporter>();
 
 /** One pooled SMTP transport per server URL for the life of the process. */
-function transportFor(smtpUrl: string): Transporter {
+async function transportFor(smtpUrl: string): Promise<Transporter> {
+  const { createTransport } = await loadNodemailer();
   let transport = transports.get(smtpUrl);
   if (!transport) {
     transport = createTransport(smtpUrl);
@@ -63,7 +66,7 @@ export async function sendMail(input: {
 }): Promise<string> {
   if (!input.smtpUrl) throw new DeliveryError('e-mail is not configured: set HUB_SMTP_URL');
   try {
-    const info = await transportFor(input.smtpUrl).sendMail({ from: input.from, to: input.to, subject: input.subject, text: input.text, attachments: input.attachments ?? [] });
+    const info = await (await transportFor(input.smtpUrl)).sendMail({ from: input.from, to: input.to, subject: input.subject, text: input.text, attachments: input.attachments ?? [] });
     return String(info.messageId);
   } catch (err) {
     const e = err as Error & { responseCode?: number };

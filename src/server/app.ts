@@ -5,7 +5,7 @@ import { registerAuth } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerIdempotency } from './plugins/idempotency.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
-import { textCoercingValidators } from './validators.ts';
+import { lazySerializers, textCoercingValidators } from './validators.ts';
 import { allocationRuleRoutes, AllocationRuleSchema } from './routes/allocation-rules.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { billingRunRoutes } from './routes/billing-runs.ts';
@@ -61,7 +61,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     forceCloseConnections: 'idle',
-    schemaController: { compilersFactory: { buildValidator: textCoercingValidators() } },
+    schemaController: { compilersFactory: { buildValidator: textCoercingValidators(), buildSerializer: lazySerializers() } },
     ajv: {
       customOptions: {
         // Reject unknown fields with their name instead of silently dropping them.

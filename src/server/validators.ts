@@ -1,4 +1,5 @@
 import { AjvCompiler } from '@fastify/ajv-compiler';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { FastifyServerOptions } from 'fastify';
 
 type ValidatorFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildValidator']>;
@@ -17,7 +18,45 @@ export function textCoercingValidators(): ValidatorFactory {
     const text = fromPool(externalSchemas, withCoercion('array'));
     const json = fromPool(externalSchemas, withCoercion(false));
     // The pool's types describe a plain compile(schema); it is called with the route definition.
-    const compile = (route: { httpPart?: string }) => (route.httpPart === 'body' ? json : text)(route as never);
+    const compile = (route: { httpPart?: string }) => lazyValidator(() => (route.httpPart === 'body' ? json : text)(route as never) as Validate);
+    return compile as never;
+  };
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: unknown };
+
+/**
+ * A validator compiled on its first call instead of when the app becomes ready: ajv
+ * compiling every route's schemas at start took seconds and left V8's heap tens of MB
+ * larger for the process's life, while a process serves few of its routes (the close's
+ * worker none). Fastify reads `errors` off the function it was given after a failure.
+ */
+function lazyValidator(compile: () => Validate): Validate {
+  let validate: Validate | undefined;
+  const lazy: Validate = (data) => {
+    validate ??= compile();
+    const valid = validate(data);
+    lazy.errors = validate.errors;
+    return valid;
+  };
+  return lazy;
+}
+
+type SerializerFactory = NonNullable<NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer']>;
+type Serialize = (data: unknown) => string;
+
+/**
+ * Fastify's own response serializers (fast-json-stringify), each compiled on its first
+ * response instead of when the app becomes ready, for the reason lazyValidator gives.
+ */
+export function lazySerializers(): SerializerFactory {
+  const fromPool = SerializerSelector();
+  return (externalSchemas, options) => {
+    const build = fromPool(externalSchemas, options);
+    const compile = (route: unknown) => {
+      let serialize: Serialize | undefined;
+      return (data: unknown) => (serialize ??= build(route as never) as Serialize)(data);
+    };
     return compile as never;
   };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from '@hubspot/api-client';
+import type { Client } from '@hubspot/api-client';
 import type Bottleneck from 'bottleneck';
+import { lazyImport } from '../../lazy-import.ts';
 import { backoffDelay, parseRetryAfter } from '../http/retry.ts';
 import { hubspotDeclaration } from './declaration.ts';
 
@@ -66,6 +67,8 @@ export const LINE_ITEM_PROPERTIES = [
   'recurringbillingfrequency',
   'hs_recurring_billing_period',
 ];
+
+const loadHubSpotSdk = lazyImport(() => import('@hubspot/api-client'));
 
 interface SdkError {
   code: number;
@@ -180,6 +183,7 @@ export class HubSpotClient {
     const { credentials, baseUrl } = this.#options;
     const basePath = baseUrl ?? hubspotDeclaration.baseUrls.api;
     if (this.#sdk && Date.now() < this.#expiresAt - hubspotDeclaration.auth.refreshBeforeExpiryMs) return this.#sdk;
+    const { Client } = await loadHubSpotSdk();
     if (credentials.accessToken) {
       this.#sdk = new Client({ accessToken: credentials.accessToken, basePath });
       return this.#sdk;

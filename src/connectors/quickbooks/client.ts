@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Bottleneck from 'bottleneck';
 import { createRequire } from 'node:module';
+import { lazyImport } from '../../lazy-import.ts';
 import { backoffDelay, parseRetryAfter } from '../http/retry.ts';
 import { quickbooksDeclaration } from './declaration.ts';
 
@@ -67,7 +68,7 @@ type Callback = (err: unknown, data: unknown) => void;
 // node-quickbooks is CommonJS (`module.exports = QuickBooks`) while its typings declare an
 // ES default export, which TypeScript under nodenext reads as `{ default }`: load it as
 // what it is and type the part the hub uses.
-const QuickBooks = createRequire(import.meta.url)('node-quickbooks') as new (...args: unknown[]) => QboSdk;
+const loadQuickBooks = lazyImport(async () => createRequire(import.meta.url)('node-quickbooks') as new (...args: unknown[]) => QboSdk);
 
 interface Failure {
   status: number;
@@ -93,16 +94,23 @@ function failureOf(err: unknown): Failure | undefined {
  */
 export class QuickBooksPostingClient {
   readonly #options: QuickBooksClientOptions;
-  readonly #sdk: QboSdk;
+  #sdk: QboSdk | undefined;
   #expiresAt = 0;
   #refreshing: Promise<void> | undefined;
 
   constructor(options: QuickBooksClientOptions) {
     this.#options = options;
-    const { clientId, clientSecret, refreshToken } = options.credentials;
-    this.#sdk = new QuickBooks(clientId, clientSecret, '', false, options.realmId, false, false, String(quickbooksDeclaration.minorVersion), '2.0', refreshToken);
-    // The SDK copies its module-wide base URL into each instance: set this instance's, so two connections can point at two places.
-    this.#sdk.endpoint = options.endpoint ?? quickbooksDeclaration.baseUrls.api;
+  }
+
+  async #client(): Promise<QboSdk> {
+    const QuickBooks = await loadQuickBooks();
+    if (!this.#sdk) {
+      const { credentials, realmId, endpoint } = this.#options;
+      this.#sdk = new QuickBooks(credentials.clientId, credentials.clientSecret, '', false, realmId, false, false, String(quickbooksDeclaration.minorVersion), '2.0', credentials.refreshToken);
+      // The SDK copies its module-wide base URL into each instance: set this instance's, so two connections can point at two places.
+      this.#sdk.endpoint = endpoint ?? quickbooksDeclaration.baseUrls.api;
+    }
+    return this.#sdk;
   }
 
   async findCustomerByName(displayName: string): Promise<QboEntity | undefined> {
@@ -174,12 +182,13 @@ export class QuickBooksPostingClient {
     const { maxAttempts, statuses, throttledWaitMs, backoff } = quickbooksDeclaration.retry;
     const wait = this.#options.wait ?? ((ms: number) => sleep(ms));
     for (let attempt = 1; ; attempt++) {
+      const sdk = await this.#client();
       await this.#ensureToken();
       try {
         return await this.#options.limiter.schedule(
           () =>
             new Promise<T>((resolve, reject) => {
-              request(this.#sdk, (err, data) => (err ? reject(err) : resolve(data as T)));
+              request(sdk, (err, data) => (err ? reject(err) : resolve(data as T)));
             }),
         );
       } catch (error) {
@@ -211,21 +220,22 @@ export class QuickBooksPostingClient {
   }
 
   async #refresh(): Promise<void> {
+    const sdk = await this.#client();
     const { clientId, clientSecret } = this.#options.credentials;
     const response = await fetch(this.#options.tokenUrl ?? quickbooksDeclaration.baseUrls.token, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.#sdk.refreshToken ?? '' }).toString(),
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: sdk.refreshToken ?? '' }).toString(),
     });
     const token = (await response.json().catch(() => ({}))) as { access_token?: string; refresh_token?: string; expires_in?: number; error?: string };
     if (!response.ok || !token.access_token) {
       throw new QuickBooksCallError(response.status, `Intuit refused the refresh token (${token.error ?? response.status}): reconnect the QuickBooks connection`);
     }
-    if (token.refresh_token && token.refresh_token !== this.#sdk.refreshToken) {
+    if (token.refresh_token && token.refresh_token !== sdk.refreshToken) {
       await this.#options.onRefreshToken(token.refresh_token);
-      this.#sdk.refreshToken = token.refresh_token;
+      sdk.refreshToken = token.refresh_token;
     }
-    this.#sdk.token = token.access_token;
+    sdk.token = token.access_token;
     this.#expiresAt = Date.now() + (token.expires_in ?? 3600) * 1000;
   }
 }

@@ -1,5 +1,5 @@
 import { createPrivateKey, sign } from 'node:crypto';
-import { OAuth2 } from 'jsforce';
+import { lazyImport } from '../../lazy-import.ts';
 import { salesforceDeclaration } from './declaration.ts';
 
 export interface SalesforceCredentials {
@@ -47,6 +47,9 @@ export function grantOf(credentials: SalesforceCredentials): 'jwt-bearer' | 'cli
   return credentials.privateKey && credentials.username ? 'jwt-bearer' : 'client-credentials';
 }
 
+/** jsforce, loaded at its first use (src/lazy-import.ts). */
+export const loadJsforce = lazyImport(() => import('jsforce'));
+
 /**
  * A new access token through jsforce's OAuth2 client. Neither server-to-server flow issues
  * a refresh token: when Salesforce refuses a token (401 INVALID_SESSION_ID) the hub mints
@@ -56,6 +59,7 @@ export function grantOf(credentials: SalesforceCredentials): 'jwt-bearer' | 'cli
 export async function mintAccessToken(credentials: SalesforceCredentials, urls: { instanceUrl: string; loginUrl: string }, nowMs = Date.now()): Promise<IssuedToken> {
   const jwt = grantOf(credentials) === 'jwt-bearer';
   const tokenBase = jwt ? urls.loginUrl : urls.instanceUrl;
+  const { OAuth2 } = await loadJsforce();
   const oauth2 = new OAuth2({ loginUrl: tokenBase, clientId: credentials.clientId!, ...(jwt ? {} : { clientSecret: credentials.clientSecret! }) });
   try {
     const response = jwt

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from 'jsforce';
+import type { Connection } from 'jsforce';
 import type Bottleneck from 'bottleneck';
 import { backoffDelay } from '../http/retry.ts';
-import { mintAccessToken, type IssuedToken, type SalesforceCredentials } from './auth.ts';
+import { loadJsforce, mintAccessToken, type IssuedToken, type SalesforceCredentials } from './auth.ts';
 import { salesforceDeclaration } from './declaration.ts';
 
 /** A record as SOQL returns it: field values as JSON gives them, plus `attributes`. */
@@ -172,6 +172,7 @@ export class SalesforceClient {
     if (this.#conn) return this.#conn;
     const { credentials, instanceUrl, apiVersion } = this.#options;
     const token = credentials.accessToken ? { accessToken: credentials.accessToken, instanceUrl } : await this.#mint();
+    const { Connection } = await loadJsforce();
     this.#conn = new Connection({
       instanceUrl: token.instanceUrl,
       accessToken: token.accessToken,

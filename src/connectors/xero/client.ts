@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Bottleneck from 'bottleneck';
-import { Invoice, XeroClient, type Allocation, type Contact, type CreditNote, type ManualJournal } from 'xero-node';
+import type { Allocation, Contact, CreditNote, Invoice, ManualJournal, XeroClient } from 'xero-node';
+import { lazyImport } from '../../lazy-import.ts';
+import { xeroEnum } from '../../mappings/xero/enum.ts';
 import { backoffDelay, parseRetryAfter } from '../http/retry.ts';
 import { xeroDeclaration } from './declaration.ts';
 
@@ -41,6 +43,8 @@ interface SdkFailure {
   response?: { statusCode?: number; headers?: Record<string, string>; body?: { Message?: string; Detail?: string; Elements?: { ValidationErrors?: { Message?: string }[] }[] } };
 }
 
+const loadXeroSdk = lazyImport(() => import('xero-node'));
+
 /** xero-node rejects with a JSON string of the response; a network failure rejects with an Error. */
 function parseFailure(error: unknown): SdkFailure | undefined {
   if (typeof error !== 'string') return undefined;
@@ -59,7 +63,7 @@ function parseFailure(error: unknown): SdkFailure | undefined {
  */
 export class XeroPostingClient {
   readonly #options: XeroClientOptions;
-  readonly #sdk = new XeroClient();
+  #sdk: XeroClient | undefined;
   #refreshToken: string;
   #expiresAt = 0;
   #refreshing: Promise<void> | undefined;
@@ -67,7 +71,15 @@ export class XeroPostingClient {
   constructor(options: XeroClientOptions) {
     this.#options = options;
     this.#refreshToken = options.credentials.refreshToken;
-    if (options.apiUrl) this.#sdk.accountingApi.basePath = options.apiUrl;
+  }
+
+  async #client(): Promise<XeroClient> {
+    const { XeroClient } = await loadXeroSdk();
+    if (!this.#sdk) {
+      this.#sdk = new XeroClient();
+      if (this.#options.apiUrl) this.#sdk.accountingApi.basePath = this.#options.apiUrl;
+    }
+    return this.#sdk;
   }
 
   async findContactByNumber(contactNumber: string): Promise<Contact | undefined> {
@@ -113,7 +125,7 @@ export class XeroPostingClient {
    */
   async voidInvoice(invoiceId: string, idempotencyKey: string): Promise<Invoice> {
     try {
-      const { body } = await this.#call((api, tenant) => api.updateInvoice(tenant, invoiceId, { invoices: [{ invoiceID: invoiceId, status: Invoice.StatusEnum.VOIDED }] }, undefined, idempotencyKey));
+      const { body } = await this.#call((api, tenant) => api.updateInvoice(tenant, invoiceId, { invoices: [{ invoiceID: invoiceId, status: xeroEnum<typeof Invoice.StatusEnum>('VOIDED') }] }, undefined, idempotencyKey));
       return body.invoices![0]!;
     } catch (err) {
       if (!(err instanceof XeroCallError) || err.status !== 400) throw err;
@@ -142,9 +154,10 @@ export class XeroPostingClient {
     const { maxAttempts, statuses, header, backoff } = xeroDeclaration.retry;
     const wait = this.#options.wait ?? ((ms: number) => sleep(ms));
     for (let attempt = 1; ; attempt++) {
+      const sdk = await this.#client();
       await this.#ensureToken();
       try {
-        return await this.#options.limiter.schedule(() => request(this.#sdk.accountingApi, this.#options.tenantId));
+        return await this.#options.limiter.schedule(() => request(sdk.accountingApi, this.#options.tenantId));
       } catch (error) {
         const failure = parseFailure(error);
         if (!failure?.response?.statusCode) throw error;
@@ -188,6 +201,6 @@ export class XeroPostingClient {
     await this.#options.onRefreshToken(token.refresh_token);
     this.#refreshToken = token.refresh_token;
     this.#expiresAt = Date.now() + (token.expires_in ?? 1800) * 1000;
-    this.#sdk.setTokenSet({ access_token: token.access_token, refresh_token: token.refresh_token, expires_in: token.expires_in ?? 1800, token_type: 'Bearer' });
+    (await this.#client()).setTokenSet({ access_token: token.access_token, refresh_token: token.refresh_token, expires_in: token.expires_in ?? 1800, token_type: 'Bearer' });
   }
 }

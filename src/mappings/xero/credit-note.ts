@@ -1,4 +1,5 @@
-import { CreditNote, type Invoice, type LineItem } from 'xero-node';
+import type { CreditNote, Invoice, LineItem } from 'xero-node';
+import { xeroEnum } from './enum.ts';
 
 /**
  * The number of the credit note that reverses a hub invoice's Xero invoice: unique per
@@ -23,14 +24,14 @@ export function toXeroCreditNote(invoice: Invoice, creditNoteNumber: string, dat
     ...(l.tracking?.length ? { tracking: l.tracking.map((t) => ({ name: t.name, option: t.option })) } : {}),
   }));
   return {
-    type: CreditNote.TypeEnum.ACCRECCREDIT,
+    type: xeroEnum<typeof CreditNote.TypeEnum>('ACCRECCREDIT'),
     contact: { contactID: invoice.contact?.contactID },
     creditNoteNumber,
     reference: `Reverses ${invoice.invoiceNumber ?? invoice.invoiceID}`,
     date,
     currencyCode: invoice.currencyCode,
     lineAmountTypes: invoice.lineAmountTypes,
-    status: CreditNote.StatusEnum.AUTHORISED,
+    status: xeroEnum<typeof CreditNote.StatusEnum>('AUTHORISED'),
     lineItems,
   };
 }

@@ -1,5 +1,6 @@
-import { CurrencyCode, Invoice, LineAmountTypes, type LineItem } from 'xero-node';
+import type { CurrencyCode, Invoice, LineAmountTypes, LineItem } from 'xero-node';
 import type { PostingLine } from '../accounting/posting-lines.ts';
+import { xeroEnum } from './enum.ts';
 
 export interface XeroInvoiceHeader {
   contactId: string;
@@ -28,15 +29,15 @@ export function toXeroInvoice(header: XeroInvoiceHeader, lines: readonly Posting
     ...(l.dimensions?.tracking ? { tracking: l.dimensions.tracking.map((t) => ({ name: t.name, option: t.option })) } : {}),
   }));
   return {
-    type: Invoice.TypeEnum.ACCREC,
+    type: xeroEnum<typeof Invoice.TypeEnum>('ACCREC'),
     contact: { contactID: header.contactId },
     invoiceNumber: header.number,
     reference: header.reference,
     date: header.date,
     ...(header.dueDate ? { dueDate: header.dueDate } : {}),
-    currencyCode: CurrencyCode[header.currency as keyof typeof CurrencyCode],
-    lineAmountTypes: LineAmountTypes.Exclusive,
-    status: Invoice.StatusEnum.AUTHORISED,
+    currencyCode: xeroEnum<typeof CurrencyCode>(header.currency as keyof typeof CurrencyCode),
+    lineAmountTypes: xeroEnum<typeof LineAmountTypes>('Exclusive'),
+    status: xeroEnum<typeof Invoice.StatusEnum>('AUTHORISED'),
     lineItems,
   };
 }

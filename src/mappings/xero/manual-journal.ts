@@ -1,5 +1,6 @@
-import { LineAmountTypes, ManualJournal, type ManualJournalLine } from 'xero-node';
+import type { LineAmountTypes, ManualJournal, ManualJournalLine } from 'xero-node';
 import type { ErpJournal } from '../accounting/revenue-journal.ts';
+import { xeroEnum } from './enum.ts';
 
 /**
  * A hub journal as a Xero ManualJournal, POSTED. Xero's LineAmount is signed like the
@@ -18,8 +19,8 @@ export function toXeroManualJournal(journal: ErpJournal): ManualJournal {
   return {
     narration: xeroNarrationOf(journal),
     date: journal.date,
-    status: ManualJournal.StatusEnum.POSTED,
-    lineAmountTypes: LineAmountTypes.NoTax,
+    status: xeroEnum<typeof ManualJournal.StatusEnum>('POSTED'),
+    lineAmountTypes: xeroEnum<typeof LineAmountTypes>('NoTax'),
     journalLines,
   };
 }
