@@ -33,7 +33,8 @@ beforeAll(async () => {
     const res = await call(`/v1/rate-cards/${quoted.rateCardId}/versions/1/approve`, key, {});
     expect(res.statusCode, res.body).toBe(200);
   }
-  customerId = (await hub.ctx.db.selectFrom('rate_cards').select('customer_id').where('id', '=', quoted.rateCardId).executeTakeFirstOrThrow()).customer_id;
+  const card = await hub.ctx.db.selectFrom('rate_cards').select('customer_id').where('id', '=', quoted.rateCardId).executeTakeFirstOrThrow();
+  customerId = String(card.customer_id);
 }, 60_000);
 afterAll(async () => {
   await hub.close();
