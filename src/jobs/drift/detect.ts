@@ -14,6 +14,7 @@ import { mappingInForce } from '../../db/field-mappings.ts';
 import { todayIn } from '../../engine/dates.ts';
 import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
 import { closeFinding, keepFinding, type DriftRunSummary, type FindingDraft } from './findings.ts';
+import { lastPeriodCost } from './period-cost.ts';
 import { seatFinding } from './seats.ts';
 
 export type { DriftRunSummary } from './findings.ts';
@@ -103,7 +104,10 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
     const field = line.kind === 'seat' ? 'rate_card.unit_price' : 'rate_card.markup_percent';
     const key = `${connectionId}:${row.customer_id}:${field}:${subject}:${item.id}`;
     seen.add(key);
-    const drift = priceDrift(hub.price, line, row.currency);
+    // Markup differences are worth what the category actually cost, when an invoice in the same currency says so.
+    const actual = line.kind === 'seat' ? undefined : await lastPeriodCost(ctx, row.customer_id, line.category);
+    const usage = actual?.currency === row.currency ? actual : undefined;
+    const drift = priceDrift(hub.price, line, row.currency, usage?.cost);
     const owner = owners.get(field)?.owner ?? 'hub';
     const hubSide = { value: drift?.hubValue.toString() ?? '', seenAt: hub.seenAt };
     const crmSide = { value: drift?.crmValue.toString() ?? '', seenAt: item.properties.hs_lastmodifieddate ? new Date(item.properties.hs_lastmodifieddate) : null };
@@ -129,6 +133,7 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
         unitCost: line.unitCost?.toString() ?? null,
         hubValue: drift.hubValue.toString(),
         crmValue: drift.crmValue.toString(),
+        stakeBasis: usage ? `cost of ${usage.period}: ${usage.cost.toString()}` : 'quoted cost',
       },
     };
     await keepFinding(ctx, key, draft, summary);
