@@ -70,10 +70,13 @@ export const QUEUES: QueueDeclaration[] = [
     read: async (api) => figureOf(await api.get<Page<unknown>>(`/v1/alerts${query({ status: 'open', limit: LIMIT })}`)),
   },
   {
-    label: 'PSA to-dos',
+    label: 'PSA to-dos (money at stake a month)',
     href: '/console/psa-todos',
     roles: ['admin', 'finance', 'sales_ops', 'billing_ops', 'auditor'],
-    read: async (api) => figureOf(await api.get<Page<unknown>>(`/v1/psa-todos${query({ status: 'open', limit: LIMIT })}`)),
+    read: async (api) => {
+      const page = await api.get<Page<{ evidence: { moneyAtStakePerMonth: string | null; currency: string | null } }>>(`/v1/psa-todos${query({ status: 'open', limit: LIMIT })}`);
+      return { ...figureOf(page), money: sumByCurrency(page.items.map((t) => ({ amount: t.evidence.moneyAtStakePerMonth, currency: t.evidence.currency }))) };
+    },
   },
   {
     label: 'Drift findings (money at stake a month)',

@@ -50,7 +50,7 @@ export function termOf(termDuration: string | null): TermDuration {
 }
 
 /** 'ProductId:SkuId' from an offer id 'ProductId:SkuId[:AvailabilityId]', or the SKU id alone. */
-function skuOf(offerId: string | null, skuId: string | null): string {
+export function skuOf(offerId: string | null, skuId: string | null): string {
   const parts = (offerId ?? '').split(':');
   if (parts.length >= 2 && parts[0] && parts[1]) return `${parts[0]}:${parts[1]}`;
   return offerId || skuId || 'unknown';

@@ -32,19 +32,20 @@ export interface PriceDrift {
 
 /**
  * The difference between the hub's price and the CRM line, or null when they agree.
- * Money at stake: a markup difference applied to the line's monthly cost (cost × quantity);
- * a unit price difference times the quantity.
+ * Money at stake: a markup difference applied to the monthly cost (what the customer
+ * actually cost last period when known, else the line's cost × quantity); a unit price
+ * difference times the quantity.
  *
  * @example
  *   // 15 % in the CRM vs 20 % in the rate card on 8,000 of Azure a month: 400.00
  *   priceDrift({ markupPercent: new Decimal(20) }, { kind: 'azure', quantity: new Decimal(1), netUnitPrice: new Decimal(9200), unitCost: new Decimal(8000), markupPercent: new Decimal(15) }, 'USD')
  */
-export function priceDrift(hub: HubPrice, crm: CrmPrice, currency: string): PriceDrift | null {
+export function priceDrift(hub: HubPrice, crm: CrmPrice, currency: string, actualMonthlyCost?: Decimal): PriceDrift | null {
   const places = minorUnits(currency);
   if (hub.markupPercent !== undefined) {
     if (crm.markupPercent === null || crm.unitCost === null) return null;
     if (hub.markupPercent.equals(crm.markupPercent)) return null;
-    const monthlyCost = crm.unitCost.times(crm.quantity);
+    const monthlyCost = actualMonthlyCost ?? crm.unitCost.times(crm.quantity);
     const stake = hub.markupPercent.minus(crm.markupPercent).abs().div(100).times(monthlyCost);
     return { field: 'rate_card.markup_percent', hubValue: hub.markupPercent, crmValue: crm.markupPercent, moneyAtStake: stake.toDecimalPlaces(places, ROUND_HALF_UP) };
   }

@@ -175,7 +175,18 @@ describe('console PSA to-do page', () => {
   const todos: string[] = [];
   beforeAll(async () => {
     const connection = await hub.ctx.db.insertInto('connections').values({ provider: 'connectwise', name: 'ConnectWise', credentials_encrypted: 'x' }).returning('id').executeTakeFirstOrThrow();
-    for (const [sku, psaQuantity] of [['CFQ7TTC0LCHC:0002', '18'], ['CFQ7TTC0LF8R:0001', '4']] as const) {
+    // The customer's approved card is in GBP: the to-dos' money is in its currency.
+    const card = await hub.app.inject({
+      method: 'POST',
+      url: '/v1/rate-cards',
+      headers: hub.auth(hub.keys.admin),
+      payload: { name: 'Triage card', customerId, currency: 'GBP', effectiveFrom: '2026-09-01', justification: 'Agreed prices', rules: [{ match: { default: true }, basis: 'cost', markupPercent: '10' }] },
+    });
+    expect(card.statusCode, card.body).toBe(201);
+    for (const key of [hub.keys.sales_ops, hub.keys.finance]) {
+      expect((await hub.app.inject({ method: 'POST', url: `/v1/rate-cards/${card.json().id}/versions/1/approve`, headers: hub.auth(key), payload: {} })).statusCode).toBe(200);
+    }
+    for (const [sku, psaQuantity, price] of [['CFQ7TTC0LCHC:0002', '18', '21.00'], ['CFQ7TTC0LF8R:0001', '4', '34.20']] as const) {
       const row = await hub.ctx.db
         .insertInto('psa_todos')
         .values({
@@ -188,6 +199,7 @@ describe('console PSA to-do page', () => {
           addition_id: '501',
           microsoft_quantity: '20',
           psa_quantity: psaQuantity,
+          approved_unit_price: price,
           planned_write: JSON.stringify({ method: 'PATCH', path: '/finance/agreements/77/additions/501', operations: [{ op: 'replace', path: 'quantity', value: 20 }] }),
           fingerprint: `test:${sku}`,
         })
@@ -204,6 +216,17 @@ describe('console PSA to-do page', () => {
     expect(res.body).toMatch(/<td class="num">18<\/td>/);
     expect(res.body).toContain(`/console/psa-todos/${todos[0]}/approve`);
     expect(res.body).toContain(`/console/psa-todos/${todos[0]}/dismiss`);
+  });
+
+  it('counts the open to-dos and their money on the dashboard queue and in the API', async () => {
+    // (20 − 18) × 21.00 = 42.00 and (20 − 4) × 34.20 = 547.20: 589.20 GBP a month.
+    const items = (await hub.app.inject({ method: 'GET', url: '/v1/psa-todos', headers: hub.auth(hub.keys.auditor) })).json().items;
+    expect(items.map((t: { evidence: object }) => t.evidence).sort((a: { moneyAtStakePerMonth: string }, b: { moneyAtStakePerMonth: string }) => a.moneyAtStakePerMonth.localeCompare(b.moneyAtStakePerMonth))).toMatchObject([
+      { moneyAtStakePerMonth: '42.00', currency: 'GBP' },
+      { moneyAtStakePerMonth: '547.20', currency: 'GBP' },
+    ]);
+    const res = await get(hub.keys.sales_ops, '/console/dashboard');
+    expect(res.body).toMatch(/<a href="\/console\/psa-todos">PSA to-dos \(money at stake a month\)<\/a><\/td><td class="num">2<\/td>\s*<td class="num">589.2 GBP<\/td>/);
   });
 
   it('gives an auditor the list without forms, and refuses a portal key', async () => {

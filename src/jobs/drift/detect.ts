@@ -2,7 +2,6 @@ import { sql } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { activeHubSpotConnections } from '../../connectors/hubspot/connections.ts';
 import type { CrmRecord } from '../../connectors/hubspot/client.ts';
-import { writeAudit, type ActorContext } from '../../db/audit.ts';
 import { loadCategoryMapping } from '../../db/charge-categories.ts';
 import { fieldOwners } from '../../db/field-owners.ts';
 import { loadEffectiveRateCard, ruleMatchKey } from '../../db/rate-cards.ts';
@@ -14,17 +13,13 @@ import { mappingObject } from '../../mappings/objects.ts';
 import { mappingInForce } from '../../db/field-mappings.ts';
 import { todayIn } from '../../engine/dates.ts';
 import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
+import { closeFinding, keepFinding, type DriftRunSummary, type FindingDraft } from './findings.ts';
+import { lastPeriodCost } from './period-cost.ts';
+import { seatFinding } from './seats.ts';
+
+export type { DriftRunSummary } from './findings.ts';
 
 export const DRIFT_TASK = 'drift:detect';
-const ACTOR: ActorContext = { actor: 'system:drift' };
-const OPEN_STATUSES = ['open', 'resolving', 'awaiting-approval'] as const;
-
-export interface DriftRunSummary {
-  compared: number;
-  opened: number;
-  updated: number;
-  closed: number;
-}
 
 /** The line as the CRM prices it now, and where it sits in the hub. */
 interface ComparedLine {
@@ -109,29 +104,28 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
     const field = line.kind === 'seat' ? 'rate_card.unit_price' : 'rate_card.markup_percent';
     const key = `${connectionId}:${row.customer_id}:${field}:${subject}:${item.id}`;
     seen.add(key);
-    summary.compared++;
-    const drift = priceDrift(hub.price, line, row.currency);
-    const existing = await ctx.db.selectFrom('drift_findings').selectAll().where('finding_key', '=', key).where('status', 'in', [...OPEN_STATUSES]).executeTakeFirst();
-    if (!drift) {
-      if (existing) {
-        await closeFinding(ctx, existing.id, existing.status === 'awaiting-approval');
-        summary.closed++;
-      }
-      continue;
-    }
+    // Markup differences are worth what the category actually cost, when an invoice in the same currency says so.
+    const actual = line.kind === 'seat' ? undefined : await lastPeriodCost(ctx, row.customer_id, line.category);
+    const usage = actual?.currency === row.currency ? actual : undefined;
+    const drift = priceDrift(hub.price, line, row.currency, usage?.cost);
     const owner = owners.get(field)?.owner ?? 'hub';
-    const hubSide = { value: drift.hubValue.toString(), seenAt: hub.seenAt };
-    const crmSide = { value: drift.crmValue.toString(), seenAt: item.properties.hs_lastmodifieddate ? new Date(item.properties.hs_lastmodifieddate) : null };
+    const hubSide = { value: drift?.hubValue.toString() ?? '', seenAt: hub.seenAt };
+    const crmSide = { value: drift?.crmValue.toString() ?? '', seenAt: item.properties.hs_lastmodifieddate ? new Date(item.properties.hs_lastmodifieddate) : null };
     const [ownerSide, otherSide] = owner === 'crm' ? [crmSide, hubSide] : [hubSide, crmSide];
-    const values = {
+    const draft: FindingDraft | null = drift && {
+      connectionId,
+      customerId: row.customer_id,
+      system: 'hubspot',
+      field,
+      subject,
       owner,
-      owner_value: ownerSide.value,
-      owner_seen_at: ownerSide.seenAt,
-      other_value: otherSide.value,
-      other_seen_at: otherSide.seenAt,
-      money_at_stake: drift.moneyAtStake.toFixed(minorUnits(row.currency)),
+      ownerValue: ownerSide.value,
+      ownerSeenAt: ownerSide.seenAt,
+      otherValue: otherSide.value,
+      otherSeenAt: otherSide.seenAt,
+      moneyAtStake: drift.moneyAtStake.toFixed(minorUnits(row.currency)),
       currency: row.currency,
-      vendor_ref: JSON.stringify({
+      vendorRef: {
         object: 'line_items',
         id: item.id,
         kind: line.kind,
@@ -139,32 +133,15 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
         unitCost: line.unitCost?.toString() ?? null,
         hubValue: drift.hubValue.toString(),
         crmValue: drift.crmValue.toString(),
-      }),
+        stakeBasis: usage ? `cost of ${usage.period}: ${usage.cost.toString()}` : 'quoted cost',
+      },
     };
-    if (existing) {
-      await ctx.db.updateTable('drift_findings').set(values).where('id', '=', existing.id).execute();
-      summary.updated++;
-      continue;
-    }
-    // An ignored difference stays ignored while both values are what the person ignored.
-    const ignored = await ctx.db
-      .selectFrom('drift_findings')
-      .select('id')
-      .where('finding_key', '=', key)
-      .where('status', '=', 'ignored')
-      .where('owner_value', '=', values.owner_value)
-      .where('other_value', '=', values.other_value)
-      .executeTakeFirst();
-    if (ignored) continue;
-    await ctx.db.transaction().execute(async (trx) => {
-      const created = await trx
-        .insertInto('drift_findings')
-        .values({ finding_key: key, connection_id: connectionId, customer_id: row.customer_id, system: 'hubspot', field, subject, ...values })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await writeAudit(trx, { ...ACTOR, action: 'drift.open', entity: 'drift_finding', entityId: created.id, after: { key, ...values, vendor_ref: JSON.parse(values.vendor_ref) } });
-    });
-    summary.opened++;
+    await keepFinding(ctx, key, draft, summary);
+    if (line.kind !== 'seat') continue;
+    const seats = await seatFinding(ctx, { connectionId, customerId: row.customer_id, currency: row.currency, sku: line.sku!, lineItemId: item.id, quantity: line.quantity, unitCost: line.unitCost, modifiedAt: crmSide.seenAt }, hub.price);
+    if (!seats) continue;
+    seen.add(seats.key);
+    await keepFinding(ctx, seats.key, seats.draft, summary);
   }
   // A finding whose line is gone from the latest quote is moot.
   const stale = await ctx.db.selectFrom('drift_findings').select(['id', 'finding_key']).where('connection_id', '=', connectionId).where('status', 'in', ['open']).execute();
@@ -173,18 +150,3 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
     summary.closed++;
   }
 }
-
-/**
- * A difference that is gone: a finding awaiting its approval is resolved (the approval
- * landed), any other closes by itself, with that noted.
- */
-async function closeFinding(ctx: HubContext, id: string, approved: boolean, why = 'the values agree again without a resolution in the hub'): Promise<void> {
-  const set = approved
-    ? { status: 'resolved', resolved_at: new Date() }
-    : { status: 'closed', resolution: 'disappeared', resolution_note: why, resolved_by: ACTOR.actor, resolved_at: new Date() };
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('drift_findings').set(set).where('id', '=', id).execute();
-    await writeAudit(trx, { ...ACTOR, action: approved ? 'drift.approved' : 'drift.close', entity: 'drift_finding', entityId: id, after: set });
-  });
-}
-

@@ -23,6 +23,13 @@ interface VendorRef {
   hubValue: string;
   crmValue: string;
 }
+/** A seat count finding: the line to correct and Microsoft's seats. */
+interface SeatRef {
+  object: 'line_items';
+  id: string;
+  kind: 'seat-quantity';
+  quantity: string;
+}
 
 /** Why a resolution cannot proceed: the route answers 409 with it. */
 export class DriftConflict extends Error {}
@@ -42,6 +49,9 @@ export async function resolveFinding(ctx: HubContext, id: string, action: DriftA
     if (action === 'ignore') {
       set = { status: 'ignored', resolution: 'ignore', resolution_note: reason, resolved_by: actor.actor, resolved_at: new Date() };
     } else {
+      if (action === 'accept-other-value' && finding.owner === 'microsoft') {
+        throw new DriftConflict(`${finding.field} is owned by Microsoft: change it through a subscription order, not by accepting another system's copy`);
+      }
       const changes = action === 'push-owner-value' ? (finding.owner === 'crm' ? 'hub' : 'crm') : finding.owner === 'crm' ? 'crm' : 'hub';
       if (changes === 'crm') {
         await enqueueJob(trx, DRIFT_PUSH_TASK, { findingId: id }, { jobKey: `drift:push:${id}` });
@@ -101,17 +111,10 @@ export async function pushFindingToCrm(ctx: HubContext, findingId: string): Prom
   const key = `drift:${findingId}`;
   const done = await ctx.db.selectFrom('sync_writes').select('id').where('idempotency_key', '=', key).executeTakeFirst();
   let outcome: 'written' | 'already-written' = 'already-written';
-  let write: { before: Record<string, string | null>; after: Record<string, string> } | undefined;
+  let write: LineWrite | undefined;
   if (!done) {
-    const ref = finding.vendor_ref as unknown as VendorRef;
-    const hub: HubPrice = ref.kind === 'seat' ? { unitPrice: new Decimal(ref.hubValue) } : { markupPercent: new Decimal(ref.hubValue) };
-    const price = crmPriceFor(hub, ref.unitCost === null ? null : new Decimal(ref.unitCost));
-    if (price === null) throw new Error(`finding ${findingId}: the CRM line has no cost to put the markup on`);
-    const { client } = await hubspotClientFor(ctx, finding.connection_id);
-    const [current] = await client.readLineItems([ref.id]);
-    const after = { price: price.toString(), discount: '0', hs_discount_percentage: '0' };
-    await client.updateLineItem(ref.id, after);
-    write = { before: { price: current?.properties.price ?? null, discount: current?.properties.discount ?? null, hs_discount_percentage: current?.properties.hs_discount_percentage ?? null }, after };
+    const ref = finding.vendor_ref as unknown as VendorRef | SeatRef;
+    write = ref.kind === 'seat-quantity' ? await pushSeats(ctx, finding, ref) : await pushPrice(ctx, findingId, finding, ref);
     outcome = 'written';
   }
   await ctx.db.transaction().execute(async (trx) => {
@@ -126,4 +129,30 @@ export async function pushFindingToCrm(ctx: HubContext, findingId: string): Prom
     await writeAudit(trx, { actor: 'system:drift', action: 'drift.pushed', entity: 'drift_finding', entityId: findingId, after: { status: 'resolved', write: write ?? 'already written' } });
   });
   return outcome;
+}
+
+interface LineWrite {
+  before: Record<string, string | null>;
+  after: Record<string, string>;
+}
+
+/** Microsoft's seat count onto the CRM line's quantity. */
+async function pushSeats(ctx: HubContext, finding: FindingRow, ref: SeatRef): Promise<LineWrite> {
+  const { client } = await hubspotClientFor(ctx, finding.connection_id);
+  const [current] = await client.readLineItems([ref.id]);
+  const after = { quantity: ref.quantity };
+  await client.updateLineItem(ref.id, after);
+  return { before: { quantity: current?.properties.quantity ?? null }, after };
+}
+
+/** The hub's price onto the CRM line, discounts cleared. */
+async function pushPrice(ctx: HubContext, findingId: string, finding: FindingRow, ref: VendorRef): Promise<LineWrite> {
+  const hub: HubPrice = ref.kind === 'seat' ? { unitPrice: new Decimal(ref.hubValue) } : { markupPercent: new Decimal(ref.hubValue) };
+  const price = crmPriceFor(hub, ref.unitCost === null ? null : new Decimal(ref.unitCost));
+  if (price === null) throw new Error(`finding ${findingId}: the CRM line has no cost to put the markup on`);
+  const { client } = await hubspotClientFor(ctx, finding.connection_id);
+  const [current] = await client.readLineItems([ref.id]);
+  const after = { price: price.toString(), discount: '0', hs_discount_percentage: '0' };
+  await client.updateLineItem(ref.id, after);
+  return { before: { price: current?.properties.price ?? null, discount: current?.properties.discount ?? null, hs_discount_percentage: current?.properties.hs_discount_percentage ?? null }, after };
 }

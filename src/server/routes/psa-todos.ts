@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { approvedCurrencies, todoStake } from '../../db/psa-todo-stakes.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Selectable, Transaction } from 'kysely';
 import Type, { type Static } from 'typebox';
@@ -32,6 +33,8 @@ export const PsaTodo = Type.Object(
       psaQuantity: Nullable(Type.String({ description: 'Seats the PSA bills for the product (null: no addition)' })),
       psaUnitPrice: Nullable(Type.String()),
       approvedUnitPrice: Nullable(Type.String({ description: "The approved rate card's fixed price for the SKU, when it has one" })),
+      moneyAtStakePerMonth: Nullable(Type.String({ description: 'The seat difference at the approved unit price, a month (null without an approved price)', examples: ['63.00'] })),
+      currency: Nullable(Type.String({ description: "The approved rate card's currency", examples: ['USD'] })),
     }),
     plannedWrite: Type.Unknown({ description: 'The PSA call approving it makes: { method, path, operations | body } (Autotask adds expect: the units the read-back looks for)' }),
     requestedBy: Nullable(Type.String({ description: 'The person whose change in the hub caused the difference, who may not approve it' })),
@@ -48,7 +51,7 @@ export const PsaTodo = Type.Object(
 
 type Row = Selectable<Database['psa_todos']>;
 
-function toTodo(row: Row): Static<typeof PsaTodo> {
+function toTodo(row: Row, currency?: string): Static<typeof PsaTodo> {
   return {
     id: row.id,
     connectionId: row.connection_id,
@@ -65,6 +68,8 @@ function toTodo(row: Row): Static<typeof PsaTodo> {
       psaQuantity: row.psa_quantity,
       psaUnitPrice: row.psa_unit_price,
       approvedUnitPrice: row.approved_unit_price,
+      moneyAtStakePerMonth: todoStake(row, currency),
+      currency: currency ?? null,
     },
     plannedWrite: row.planned_write,
     requestedBy: row.requested_by,
@@ -108,8 +113,9 @@ export function psaTodoRoutes(app: FastifyInstance, ctx: HubContext): void {
         .where('id', '=', before.id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await writeAudit(trx, { ...actor, action, entity: 'psa_todo', entityId: before.id, before: toTodo(before), after: toTodo(after), justification });
-      return toTodo(after);
+      const currency = (await approvedCurrencies(trx, [before.customer_id])).get(before.customer_id);
+      await writeAudit(trx, { ...actor, action, entity: 'psa_todo', entityId: before.id, before: toTodo(before, currency), after: toTodo(after, currency), justification });
+      return toTodo(after, currency);
     });
   }
 
@@ -134,7 +140,8 @@ export function psaTodoRoutes(app: FastifyInstance, ctx: HubContext): void {
       if (customerId) q = q.where('customer_id', '=', customerId);
       if (position) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(position.createdAt, position.id)));
       const page = paginate(await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute(), limit);
-      return { items: page.rows.map(toTodo), nextCursor: page.nextCursor };
+      const currencies = await approvedCurrencies(ctx.db, page.rows.map((t) => t.customer_id));
+      return { items: page.rows.map((t) => toTodo(t, currencies.get(t.customer_id))), nextCursor: page.nextCursor };
     },
   );
 
