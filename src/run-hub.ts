@@ -1,6 +1,7 @@
 import type { HubConfig } from './config.ts';
 import { startWorker, type RunningWorker } from './jobs/worker.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+import { startBounceListener, type BounceListener } from './notifications/bounce-listener.ts';
 import { buildApp } from './server/app.ts';
 
 /** Run the API and/or a worker until SIGTERM/SIGINT, then drain both and stop the database. */
@@ -24,13 +25,20 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
     process.once('SIGINT', () => stop('SIGINT'));
   });
   let worker: RunningWorker | undefined;
+  let bounces: BounceListener | undefined;
   const app = parts.api ? await buildApp(ctx) : undefined;
   try {
     if (parts.worker) worker = await startWorker(runtime.database.pool, ctx);
     const address = app ? await app.listen({ host: config.host, port: config.port }) : null;
+    // Bounces are an inbound listener like the API: one process owns the port, not every worker.
+    if (app && config.bounceSmtpPort !== null && config.bounceDomain) {
+      bounces = await startBounceListener(ctx, { host: config.bounceSmtpHost, port: config.bounceSmtpPort, domain: config.bounceDomain });
+      ctx.logger.info({ port: bounces.port, domain: config.bounceDomain }, 'receiving bounces');
+    }
     ctx.logger.info({ address, workers: worker ? [...worker.ids] : [] }, 'hub running');
     if (onReady) await onReady(runtime, address);
   } catch (err) {
+    await bounces?.close();
     await app?.close();
     await worker?.stop();
     await runtime.close();
@@ -38,6 +46,7 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
   }
   // The hub owns shutdown order: requests, then jobs, then the database (see db/embedded-postgres.ts).
   await stopRequested;
+  await bounces?.close();
   await app?.close();
   await worker?.stop();
   await runtime.close();
