@@ -60,6 +60,8 @@ export interface HubConfig {
   bounceSmtpPort: number | null;
   /** The address the bounce listener binds; defaults to HOST. */
   bounceSmtpHost: string;
+  /** How often a worker-only process writes its counters for the API's /metrics, in milliseconds. */
+  metricsFlushMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -154,5 +156,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     bounceDomain: env.HUB_BOUNCE_DOMAIN?.trim().toLowerCase() || null,
     bounceSmtpPort: env.HUB_BOUNCE_SMTP_PORT?.trim() ? intFrom(env, 'HUB_BOUNCE_SMTP_PORT', 25) : null,
     bounceSmtpHost: env.HUB_BOUNCE_SMTP_HOST?.trim() || env.HOST || '127.0.0.1',
+    metricsFlushMs: Math.max(1000, intFrom(env, 'HUB_METRICS_FLUSH_MS', 15_000)),
   };
 }

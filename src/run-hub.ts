@@ -1,5 +1,7 @@
 import type { HubConfig } from './config.ts';
 import { startWorker, type RunningWorker } from './jobs/worker.ts';
+import { PROCESS_ID, startCounterFlush } from './metrics/counter-flush.ts';
+import { FLUSHED_COUNTERS } from './metrics/process-metrics.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { startBounceListener, type BounceListener } from './notifications/bounce-listener.ts';
 import { buildApp } from './server/app.ts';
@@ -26,6 +28,10 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
   });
   let worker: RunningWorker | undefined;
   let bounces: BounceListener | undefined;
+  // A worker without the API serves no /metrics: its counters reach the API's through PostgreSQL.
+  const flush = parts.api
+    ? undefined
+    : startCounterFlush(ctx.db, { processId: PROCESS_ID, counters: FLUSHED_COUNTERS, intervalMs: config.metricsFlushMs, onError: (err) => ctx.logger.warn({ err }, 'counters not flushed') });
   const app = parts.api ? await buildApp(ctx) : undefined;
   try {
     if (parts.worker) worker = await startWorker(runtime.database.pool, ctx);
@@ -41,6 +47,7 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
     await bounces?.close();
     await app?.close();
     await worker?.stop();
+    await flush?.stop();
     await runtime.close();
     throw err;
   }
@@ -49,6 +56,7 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
   await bounces?.close();
   await app?.close();
   await worker?.stop();
+  await flush?.stop();
   await runtime.close();
   ctx.logger.info('stopped cleanly');
   return 0;
