@@ -50,6 +50,18 @@ export interface HubConfig {
   invoiceDelivery: 'auto' | 'manual';
   /** A console session unused this long (seconds) is over: the next request must sign in again. */
   consoleIdleSeconds: number;
+  /**
+   * The domain whose MX points at the hub's bounce listener: invoice e-mails are sent with
+   * the return path `bounce+<delivery id>@<domain>`, so late bounces name their delivery.
+   * null: the mail server's default return path (`mailFrom`), and no late bounces.
+   */
+  bounceDomain: string | null;
+  /** The port the API process receives bounces on (SMTP, 25 behind the MX); null: no listener. */
+  bounceSmtpPort: number | null;
+  /** The address the bounce listener binds; defaults to HOST. */
+  bounceSmtpHost: string;
+  /** How often a worker-only process writes its counters for the API's /metrics, in milliseconds. */
+  metricsFlushMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -141,5 +153,9 @@ export function loadConfig(env: Env = process.env): HubConfig {
     importMaxRows: Math.max(1, intFrom(env, 'HUB_IMPORT_MAX_ROWS', 1_000_000)),
     invoiceDelivery: invoiceDeliveryFrom(env),
     consoleIdleSeconds: Math.max(1, intFrom(env, 'HUB_CONSOLE_IDLE_SECONDS', 30 * 60)),
+    bounceDomain: env.HUB_BOUNCE_DOMAIN?.trim().toLowerCase() || null,
+    bounceSmtpPort: env.HUB_BOUNCE_SMTP_PORT?.trim() ? intFrom(env, 'HUB_BOUNCE_SMTP_PORT', 25) : null,
+    bounceSmtpHost: env.HUB_BOUNCE_SMTP_HOST?.trim() || env.HOST || '127.0.0.1',
+    metricsFlushMs: Math.max(1000, intFrom(env, 'HUB_METRICS_FLUSH_MS', 15_000)),
   };
 }

@@ -1,6 +1,9 @@
 import type { HubConfig } from './config.ts';
 import { startWorker, type RunningWorker } from './jobs/worker.ts';
+import { PROCESS_ID, startCounterFlush } from './metrics/counter-flush.ts';
+import { FLUSHED_COUNTERS } from './metrics/process-metrics.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
+import { startBounceListener, type BounceListener } from './notifications/bounce-listener.ts';
 import { buildApp } from './server/app.ts';
 
 /** Run the API and/or a worker until SIGTERM/SIGINT, then drain both and stop the database. */
@@ -24,22 +27,36 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
     process.once('SIGINT', () => stop('SIGINT'));
   });
   let worker: RunningWorker | undefined;
+  let bounces: BounceListener | undefined;
+  // A worker without the API serves no /metrics: its counters reach the API's through PostgreSQL.
+  const flush = parts.api
+    ? undefined
+    : startCounterFlush(ctx.db, { processId: PROCESS_ID, counters: FLUSHED_COUNTERS, intervalMs: config.metricsFlushMs, onError: (err) => ctx.logger.warn({ err }, 'counters not flushed') });
   const app = parts.api ? await buildApp(ctx) : undefined;
   try {
     if (parts.worker) worker = await startWorker(runtime.database.pool, ctx);
     const address = app ? await app.listen({ host: config.host, port: config.port }) : null;
+    // Bounces are an inbound listener like the API: one process owns the port, not every worker.
+    if (app && config.bounceSmtpPort !== null && config.bounceDomain) {
+      bounces = await startBounceListener(ctx, { host: config.bounceSmtpHost, port: config.bounceSmtpPort, domain: config.bounceDomain });
+      ctx.logger.info({ port: bounces.port, domain: config.bounceDomain }, 'receiving bounces');
+    }
     ctx.logger.info({ address, workers: worker ? [...worker.ids] : [] }, 'hub running');
     if (onReady) await onReady(runtime, address);
   } catch (err) {
+    await bounces?.close();
     await app?.close();
     await worker?.stop();
+    await flush?.stop();
     await runtime.close();
     throw err;
   }
   // The hub owns shutdown order: requests, then jobs, then the database (see db/embedded-postgres.ts).
   await stopRequested;
+  await bounces?.close();
   await app?.close();
   await worker?.stop();
+  await flush?.stop();
   await runtime.close();
   ctx.logger.info('stopped cleanly');
   return 0;

@@ -47,3 +47,37 @@ export async function queueInvoiceDelivery(
 export async function invoiceDeliveries(db: Db, invoiceId: string): Promise<InvoiceDeliveryRow[]> {
   return db.selectFrom('invoice_deliveries').selectAll().where('invoice_id', '=', invoiceId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
 }
+
+/** The envelope sender (return path) of one delivery's e-mail: bounces for it come back to this address. */
+export function bounceAddress(deliveryId: string, bounceDomain: string): string {
+  return `bounce+${deliveryId}@${bounceDomain}`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The delivery id a bounce address names; null for any other address. */
+export function deliveryIdOfBounceAddress(address: string, bounceDomain: string): string | null {
+  const match = /^bounce\+([^@]+)@(.+)$/i.exec(address.trim());
+  if (!match || match[2]!.toLowerCase() !== bounceDomain.toLowerCase() || !UUID.test(match[1]!)) return null;
+  return match[1]!.toLowerCase();
+}
+
+/**
+ * Marks a sent invoice e-mail bounced from a delivery-status notification that came back
+ * after the mail server had accepted it. The delivery is found by the id in the return
+ * path it was sent with, else by the Message-ID the report quotes. Returns the delivery
+ * marked, or null when none matches or it was not (or no longer) `sent`.
+ */
+export async function recordLateBounce(
+  db: Db,
+  input: { deliveryId: string | null; messageId: string | null; reason: string; smtpStatus: number | null },
+): Promise<InvoiceDeliveryRow | null> {
+  if (!input.deliveryId && !input.messageId) return null;
+  return db.transaction().execute(async (trx) => {
+    let query = trx.updateTable('invoice_deliveries').set({ status: 'bounced', last_error: input.reason, smtp_status: input.smtpStatus }).where('status', '=', 'sent');
+    query = input.deliveryId ? query.where('id', '=', input.deliveryId) : query.where('message_id', '=', input.messageId!);
+    const row = await query.returningAll().executeTakeFirst();
+    if (row) await writeAudit(trx, { actor: 'system:bounce', action: 'invoice.delivery.bounce', entity: 'invoice', entityId: row.invoice_id, after: { deliveryId: row.id, reason: input.reason } });
+    return row ?? null;
+  });
+}

@@ -793,6 +793,14 @@ export interface OnboardingTemplatesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface ProcessCountersTable {
+  process_id: string;
+  metric: string;
+  labels: ColumnType<JsonValue, string, string>;
+  value: number;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface PsaProductMappingsTable {
   id: Generated<string>;
   connection_id: string;
@@ -1262,6 +1270,7 @@ export interface Database {
   notification_channels: NotificationChannelsTable;
   notification_deliveries: NotificationDeliveriesTable;
   onboarding_templates: OnboardingTemplatesTable;
+  process_counters: ProcessCountersTable;
   psa_product_mappings: PsaProductMappingsTable;
   psa_sync_errors: PsaSyncErrorsTable;
   psa_todos: PsaTodosTable;

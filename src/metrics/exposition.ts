@@ -1,6 +1,7 @@
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { FlushedCount } from './counter-flush.ts';
 import type { HealthFigures } from './health-figures.ts';
-import { processRegistry } from './process-metrics.ts';
+import { FLUSHED_COUNTERS, processRegistry } from './process-metrics.ts';
 
 /**
  * The Prometheus text of this process's counters plus the figures read from the
@@ -8,8 +9,16 @@ import { processRegistry } from './process-metrics.ts';
  * per scrape, so a gauge never shows a value from an earlier scrape (a connection
  * deleted since, a task whose jobs are gone).
  */
-export async function prometheusText(figures: HealthFigures): Promise<{ contentType: string; body: string }> {
+export async function prometheusText(figures: HealthFigures, otherProcesses: readonly FlushedCount[] = []): Promise<{ contentType: string; body: string }> {
   const scrape = new Registry();
+  // Counters a worker counts: this process's values plus what every other process flushed.
+  for (const own of FLUSHED_COUNTERS) {
+    const metric = await own.get();
+    const values = [...metric.values, ...otherProcesses.filter((f) => f.metric === metric.name)];
+    const labelNames = [...new Set(values.flatMap((v) => Object.keys(v.labels)))];
+    const total = new Counter({ name: metric.name, help: metric.help, labelNames, registers: [scrape] });
+    for (const v of values) total.inc(v.labels, v.value);
+  }
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers: [scrape] });
 
   const syncLag = gauge('hub_sync_lag_seconds', 'Seconds since the latest finished (succeeded or partial) sync of each connection', ['connection_id', 'provider']);

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { VendorCallFailure } from '../connectors/http/errors.ts';
+import type { FlushedCount } from './counter-flush.ts';
 
 /**
  * What one process counts as it runs: Node's own process metrics, every vendor call
@@ -11,12 +12,20 @@ export const processRegistry = new Registry();
 
 collectDefaultMetrics({ register: processRegistry, prefix: 'hub_' });
 
+/**
+ * Counted in whichever process makes the call, mostly a worker that serves no /metrics, so
+ * it is in no registry: a worker flushes it to PostgreSQL (counter-flush.ts) and the
+ * exposition adds every process's totals to this one's.
+ */
 export const vendorRequests = new Counter({
   name: 'hub_vendor_requests_total',
-  help: 'Vendor API call attempts by vendor, call and outcome (ok, throttled, server_error, client_error, timeout, network, invalid_response)',
+  help: 'Vendor API call attempts by vendor, call and outcome (ok, throttled, server_error, client_error, timeout, network, invalid_response), summed over the API and every worker process',
   labelNames: ['vendor', 'call', 'outcome'] as const,
-  registers: [processRegistry],
+  registers: [],
 });
+
+/** The counters a process without a /metrics of its own flushes to PostgreSQL. */
+export const FLUSHED_COUNTERS: readonly Counter[] = [vendorRequests];
 
 export const webhookIntake = new Counter({
   name: 'hub_webhook_intake_total',
@@ -45,11 +54,12 @@ export function webhookResult(statusCode: number): WebhookResult {
   return statusCode < 500 ? 'invalid' : 'error';
 }
 
-/** Vendor call attempts and their success share, per vendor and call, as this process counted them. */
-export async function vendorCallSummary(): Promise<{ vendor: string; call: string; attempts: number; succeeded: number; successRate: number | null }[]> {
+/** Vendor call attempts and their success share, per vendor and call: this process's count plus the other processes' flushed totals. */
+export async function vendorCallSummary(otherProcesses: readonly FlushedCount[] = []): Promise<{ vendor: string; call: string; attempts: number; succeeded: number; successRate: number | null }[]> {
   const metric = await vendorRequests.get();
   const byCall = new Map<string, { vendor: string; call: string; attempts: number; succeeded: number }>();
-  for (const v of metric.values) {
+  const flushed = otherProcesses.filter((f) => f.metric === metric.name);
+  for (const v of [...metric.values, ...flushed]) {
     const vendor = String(v.labels.vendor);
     const call = String(v.labels.call);
     const key = `${vendor}\u0000${call}`;

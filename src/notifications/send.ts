@@ -63,10 +63,12 @@ export async function sendMail(input: {
   subject: string;
   text: string;
   attachments?: { filename: string; content: Buffer; contentType: string }[];
+  /** The envelope sender (return path) bounces go to; default: the From address. */
+  returnPath?: string | null;
 }): Promise<string> {
   if (!input.smtpUrl) throw new DeliveryError('e-mail is not configured: set HUB_SMTP_URL');
   try {
-    const info = await (await transportFor(input.smtpUrl)).sendMail({ from: input.from, to: input.to, subject: input.subject, text: input.text, attachments: input.attachments ?? [] });
+    const info = await (await transportFor(input.smtpUrl)).sendMail({ from: input.from, to: input.to, subject: input.subject, text: input.text, attachments: input.attachments ?? [], ...(input.returnPath ? { envelope: { from: input.returnPath, to: input.to } } : {}) });
     return String(info.messageId);
   } catch (err) {
     const e = err as Error & { responseCode?: number };

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTransport } from 'nodemailer';
 import { INVOICE_DELIVERY_ATTEMPTS } from '../../src/db/invoice-deliveries.ts';
+import { startBounceListener, type BounceListener } from '../../src/notifications/bounce-listener.ts';
 import { extractPdfText } from '../unit/documents/helpers.ts';
 import { closedInvoice } from '../helpers/closed-invoice.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
@@ -13,6 +15,8 @@ import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 interface Mail {
   to: string[];
+  /** The envelope sender: where the receiving side sends a bounce. */
+  returnPath: string;
   raw: string;
 }
 
@@ -23,6 +27,8 @@ let hub: TestHub;
 let invoiceId = '';
 let customerId = '';
 const TENANT = 'd1b2c3d4-0000-4000-8000-0000000000d1';
+const BOUNCE_DOMAIN = 'bounces.northwind.example';
+let bounces: BounceListener;
 
 function send(method: 'GET' | 'POST' | 'PATCH', url: string, key: string, payload?: object) {
   return hub.app.inject({ method, url, headers: hub.auth(key), ...(payload ? { payload } : {}) });
@@ -75,7 +81,7 @@ beforeAll(async () => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), returnPath: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', raw: Buffer.concat(chunks).toString('utf8') });
         callback();
       });
     },
@@ -84,12 +90,14 @@ beforeAll(async () => {
   const port = (smtp.server.address() as AddressInfo).port;
   hub = await createTestHub({
     worker: true,
-    env: { HUB_SMTP_URL: `smtp://127.0.0.1:${port}`, HUB_MAIL_FROM: 'Northwind Billing <billing@northwind.example>', HUB_PUBLIC_URL: 'https://billing.northwind.example' },
+    env: { HUB_SMTP_URL: `smtp://127.0.0.1:${port}`, HUB_MAIL_FROM: 'Northwind Billing <billing@northwind.example>', HUB_PUBLIC_URL: 'https://billing.northwind.example', HUB_BOUNCE_DOMAIN: BOUNCE_DOMAIN },
   });
+  bounces = await startBounceListener(hub.ctx, { host: '127.0.0.1', port: 0, domain: BOUNCE_DOMAIN });
   ({ invoiceId, customerId } = await closedInvoice(hub, TENANT, 'Mailed Client', { billingEmail: 'accounts@client.example' }));
 }, 120_000);
 
 afterAll(async () => {
+  await bounces?.close();
   await hub?.close();
   await new Promise<void>((resolve) => smtp?.close(() => resolve()));
 });
@@ -181,5 +189,113 @@ describe('invoice delivery by e-mail', () => {
     const [pdf] = attachments(mails.find((m) => m.to.includes('detail@client.example'))!.raw);
     expect(pdf!.filename).toMatch(/detailed\.pdf$/);
     await setFormat(null);
+  });
+
+  describe('late bounces (RFC 3464 delivery-status notifications)', () => {
+    /** A DSN as a receiving MTA writes it (RFC 3464 §6's example, our addresses), sent from its own SMTP client. */
+    function dsn(input: { originalMessageId: string; recipient: string; action?: string }): string {
+      return [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.client.example>',
+        'To: <billing@northwind.example>',
+        'Subject: Returned mail: see transcript for details',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status;',
+        '\tboundary="RAA14128.773615765/mx.client.example"',
+        '',
+        'This is a MIME-encapsulated message',
+        '',
+        '--RAA14128.773615765/mx.client.example',
+        '',
+        'The original message was received at Mon, 7 Dec 2026 21:40:00 +0000',
+        '',
+        '   ----- The following addresses had permanent fatal errors -----',
+        `<${input.recipient}>`,
+        '',
+        '--RAA14128.773615765/mx.client.example',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; mx.client.example',
+        'Arrival-Date: Mon, 7 Dec 2026 21:40:00 +0000',
+        '',
+        `Original-Recipient: rfc822;${input.recipient}`,
+        `Final-Recipient: RFC822; ${input.recipient}`,
+        `Action: ${input.action ?? 'failed'}`,
+        'Status: 5.1.1',
+        'Remote-MTA: dns; store.client.example',
+        'Diagnostic-Code: smtp; 550 5.1.1 <' + input.recipient + '>... User unknown',
+        '',
+        '--RAA14128.773615765/mx.client.example',
+        'Content-Type: text/rfc822-headers',
+        '',
+        `Message-ID: ${input.originalMessageId}`,
+        'From: Northwind Billing <billing@northwind.example>',
+        `To: ${input.recipient}`,
+        'Subject: Invoice',
+        '',
+        '--RAA14128.773615765/mx.client.example--',
+        '',
+      ].join('\r\n');
+    }
+
+    async function deliverReport(to: string, raw: string) {
+      const client = createTransport({ host: '127.0.0.1', port: bounces.port, secure: false, ignoreTLS: true });
+      try {
+        return await client.sendMail({ envelope: { from: '', to: [to] }, raw });
+      } finally {
+        client.close();
+      }
+    }
+
+    async function sentDelivery(recipient: string): Promise<Record<string, any>> {
+      const res = await send('POST', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.finance, { recipient });
+      expect(res.statusCode, res.body).toBe(202);
+      const sent = await settled(res.json().id);
+      expect(sent.status).toBe('sent');
+      return sent;
+    }
+
+    async function statusOf(deliveryId: string, until: string): Promise<Record<string, any>> {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        const list = (await send('GET', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.auditor)).json().items as Record<string, any>[];
+        const found = list.find((d) => d.id === deliveryId)!;
+        if (found.status === until) return found;
+      }
+      throw new Error(`delivery ${deliveryId} never became ${until}`);
+    }
+
+    it('sends each invoice e-mail with its own return path on the bounce domain', async () => {
+      const sent = await sentDelivery('moved@client.example');
+      const mail = mails.find((m) => m.to.includes('moved@client.example'))!;
+      expect(mail.returnPath).toBe(`bounce+${sent.id}@${BOUNCE_DOMAIN}`);
+      expect(mail.raw).toMatch(/^From: Northwind Billing <billing@northwind\.example>$/m);
+    });
+
+    it('marks a sent delivery bounced when a DSN comes back to its return path, with recipient, status and diagnostic', async () => {
+      const sent = await sentDelivery('gone@client.example');
+      // The Message-ID quoted is another's: the return path alone decides.
+      await deliverReport(`bounce+${sent.id}@${BOUNCE_DOMAIN}`, dsn({ originalMessageId: '<someone-else@northwind.example>', recipient: 'gone@client.example' }));
+      const bounced = await statusOf(sent.id, 'bounced');
+      expect(bounced).toMatchObject({ smtpStatus: 550, lastError: 'bounced after sending: Final-Recipient gone@client.example; Status 5.1.1; Diagnostic-Code smtp; 550 5.1.1 <gone@client.example>... User unknown' });
+      expect(bounced.sentAt).not.toBeNull();
+    });
+
+    it("matches a DSN sent to the domain's plain bounce address by the original's Message-ID", async () => {
+      const sent = await sentDelivery('left@client.example');
+      const { message_id: messageId } = await hub.ctx.db.selectFrom('invoice_deliveries').select('message_id').where('id', '=', sent.id).executeTakeFirstOrThrow();
+      // The id the report quotes is the one the client's server received.
+      expect(mails.find((m) => m.to.includes('left@client.example'))!.raw.replace(/\r?\n[ \t]+/g, ' ')).toContain(`Message-ID: ${messageId}`);
+      await deliverReport(`postmaster@${BOUNCE_DOMAIN}`, dsn({ originalMessageId: messageId!, recipient: 'left@client.example' }));
+      expect(await statusOf(sent.id, 'bounced')).toMatchObject({ smtpStatus: 550, lastError: expect.stringContaining('Final-Recipient left@client.example; Status 5.1.1') });
+    });
+
+    it('ignores a delay report and an auto-reply, and relays nothing for other domains', async () => {
+      const sent = await sentDelivery('slow@client.example');
+      const bounceTo = `bounce+${sent.id}@${BOUNCE_DOMAIN}`;
+      await deliverReport(bounceTo, dsn({ originalMessageId: '<x@northwind.example>', recipient: 'slow@client.example', action: 'delayed' }));
+      await deliverReport(bounceTo, 'From: slow@client.example\r\nSubject: Out of office\r\n\r\nBack on Monday.\r\n');
+      const list = (await send('GET', `/v1/invoices/${invoiceId}/deliveries`, hub.keys.auditor)).json().items as Record<string, any>[];
+      expect(list.find((d) => d.id === sent.id)).toMatchObject({ status: 'sent', lastError: null });
+      await expect(deliverReport('someone@elsewhere.example', dsn({ originalMessageId: '<x@y>', recipient: 'a@b.example' }))).rejects.toThrow(/relaying denied/);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import type { HubContext } from '../../context.ts';
+import { bounceAddress } from '../../db/invoice-deliveries.ts';
 import { customerDocumentFormat, findDocumentInvoice, renderStoredInvoice } from '../../db/invoice-document.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { DeliveryError, sendMail } from '../../notifications/send.ts';
@@ -50,6 +51,7 @@ export function invoiceDeliverTask(ctx: HubContext): Task {
         subject: `Invoice ${row.number} for ${row.period}`,
         text: invoiceMailText({ customerName: row.customer_name, number: row.number, period: row.period, total: new Decimal(row.total).toFixed(row.minor_units), currency: row.currency, dueDate: pdf.dueDate, detailUrl }),
         attachments: [{ filename: pdf.filename, content: pdf.body, contentType: pdf.contentType }],
+        returnPath: ctx.config.bounceDomain ? bounceAddress(delivery.id, ctx.config.bounceDomain) : null,
       });
       await ctx.db
         .updateTable('invoice_deliveries')

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { prometheusText } from '../../metrics/exposition.ts';
+import { flushedCounts, PROCESS_ID } from '../../metrics/counter-flush.ts';
 import { loadHealthFigures } from '../../metrics/health-figures.ts';
 import { vendorCallSummary, webhookIntake, webhookResult } from '../../metrics/process-metrics.ts';
 import type { Role } from '../../security/api-keys.ts';
@@ -46,7 +47,7 @@ const HealthMetrics = Type.Object({
   ),
   vendorCalls: Type.Array(
     Type.Object({ vendor: Type.String(), call: Type.String(), attempts: Type.Integer(), succeeded: Type.Integer(), successRate: Nullable(Type.Number({ minimum: 0, maximum: 1 })) }),
-    { description: 'Counted by the answering process since it started (a worker of its own counts its calls itself)' },
+    { description: 'Counted by the answering process since it started, plus the totals every worker process flushed to the database' },
   ),
   webhookIntake: Type.Array(Type.Object({ provider: Type.String(), result: Type.String(), count: Type.Integer() }), {
     description: 'Counted by the answering process since it started',
@@ -83,7 +84,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
       },
     },
     async (_request, reply) => {
-      const { contentType, body } = await prometheusText(await loadHealthFigures(ctx.db));
+      const { contentType, body } = await prometheusText(await loadHealthFigures(ctx.db), await flushedCounts(ctx.db, PROCESS_ID));
       return reply.type(contentType).send(body);
     },
   );
@@ -98,7 +99,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
       const intake = await webhookIntake.get();
       return {
         ...(await loadHealthFigures(ctx.db)),
-        vendorCalls: await vendorCallSummary(),
+        vendorCalls: await vendorCallSummary(await flushedCounts(ctx.db, PROCESS_ID)),
         webhookIntake: intake.values.map((v) => ({ provider: String(v.labels.provider), result: String(v.labels.result), count: v.value })),
       };
     },
