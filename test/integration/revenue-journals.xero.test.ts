@@ -25,6 +25,7 @@ let xero: XeroSandbox;
 let connectionId: string;
 let runId: string;
 const customers: Record<'annual' | 'cancelled', string> = { annual: '', cancelled: '' };
+const cards: Record<'annual' | 'cancelled', string> = { annual: '', cancelled: '' };
 
 const send = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, key = hub.keys.finance) =>
   hub.app.inject({ method, url, headers: hub.auth(key), ...(payload === undefined ? {} : { payload: payload as object }) });
@@ -101,6 +102,7 @@ beforeAll(async () => {
       hub.keys.admin,
     );
     expect(card.statusCode, card.body).toBe(201);
+    cards[which] = card.json().id;
     for (const key of [hub.keys.sales_ops, hub.keys.finance]) expect((await send('POST', `/v1/rate-cards/${card.json().id}/versions/1/approve`, {}, key)).statusCode).toBe(200);
   }
   const run = await send('POST', '/v1/billing-runs', { period: '2026-03' }, hub.keys.billing_ops);
@@ -231,6 +233,53 @@ describe('revenue schedules stored when invoices post, and the period journal', 
     expect(xero.organisation.manualJournals.size).toBe(1);
   }, 90_000);
 
+  it('ends the superseded revision when a revision doubles the price after March was journaled, and catches March up in April', async () => {
+    // Revision 2 charges 2,400.00 for the same seat and term (365 days from 2026-03-15).
+    // New schedule by hand: March 17 days: 2,400.00 × 17 ÷ 365 = 111.780… → 111.78; through
+    // April 30, 47 days: 2,400.00 × 47 ÷ 365 = 309.041… → 309.04, so April is 309.04 − 111.78 = 197.26.
+    // March's journal recognised 55.89 under revision 1, so the catch-up is 111.78 − 55.89 = 55.89,
+    // in April's journal: recognised through March 55.89 + 55.89 = 111.78; April's journal
+    // Dr deferred revenue 197.26 + 55.89 = 253.15 / Cr licence revenue 253.15.
+    const first = await invoiceOf(customers.annual);
+    const version = await send(
+      'POST',
+      `/v1/rate-cards/${cards.annual}/versions`,
+      { currency: 'USD', effectiveFrom: '2026-01-01', justification: 'Repriced', rounding: { scope: 'line', mode: 'half_up' }, rules: [{ match: { default: true }, unitPrice: '2400.00' }] },
+      hub.keys.admin,
+    );
+    expect(version.statusCode, version.body).toBe(201);
+    for (const key of [hub.keys.sales_ops, hub.keys.finance]) expect((await send('POST', `/v1/rate-cards/${cards.annual}/versions/2/approve`, {}, key)).statusCode).toBe(200);
+    const rerun = await send('POST', '/v1/billing-runs', { period: '2026-03' }, hub.keys.billing_ops);
+    expect(rerun.statusCode, rerun.body).toBe(202);
+    const rerunId = rerun.json().id as string;
+    await until(() => send('GET', `/v1/billing-runs/${rerunId}?customers=false`).then((r) => r.json().status as string), (s) => ['succeeded', 'partial', 'failed'].includes(s), 'billing run', 60_000);
+    const second = await invoiceOf(customers.annual);
+    expect(second.id).not.toBe(first.id);
+    expect((await send('POST', `/v1/billing-runs/${rerunId}/post`, { connectionId })).statusCode).toBe(202);
+    await until(() => send('GET', `/v1/invoices/${second.id}/postings`).then((r) => r.json().items[0]?.status as string), (s) => s === 'posted' || s === 'failed', 'posting');
+
+    const schedules = await schedulesOf(customers.annual);
+    const old = schedules.find((s) => s.invoiceId === first.id)!;
+    const now = schedules.find((s) => s.invoiceId === second.id)!;
+    expect(old).toMatchObject({ total: '1200.00', status: 'ended', reversedAmount: '1144.11' });
+    expect(old.entries[0]).toMatchObject({ period: '2026-03', amount: '55.89', status: 'recognised', catchUp: false });
+    expect(old.entries.slice(1).every((e: { status: string }) => e.status === 'reversed')).toBe(true);
+    expect(now).toMatchObject({ total: '2400.00', status: 'active' });
+    expect(now.entries.slice(0, 3)).toMatchObject([
+      { period: '2026-03', amount: '111.78', status: 'carried', catchUp: false },
+      { period: '2026-04', amount: '197.26', status: 'pending', catchUp: false },
+      { period: '2026-04', amount: '55.89', status: 'pending', catchUp: true },
+    ]);
+
+    const [april] = await postPeriodJournals({ period: '2026-04', connectionId }, hub.ctx);
+    expect(april).toMatchObject({ status: 'posted', number: 'RJ-2026-04-USD-1', total: '253.15', entries: 2 });
+    const journal = hub.ctx.db.selectFrom('revenue_journals').select('lines').where('id', '=', april!.journalId);
+    expect(((await journal.executeTakeFirstOrThrow()).lines as { account: string; amount: string }[]).map((l) => [l.account, l.amount])).toEqual([
+      ['2450', '253.15'],
+      ['210', '-253.15'],
+    ]);
+  }, 120_000);
+
   it('refuses a hand-built journal that does not balance before it reaches Xero', async () => {
     const row = await hub.ctx.db
       .insertInto('revenue_journals')
@@ -255,7 +304,7 @@ describe('revenue schedules stored when invoices post, and the period journal', 
     expect(outcome).toMatchObject({ status: 'failed', documentId: null, retryable: false });
     expect(outcome.error).toBe('journal RJ-2026-01-USD-1 does not balance: debits 100 USD, credits 99.99 USD; nothing was sent to the ERP');
     expect(xero.stats().writes).toBe(writes);
-    expect(xero.organisation.manualJournals.size).toBe(1);
+    expect(xero.organisation.manualJournals.size).toBe(2);
     const stored = await hub.ctx.db.selectFrom('revenue_journals').select(['status', 'last_error']).where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ status: 'failed', last_error: outcome.error });
   });

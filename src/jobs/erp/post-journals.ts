@@ -136,10 +136,17 @@ async function prepareJournals(ctx: HubContext, connectionId: string, system: Er
     const pending = await trx
       .selectFrom('revenue_schedule_entries as e')
       .innerJoin('revenue_schedules as s', 's.id', 'e.schedule_id')
-      .innerJoin('erp_postings as p', (join) => join.onRef('p.invoice_id', '=', 's.invoice_id').on('p.connection_id', '=', connectionId).on('p.status', '=', 'posted'))
+      .innerJoin('erp_postings as p', (join) =>
+        join
+          .onRef('p.invoice_id', '=', 's.invoice_id')
+          .on('p.connection_id', '=', connectionId)
+          // A superseded revision's ERP document is voided, but the catch-up that takes back its journaled revenue still posts.
+          .on((eb) => eb.or([eb('p.status', '=', 'posted'), eb.and([eb('p.status', '=', 'voided'), eb('e.catch_up', '=', true)])])),
+      )
       .select(['e.id', 'e.amount', 'e.customer_id', 's.currency', 's.invoice_id', 's.invoice_line_id'])
       .where('e.period', '=', period)
       .where('e.reversed', '=', false)
+      .where('e.carried', '=', false)
       .where('s.deferred', '=', true)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('revenue_journal_entries as j').select('j.entry_id').whereRef('j.entry_id', '=', 'e.id').where('j.connection_id', '=', connectionId))))
       .orderBy('s.currency')
