@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { Decimal } from '../../src/engine/decimal.ts';
 import { postPeriodJournals, sendJournal } from '../../src/jobs/erp/post-journals.ts';
 import { xeroClientFor } from '../../src/jobs/erp/xero-client-for-connection.ts';
@@ -280,6 +281,28 @@ describe('revenue schedules stored when invoices post, and the period journal', 
     ]);
   }, 120_000);
 
+  it('refuses May while no deferred revenue account is mapped, names the mapping, does not retry, and posts the same journal once mapped', async () => {
+    // May for revision 2: through May 31, 78 days: 2,400.00 × 78 ÷ 365 = 512.876… → 512.88; less 309.04 through April = 203.84.
+    const mapping = (entry: Record<string, unknown>) => send('PUT', '/v1/accounting-mappings', { system: 'xero', mappings: [{ kind: 'deferredRevenue', value: '*', ...entry }] });
+    expect((await mapping({ remove: true })).statusCode).toBe(200);
+    const jobs = async () => Number((await sql<{ n: string }>`select count(*) as n from graphile_worker.jobs where task_identifier = 'erp:post_journals'`.execute(hub.ctx.db)).rows[0]!.n);
+    const queued = await send('POST', '/v1/revenue-journals', { period: '2026-05', connectionId });
+    expect(queued.statusCode, queued.body).toBe(202);
+    const [refused] = await until(() => send('GET', '/v1/revenue-journals?period=2026-05').then((r) => r.json().items as Record<string, any>[]), (items) => items[0]?.status === 'failed', 'refused journal');
+    // The job finished (nothing left to retry) rather than failing.
+    await until(jobs, (n) => n === 0, 'journal job');
+    expect(refused).toMatchObject({ number: 'RJ-2026-05-USD-1', attempts: 1, documentId: null });
+    expect(refused!.lastError).toBe(
+      "journal RJ-2026-05-USD-1 refused: no deferred revenue account is mapped for xero; PUT /v1/accounting-mappings with { kind: 'deferredRevenue', value: '*', account }, then post the period again",
+    );
+    expect(xero.organisation.manualJournals.size).toBe(2);
+
+    expect((await mapping({ account: '2450' })).statusCode).toBe(200);
+    const [posted] = await postPeriodJournals({ period: '2026-05', connectionId }, hub.ctx);
+    expect(posted).toMatchObject({ status: 'posted', journalId: refused!.id, number: 'RJ-2026-05-USD-1', total: '203.84', entries: 1 });
+    expect(xero.organisation.manualJournals.size).toBe(3);
+  }, 90_000);
+
   it('refuses a hand-built journal that does not balance before it reaches Xero', async () => {
     const row = await hub.ctx.db
       .insertInto('revenue_journals')
@@ -304,7 +327,7 @@ describe('revenue schedules stored when invoices post, and the period journal', 
     expect(outcome).toMatchObject({ status: 'failed', documentId: null, retryable: false });
     expect(outcome.error).toBe('journal RJ-2026-01-USD-1 does not balance: debits 100 USD, credits 99.99 USD; nothing was sent to the ERP');
     expect(xero.stats().writes).toBe(writes);
-    expect(xero.organisation.manualJournals.size).toBe(2);
+    expect(xero.organisation.manualJournals.size).toBe(3);
     const stored = await hub.ctx.db.selectFrom('revenue_journals').select(['status', 'last_error']).where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ status: 'failed', last_error: outcome.error });
   });
