@@ -303,6 +303,47 @@ describe('revenue schedules stored when invoices post, and the period journal', 
     expect(xero.organisation.manualJournals.size).toBe(3);
   }, 90_000);
 
+  it('takes back what March to May recognised past the last day of service when a late cancellation ends revision 2, as a June catch-up', async () => {
+    // Microsoft reports in April that the seat was cancelled from 2026-03-20 (last day of service 2026-03-19, day 5).
+    // Revision 2 keeps 2,400.00 × 5 ÷ 365 = 32.876… → 32.88 for March and nothing after. Journaled so far:
+    // March 111.78 (55.89 under revision 1 + the 55.89 catch-up), April 197.26, May 203.84 = 512.88, so the
+    // catch-up in June, the period after the last one journaled, is 32.88 − 512.88 = −480.00 (Dr revenue / Cr deferred 480.00).
+    expect((await send('PUT', '/v1/settings/adjustment-approval', { defaultAmount: '100000.00' }, hub.keys.admin)).statusCode).toBe(200);
+    await ingestLicenseRecords(hub.database, [
+      annualSeat('a1b2c3d4-0000-4000-8000-0000000000a1', 'Annual Co', {
+        ChargeType: 'cancelImmediate',
+        ChargeStartDate: '3/20/2026 0:00',
+        EffectiveUnitPrice: '-986.30',
+        Subtotal: '-986.30',
+        TotalForCustomer: '-986.30',
+        OrderDate: '3/20/2026 9:00',
+        ReferenceId: 'ref-a1-cancel',
+      }),
+    ]);
+    const run = await send('POST', '/v1/billing-runs', { period: '2026-04' }, hub.keys.billing_ops);
+    expect(run.statusCode, run.body).toBe(202);
+    const id = run.json().id as string;
+    await until(() => send('GET', `/v1/billing-runs/${id}?customers=false`).then((r) => r.json().status as string), (s) => ['succeeded', 'partial', 'failed'].includes(s), 'billing run', 60_000);
+    const april = await hub.ctx.db.selectFrom('invoices').select('id').where('customer_id', '=', customers.annual).where('period', '=', '2026-04').where('status', '=', 'issued').executeTakeFirstOrThrow();
+    expect((await send('POST', `/v1/billing-runs/${id}/post`, { connectionId })).statusCode).toBe(202);
+    await until(() => send('GET', `/v1/invoices/${april.id}/postings`).then((r) => r.json().items[0]?.status as string), (s) => s === 'posted' || s === 'failed', 'posting');
+
+    const revision = (await schedulesOf(customers.annual)).find((s) => s.total === '2400.00')!;
+    expect(revision).toMatchObject({ status: 'ended', endedOn: '2026-03-19' });
+    expect(revision.entries.filter((e: { catchUp: boolean }) => e.catchUp).map((e: { period: string; amount: string }) => [e.period, e.amount])).toEqual([
+      ['2026-04', '55.89'],
+      ['2026-06', '-480.00'],
+    ]);
+    const [june] = await postPeriodJournals({ period: '2026-06', connectionId }, hub.ctx);
+    // A journal's total is its debit side: here revenue.
+    expect(june).toMatchObject({ status: 'posted', number: 'RJ-2026-06-USD-1', total: '480.00', entries: 1 });
+    const lines = (await hub.ctx.db.selectFrom('revenue_journals').select('lines').where('id', '=', june!.journalId).executeTakeFirstOrThrow()).lines as { account: string; amount: string }[];
+    expect(lines.map((l) => [l.account, l.amount])).toEqual([
+      ['2450', '-480.00'],
+      ['210', '480.00'],
+    ]);
+  }, 120_000);
+
   it('refuses a hand-built journal that does not balance before it reaches Xero', async () => {
     const row = await hub.ctx.db
       .insertInto('revenue_journals')
@@ -327,7 +368,7 @@ describe('revenue schedules stored when invoices post, and the period journal', 
     expect(outcome).toMatchObject({ status: 'failed', documentId: null, retryable: false });
     expect(outcome.error).toBe('journal RJ-2026-01-USD-1 does not balance: debits 100 USD, credits 99.99 USD; nothing was sent to the ERP');
     expect(xero.stats().writes).toBe(writes);
-    expect(xero.organisation.manualJournals.size).toBe(3);
+    expect(xero.organisation.manualJournals.size).toBe(4);
     const stored = await hub.ctx.db.selectFrom('revenue_journals').select(['status', 'last_error']).where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ status: 'failed', last_error: outcome.error });
   });
