@@ -68,6 +68,18 @@ const annualSeat = (tenant: string, name: string, over: Record<string, unknown> 
     ...over,
   });
 
+/** Microsoft's refund of 360 of the 365 days when the annual seat is cancelled from 2026-03-20. */
+const cancelledFrom20March = (tenant: string, name: string) =>
+  annualSeat(tenant, name, {
+    ChargeType: 'cancelImmediate',
+    ChargeStartDate: '3/20/2026 0:00',
+    EffectiveUnitPrice: '-986.30',
+    Subtotal: '-986.30',
+    TotalForCustomer: '-986.30',
+    OrderDate: '3/20/2026 9:00',
+    ReferenceId: `ref-${tenant.slice(-2)}-cancel`,
+  });
+
 beforeAll(async () => {
   hub = await createTestHub({ worker: true });
   xero = await startXeroSandbox();
@@ -75,15 +87,7 @@ beforeAll(async () => {
   await ingestLicenseRecords(hub.database, [
     annualSeat(tenants.annual, 'Annual Co'),
     annualSeat(tenants.cancelled, 'Cancelled Co'),
-    annualSeat(tenants.cancelled, 'Cancelled Co', {
-      ChargeType: 'cancelImmediate',
-      ChargeStartDate: '3/20/2026 0:00',
-      EffectiveUnitPrice: '-986.30',
-      Subtotal: '-986.30',
-      TotalForCustomer: '-986.30',
-      OrderDate: '3/20/2026 9:00',
-      ReferenceId: `ref-a2-cancel`,
-    }),
+    cancelledFrom20March(tenants.cancelled, 'Cancelled Co'),
   ]);
   for (const [which, tenant] of Object.entries(tenants) as ['annual' | 'cancelled', string][]) {
     const link = await hub.ctx.db.selectFrom('external_links').select('entity_id').where('entity', '=', 'customer').where('external_id', '=', tenant).executeTakeFirstOrThrow();
@@ -309,17 +313,7 @@ describe('revenue schedules stored when invoices post, and the period journal', 
     // March 111.78 (55.89 under revision 1 + the 55.89 catch-up), April 197.26, May 203.84 = 512.88, so the
     // catch-up in June, the period after the last one journaled, is 32.88 − 512.88 = −480.00 (Dr revenue / Cr deferred 480.00).
     expect((await send('PUT', '/v1/settings/adjustment-approval', { defaultAmount: '100000.00' }, hub.keys.admin)).statusCode).toBe(200);
-    await ingestLicenseRecords(hub.database, [
-      annualSeat('a1b2c3d4-0000-4000-8000-0000000000a1', 'Annual Co', {
-        ChargeType: 'cancelImmediate',
-        ChargeStartDate: '3/20/2026 0:00',
-        EffectiveUnitPrice: '-986.30',
-        Subtotal: '-986.30',
-        TotalForCustomer: '-986.30',
-        OrderDate: '3/20/2026 9:00',
-        ReferenceId: 'ref-a1-cancel',
-      }),
-    ]);
+    await ingestLicenseRecords(hub.database, [cancelledFrom20March('a1b2c3d4-0000-4000-8000-0000000000a1', 'Annual Co')]);
     const run = await send('POST', '/v1/billing-runs', { period: '2026-04' }, hub.keys.billing_ops);
     expect(run.statusCode, run.body).toBe(202);
     const id = run.json().id as string;
