@@ -5,8 +5,13 @@ import type { Db } from './database.ts';
 export interface ScheduleEntryView {
   period: string;
   amount: string;
-  /** recognised: on a posted journal (or on the invoice itself, for a line not deferred); pending: not yet; reversed: cut by a cancellation. */
-  status: 'recognised' | 'pending' | 'reversed';
+  /**
+   * recognised: on a posted journal (or on the invoice itself, for a line not deferred); pending: not yet; reversed: cut by a
+   * cancellation or a revision; carried: recognised by the superseded revision's journal and this schedule's catch-up.
+   */
+  status: 'recognised' | 'pending' | 'reversed' | 'carried';
+  /** A catch-up: the difference a revision or cancellation made to periods already journaled. */
+  catchUp: boolean;
   journals: { journalId: string; system: string; number: string; documentId: string | null }[];
 }
 
@@ -78,17 +83,20 @@ export async function loadScheduleViews(db: Db, filter: { id?: string; customerI
     .selectFrom('revenue_schedule_entries as e')
     .leftJoin('revenue_journal_entries as je', 'je.entry_id', 'e.id')
     .leftJoin('revenue_journals as j', 'j.id', 'je.journal_id')
-    .select(['e.schedule_id', 'e.period', 'e.amount', 'e.reversed', 'j.id as journalId', 'j.system', 'j.sequence', 'j.currency', 'j.status as journalStatus', 'j.document_id'])
+    .select(['e.schedule_id', 'e.period', 'e.amount', 'e.reversed', 'e.carried', 'e.catch_up', 'j.id as journalId', 'j.system', 'j.sequence', 'j.currency', 'j.status as journalStatus', 'j.document_id'])
     .where('e.schedule_id', 'in', schedules.map((s) => s.id))
     .orderBy('e.period')
+    .orderBy('e.catch_up')
     .execute();
   const bySchedule = new Map<string, Map<string, ScheduleEntryView>>();
   const deferred = new Map(schedules.map((s) => [s.id, s.deferred]));
   for (const e of entries) {
     const periods = bySchedule.get(e.schedule_id) ?? new Map<string, ScheduleEntryView>();
     bySchedule.set(e.schedule_id, periods);
-    const view = periods.get(e.period) ?? { period: e.period, amount: e.amount, status: e.reversed ? 'reversed' : deferred.get(e.schedule_id) ? 'pending' : 'recognised', journals: [] };
-    periods.set(e.period, view);
+    const key = `${e.period}|${e.catch_up}`;
+    const status = e.reversed ? 'reversed' : e.carried ? 'carried' : deferred.get(e.schedule_id) ? 'pending' : 'recognised';
+    const view = periods.get(key) ?? { period: e.period, amount: e.amount, status, catchUp: e.catch_up, journals: [] };
+    periods.set(key, view);
     if (e.journalId) {
       view.journals.push({ journalId: e.journalId, system: e.system!, number: journalNumber(e.period, e.currency!, e.sequence!), documentId: e.document_id });
       if (e.journalStatus === 'posted' && view.status === 'pending') view.status = 'recognised';

@@ -5,6 +5,7 @@ import { minorUnits } from '../engine/money.ts';
 import { cancelSchedule, type RecognitionPattern } from '../engine/revenue-schedule.ts';
 import { isDeferredLine, lastServiceDayOf, schedulesOfLine, type LicenseSourceForRecognition, type ScheduleDraft } from '../engine/revenue-terms.ts';
 import type { Db } from './database.ts';
+import { addCatchUp, liveEntriesOf, nextPeriod, supersedeSchedules } from './revenue-catch-up.ts';
 
 // Stored revenue schedules of an issued invoice: the engine's schedule per invoice line and
 // service window, written once (a second call finds them and does nothing), with lineage
@@ -60,6 +61,7 @@ export async function storeRevenueSchedules(db: Db, invoiceId: string): Promise<
         else await insertSchedule(trx, row, draft, draft.entries, ZERO, null);
       }
     }
+    await supersedeSchedules(trx, invoice.id);
     for (const { draft, row } of cancellations) {
       const ended = await endSchedulesOf(trx, invoice.customer_id, draft);
       if (!ended) {
@@ -120,7 +122,8 @@ interface EndedSchedule {
  * Ends the customer's running upfront schedules of the cancelled subscription that cover
  * the first refunded day: entries after the last day of service are reversed, the cut
  * month keeps what the engine recognises through that day. Entries a journal already
- * recognised stay as they are.
+ * recognised stay as they are; what they recognised past that day is taken back by a
+ * catch-up entry in the period after the last one journaled.
  */
 async function endSchedulesOf(trx: Db, customerId: string, cancellation: ScheduleDraft): Promise<EndedSchedule | undefined> {
   if (!cancellation.subscriptionId) return undefined;
@@ -142,22 +145,27 @@ async function endSchedulesOf(trx: Db, customerId: string, cancellation: Schedul
   for (const schedule of running) {
     const terms = { total: new Decimal(schedule.total), currency: schedule.currency, serviceStart: schedule.start, serviceEnd: schedule.end, pattern: schedule.pattern as RecognitionPattern };
     const kept = new Map(cancelSchedule(terms, lastDay).entries.map((e) => [e.period, e.amount]));
-    const entries = await trx
-      .selectFrom('revenue_schedule_entries as e')
-      .select(['e.id', 'e.period', 'e.amount'])
-      .select((eb) => eb.exists(eb.selectFrom('revenue_journal_entries as j').select('j.entry_id').whereRef('j.entry_id', '=', 'e.id')).as('journaled'))
-      .where('e.schedule_id', '=', schedule.id)
-      .execute();
+    const entries = await liveEntriesOf(trx, schedule.id);
+    const places = minorUnits(schedule.currency);
     let recognised = ZERO;
+    let overJournaled = ZERO;
+    let lastJournaled: string | undefined;
     for (const entry of entries) {
-      const amount = kept.get(entry.period);
-      if (entry.journaled) recognised = recognised.plus(entry.amount);
-      else if (amount === undefined || amount.isZero()) await trx.updateTable('revenue_schedule_entries').set({ reversed: true }).where('id', '=', entry.id).execute();
+      const amount = kept.get(entry.period) ?? ZERO;
+      // A catch-up only settles what carried entries already count.
+      if (entry.catchUp) continue;
+      if (entry.journaled) {
+        // A posted journal stays as it is: what it recognised past the last day of service comes back as a catch-up.
+        overJournaled = overJournaled.plus(entry.amount).minus(amount);
+        recognised = recognised.plus(amount);
+        lastJournaled = entry.period;
+      } else if (amount.isZero()) await trx.updateTable('revenue_schedule_entries').set({ reversed: true }).where('id', '=', entry.id).execute();
       else {
-        await trx.updateTable('revenue_schedule_entries').set({ amount: amount.toFixed(minorUnits(schedule.currency)) }).where('id', '=', entry.id).execute();
+        await trx.updateTable('revenue_schedule_entries').set({ amount: amount.toFixed(places) }).where('id', '=', entry.id).execute();
         recognised = recognised.plus(amount);
       }
     }
+    if (lastJournaled) await addCatchUp(trx, { id: schedule.id, customerId, currency: schedule.currency }, nextPeriod(lastJournaled), overJournaled.negated());
     const remainder = new Decimal(schedule.total).minus(recognised);
     reversed = reversed.plus(remainder);
     await trx.updateTable('revenue_schedules').set({ status: 'ended', ended_on: lastDay, reversed_amount: remainder.toFixed(minorUnits(schedule.currency)) }).where('id', '=', schedule.id).execute();

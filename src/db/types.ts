@@ -997,6 +997,8 @@ export interface RevenueScheduleEntriesTable {
   reversed: Generated<boolean>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  catch_up: Generated<boolean>;
+  carried: Generated<boolean>;
 }
 
 export interface RevenueSchedulesTable {

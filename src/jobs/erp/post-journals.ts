@@ -79,7 +79,8 @@ export async function postPeriodJournals(payload: PostJournalsPayload, ctx: HubC
   const outcomes: JournalOutcome[] = [];
   for (const connection of await connections.orderBy('created_at').execute()) {
     const system = connection.provider as ErpSystem;
-    const journals = await prepareJournals(ctx, connection.id, system, period, payload.requestedBy ?? null);
+    const { journals, refused } = await prepareJournals(ctx, connection.id, system, period, payload.requestedBy ?? null);
+    outcomes.push(...refused.map((r) => ({ connectionId: connection.id, system, period, ...r })));
     if (journals.length === 0) continue;
     const poster = await posterFor(ctx, system, connection.id);
     for (const journal of journals) outcomes.push(await sendJournal(ctx, poster, { connectionId: connection.id, system, period, ...journal }));
@@ -119,65 +120,99 @@ export async function sendJournal(
   }
 }
 
+type RefusedJournal = Omit<JournalOutcome, 'connectionId' | 'system' | 'period'>;
+
 /**
  * The connection's journals for the period that still need sending: one left unposted by
  * an earlier attempt (the same entries, the same lines), else a new one per currency over
- * the entries no journal of this connection recognised yet.
+ * the entries no journal of this connection recognised yet. Without a deferred revenue
+ * account nothing can be built: the journal is recorded as refused (the run lists it,
+ * nothing is retried) and the next run after the mapping is added fills that same journal.
  */
-async function prepareJournals(ctx: HubContext, connectionId: string, system: ErpSystem, period: string, requestedBy: string | null): Promise<PreparedJournal[]> {
+async function prepareJournals(
+  ctx: HubContext,
+  connectionId: string,
+  system: ErpSystem,
+  period: string,
+  requestedBy: string | null,
+): Promise<{ journals: PreparedJournal[]; refused: RefusedJournal[] }> {
   return ctx.db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('revenue-journals'), hashtext(${`${connectionId}|${period}`}))`.execute(trx);
     const prepared: PreparedJournal[] = [];
+    const refused: RefusedJournal[] = [];
+    // Journals refused before any entry was tied to them, by currency: the next attempt fills them.
+    const empty = new Map<string, { id: string; sequence: number; idempotency_key: string }>();
     const unsent = await trx.selectFrom('revenue_journals').selectAll().where('connection_id', '=', connectionId).where('period', '=', period).where('status', 'in', ['posting', 'failed']).orderBy('currency').orderBy('sequence').execute();
     for (const row of unsent) {
       const count = await trx.selectFrom('revenue_journal_entries').select((eb) => eb.fn.countAll<string>().as('n')).where('journal_id', '=', row.id).executeTakeFirstOrThrow();
-      prepared.push({ journalId: row.id, currency: row.currency, entries: Number(count.n), journal: journalOf(row.idempotency_key, period, row.currency, row.sequence, linesFromJson(row.lines)) });
+      if (Number(count.n) === 0 && (row.lines as unknown[]).length === 0) empty.set(row.currency, row);
+      else prepared.push({ journalId: row.id, currency: row.currency, entries: Number(count.n), journal: journalOf(row.idempotency_key, period, row.currency, row.sequence, linesFromJson(row.lines)) });
     }
     const pending = await trx
       .selectFrom('revenue_schedule_entries as e')
       .innerJoin('revenue_schedules as s', 's.id', 'e.schedule_id')
-      .innerJoin('erp_postings as p', (join) => join.onRef('p.invoice_id', '=', 's.invoice_id').on('p.connection_id', '=', connectionId).on('p.status', '=', 'posted'))
+      .innerJoin('erp_postings as p', (join) =>
+        join
+          .onRef('p.invoice_id', '=', 's.invoice_id')
+          .on('p.connection_id', '=', connectionId)
+          // A superseded revision's ERP document is voided, but the catch-up that takes back its journaled revenue still posts.
+          .on((eb) => eb.or([eb('p.status', '=', 'posted'), eb.and([eb('p.status', '=', 'voided'), eb('e.catch_up', '=', true)])])),
+      )
       .select(['e.id', 'e.amount', 'e.customer_id', 's.currency', 's.invoice_id', 's.invoice_line_id'])
       .where('e.period', '=', period)
       .where('e.reversed', '=', false)
+      .where('e.carried', '=', false)
       .where('s.deferred', '=', true)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('revenue_journal_entries as j').select('j.entry_id').whereRef('j.entry_id', '=', 'e.id').where('j.connection_id', '=', connectionId))))
       .orderBy('s.currency')
       .execute();
-    if (pending.length === 0) return prepared;
+    if (pending.length === 0) return { journals: prepared, refused };
 
     const index = await loadMappingIndex(trx, system);
     const deferredAccount = index.get('deferredRevenue', '*')?.account;
-    if (!deferredAccount) throw new Error(`no deferred revenue account is mapped for ${system}: PUT /v1/accounting-mappings with { kind: 'deferredRevenue', value: '*', account }`);
     const byCurrency = new Map<string, typeof pending>();
     for (const e of pending) byCurrency.set(e.currency, [...(byCurrency.get(e.currency) ?? []), e]);
     for (const [currency, entries] of byCurrency) {
+      let journal = empty.get(currency);
+      if (!journal) {
+        const last = await trx.selectFrom('revenue_journals').select((eb) => eb.fn.max('sequence').as('max')).where('connection_id', '=', connectionId).where('period', '=', period).where('currency', '=', currency).executeTakeFirst();
+        const sequence = (last?.max ?? 0) + 1;
+        const key = journalKey(connectionId, period, currency, sequence);
+        const row = await trx
+          .insertInto('revenue_journals')
+          .values({ connection_id: connectionId, system, period, currency, sequence, idempotency_key: key, requested_by: requestedBy })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        journal = { id: row.id, sequence, idempotency_key: key };
+      }
+      const number = journalNumber(period, currency, journal.sequence);
+      if (!deferredAccount) {
+        const error = `journal ${number} refused: no deferred revenue account is mapped for ${system}; PUT /v1/accounting-mappings with { kind: 'deferredRevenue', value: '*', account }, then post the period again`;
+        await trx.updateTable('revenue_journals').set((eb) => ({ status: 'failed', last_error: error, attempts: eb('attempts', '+', 1) })).where('id', '=', journal.id).execute();
+        ctx.logger.warn({ journalId: journal.id, number, error }, 'revenue journal refused');
+        refused.push({ currency, journalId: journal.id, number, status: 'failed', documentId: null, total: '0', entries: 0, error, retryable: false });
+        continue;
+      }
       const lines = await recognisedLines(trx, entries, currency, index, deferredAccount);
-      const last = await trx.selectFrom('revenue_journals').select((eb) => eb.fn.max('sequence').as('max')).where('connection_id', '=', connectionId).where('period', '=', period).where('currency', '=', currency).executeTakeFirst();
-      const sequence = (last?.max ?? 0) + 1;
-      const key = journalKey(connectionId, period, currency, sequence);
-      const row = await trx
-        .insertInto('revenue_journals')
-        .values({
-          connection_id: connectionId,
-          system,
-          period,
-          currency,
-          sequence,
-          idempotency_key: key,
+      const key = journal.idempotency_key;
+      const row = { id: journal.id };
+      await trx
+        .updateTable('revenue_journals')
+        .set({
+          status: 'posting',
+          last_error: null,
           total: journalTotal(lines).toFixed(minorUnits(currency)),
           lines: JSON.stringify(lines.map((l) => ({ ...l, amount: l.amount.toFixed(minorUnits(currency)) }))),
-          requested_by: requestedBy,
         })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+        .where('id', '=', row.id)
+        .execute();
       await trx
         .insertInto('revenue_journal_entries')
         .values(entries.map((e) => ({ journal_id: row.id, entry_id: e.id, connection_id: connectionId, customer_id: e.customer_id })))
         .execute();
-      prepared.push({ journalId: row.id, currency, entries: entries.length, journal: journalOf(key, period, currency, sequence, lines) });
+      prepared.push({ journalId: row.id, currency, entries: entries.length, journal: journalOf(key, period, currency, journal.sequence, lines) });
     }
-    return prepared;
+    return { journals: prepared, refused };
   });
 }
 

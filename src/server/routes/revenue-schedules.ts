@@ -48,7 +48,7 @@ const ScheduleSchema = Type.Object({
   serviceEnd: IsoDate,
   total: Money,
   deferred: Type.Boolean({ description: 'Posted to deferred revenue at invoicing and recognised by the period journals; otherwise recognised on the invoice itself' }),
-  status: Type.Enum(['active', 'ended'], { description: 'ended: a cancellation or refund cut it short, or it is the refund that did' }),
+  status: Type.Enum(['active', 'ended'], { description: 'ended: a cancellation or refund cut it short, a revision of its invoice superseded it, or it is the refund that did' }),
   endedOn: Type.Union([IsoDate, Type.Null()], { description: 'The last day of service after a cancellation' }),
   reversedAmount: { ...Money, description: 'What the schedule never recognises because a cancellation or refund reversed it (negative on the refund that settles it); entries + reversedAmount = total' },
   reversesScheduleId: Type.Union([Uuid, Type.Null()], { description: 'On a refund: the schedule it ended' }),
@@ -58,7 +58,10 @@ const ScheduleSchema = Type.Object({
     Type.Object({
       period: Period,
       amount: Money,
-      status: Type.Enum(['recognised', 'pending', 'reversed']),
+      status: Type.Enum(['recognised', 'pending', 'reversed', 'carried'], {
+        description: 'carried: a period the superseded revision had journaled; recognised through that journal and this schedule\'s catch-up',
+      }),
+      catchUp: Type.Boolean({ description: 'The difference a revision or cancellation made to periods already journaled, recognised in the next journal' }),
       journals: Type.Array(Type.Object({ journalId: Uuid, system: Type.String(), number: Type.String(), documentId: Type.Union([Type.String(), Type.Null()], { description: "The ERP's id of the posted journal" }) })),
     }),
   ),
