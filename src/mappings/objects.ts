@@ -2,6 +2,8 @@ import type { MappingRule, RecordSchema } from './engine/types.ts';
 import { CONNECTWISE_TIME_ENTRY_DEFAULT, CONNECTWISE_TIME_ENTRY_SOURCE, TIME_ENTRY_TARGET } from './connectwise/time-entry-mapping.ts';
 import { HUBSPOT_DEAL_DEFAULT, HUBSPOT_DEAL_SOURCE, QUOTE_TARGET } from './hubspot/deal-mapping.ts';
 import { HUBSPOT_LINE_ITEM_DEFAULT, HUBSPOT_LINE_ITEM_SOURCE, QUOTE_LINE_TARGET } from './hubspot/line-item-mapping.ts';
+import { lineFieldSettingsOf, salesforceLineItemDefault, SALESFORCE_LINE_ITEM_SOURCE } from './salesforce/line-item-mapping.ts';
+import { SALESFORCE_DEFAULT_FIELDS } from '../connectors/salesforce/declaration.ts';
 
 // The objects whose mapping admins can change through the API, per provider. A connector
 // plugs in by adding an entry: its source schema, the canonical target, and its built-in
@@ -14,6 +16,8 @@ export interface MappingObject {
   source: RecordSchema;
   target: RecordSchema;
   defaultRules: readonly MappingRule[];
+  /** The default for one connection, where it depends on the connection's settings (the org's field names). */
+  defaultRulesFor?: (settings: Readonly<Record<string, unknown>>) => readonly MappingRule[];
 }
 
 export const MAPPING_OBJECTS: readonly MappingObject[] = [
@@ -41,6 +45,16 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     target: TIME_ENTRY_TARGET,
     defaultRules: CONNECTWISE_TIME_ENTRY_DEFAULT,
   },
+  {
+    provider: 'salesforce',
+    object: 'line_item',
+    description:
+      "Each line of a won Salesforce opportunity (its OpportunityLineItems, or its synced quote's QuoteLineItems) → a quote line's values; version 0 reads the cost, frequency and term fields the connection's settings name",
+    source: SALESFORCE_LINE_ITEM_SOURCE,
+    target: QUOTE_LINE_TARGET,
+    defaultRules: salesforceLineItemDefault(SALESFORCE_DEFAULT_FIELDS),
+    defaultRulesFor: (settings) => salesforceLineItemDefault(lineFieldSettingsOf(settings, SALESFORCE_DEFAULT_FIELDS)),
+  },
 ];
 
 export function mappingObjectsOf(provider: string): MappingObject[] {
@@ -49,4 +63,9 @@ export function mappingObjectsOf(provider: string): MappingObject[] {
 
 export function mappingObject(provider: string, object: string): MappingObject | undefined {
   return MAPPING_OBJECTS.find((o) => o.provider === provider && o.object === object);
+}
+
+/** The object as one connection sees it: its default rules for the connection's settings. */
+export function forConnection(object: MappingObject, settings: Readonly<Record<string, unknown>>): MappingObject {
+  return object.defaultRulesFor ? { ...object, defaultRules: object.defaultRulesFor(settings) } : object;
 }

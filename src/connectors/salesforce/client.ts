@@ -55,6 +55,9 @@ export class SalesforceCallError extends Error {
   }
 }
 
+/** Line fields every line query selects (or, for a quote line, takes from its product). */
+const LINE_FIELDS_ALWAYS_READ = new Set(['Id', 'Name', 'ProductCode', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'TotalPrice', 'SortOrder', 'QuoteId', 'LineNumber', 'Product2Id']);
+
 const RECORD_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 /** A record id as a SOQL literal; anything but an id is refused, so nothing can be injected. */
@@ -86,7 +89,8 @@ export class SalesforceClient {
    * (Opportunity.SyncedQuoteId) when there is one, since that is what the customer
    * accepted, else the opportunity's own line items.
    */
-  async readOpportunity(id: string): Promise<OpportunitySnapshot> {
+  /** `lineFields`: the line fields a line mapping reads beyond the standard ones (default: the cost, frequency and term fields of the settings). */
+  async readOpportunity(id: string, lineFields?: readonly string[]): Promise<OpportunitySnapshot> {
     const f = this.#options.fields;
     const oppFields = [
       'Id', 'Name', 'AccountId', 'StageName', 'IsWon', 'IsClosed', 'CloseDate', 'Amount', 'SyncedQuoteId',
@@ -95,7 +99,7 @@ export class SalesforceClient {
     ];
     const [opportunity] = await this.#query(`SELECT ${oppFields.join(', ')} FROM Opportunity WHERE Id = ${soqlId(id)}`);
     if (!opportunity) throw new SalesforceCallError('NOT_FOUND', `Opportunity ${id} does not exist or is not visible to the integration user`);
-    const custom = [f.unitCostField, f.billingFrequencyField, f.termField];
+    const custom = lineFields ? lineFields.filter((name) => !LINE_FIELDS_ALWAYS_READ.has(name)) : [f.unitCostField, f.billingFrequencyField, f.termField];
     const quoteId = typeof opportunity.SyncedQuoteId === 'string' && opportunity.SyncedQuoteId !== '' ? opportunity.SyncedQuoteId : null;
     const lineItems = quoteId
       ? await this.#quoteLines(quoteId, custom)

@@ -34,7 +34,8 @@ export function writePath(record: JsonRecord, path: string, value: unknown): voi
 
 /**
  * The schema's field for a path: an exact entry, else a `parent.*` entry admitting one
- * more segment (a vendor's custom field).
+ * more segment (a vendor's custom field), or for a top-level name a `*` entry
+ * (Salesforce's custom fields sit beside the standard ones).
  *
  * @example fieldOf(hubspotDeal, 'deal.properties.azure_budget') // the 'deal.properties.*' spec
  */
@@ -43,5 +44,5 @@ export function fieldOf(schema: RecordSchema, path: string): FieldSpec | undefin
   const exact = schema.fields[path];
   if (exact) return exact;
   const cut = path.lastIndexOf('.');
-  return cut > 0 ? schema.fields[`${path.slice(0, cut)}.*`] : undefined;
+  return cut > 0 ? schema.fields[`${path.slice(0, cut)}.*`] : schema.fields['*'];
 }

@@ -18,7 +18,7 @@ export interface FieldSpec {
 /**
  * The fields of one record shape (a vendor object, or the hub's canonical object), by
  * dot path. A key ending in `.*` admits any one more segment, for vendor custom fields
- * (HubSpot's `deal.properties.*`).
+ * (HubSpot's `deal.properties.*`); a key `*` admits any top-level name.
  */
 export interface RecordSchema {
   name: string;

@@ -1,7 +1,7 @@
 import type { CrmRecord } from '../../connectors/hubspot/client.ts';
 import { checkedRules } from '../checked.ts';
 import { mapLineDrafts, type CategoryLookup, type LineDraft, type LineFieldNames, type QuoteLine, type QuoteProblem } from '../crm/quote-lines.ts';
-import { applyMapping } from '../engine/apply.ts';
+import { draftsThroughMapping } from '../crm/mapped-drafts.ts';
 import type { MappingRule } from '../engine/types.ts';
 import type { CheckedMapping } from '../engine/validate.ts';
 import { mappingObject } from '../objects.ts';
@@ -46,40 +46,9 @@ export function lineItemMapping(version: number, rules: readonly MappingRule[]):
 /** The connector's built-in line item mapping (version 0). */
 export const BUILT_IN_LINE_ITEM_MAPPING: LineItemMapping = lineItemMapping(0, LINE_ITEM_OBJECT.defaultRules);
 
-/**
- * Each line item as a draft through the mapping. A rule that cannot run on a line (a
- * lookup without the value, say) is a problem of that line naming the version and rule,
- * and the line has no draft: its checks would only repeat the missing value.
- */
+/** Each line item as a draft through the mapping (see draftsThroughMapping). */
 export function hubspotLineDrafts(items: readonly CrmRecord[], mapping: LineItemMapping = BUILT_IN_LINE_ITEM_MAPPING): { drafts: LineDraft[]; problems: QuoteProblem[] } {
-  const problems: QuoteProblem[] = [];
-  const drafts: LineDraft[] = [];
-  for (const item of items) {
-    const mapped = applyMapping(mapping.checked, LINE_ITEM_OBJECT.source, LINE_ITEM_OBJECT.target, item);
-    const value = (field: string) => {
-      const v = mapped.values.get(`line.${field}`);
-      return v === undefined || v === null ? null : String(v);
-    };
-    const name = value('name');
-    for (const p of mapped.problems) {
-      problems.push({ lineItemId: item.id, name: name?.trim() || `line item ${item.id}`, reason: `line item mapping v${mapping.version} rule ${p.rule} (${p.field}): ${p.reason}` });
-    }
-    if (mapped.problems.length > 0) continue;
-    drafts.push({
-      lineItemId: item.id,
-      name,
-      sku: value('sku'),
-      quantity: value('quantity'),
-      price: value('price'),
-      discountPerUnit: value('discountPerUnit'),
-      discountPercent: value('discountPercent'),
-      unitCost: value('unitCost'),
-      billingFrequency: value('billingFrequency'),
-      term: value('term'),
-      source: item,
-    });
-  }
-  return { drafts, problems };
+  return draftsThroughMapping(LINE_ITEM_OBJECT, mapping, items, { idOf: (item) => item.id, noun: 'line item' });
 }
 
 /** Maps HubSpot line items, or names each one that cannot be mapped and why. */

@@ -1,45 +1,54 @@
-import type { SalesforceFieldNames, SalesforceRecord } from '../../connectors/salesforce/client.ts';
-import type { LineDraft, LineFieldNames } from '../crm/quote-lines.ts';
+import type { SalesforceRecord } from '../../connectors/salesforce/client.ts';
+import { checkedRules } from '../checked.ts';
+import type { LineDraft, LineFieldNames, QuoteProblem } from '../crm/quote-lines.ts';
+import { draftsThroughMapping } from '../crm/mapped-drafts.ts';
+import type { MappingRule } from '../engine/types.ts';
+import type { CheckedMapping } from '../engine/validate.ts';
+import { mappingObject } from '../objects.ts';
 
-// Salesforce OpportunityLineItems (or a synced quote's QuoteLineItems) as quote line drafts: the SKU in the product's
-// ProductCode, the sales price in UnitPrice with Discount a percentage (Salesforce has no
-// amount-off field), and the org's own fields for the MSP's cost, billing frequency and term.
+// Salesforce opportunity lines (OpportunityLineItems, or a synced quote's QuoteLineItems)
+// as quote line drafts, through the connection's line_item mapping (by default the
+// fields the connector always read; see line-item-mapping.ts).
+
+const LINE_OBJECT = mappingObject('salesforce', 'line_item')!;
+
+/** A checked line mapping with its version, ready to apply to every line of an opportunity. */
+export interface SalesforceLineMapping {
+  version: number;
+  checked: CheckedMapping;
+  rules: readonly MappingRule[];
+}
+
+/** The rules checked against the line and quote line schemas (MappingRefused naming each rule otherwise). */
+export function salesforceLineMapping(version: number, rules: readonly MappingRule[]): SalesforceLineMapping {
+  return { version, checked: checkedRules(LINE_OBJECT, rules), rules };
+}
+
+/** The Salesforce field (or the rule) behind each draft field, so a problem names what a person must fix. */
+export function salesforceLineFields(rules: readonly MappingRule[], linesFrom: 'QuoteLineItem' | 'OpportunityLineItem' = 'OpportunityLineItem'): LineFieldNames {
+  const nameOf = (field: string): string | null => {
+    const rule = rules.find((r) => r.target === `line.${field}`);
+    if (!rule) return field === 'discountPerUnit' ? null : `line.${field} (unmapped)`;
+    if (!rule.source || rule.transform.type === 'constant') return `line.${field} (rule ${rule.id})`;
+    // A quote line's product code is its product's.
+    return linesFrom === 'QuoteLineItem' && rule.source === 'ProductCode' ? 'Product2.ProductCode' : rule.source;
+  };
+  return {
+    sku: nameOf('sku') ?? 'line.sku',
+    quantity: nameOf('quantity') ?? 'line.quantity',
+    price: nameOf('price') ?? 'line.price',
+    discountPerUnit: nameOf('discountPerUnit'),
+    discountPercent: nameOf('discountPercent') ?? 'line.discountPercent',
+    unitCost: nameOf('unitCost') ?? 'line.unitCost',
+    billingFrequency: nameOf('billingFrequency') ?? 'line.billingFrequency',
+  };
+}
 
 /**
- * A field's value as decimal text. Salesforce sends numbers and currency as JSON numbers;
- * String() gives back the shortest text that reads as the same double, which is the value
- * as entered for Salesforce's precision (at most 18 digits, 15 significant kept exact).
+ * Each line as a draft through the mapping (see draftsThroughMapping). Salesforce sends
+ * numbers as JSON numbers; read as text they give back the shortest text that reads as
+ * the same double, which is the value as entered for Salesforce's precision.
  */
-function text(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? String(value) : null;
-}
-
-export function salesforceLineFields(fields: SalesforceFieldNames, linesFrom: 'QuoteLineItem' | 'OpportunityLineItem' = 'OpportunityLineItem'): LineFieldNames {
-  return {
-    // A quote line's product code is its product's.
-    sku: linesFrom === 'QuoteLineItem' ? 'Product2.ProductCode' : 'ProductCode',
-    quantity: 'Quantity',
-    price: 'UnitPrice',
-    discountPerUnit: null,
-    discountPercent: 'Discount',
-    unitCost: fields.unitCostField,
-    billingFrequency: fields.billingFrequencyField,
-  };
-}
-
-export function salesforceLineDraft(line: SalesforceRecord, fields: SalesforceFieldNames): LineDraft {
-  return {
-    lineItemId: line.Id,
-    name: text(line.Name),
-    sku: text(line.ProductCode),
-    quantity: text(line.Quantity),
-    price: text(line.UnitPrice),
-    discountPerUnit: null,
-    discountPercent: text(line.Discount),
-    unitCost: text(line[fields.unitCostField]),
-    billingFrequency: text(line[fields.billingFrequencyField]),
-    term: text(line[fields.termField]),
-    source: line,
-  };
+export function salesforceLineDrafts(lines: readonly SalesforceRecord[], mapping: SalesforceLineMapping): { drafts: LineDraft[]; problems: QuoteProblem[] } {
+  return draftsThroughMapping(LINE_OBJECT, mapping, lines, { idOf: (line) => line.Id, noun: 'line' });
 }

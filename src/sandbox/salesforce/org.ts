@@ -17,6 +17,8 @@ export const FIELDS: Record<SObjectType, readonly string[]> = {
   OpportunityLineItem: [
     'Id', 'OpportunityId', 'PricebookEntryId', 'Product2Id', 'ProductCode', 'Name', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'Subtotal', 'TotalPrice',
     'ServiceDate', 'Description', 'SortOrder', 'Unit_Cost__c', 'Billing_Frequency__c', 'Term__c', 'SystemModstamp',
+    // A custom field an MSP adds: the distributor's price, where it differs from Unit_Cost__c.
+    'Distributor_Cost__c',
   ],
   Quote: [
     'Id', 'Name', 'QuoteNumber', 'OpportunityId', 'AccountId', 'Status', 'IsSyncing', 'ExpirationDate', 'Subtotal', 'Discount', 'TotalPrice', 'GrandTotal',
@@ -26,6 +28,8 @@ export const FIELDS: Record<SObjectType, readonly string[]> = {
   QuoteLineItem: [
     'Id', 'QuoteId', 'LineNumber', 'OpportunityLineItemId', 'PricebookEntryId', 'Product2Id', 'Quantity', 'UnitPrice', 'ListPrice', 'Discount', 'Subtotal',
     'TotalPrice', 'ServiceDate', 'Description', 'SortOrder', 'Unit_Cost__c', 'Billing_Frequency__c', 'Term__c', 'SystemModstamp',
+    // A custom field an MSP adds: the distributor's price, where it differs from Unit_Cost__c.
+    'Distributor_Cost__c',
   ],
   Product2: ['Id', 'Name', 'ProductCode', 'Description', 'Family', 'IsActive', 'StockKeepingUnit'],
 };

@@ -9,7 +9,7 @@ import type { MappingRule, RuleProblem, Scalar } from '../../mappings/engine/typ
 import { ROUNDINGS } from '../../mappings/engine/transforms.ts';
 import { UNITS } from '../../mappings/engine/units.ts';
 import { EXPRESSION_FUNCTIONS } from '../../mappings/engine/expression.ts';
-import { mappingObject, mappingObjectsOf, type MappingObject } from '../../mappings/objects.ts';
+import { forConnection, mappingObject, mappingObjectsOf, type MappingObject } from '../../mappings/objects.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { ApiProblem, conflict, invalidFields, notFound } from '../problem.ts';
 import { Justification, Timestamp, Uuid } from '../wire-types.ts';
@@ -136,18 +136,16 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
   const readers = ['admin', 'billing_ops', 'auditor'] as const;
 
   async function connectionOf(id: string) {
-    const row = await ctx.db.selectFrom('connections').select(['id', 'provider']).where('id', '=', id).executeTakeFirst();
+    const row = await ctx.db.selectFrom('connections').select(['id', 'provider', 'settings']).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('connection', id);
     return row;
   }
   async function objectOf(id: string, object: string, field = 'object') {
     const connection = await connectionOf(id);
     const found = mappingObject(connection.provider, object);
-    if (!found) {
-      const known = mappingObjectsOf(connection.provider).map((o) => o.object);
-      throw new ApiProblem(404, 'not-found', 'Not found', `${field} ${object}: a ${connection.provider} connection maps ${known.length ? known.join(', ') : 'no object'}`, { field });
-    }
-    return found;
+    if (found) return forConnection(found, connection.settings as Record<string, unknown>);
+    const known = mappingObjectsOf(connection.provider).map((o) => o.object);
+    throw new ApiProblem(404, 'not-found', 'Not found', `${field} ${object}: a ${connection.provider} connection maps ${known.length ? known.join(', ') : 'no object'}`, { field });
   }
 
   r.get(
@@ -164,7 +162,7 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
     async (request) => {
       const connection = await connectionOf(request.params.id);
       const items: View[] = [];
-      for (const object of mappingObjectsOf(connection.provider)) {
+      for (const object of mappingObjectsOf(connection.provider).map((o) => forConnection(o, connection.settings as Record<string, unknown>))) {
         items.push(view(connection.id, object, await mappingInForce(ctx.db, connection.id, object.object, object.defaultRules)));
       }
       return { items };
@@ -326,7 +324,7 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
 
   /** The records the object's sync last mapped for this connection, newest first. */
   async function recentRecords(object: MappingObject, connectionId: string, last: number): Promise<{ label: string; record: unknown }[]> {
-    if (object.provider === 'hubspot' && object.object === 'line_item') {
+    if (object.object === 'line_item') {
       const rows = await ctx.db
         .selectFrom('quote_lines as l')
         .innerJoin('quotes as q', 'q.id', 'l.quote_id')
