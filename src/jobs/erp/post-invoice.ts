@@ -128,7 +128,7 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
       await finish({ status: 'failed', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toString(), last_error: `${system} totals ${document.subTotal.toString()} before tax, the hub's ${posting.part} ${expected.toString()}` });
       return;
     }
-    await finish({ status: 'posted', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toString() });
+    await finish({ status: 'posted', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toFixed(minorUnits(invoice.currency)) });
   } catch (err) {
     await finish({ status: 'failed', last_error: (err as Error).message });
     throw err;
