@@ -374,6 +374,8 @@ export interface ErpPostingsTable {
   erp_status: string | null;
   amount_paid: ColumnType<string | null, string | null, string | null>;
   erp_status_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  part: Generated<string>;
+  document_type: Generated<string>;
 }
 
 export interface ExternalLinksTable {

@@ -1,9 +1,11 @@
 import type { NetSuiteClient, NetSuiteRecord } from '../../connectors/netsuite/client.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
-import { creditMemoExternalId, creditMemoFor, invoiceExternalId, itemExternalId, toNetSuiteInvoice } from '../../mappings/netsuite/invoice.ts';
+import { lateDocumentNumber } from '../../mappings/accounting/posting-parts.ts';
+import { creditMemoExternalId, creditMemoFor, invoiceExternalId, itemExternalId, lateExternalId, toNetSuiteInvoice } from '../../mappings/netsuite/invoice.ts';
+import type { PostingLine } from '../../mappings/accounting/posting-lines.ts';
 import type { NetSuiteConnection } from './netsuite-client-for-connection.ts';
-import type { ErpDocument, ErpPoster } from './poster.ts';
+import type { ErpDocument, ErpInvoiceHeader, ErpPoster } from './poster.ts';
 
 const documentOf = (invoice: NetSuiteRecord): ErpDocument => ({
   id: String(invoice.id),
@@ -56,6 +58,23 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
     if (!made) throw new Error(`NetSuite credit memo ${id} could not be read back`);
     return made;
   };
+  /** Upserts an invoice or a credit memo (same header and item lines) by its external id, and reads it back. */
+  const upsertSale = async (type: 'invoice' | 'creditMemo', externalId: string, header: ErpInvoiceHeader, lines: readonly PostingLine[]): Promise<ErpDocument> => {
+    const currencyId = await client.currencyId(header.currency);
+    if (!currencyId) throw new Error(`NetSuite has no currency ${header.currency}: enable Multiple Currencies and add it (Lists > Accounting > Currencies)`);
+    const itemOfAccount = new Map<string, string>();
+    for (const account of new Set(lines.map((l) => l.account))) itemOfAccount.set(account, await itemFor(account));
+    const body = toNetSuiteInvoice(
+      { externalId, customerId: header.customerRef, subsidiaryId, currencyId, number: header.number, tranDate: header.date, dueDate: header.dueDate, reference: header.reference },
+      lines,
+      itemOfAccount,
+    );
+    const id = await client.upsert(type, externalId, body, { replace: 'item' });
+    const made = await client.getRecord(type, { id });
+    if (!made) throw new Error(`NetSuite ${type} ${id} could not be read back`);
+    return documentOf(made);
+  };
+  const saleType = (type: 'invoice' | 'credit_note') => (type === 'credit_note' ? 'creditMemo' : 'invoice');
   return {
     findCustomer: async ({ hubCustomerId }) => (await client.getRecord('customer', { externalId: customerExternalId(hubCustomerId) }))?.id,
     createCustomer: ({ hubCustomerId, name }) => client.upsert('customer', customerExternalId(hubCustomerId), { companyName: name, isPerson: false, ...subsidiary }),
@@ -63,19 +82,7 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
       const found = await client.getRecord('invoice', { externalId: invoiceExternalId(invoice.id, invoice.revision) });
       return found ? documentOf(found) : undefined;
     },
-    createInvoice: async (header, lines) => {
-      const currencyId = await client.currencyId(header.currency);
-      if (!currencyId) throw new Error(`NetSuite has no currency ${header.currency}: enable Multiple Currencies and add it (Lists > Accounting > Currencies)`);
-      const itemOfAccount = new Map<string, string>();
-      for (const account of new Set(lines.map((l) => l.account))) itemOfAccount.set(account, await itemFor(account));
-      const externalId = invoiceExternalId(header.invoiceId, header.revision);
-      const body = toNetSuiteInvoice(
-        { externalId, customerId: header.customerRef, subsidiaryId, currencyId, number: header.number, tranDate: header.date, dueDate: header.dueDate, reference: header.reference },
-        lines,
-        itemOfAccount,
-      );
-      return documentOf(await read(await client.upsert('invoice', externalId, body, { replace: 'item' })));
-    },
+    createInvoice: (header, lines) => upsertSale('invoice', invoiceExternalId(header.invoiceId, header.revision), header, lines),
     voidInvoice: async (documentId) => {
       await creditMemoOf(documentId, 'replaced by a new revision', new Date().toISOString().slice(0, 10));
     },
@@ -90,5 +97,11 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
       const memo = await creditMemoOf(documentId, 'credited for a new revision', date);
       return { id: String(memo.id), number: String(memo.tranId ?? memo.externalId), subTotal: new Decimal(String(memo.subtotal ?? memo.total ?? 0)) };
     },
+    findAdjustment: async (header, type) => {
+      const found = await client.getRecord(saleType(type), { externalId: lateExternalId(header.invoiceId, header.revision, header.latePeriod) });
+      return found ? documentOf(found) : undefined;
+    },
+    createAdjustment: (header, type, lines) =>
+      upsertSale(saleType(type), lateExternalId(header.invoiceId, header.revision, header.latePeriod), { ...header, number: lateDocumentNumber(header.number, header.latePeriod) }, lines),
   };
 }

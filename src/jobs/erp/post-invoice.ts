@@ -3,10 +3,11 @@ import { costNodeParents, loadMappingIndex } from '../../db/accounting-mappings.
 import { lineMappingProblems } from '../../db/accounting-problems.ts';
 import { externalIdOf } from '../../db/external-links.ts';
 import { loadInvoiceLinesToPost } from '../../db/invoice-posting-lines.ts';
-import { Decimal } from '../../engine/decimal.ts';
 import { minorUnits } from '../../engine/money.ts';
 import type { ErpSystem } from '../../mappings/accounting/line-accounts.ts';
-import { postingLines, postingTotal } from '../../mappings/accounting/posting-lines.ts';
+import { postingLines, postingTotal, type PostingLine } from '../../mappings/accounting/posting-lines.ts';
+import { INVOICE_PART, documentTypeOf, latePeriodOf, linesOfPart } from '../../mappings/accounting/posting-parts.ts';
+import { sum } from '../../engine/decimal.ts';
 import { storeRevenueSchedules } from '../../db/revenue-schedules.ts';
 import { toDeferredRevenue } from '../../mappings/accounting/deferred-revenue.ts';
 import type { ErpPoster } from './poster.ts';
@@ -35,6 +36,13 @@ export const invoiceKey = (invoiceId: string) => `hub-invoice-${invoiceId}`;
 const voidKey = (invoiceId: string) => `hub-void-${invoiceId}`;
 /** Short enough for QuickBooks' 50-character requestid with the "-apply" of its application. */
 const creditKey = (invoiceId: string) => `hub-cn-${invoiceId}`;
+/** A late-usage adjustment's own document: within QuickBooks' 50 characters too. */
+const lateKey = (invoiceId: string, latePeriod: string) => `hub-l${latePeriod.replace('-', '')}-${invoiceId}`;
+/** The idempotency key of a posting of one part of an invoice. */
+export const postingKey = (invoiceId: string, part: string) => {
+  const latePeriod = latePeriodOf(part);
+  return latePeriod ? lateKey(invoiceId, latePeriod) : invoiceKey(invoiceId);
+};
 const customerKey = (customerId: string) => `hub-customer-${customerId}`;
 
 /**
@@ -44,6 +52,9 @@ const customerKey = (customerId: string) => `hub-customer-${customerId}`;
  * itself carries an idempotency key derived from the invoice id. An invoice with
  * unmapped lines is blocked, naming them. A new revision replaces the earlier revision's
  * document first: voided, or credited when it is paid in part or whole in the ERP.
+ * A posting is for one part of the invoice (see posting-parts.ts): its own lines, or one
+ * late-usage adjustment, which goes as an invoice of its own or, when it takes away, a
+ * credit note, under its own number and key.
  */
 export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext): Promise<void> {
   const { db } = ctx;
@@ -56,7 +67,8 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
     .select(['i.id', 'i.number', 'i.status', 'i.customer_id', 'i.period', 'i.revision', 'i.currency', 'i.total', 'i.issued_at', 'c.name as customerName'])
     .where('i.id', '=', posting.invoice_id)
     .executeTakeFirstOrThrow();
-  const finish = (changes: { status: string; problems?: unknown; last_error?: string | null; document_id?: string; document_number?: string; document_total?: string }) =>
+  const latePeriod = latePeriodOf(posting.part);
+  const finish = (changes: { status: string; document_type?: string; problems?: unknown; last_error?: string | null; document_id?: string; document_number?: string; document_total?: string }) =>
     db
       .updateTable('erp_postings')
       .set({
@@ -89,22 +101,34 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
       });
       return;
     }
-    await replaceEarlierRevisions(ctx, poster, system, invoice);
+    if (posting.part === INVOICE_PART) await replaceEarlierRevisions(ctx, poster, system, invoice);
 
     const index = await loadMappingIndex(db, system);
     const parents = await costNodeParents(db, [invoice.customer_id]);
     const deferredLines = await storeRevenueSchedules(db, invoice.id);
-    const lines = toDeferredRevenue(postingLines(await loadInvoiceLinesToPost(db, invoice.id), invoice.currency, index, parents), deferredLines, index, system);
-    const total = new Decimal(invoice.total);
-    if (!postingTotal(lines).equals(total)) throw new Error(`the posting lines add up to ${postingTotal(lines).toString()}, not the invoice total ${invoice.total}`);
+    const allLines = await loadInvoiceLinesToPost(db, invoice.id);
+    if (!sum(allLines.map((l) => l.amount)).equals(invoice.total)) throw new Error(`the invoice lines add up to ${sum(allLines.map((l) => l.amount)).toString()}, not the invoice total ${invoice.total}`);
+    const part = linesOfPart(allLines, posting.part);
+    const lines = toDeferredRevenue(postingLines(part.lines, invoice.currency, index, parents), deferredLines, index, system);
+    if (!postingTotal(lines).equals(part.total)) throw new Error(`the posting lines add up to ${postingTotal(lines).toString()}, not the ${posting.part} total ${part.total.toString()}`);
 
     const header = { invoiceId: invoice.id, revision: invoice.revision, customerRef, number: invoice.number, date: invoice.issued_at.toISOString().slice(0, 10), dueDate: null, currency: invoice.currency, reference: `${invoice.period} r${invoice.revision}` };
-    const document = (await poster.findInvoice(invoice.number, invoice)) ?? (await poster.createInvoice(header, lines, invoiceKey(invoice.id)));
-    if (!document.subTotal.equals(total)) {
-      await finish({ status: 'failed', document_id: document.id, document_number: document.number, document_total: document.subTotal.toString(), last_error: `${system} totals ${document.subTotal.toString()} before tax, the hub invoice ${invoice.total}` });
+    const type = latePeriod ? documentTypeOf(part.total) : 'invoice';
+    let document;
+    if (latePeriod) {
+      const late = { ...header, latePeriod, reference: `Late usage ${latePeriod} on ${invoice.number}` };
+      // A credit note carries what it credits: the adjustment's lines with their sign turned.
+      const documentLines: PostingLine[] = type === 'credit_note' ? lines.map((l) => ({ ...l, amount: l.amount.negated() })) : lines;
+      document = (await poster.findAdjustment(late, type)) ?? (await poster.createAdjustment(late, type, documentLines, postingKey(invoice.id, posting.part)));
+    } else {
+      document = (await poster.findInvoice(invoice.number, invoice)) ?? (await poster.createInvoice(header, lines, invoiceKey(invoice.id)));
+    }
+    const expected = part.total.abs();
+    if (!document.subTotal.equals(expected)) {
+      await finish({ status: 'failed', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toString(), last_error: `${system} totals ${document.subTotal.toString()} before tax, the hub's ${posting.part} ${expected.toString()}` });
       return;
     }
-    await finish({ status: 'posted', document_id: document.id, document_number: document.number, document_total: document.subTotal.toString() });
+    await finish({ status: 'posted', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toFixed(minorUnits(invoice.currency)) });
   } catch (err) {
     await finish({ status: 'failed', last_error: (err as Error).message });
     throw err;
@@ -143,6 +167,7 @@ async function replaceEarlierRevisions(ctx: HubContext, poster: ErpPoster, syste
     .select(['p.id', 'p.invoice_id', 'p.document_id', 'i.number'])
     .where('p.system', '=', system)
     .where('p.status', '=', 'posted')
+    .where('p.part', '=', INVOICE_PART)
     .where('i.customer_id', '=', invoice.customer_id)
     .where('i.period', '=', invoice.period)
     .where('i.revision', '<', invoice.revision)

@@ -1,6 +1,7 @@
 import type { Decimal } from '../../engine/decimal.ts';
 import type { LedgerStatus } from '../../mappings/accounting/ledger-status.ts';
 import type { PostingLine } from '../../mappings/accounting/posting-lines.ts';
+import type { DocumentType } from '../../mappings/accounting/posting-parts.ts';
 
 /** A document an ERP holds for a hub invoice, as the posting job needs to know it. */
 export interface ErpDocument {
@@ -37,6 +38,11 @@ export interface ErpInvoiceHeader {
   reference: string;
 }
 
+/** A late-usage adjustment's own document: the invoice it came on, and the late period. */
+export interface ErpAdjustmentHeader extends ErpInvoiceHeader {
+  latePeriod: string;
+}
+
 /**
  * What the posting job asks of an ERP. Each ERP implements it on its own client and
  * mapping; the exactly-once rules (read back before create, idempotency keys) live in
@@ -56,4 +62,8 @@ export interface ErpPoster {
    * before it is made, then applied once to what the invoice still owes.
    */
   creditInvoice(documentId: string, hubInvoiceNumber: string, date: string, idempotencyKey: string): Promise<ErpCredit>;
+  /** A late-usage adjustment's document (an invoice, or a credit note when it takes away), by the number or key the ERP holds it under. */
+  findAdjustment(header: ErpAdjustmentHeader, type: DocumentType): Promise<ErpDocument | undefined>;
+  /** Makes it; a credit note's `lines` come as positive amounts, what it credits. */
+  createAdjustment(header: ErpAdjustmentHeader, type: DocumentType, lines: readonly PostingLine[], idempotencyKey: string): Promise<ErpDocument>;
 }

@@ -2,7 +2,7 @@ import { isVoided, type QboEntity, type QuickBooksPostingClient } from '../../co
 import { Decimal, sum } from '../../engine/decimal.ts';
 import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
 import { creditApplication, quickbooksCreditMemoNumber, toQuickBooksCreditMemo } from '../../mappings/quickbooks/credit-memo.ts';
-import { docNumberOf, toQuickBooksInvoice } from '../../mappings/quickbooks/invoice.ts';
+import { docNumberOf, lateDocNumberOf, toQuickBooksInvoice } from '../../mappings/quickbooks/invoice.ts';
 import type { ErpDocument, ErpPoster } from './poster.ts';
 
 /** Before tax: the SubTotalLineDetail line QuickBooks adds, else the sales lines added up. */
@@ -46,6 +46,11 @@ export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
     }
     return id;
   };
+  const itemsFor = async (lines: readonly { account: string }[]) => {
+    const itemOfAccount = new Map<string, string>();
+    for (const account of new Set(lines.map((l) => l.account))) itemOfAccount.set(account, await itemFor(account));
+    return itemOfAccount;
+  };
   return {
     findCustomer: async ({ name }) => (await client.findCustomerByName(name))?.Id,
     createCustomer: async ({ hubCustomerId, name }, key) => (await client.createCustomer({ DisplayName: name, Notes: `CSP Hub customer ${hubCustomerId}` }, key)).Id!,
@@ -53,11 +58,7 @@ export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
       const found = await client.findInvoiceByDocNumber(docNumberOf(number));
       return found ? documentOf(found) : undefined;
     },
-    createInvoice: async (header, lines, key) => {
-      const itemOfAccount = new Map<string, string>();
-      for (const account of new Set(lines.map((l) => l.account))) itemOfAccount.set(account, await itemFor(account));
-      return documentOf(await client.createInvoice(toQuickBooksInvoice({ ...header, customerId: header.customerRef }, lines, itemOfAccount), key));
-    },
+    createInvoice: async (header, lines, key) => documentOf(await client.createInvoice(toQuickBooksInvoice({ ...header, customerId: header.customerRef }, lines, await itemsFor(lines)), key)),
     voidInvoice: async (documentId, key) => {
       await client.voidInvoice(documentId, key);
     },
@@ -80,6 +81,16 @@ export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
         await client.createPayment(creditApplication((invoice.CustomerRef as { value: string }).value, documentId, memo.Id!, amount, date), `${key}-apply`);
       }
       return { id: memo.Id!, number: String(memo.DocNumber), subTotal: subTotalOf(memo) };
+    },
+    findAdjustment: async (header, type) => {
+      const number = lateDocNumberOf(header.number, header.latePeriod);
+      const found = type === 'credit_note' ? await client.findCreditMemoByDocNumber(number) : await client.findInvoiceByDocNumber(number);
+      return found ? documentOf(found) : undefined;
+    },
+    // A CreditMemo carries the same header and sales lines as an Invoice; it is left unapplied, credit on the customer's account.
+    createAdjustment: async (header, type, lines, key) => {
+      const body = toQuickBooksInvoice({ ...header, number: lateDocNumberOf(header.number, header.latePeriod), customerId: header.customerRef }, lines, await itemsFor(lines));
+      return documentOf(type === 'credit_note' ? await client.createCreditMemo(body, key) : await client.createInvoice(body, key));
     },
   };
 }

@@ -1,10 +1,18 @@
-import type { Invoice } from 'xero-node';
+import type { CreditNote, Invoice } from 'xero-node';
 import type { XeroPostingClient } from '../../connectors/xero/client.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
-import { toXeroCreditNote, xeroCreditNoteNumber } from '../../mappings/xero/credit-note.ts';
+import { lateDocumentNumber } from '../../mappings/accounting/posting-parts.ts';
+import { toXeroAdjustmentCreditNote, toXeroCreditNote, xeroCreditNoteNumber } from '../../mappings/xero/credit-note.ts';
 import { toXeroInvoice } from '../../mappings/xero/invoice.ts';
 import type { ErpDocument, ErpPoster } from './poster.ts';
+
+const creditDocumentOf = (credit: CreditNote): ErpDocument => ({
+  id: credit.creditNoteID!,
+  number: credit.creditNoteNumber!,
+  subTotal: new Decimal(String(credit.subTotal ?? 0)),
+  status: String(credit.status),
+});
 
 const documentOf = (invoice: Invoice): ErpDocument => ({
   id: invoice.invoiceID!,
@@ -44,6 +52,21 @@ export function xeroPoster(client: XeroPostingClient): ErpPoster {
         await client.allocateCreditNote(credit.creditNoteID!, { amount: Number(Decimal.min(due, remaining).toFixed(2)), invoice: { invoiceID: documentId }, date }, `${key}-allocation`);
       }
       return { id: credit.creditNoteID!, number: credit.creditNoteNumber!, subTotal: new Decimal(String(credit.subTotal ?? 0)) };
+    },
+    // Invoice and credit note numbers are each unique per organisation: the late document is found by its own.
+    findAdjustment: async (header, type) => {
+      const number = lateDocumentNumber(header.number, header.latePeriod);
+      if (type === 'credit_note') {
+        const found = await client.findCreditNoteByNumber(number);
+        return found ? creditDocumentOf(found) : undefined;
+      }
+      const found = await client.findInvoiceByNumber(number);
+      return found ? documentOf(found) : undefined;
+    },
+    createAdjustment: async (header, type, lines, key) => {
+      const xeroHeader = { ...header, number: lateDocumentNumber(header.number, header.latePeriod), contactId: header.customerRef };
+      if (type === 'credit_note') return creditDocumentOf(await client.createCreditNote(toXeroAdjustmentCreditNote(xeroHeader, lines), key));
+      return documentOf(await client.createInvoice(toXeroInvoice(xeroHeader, lines), key));
     },
   };
 }

@@ -20,6 +20,8 @@ export interface InvoiceLineToPost {
   amount: Decimal;
   /** Allocated amount per cost node (unrounded), from the line's lineage. */
   allocations: { costNodeId: string; amount: Decimal }[];
+  /** 'late-YYYY-MM' on the lines of a late-usage adjustment, which post as their own document. */
+  adjustmentId?: string | null;
 }
 
 export interface PostingLine {

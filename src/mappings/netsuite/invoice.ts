@@ -21,6 +21,8 @@ export interface NetSuiteInvoiceHeader {
  * @example invoiceExternalId('0b9c…', 2) // 'hub-inv-0b9c…-r2'
  */
 export const invoiceExternalId = (invoiceId: string, revision: number) => `hub-inv-${invoiceId}-r${revision}`;
+/** A late-usage adjustment's own document on that invoice: an invoice, or a credit memo when it takes away. */
+export const lateExternalId = (invoiceId: string, revision: number, latePeriod: string) => `${invoiceExternalId(invoiceId, revision)}-late-${latePeriod}`;
 /** The credit memo that cancels an earlier revision's invoice. */
 export const creditMemoExternalId = (invoiceExternalId: string) => invoiceExternalId.replace(/^hub-inv-/, 'hub-cm-');
 /** The sale item that books to one income account. */

@@ -27,6 +27,23 @@ export function docNumberOf(number: string): string {
 }
 
 /**
+ * The DocNumber of a late-usage adjustment's own document: "L", the late period and the
+ * invoice's period as YYMM, then the rest of the hub number, within the 21 characters.
+ * Credit memos number apart from invoices, so a negative adjustment uses the same form.
+ *
+ * @example lateDocNumberOf('INV-2026-11-1A2B3C4D-r1', '2026-10') // 'L26102611-1A2B3C4D-r1'
+ */
+export function lateDocNumberOf(number: string, latePeriod: string): string {
+  const max = quickbooksDeclaration.docNumberMaxLength;
+  const parts = /^(?:INV-)?\d{2}(\d{2})-(\d{2})-(.+)$/.exec(number);
+  const late = /^\d{2}(\d{2})-(\d{2})$/.exec(latePeriod);
+  if (!parts || !late) throw new Error(`invoice number ${number} or late period ${latePeriod} is not in the hub's form`);
+  const doc = `L${late[1]}${late[2]}${parts[1]}${parts[2]}-${parts[3]}`;
+  if (doc.length > max) throw new Error(`late document number ${doc} does not fit QuickBooks' DocNumber (${max} characters)`);
+  return doc;
+}
+
+/**
  * A hub invoice as a QuickBooks invoice. QuickBooks puts sales lines on Items, not on
  * accounts, so each line names the Item that books to its revenue account
  * (`itemOfAccount`); its Class goes on the line, its Department on the header, as

@@ -1,5 +1,7 @@
 import type { CreditNote, Invoice, LineItem } from 'xero-node';
+import type { PostingLine } from '../accounting/posting-lines.ts';
 import { xeroEnum } from './enum.ts';
+import { toXeroInvoice, type XeroInvoiceHeader } from './invoice.ts';
 
 /**
  * The number of the credit note that reverses a hub invoice's Xero invoice: unique per
@@ -33,5 +35,25 @@ export function toXeroCreditNote(invoice: Invoice, creditNoteNumber: string, dat
     lineAmountTypes: invoice.lineAmountTypes,
     status: xeroEnum<typeof CreditNote.StatusEnum>('AUTHORISED'),
     lineItems,
+  };
+}
+
+/**
+ * A sales credit note (ACCRECCREDIT, AUTHORISED) for what a late-usage adjustment takes
+ * away: `lines` as positive amounts, each on its mapped account, tax type and tracking,
+ * as the invoice would carry them. It is left unallocated: credit on the contact's account.
+ */
+export function toXeroAdjustmentCreditNote(header: XeroInvoiceHeader, lines: readonly PostingLine[]): CreditNote {
+  const invoice = toXeroInvoice(header, lines);
+  return {
+    type: xeroEnum<typeof CreditNote.TypeEnum>('ACCRECCREDIT'),
+    contact: invoice.contact,
+    creditNoteNumber: header.number,
+    reference: header.reference,
+    date: header.date,
+    currencyCode: invoice.currencyCode,
+    lineAmountTypes: invoice.lineAmountTypes,
+    status: xeroEnum<typeof CreditNote.StatusEnum>('AUTHORISED'),
+    lineItems: invoice.lineItems,
   };
 }

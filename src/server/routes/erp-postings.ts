@@ -7,7 +7,9 @@ import { writeAudit } from '../../db/audit.ts';
 import { LEDGER_STATUSES, type LedgerStatus } from '../../mappings/accounting/ledger-status.ts';
 import { ERP_SYSTEMS, type ErpSystem } from '../../mappings/accounting/line-accounts.ts';
 import { enqueueJob } from '../../jobs/enqueue.ts';
-import { POST_INVOICE_TASK, invoiceKey } from '../../jobs/erp/post-invoice.ts';
+import { POST_INVOICE_TASK, postingKey } from '../../jobs/erp/post-invoice.ts';
+import { latePartsOfInvoices } from '../../db/invoice-posting-lines.ts';
+import { INVOICE_PART, type DocumentType } from '../../mappings/accounting/posting-parts.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { badRequest, conflict, notFound } from '../problem.ts';
 import { Timestamp, Uuid } from '../wire-types.ts';
@@ -19,6 +21,11 @@ import { Timestamp, Uuid } from '../wire-types.ts';
 const PostingSchema = Type.Object({
   id: Uuid,
   system: Type.Enum([...ERP_SYSTEMS]),
+  part: Type.String({
+    pattern: '^(invoice|late-[0-9]{4}-[0-9]{2})$',
+    description: "What of the invoice this document carries: 'invoice' (its own lines) or 'late-YYYY-MM', a late-usage adjustment for that period, posted as a document of its own",
+  }),
+  documentType: Type.Enum(['invoice', 'credit_note'], { description: 'credit_note: a late-usage adjustment that takes away, posted as a credit note (Xero ACCRECCREDIT, QuickBooks CreditMemo, NetSuite creditMemo)' }),
   connectionId: Uuid,
   status: Type.Enum(['queued', 'posting', 'posted', 'blocked', 'failed', 'voided', 'credited'], {
     description: 'voided: a later revision replaced the document and it was voided (or was voided in the ERP); credited: it was paid in the ERP, so a credit note reversed it',
@@ -64,8 +71,8 @@ export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
         response: {
           202: Type.Object({
             system: Type.Enum([...ERP_SYSTEMS]),
-            queued: Type.Integer({ description: 'Invoices whose posting job was queued' }),
-            alreadyPosted: Type.Integer(),
+            queued: Type.Integer({ description: 'Documents whose posting job was queued: each invoice, and each late-usage adjustment it carries' }),
+            alreadyPosted: Type.Integer({ description: 'Documents already posted' }),
             blocked: Type.Array(BlockedInvoice, { description: 'Invoices not queued because lines have no mapping; fix them and post again' }),
           }),
         },
@@ -88,37 +95,39 @@ export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
       const blockedLines = new Map<string, LineMappingProblem[]>();
       for (const p of problems.items) blockedLines.set(p.invoiceId, [...(blockedLines.get(p.invoiceId) ?? []), p]);
 
+      const latePartsOf = await latePartsOfInvoices(ctx.db, invoices.map((i) => i.id));
       const { actor } = actorOf(request);
       const result = await ctx.db.transaction().execute(async (trx) => {
         let queued = 0;
         let alreadyPosted = 0;
         const blocked: { invoiceId: string; invoiceNumber: string; lines: { lineId: string; position: number; description: string; problems: { field: string; reason: string }[] }[] }[] = [];
         for (const invoice of invoices) {
-          const existing = await trx.selectFrom('erp_postings').select(['id', 'status']).where('invoice_id', '=', invoice.id).where('system', '=', system).forUpdate().executeTakeFirst();
-          if (existing && ['posted', 'voided', 'credited'].includes(existing.status)) {
-            alreadyPosted++;
-            continue;
-          }
           const lines = blockedLines.get(invoice.id);
-          const row = {
-            connection_id: connection.id,
-            status: lines ? 'blocked' : 'queued',
-            problems: lines ? JSON.stringify(lines) : null,
-            last_error: lines ? `${lines.length} line(s) have no ${system} mapping` : null,
-            requested_by: actor,
-          };
-          const posting = await trx
-            .insertInto('erp_postings')
-            .values({ invoice_id: invoice.id, system, idempotency_key: invoiceKey(invoice.id), ...row })
-            .onConflict((oc) => oc.columns(['invoice_id', 'system']).doUpdateSet(row))
-            .returning('id')
-            .executeTakeFirstOrThrow();
-          if (lines) {
-            blocked.push({ invoiceId: invoice.id, invoiceNumber: invoice.number, lines: lines.map(({ lineId, position, description, problems }) => ({ lineId, position, description, problems })) });
-            continue;
+          // The invoice's own lines, then each late-usage adjustment on it as a document of its own.
+          for (const part of [INVOICE_PART, ...(latePartsOf.get(invoice.id) ?? [])]) {
+            const existing = await trx.selectFrom('erp_postings').select(['id', 'status']).where('invoice_id', '=', invoice.id).where('system', '=', system).where('part', '=', part).forUpdate().executeTakeFirst();
+            if (existing && ['posted', 'voided', 'credited'].includes(existing.status)) {
+              alreadyPosted++;
+              continue;
+            }
+            const row = {
+              connection_id: connection.id,
+              status: lines ? 'blocked' : 'queued',
+              problems: lines ? JSON.stringify(lines) : null,
+              last_error: lines ? `${lines.length} line(s) have no ${system} mapping` : null,
+              requested_by: actor,
+            };
+            const posting = await trx
+              .insertInto('erp_postings')
+              .values({ invoice_id: invoice.id, system, part, idempotency_key: postingKey(invoice.id, part), ...row })
+              .onConflict((oc) => oc.columns(['invoice_id', 'system', 'part']).doUpdateSet(row))
+              .returning('id')
+              .executeTakeFirstOrThrow();
+            if (lines) continue;
+            await enqueueJob(trx, POST_INVOICE_TASK, { postingId: posting.id }, { jobKey: `erp-post:${system}:${invoice.id}${part === INVOICE_PART ? '' : `:${part}`}`, queueName: `erp:${connection.id}` });
+            queued++;
           }
-          await enqueueJob(trx, POST_INVOICE_TASK, { postingId: posting.id }, { jobKey: `erp-post:${system}:${invoice.id}`, queueName: `erp:${connection.id}` });
-          queued++;
+          if (lines) blocked.push({ invoiceId: invoice.id, invoiceNumber: invoice.number, lines: lines.map(({ lineId, position, description, problems }) => ({ lineId, position, description, problems })) });
         }
         await writeAudit(trx, {
           ...actorOf(request),
@@ -148,11 +157,13 @@ export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
     async (request) => {
       const invoice = await ctx.db.selectFrom('invoices').select('id').where('id', '=', request.params.id).executeTakeFirst();
       if (!invoice) throw notFound('invoice', request.params.id);
-      const rows = await ctx.db.selectFrom('erp_postings').selectAll().where('invoice_id', '=', invoice.id).orderBy('system').execute();
+      const rows = await ctx.db.selectFrom('erp_postings').selectAll().where('invoice_id', '=', invoice.id).orderBy('system').orderBy('part').execute();
       return {
         items: rows.map((p) => ({
           id: p.id,
           system: p.system as ErpSystem,
+          part: p.part,
+          documentType: p.document_type as DocumentType,
           connectionId: p.connection_id,
           status: p.status as 'queued',
           documentId: p.document_id,
