@@ -14,6 +14,7 @@ import { ProgressBar } from './progress-bar.ts';
 import { startPartnerCenterSandbox, type PartnerCenterSandbox } from './sandbox/partner-center/index.ts';
 import { demoDrift, type DemoDrift } from './demo-drift.ts';
 import { demoErp } from './demo-erp.ts';
+import { demoPsa, type DemoPsa } from './demo-psa.ts';
 
 const DEMO_ACTOR = { actor: 'system:demo' };
 
@@ -28,6 +29,7 @@ const DEMO_ACTOR = { actor: 'system:demo' };
 export async function runDemo(config: HubConfig): Promise<number> {
   let sandbox: PartnerCenterSandbox | undefined;
   let drift: DemoDrift | undefined;
+  let psa: DemoPsa | undefined;
   const logging = demoLogging(config, process.env);
   if (logging.logFile) process.stdout.write(`Starting the hub (log: ${logging.logFile})\n`);
   try {
@@ -58,10 +60,12 @@ export async function runDemo(config: HubConfig): Promise<number> {
       await priceEveryone(api, keys, sandbox, period);
       await allocateByProject(api, period);
       await allocateLicences(api, sandbox, period);
+      psa = await demoPsa(api, runtime.ctx, sandbox, period);
       const close = await closePeriod(api, period);
       const written = await writeInvoices(api, period);
       const customers = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/customers?limit=500')).items;
       printSummary(period, run, close, written, customersWithoutInvoice(customers, close, new Set(written.map((w) => w.customerId)), period));
+      process.stdout.write(`${(await psa.report()).join('\n')}\n`);
       printConsent(await api('GET', '/v1/consents?limit=500'));
       process.stdout.write(`${(await demoErp(api, keys, period, close.id)).join('\n')}\n`);
       process.stdout.write(`${(await demoAnomaly(api, runtime.ctx, sandbox, connectionId)).join('\n')}\n`);
@@ -90,6 +94,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
   } finally {
     await sandbox?.close();
     await drift?.sandbox.close();
+    await psa?.sandbox.close();
   }
 }
 

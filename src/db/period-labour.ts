@@ -93,6 +93,8 @@ export interface LateLabour {
   changes: LateLabourChange[];
   /** Late labour line ids a close that bills `changes` marks picked up. */
   pickUp: string[];
+  /** The same ids per closed period, so a close that holds a period's change leaves them waiting. */
+  pickUpByPeriod: Map<string, string[]>;
   versions: Map<string, LabourVersion>;
   /** Digest of the changes (current and billed version of each), for the close's fingerprint. */
   digest: string;
@@ -133,6 +135,7 @@ export async function loadLateLabour(db: Db, customerId: string, period: Billing
   for (const r of rows.rows) byEntry.set(`${r.connection_id}|${r.entry_id}`, [...(byEntry.get(`${r.connection_id}|${r.entry_id}`) ?? []), r]);
   const changes: LateLabourChange[] = [];
   const pickUp: string[] = [];
+  const pickUpByPeriod = new Map<string, string[]>();
   const versions = new Map<string, LabourVersion>();
   const digest = createHash('sha256');
   for (const chain of byEntry.values()) {
@@ -140,12 +143,16 @@ export async function loadLateLabour(db: Db, customerId: string, period: Billing
     if (current.late_period === null) continue;
     const billed = billedVersion(chain.slice(0, -1), current.late_period, period);
     changes.push({ period: current.late_period, psaEntryId: current.entry_id, current: labourEntry(current), billed: billed ? labourEntry(billed) : null });
-    for (const r of chain) if (r.late_period !== null && r.picked_up_by_run === null) pickUp.push(r.id);
+    for (const r of chain) {
+      if (r.late_period === null || r.picked_up_by_run !== null) continue;
+      pickUp.push(r.id);
+      pickUpByPeriod.set(current.late_period, [...(pickUpByPeriod.get(current.late_period) ?? []), r.id]);
+    }
     for (const r of billed ? [billed, current] : [current]) versions.set(r.id, versionOf(r));
     digest.update(`${current.id}<${billed?.id ?? ''}\n`);
   }
   changes.sort((a, b) => (a.period !== b.period ? (a.period < b.period ? -1 : 1) : a.current.entryId < b.current.entryId ? -1 : 1));
-  return { changes, pickUp, versions, digest: digest.digest('hex') };
+  return { changes, pickUp, pickUpByPeriod, versions, digest: digest.digest('hex') };
 }
 
 /**

@@ -77,6 +77,21 @@ async function labourLine(entryId: string, version: number, fields: { node: stri
   return row.id;
 }
 
+/** A customer with no Microsoft lines and an approved USD card (cost + 15 %) from September. */
+async function customerWithUsdCard(name: string, billingCurrency: string): Promise<string> {
+  const created = await send('POST', '/v1/customers', hub.keys.admin, { name, billingCurrency });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = created.json().id as string;
+  const card = await send('POST', '/v1/rate-cards', hub.keys.admin, {
+    name: `${name} card`, customerId: id, currency: 'USD', effectiveFrom: '2026-09-01', justification: 'Agreed prices',
+    rules: [{ match: { default: true }, basis: 'cost', markupPercent: '15' }],
+  });
+  for (const approver of [hub.keys.sales_ops, hub.keys.finance]) {
+    expect((await send('POST', `/v1/rate-cards/${card.json().id}/versions/1/approve`, approver, {})).statusCode).toBe(200);
+  }
+  return id;
+}
+
 /** A time entry as the ConnectWise mapping hands it to the sync's store. */
 function entry(entryId: string, node: string | null, hours: string, rate: string): LabourLine {
   return {
@@ -247,16 +262,7 @@ describe('combined invoice: Microsoft usage and PSA labour', () => {
 
   it('closes a customer that has only labour, and holds its invoice, naming why, when the rates are in another currency than the card invoices in', async () => {
     // A customer with labour and no Microsoft lines at all: the run closes it for its labour.
-    const created = await send('POST', '/v1/customers', hub.keys.admin, { name: 'Euro Labour Co', billingCurrency: 'EUR' });
-    expect(created.statusCode, created.body).toBe(201);
-    const other = created.json().id as string;
-    const card = await send('POST', '/v1/rate-cards', hub.keys.admin, {
-      name: 'USD card', customerId: other, currency: 'USD', effectiveFrom: '2026-09-01', justification: 'Agreed prices',
-      rules: [{ match: { default: true }, basis: 'cost', markupPercent: '15' }],
-    });
-    for (const approver of [hub.keys.sales_ops, hub.keys.finance]) {
-      expect((await send('POST', `/v1/rate-cards/${card.json().id}/versions/1/approve`, approver, {})).statusCode).toBe(200);
-    }
+    const other = await customerWithUsdCard('Euro Labour Co', 'EUR');
     await labourLine('601', 1, { node: null, hours: '4', billable: true, rate: '100.00' }, other);
     const runId = await close();
     const row = await hub.ctx.db.selectFrom('billing_run_customers').select(['outcome', 'invoice_id', 'problems']).where('billing_run_id', '=', runId).where('customer_id', '=', other).executeTakeFirstOrThrow();
@@ -264,4 +270,46 @@ describe('combined invoice: Microsoft usage and PSA labour', () => {
     expect(row.invoice_id).toBeNull();
     expect(row.problems).toEqual([{ reason: "billable PSA labour is priced in the customer's billing currency EUR, but the rate card invoices in USD" }]);
   }, 120_000);
+  it('holds late labour above the approval threshold out of the next invoice until another finance key approves the amount', async () => {
+    // A customer with September labour: entry 801, 4 h × 100.00 = 400.00, billed on September's
+    // invoice. After September closed, 801 is edited to 10 h: 10 × 100.00 − 400.00 = +600.00,
+    // above the default threshold of 500, for October's invoice (which has nothing else).
+    const other = await customerWithUsdCard('Late Labour Co', 'USD');
+    const line = (id: string, hours: string, workDate: string, updated: string): LabourLine => ({ ...entry(id, null, hours, '100.00'), customerId: other, workDate, vendorUpdatedAt: new Date(updated) });
+    const save = (l: LabourLine) => hub.ctx.db.transaction().execute((trx) => saveMappedEntries(trx, connectionId, 'connectwise', [{ ok: true, line: l }]));
+    await save(line('801', '4', '2026-09-14', '2026-09-15T00:00:00Z'));
+    await close('2026-09');
+    await save(line('801', '10', '2026-09-14', '2026-10-20T00:00:00Z'));
+    const late = await hub.ctx.db.selectFrom('labour_lines').select(['id', 'late_period']).where('entry_id', '=', '801').where('version', '=', 2).executeTakeFirstOrThrow();
+    expect(late.late_period).toBe('2026-09');
+    const october = async () => {
+      const list = (await send('GET', `/v1/invoices?customerId=${other}&period=2026-10&status=issued`, hub.keys.finance)).json().items;
+      expect(list).toHaveLength(1);
+      const invoice = (await send('GET', `/v1/invoices/${list[0].id}`, hub.keys.finance)).json();
+      return { total: invoice.totals.total, labour: invoice.lines.filter((l: any) => l.kind === 'labour').map((l: any) => [l.description, l.amount]) };
+    };
+    const requests = () => hub.ctx.db.selectFrom('invoice_adjustments').selectAll().where('customer_id', '=', other).execute();
+
+    await close();
+    expect(await october()).toEqual({ total: '0.00', labour: [] });
+    const pending = await requests();
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ kind: 'late_labour', period: '2026-09', amount: '600.00', currency: 'USD', status: 'pending', approval_required: true, invoice_id: null });
+    const pickedUp = async () => (await hub.ctx.db.selectFrom('labour_lines').select('picked_up_by_run').where('id', '=', late.id).executeTakeFirstOrThrow()).picked_up_by_run;
+    expect(await pickedUp()).toBeNull();
+
+    // Closing again asks nothing new; the key that started the close cannot approve, another finance key can.
+    await close();
+    expect(await requests()).toHaveLength(1);
+    expect((await send('POST', `/v1/invoice-adjustments/${pending[0]!.id}/approve`, hub.keys.billing_ops, {})).statusCode).toBe(403);
+    const approved = await send('POST', `/v1/invoice-adjustments/${pending[0]!.id}/approve`, hub.keys.finance, { comment: 'Engineer logged the hours late' });
+    expect(approved.statusCode, approved.body).toBe(200);
+
+    const runId = await close();
+    expect(await october()).toEqual({
+      total: '600.00',
+      labour: [['Late labour (2026-09), outside any project: 6 h (entry 801)', '600.00']],
+    });
+    expect(await pickedUp()).toBe(runId);
+  }, 240_000);
 });

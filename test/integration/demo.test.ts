@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.ts';
+import { Decimal } from '../../src/engine/decimal.ts';
+import { ConnectWiseAccount } from '../../src/sandbox/connectwise/account.ts';
+import { COMPANIES } from '../../src/sandbox/connectwise/catalog.ts';
 
 // `npm run demo` as a newcomer runs it: a fresh data directory (made by mkdtemp, so only
 // its owner may enter: as root the embedded PostgreSQL's user must still get in), the
@@ -64,6 +67,30 @@ describe('npm run demo', () => {
     expect(stdout).toContain('Every customer has an invoice.');
     // At least one anomaly (the sandbox's other tenants may hold idle SKUs too): a SKU bought and barely assigned for a week, with the money idle each month.
     expect(stdout).toMatch(/Anomalies {4}[1-9]\d* open low-utilisation finding\(s\) \(GET \/v1\/anomalies[^\n]*\n {2}critical [A-Z0-9_]+: \d+ of \d+ licences in use \([\d.]+ %\), under 10 % since \d{4}-\d{2}-\d{2}: \d+\.\d{2} [A-Z]{3} a month idle/);
+    // Labour from the sandbox ConnectWise on the same invoices as Microsoft's charges. The
+    // expectation is ConnectWise's own records (the sandbox's entries for the demo's seed and
+    // month): per company, billed hours × the entry's hourly rate.
+    expect(stdout).toContain('PSA: 30 ConnectWise (sandbox) time entries synced before the close');
+    const vendor = new ConnectWiseAccount({ seed: 'demo', timeEntries: 30, period: period! });
+    const combined = [...stdout.matchAll(/\n {2}(INV-\S+) ([^\n]+): infrastructure ([0-9.]+), labour ([0-9.]+), total USD ([0-9.]+)/g)];
+    expect(combined).toHaveLength(COMPANIES.length);
+    for (const [i, [, number, , , labour, total]] of combined.entries()) {
+      const company = COMPANIES[i]!.id;
+      const billed = [...vendor.entries.values()].filter((e) => (e.company as { id: number }).id === company && e.billableOption === 'Billable');
+      expect(labour).toBe(billed.reduce((s, e) => s.plus(new Decimal(e.hoursBilled as number).times(e.hourlyRate as number)), new Decimal(0)).toFixed(2));
+      // The same invoice in the summary table above, at the same total.
+      expect(stdout).toMatch(new RegExp(`${number} +USD +[0-9.]+ +${total!.replace('.', '\\.')} `));
+    }
+    const engagements = [...stdout.matchAll(/engagement \S+: labour ([0-9.]+) \+ infrastructure ([0-9.]+) = subtotal ([0-9.]+)/g)];
+    expect(engagements.length).toBeGreaterThan(0);
+    for (const [, labour, infrastructure, subtotal] of engagements) expect(new Decimal(labour!).plus(infrastructure!).toFixed(2)).toBe(subtotal);
+    expect(engagements.some(([, labour, infrastructure]) => new Decimal(labour!).gt(0) && new Decimal(infrastructure!).gt(0))).toBe(true);
+    // The seat reconciliation: the demo's ConnectWise agreement bills three seats fewer than Microsoft.
+    expect(stdout).toMatch(/PSA to-dos {3}\d+ open \(GET \/v1\/psa-todos/);
+    const increase = /\n {2}increase +[^\n]+: Microsoft (\d+) seats, ConnectWise (\d+)/.exec(stdout);
+    expect(increase, stdout).not.toBeNull();
+    expect(Number(increase![1]) - Number(increase![2])).toBe(3);
+
     // One consent expiring, flagged by the GDAP review and still synced and invoiced.
     expect(stdout).toMatch(/GDAP consent {2}11 active, 1 expiring \(GET \/v1\/consents\)\n {2}[^\n]+: expiring in 12 days, renew its relationship in Partner Center/);
 
@@ -92,14 +119,19 @@ describe('npm run demo', () => {
     const out = join(dataDir, 'out', period!);
     const pages = (await readdir(out)).filter((f) => f.endsWith('-detailed.html'));
     expect(pages).toHaveLength(12);
+    const combinedPages: string[] = [];
     for (const page of pages) {
       const html = await readFile(join(out, page), 'utf8');
       expect(html).toContain('Contoso Cloud Services');
       expect(html).not.toContain('CSP Billing Hub');
-      const groups = [...html.matchAll(/<tr class="group group-1"><th[^>]*>(.*?)<\/th>/g)].map((m) => m[1]!);
+      // A combined invoice ends with its engagements (cost node groups): subscriptions come before.
+      const [microsoft, engagementsPart] = html.split('By engagement');
+      if (engagementsPart !== undefined) combinedPages.push(page);
+      const groups = [...microsoft!.matchAll(/<tr class="group group-1"><th[^>]*>(.*?)<\/th>/g)].map((m) => m[1]!);
       expect(groups.length).toBeGreaterThan(0);
       for (const g of groups) expect(g, page).toMatch(/^Subscription [^<]+ <span class="detail">[0-9a-f-]{36}<\/span>$/);
     }
+    expect(combinedPages.sort()).toEqual(combined.map((m) => `invoice-${m[1]}-detailed.html`).sort());
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -136,7 +136,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
   const usageDigest = await stagedUsageDigest(db);
   const licences = await loadPeriodLicences(db, customerId, period, currency);
   const labour = await loadPeriodLabour(db, customerId, period);
-  const lateLabour = await loadLateLabour(db, customerId, period);
+  let lateLabour = await loadLateLabour(db, customerId, period);
   const lateLines = await loadLateLines(db, customerId, period, currency);
   // The hub's own seat events, checked against this period's licence lines (reported, never applied).
   const seatSubscriptions = await loadSeatSubscriptions(db, customerId, period, licences.lines);
@@ -186,12 +186,22 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
   const lateEntries = lateLabour.changes.flatMap((c) => (c.billed ? [c.current, c.billed] : [c.current]));
   const labourProblem = result.invoice ? labourCurrencyProblem([...labour.entries, ...lateEntries], customer.billing_currency, result.invoice.currency) : null;
   let labourReport: Loaded['labourReport'] = null;
+  let heldLabour: HeldLateAdjustment[] = [];
   if (labourProblem) result = { ...result, invoice: null, margin: null, held: 'unpriced' };
   else if (result.invoice) {
     const names = new Map(nodes.map((n) => [n.id, n.name]));
     const withLabour = addLabour(result.invoice, labour.entries, unallocated.id, names);
     // A closed period's labour changed since: an adjustment here, the closed invoice untouched.
-    const withLate = addLateLabour(withLabour.invoice, lateLabour.changes, unallocated.id, names);
+    let withLate = addLateLabour(withLabour.invoice, lateLabour.changes, unallocated.id, names);
+    // Late labour above the approval threshold waits for finance too: its entries stay unbilled, not picked up.
+    heldLabour = await lateAdjustmentsToHold(db, customerId, withLate.invoice, 'late_labour');
+    if (heldLabour.length > 0) {
+      const waiting = new Set(heldLabour.map((h) => h.period));
+      const changes = lateLabour.changes.filter((c) => !waiting.has(c.period));
+      const kept = new Set([...waiting].flatMap((p) => lateLabour.pickUpByPeriod.get(p) ?? []));
+      lateLabour = { ...lateLabour, changes, pickUp: lateLabour.pickUp.filter((id) => !kept.has(id)) };
+      withLate = addLateLabour(withLabour.invoice, changes, unallocated.id, names);
+    }
     result = { ...result, invoice: withLate.invoice };
     labourReport = { engagements: withLabour.engagements, total: withLabour.total.toString() };
   }
@@ -216,7 +226,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
     categoryMapping: { id: mapping.id, version: mapping.version },
     costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id })),
     lines: { usage: usageDigest.count, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest, labour: labour.entries.length, labourDigest: labour.digest, lateLabour: lateLabour.changes.length, lateLabourDigest: lateLabour.digest },
-    heldLateAdjustments: held,
+    heldLateAdjustments: [...held, ...heldLabour],
   };
   const fingerprint = createHash('sha256')
     .update(
@@ -233,7 +243,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
         late: lateLines.digest,
         labour: labour.digest,
         lateLabour: lateLabour.digest,
-        held,
+        held: [...held, ...heldLabour],
       }),
     )
     .digest('hex');
@@ -250,7 +260,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
       licenseIds: billedLateGroups.flatMap((g) => g.licenseIds),
       count: held.length === 0 ? lateLines.count : billedLateGroups.reduce((n, g) => n + g.usageIds.length + g.licenseIds.length, 0),
     },
-    held,
+    held: [...held, ...heldLabour],
     costNodeNames: new Map(nodes.map((n) => [n.id, n.name])),
     unallocatedNodeId: unallocated.id,
     inputs,

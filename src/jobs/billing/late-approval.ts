@@ -6,11 +6,15 @@ import { Decimal, sum } from '../../engine/decimal.ts';
 import { minorUnits } from '../../engine/money.ts';
 import type { Invoice } from '../../engine/types.ts';
 
-// Late usage above the approval threshold is billed only once finance approved that
-// amount for that period (four eyes, like credits and write-offs). Until then the close
-// leaves the period's late lines waiting, unbilled, and asks for the approval.
+// Late usage, and late labour (PSA entries of a closed period changed since), above the
+// approval threshold is billed only once finance approved that amount for that period
+// (four eyes, like credits and write-offs). Until then the close leaves the period's late
+// lines or entries waiting, unbilled, and asks for the approval.
+
+export type LateKind = 'late_usage' | 'late_labour';
 
 export interface HeldLateAdjustment {
+  kind: LateKind;
   period: string;
   /** The adjustment's amount on the invoice, signed, in the invoice currency. */
   amount: string;
@@ -21,14 +25,17 @@ export interface HeldLateAdjustment {
 /** The magnitude an approval is for: an adjustment of −600 and one of +600 both need approving 600. */
 const magnitude = (amount: Decimal, currency: string) => amount.abs().toFixed(minorUnits(currency));
 
+/** Late labour lines are labour lines carrying an adjustment; every other adjustment line is late usage. */
+const kindOf = (line: Invoice['lines'][number]): LateKind => (line.kind === 'labour' ? 'late_labour' : 'late_usage');
+
 /**
- * Of the late adjustments on `invoice`, those above the threshold that no approved
- * late-usage adjustment for the same customer, period and amount covers.
+ * Of the late adjustments of `kind` on `invoice`, those above the threshold that no
+ * approved adjustment of that kind for the same customer, period and amount covers.
  */
-export async function lateAdjustmentsToHold(db: Db, customerId: string, invoice: Invoice): Promise<HeldLateAdjustment[]> {
+export async function lateAdjustmentsToHold(db: Db, customerId: string, invoice: Invoice, kind: LateKind = 'late_usage'): Promise<HeldLateAdjustment[]> {
   const byPeriod = new Map<string, Decimal[]>();
   for (const line of invoice.lines) {
-    if (line.adjustment) byPeriod.set(line.adjustment.originalPeriod, [...(byPeriod.get(line.adjustment.originalPeriod) ?? []), line.amount]);
+    if (line.adjustment && kindOf(line) === kind) byPeriod.set(line.adjustment.originalPeriod, [...(byPeriod.get(line.adjustment.originalPeriod) ?? []), line.amount]);
   }
   if (byPeriod.size === 0) return [];
   const threshold = thresholdFor((await loadApprovalThresholds(db)).value, invoice.currency);
@@ -40,13 +47,13 @@ export async function lateAdjustmentsToHold(db: Db, customerId: string, invoice:
       .selectFrom('invoice_adjustments')
       .select('id')
       .where('customer_id', '=', customerId)
-      .where('kind', '=', 'late_usage')
+      .where('kind', '=', kind)
       .where('period', '=', period)
       .where('currency', '=', invoice.currency)
       .where('amount', '=', magnitude(amount, invoice.currency))
       .where('status', '=', 'approved')
       .executeTakeFirst();
-    if (!approved) held.push({ period, amount: amount.toFixed(minorUnits(invoice.currency)), currency: invoice.currency, threshold: threshold.toString() });
+    if (!approved) held.push({ kind, period, amount: amount.toFixed(minorUnits(invoice.currency)), currency: invoice.currency, threshold: threshold.toString() });
   }
   return held;
 }
@@ -63,7 +70,7 @@ export async function requestLateApprovals(trx: Transaction<Database>, customerI
       .selectFrom('invoice_adjustments')
       .select('id')
       .where('customer_id', '=', customerId)
-      .where('kind', '=', 'late_usage')
+      .where('kind', '=', h.kind)
       .where('period', '=', h.period)
       .where('currency', '=', h.currency)
       .where('amount', '=', amount)
@@ -76,11 +83,11 @@ export async function requestLateApprovals(trx: Transaction<Database>, customerI
       .values({
         customer_id: customerId,
         invoice_id: null,
-        kind: 'late_usage',
+        kind: h.kind,
         period: h.period,
         amount,
         currency: h.currency,
-        reason: `Late usage for ${h.period} adds ${h.amount} ${h.currency} to the next invoice, above the approval threshold of ${h.threshold}`,
+        reason: `${h.kind === 'late_labour' ? 'Late labour' : 'Late usage'} for ${h.period} adds ${h.amount} ${h.currency} to the next invoice, above the approval threshold of ${h.threshold}`,
         status: 'pending',
         approval_required: true,
         threshold: h.threshold,

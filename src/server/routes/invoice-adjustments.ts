@@ -24,7 +24,9 @@ import { Nullable } from '../invoice-views.ts';
 // threshold of the invoice's currency an adjustment is approved as it is asked for;
 // above it, it waits for a finance key other than the one that asked (four eyes).
 
-const Kind = Type.Enum(['credit', 'write_off', 'late_usage'], { description: 'credit: money given back; write_off: money the MSP stops collecting; late_usage: late lines a close held back' });
+const Kind = Type.Enum(['credit', 'write_off', 'late_usage', 'late_labour'], {
+  description: 'credit: money given back; write_off: money the MSP stops collecting; late_usage: late lines a close held back; late_labour: changed PSA entries of a closed period a close held back',
+});
 const Status = Type.Enum(['pending', 'approved', 'rejected']);
 
 export const InvoiceAdjustment = Type.Object(
