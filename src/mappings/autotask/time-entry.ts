@@ -1,6 +1,6 @@
 import { Decimal } from '../../engine/decimal.ts';
 import type { ContractRate, Project, Resource, Role, Task, Ticket, TimeEntry } from '../../connectors/autotask/types.ts';
-import { nonNegativeDecimal as decimal, type EntryProblem, type LabourLookups, type MappedEntry } from '../psa/labour-line.ts';
+import { nonNegativeDecimal as decimal, ticketCode, type EntryProblem, type LabourLookups, type MappedEntry } from '../psa/labour-line.ts';
 
 /** The records a time entry points at, read from Autotask by id alongside the entries. */
 export interface AutotaskReferences {
@@ -60,6 +60,7 @@ export function mapAutotaskTimeEntry(entry: TimeEntry, lookups: LabourLookups, r
     costNodeId = lookups.costNodeOf(customerId, projectCode) ?? null;
     if (!costNodeId) problems.push({ field: 'projectID', reason: `project code ${projectCode} maps to no cost node of the customer (set psaProjectCode on one)` });
   }
+  if (projectCode === null && customerId && ticketId !== null) costNodeId = lookups.costNodeOf(customerId, ticketCode(ticketId)) ?? null;
 
   const worked = decimal(entry.hoursWorked, 'hoursWorked', problems);
   if (worked === null && !problems.some((p) => p.field === 'hoursWorked')) problems.push({ field: 'hoursWorked', reason: 'is missing' });

@@ -1,6 +1,6 @@
 import { Decimal } from '../../engine/decimal.ts';
 import type { TimeEntry } from '../../connectors/connectwise/types.ts';
-import { nonNegativeDecimal as hours, type EntryProblem, type LabourLookups, type MappedEntry } from '../psa/labour-line.ts';
+import { nonNegativeDecimal as hours, ticketCode, type EntryProblem, type LabourLookups, type MappedEntry } from '../psa/labour-line.ts';
 import { checkedRules } from '../checked.ts';
 import { applyMapping } from '../engine/apply.ts';
 import type { MappingRule } from '../engine/types.ts';
@@ -69,6 +69,8 @@ export function mapConnectWiseTimeEntry(
     costNodeId = lookups.costNodeOf(customerId, projectCode) ?? null;
     if (!costNodeId) problems.push({ field: 'project', reason: `project code ${projectCode} maps to no cost node of the customer (set psaProjectCode on one)` });
   }
+  const ticketRef = entry.ticket?.id ?? (entry.chargeToType === 'ServiceTicket' ? entry.chargeToId : null);
+  if (projectCode === null && customerId && ticketRef !== null && ticketRef !== undefined) costNodeId = lookups.costNodeOf(customerId, ticketCode(String(ticketRef))) ?? null;
 
   const billable = entry.billableOption === 'Billable';
   let rate: Decimal | null = null;

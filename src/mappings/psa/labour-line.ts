@@ -56,6 +56,15 @@ export function labourFingerprint(line: LabourLine): string {
 }
 
 /**
+ * The code a cost node's psaProjectCode carries to take the time of one service ticket
+ * outside any project (e.g. a long-running migration ticket): `ticket:<ticket id>`.
+ * Project codes are the PSA project id alone.
+ */
+export function ticketCode(ticketId: string): string {
+  return `ticket:${ticketId}`;
+}
+
+/**
  * A PSA number (hours, a rate) as a Decimal, or null when absent; a negative or
  * unreadable one adds a problem naming `field`.
  */
