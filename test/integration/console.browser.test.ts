@@ -217,6 +217,20 @@ describe('the web console in Chromium', () => {
     await context.close();
   });
 
+  it('resolves a drift finding from its row, with a reason, and the queue no longer lists it', async () => {
+    const { context, page } = await session();
+    await signIn(page, hub.keys.finance);
+    await page.goto(`${base}/console/drift`);
+    const finding = await hub.ctx.db.selectFrom('drift_findings').select('id').where('finding_key', '=', 'browser:markup').executeTakeFirstOrThrow();
+    await page.selectOption(`#action-${finding.id}`, 'ignore');
+    await page.fill(`#reason-${finding.id}`, 'Agreed 10 % with the client until renewal');
+    await Promise.all([page.waitForURL(/done=ignore/), page.locator(`form[action="/console/drift/${finding.id}/resolve"] button`).click()]);
+    expect(await page.textContent('main')).toContain('No open drift findings.');
+    const stored = await hub.ctx.db.selectFrom('drift_findings').select(['status', 'resolution', 'resolution_note']).where('id', '=', finding.id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ status: 'ignored', resolution: 'ignore', resolution_note: 'Agreed 10 % with the client until renewal' });
+    await context.close();
+  });
+
   it('approves a rate card version as sales_ops, then as finance, in two sessions, after reading the diff', async () => {
     const sales = await session();
     const finance = await session();
