@@ -18,6 +18,7 @@ let xero: XeroSandbox;
 let month: ClosedMonth;
 let connectionId: string;
 const TENANT = 'a1b2c3d4-0000-4000-8000-0000000000e1';
+let lateNumber = '';
 
 beforeAll(async () => {
   hub = await createTestHub({ worker: true });
@@ -97,6 +98,7 @@ describe('a late-usage adjustment posts to Xero as its own document', () => {
       ['invoice', 'invoice', 'posted', number, expect.any(String)],
       ['late-2026-10', 'invoice', 'posted', `${number}-L2026-10`, '2.30'],
     ]);
+    lateNumber = `${number}-L2026-10`;
     const lateDocs = [...xero.organisation.invoices.values()].filter((i) => i.InvoiceNumber === `${number}-L2026-10`);
     expect(lateDocs).toHaveLength(1);
     expect((lateDocs[0]!.LineItems as Record<string, any>[]).map((l) => [l.LineAmount, l.AccountCode, l.TaxType])).toEqual([[2.3, '200', 'OUTPUT']]);
@@ -107,5 +109,32 @@ describe('a late-usage adjustment posts to Xero as its own document', () => {
     await hub.ctx.db.updateTable('erp_postings').set({ status: 'posting' }).where('id', '=', latePosting.id).execute();
     await postInvoice({ postingId: latePosting.id }, hub.ctx);
     expect([...xero.organisation.invoices.values()].filter((i) => i.InvoiceNumber === `${number}-L2026-10`)).toHaveLength(1);
+  }, 120_000);
+
+  it("keeps the late document an earlier revision posted when a revision of November posts: the late usage is in Xero once", async () => {
+    // Compute moves to the web cost centre (an allocation rule): revision 2 of November bills the same late 2.30 again.
+    const rule = await send(
+      'POST',
+      `/v1/customers/${month.customerId}/allocation-rules`,
+      { justification: 'Compute belongs to the web shop', effectiveFrom: '2026-01-01', priority: 2, match: { resourceGroup: 'rg-web' }, splits: [{ costNodeId: month.nodes.web, percent: '100' }] },
+      hub.keys.billing_ops,
+    );
+    expect(rule.statusCode, rule.body).toBe(201);
+    const { runId, invoiceId } = await closeNovember();
+    expect((await hub.ctx.db.selectFrom('invoices').select('revision').where('id', '=', invoiceId).executeTakeFirstOrThrow()).revision).toBe(2);
+    expect((await send('POST', `/v1/billing-runs/${runId}/post`, { connectionId })).json()).toMatchObject({ queued: 2, blocked: [] });
+    const deadline = Date.now() + 30_000;
+    let items: Record<string, any>[] = [];
+    while (Date.now() < deadline) {
+      items = (await send('GET', `/v1/invoices/${invoiceId}/postings`)).json().items;
+      if (items.length === 2 && items.every((p) => p.status === 'posted')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(items.map((p) => [p.part, p.status, p.documentTotal])).toEqual([
+      ['invoice', 'posted', expect.any(String)],
+      ['late-2026-10', 'posted', '2.30'],
+    ]);
+    expect(items[1]!.documentNumber).toBe(lateNumber);
+    expect([...xero.organisation.invoices.values()].filter((i) => String(i.InvoiceNumber).endsWith('-L2026-10'))).toHaveLength(1);
   }, 120_000);
 });

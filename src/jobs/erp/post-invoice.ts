@@ -7,7 +7,7 @@ import { minorUnits } from '../../engine/money.ts';
 import type { ErpSystem } from '../../mappings/accounting/line-accounts.ts';
 import { postingLines, postingTotal, type PostingLine } from '../../mappings/accounting/posting-lines.ts';
 import { INVOICE_PART, documentTypeOf, latePeriodOf, linesOfPart } from '../../mappings/accounting/posting-parts.ts';
-import { sum } from '../../engine/decimal.ts';
+import { Decimal, sum } from '../../engine/decimal.ts';
 import { storeRevenueSchedules } from '../../db/revenue-schedules.ts';
 import { toDeferredRevenue } from '../../mappings/accounting/deferred-revenue.ts';
 import type { ErpPoster } from './poster.ts';
@@ -116,6 +116,13 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
     const type = latePeriod ? documentTypeOf(part.total) : 'invoice';
     let document;
     if (latePeriod) {
+      // A revision of the invoice bills the same late usage again: the document an earlier
+      // revision posted for it stands (it is not voided with that revision's invoice part).
+      const carried = await earlierLateDocument(ctx, posting, invoice);
+      if (carried && carried.document_type === type && new Decimal(carried.document_total ?? '0').equals(part.total.abs())) {
+        await finish({ status: 'posted', document_type: type, document_id: carried.document_id!, document_number: carried.document_number!, document_total: carried.document_total! });
+        return;
+      }
       const late = { ...header, latePeriod, reference: `Late usage ${latePeriod} on ${invoice.number}` };
       // A credit note carries what it credits: the adjustment's lines with their sign turned.
       const documentLines: PostingLine[] = type === 'credit_note' ? lines.map((l) => ({ ...l, amount: l.amount.negated() })) : lines;
@@ -191,4 +198,21 @@ async function replaceEarlierRevisions(ctx: HubContext, poster: ErpPoster, syste
       .where('id', '=', prior.id)
       .execute();
   }
+}
+
+/** The posted document of the same late part from an earlier revision of the invoice, in the same ERP connection. */
+async function earlierLateDocument(ctx: HubContext, posting: { system: string; connection_id: string; part: string }, invoice: { customer_id: string; period: string; revision: number }) {
+  return ctx.db
+    .selectFrom('erp_postings as p')
+    .innerJoin('invoices as i', 'i.id', 'p.invoice_id')
+    .select(['p.document_id', 'p.document_number', 'p.document_total', 'p.document_type'])
+    .where('p.system', '=', posting.system)
+    .where('p.connection_id', '=', posting.connection_id)
+    .where('p.part', '=', posting.part)
+    .where('p.status', '=', 'posted')
+    .where('i.customer_id', '=', invoice.customer_id)
+    .where('i.period', '=', invoice.period)
+    .where('i.revision', '<', invoice.revision)
+    .orderBy('i.revision', 'desc')
+    .executeTakeFirst();
 }
