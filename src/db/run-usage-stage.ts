@@ -12,7 +12,7 @@ import type { Db } from './database.ts';
 //
 // Unlogged tables come back empty after a PostgreSQL crash, so the run also records how
 // many lines each customer's partition got, in close_run_stage_counts (logged): a close
-// that finds another number reads usage_lines itself (see runStageOf).
+// that copies another number reads usage_lines itself (see stagePeriodUsage).
 
 /** The columns a close reads from a usage line (the staged copy's columns, before its group key). */
 export const STAGED_USAGE_COLUMNS = `id, revision, usage_date, quantity, billing_pre_tax_total, entitlement_id, subscription_id, product_id, sku_id, product_name,
@@ -53,21 +53,24 @@ export async function stageRunUsage(db: Db, runId: string, period: BillingPeriod
     select ${runId}::uuid, customer_id, count(*) from ${schema}.usage group by customer_id`.execute(db);
 }
 
+/** A customer's part of a run's staged usage, and how many lines the run put there. */
+export interface RunStage {
+  partition: RawBuilder<unknown>;
+  lineCount: bigint;
+}
+
 /**
- * The run's staged copy of a customer's usage, when it is whole (it holds the number of
- * lines the run counted; a customer without lines has none): a reference to read it
- * from; else null, and the close reads usage_lines itself.
+ * The run's staged copy of a customer's usage, if the run made one, with the number of
+ * lines the run counted into it (none: a customer without lines). The close checks its
+ * own copy against that number (stagePeriodUsage), so the partition is read once.
  */
-export async function runStageOf(db: Db, runId: string, customerId: string): Promise<RawBuilder<unknown> | null> {
-  const found = await sql<{ staged: string | null }>`select to_regclass(${`${schemaOf(runId)}.c_${hex(customerId)}`})::text as staged`.execute(db);
-  if (!found.rows[0]?.staged) return null;
-  const partition = partitionOf(runId, customerId);
-  const check = await sql<{ expected: string | null; found: string }>`
-    select (select line_count::text from close_run_stage_counts where billing_run_id = ${runId}::uuid and customer_id = ${customerId}::uuid) as expected,
-      (select count(*)::text from ${partition}) as found`.execute(db);
-  const row = check.rows[0];
-  if (!row || (row.expected ?? '0') !== row.found) return null;
-  return partition;
+export async function runStageOf(db: Db, runId: string, customerId: string): Promise<RunStage | null> {
+  const found = await sql<{ staged: string | null; expected: string | null }>`
+    select to_regclass(${`${schemaOf(runId)}.c_${hex(customerId)}`})::text as staged,
+      (select line_count::text from close_run_stage_counts where billing_run_id = ${runId}::uuid and customer_id = ${customerId}::uuid) as expected`.execute(db);
+  const row = found.rows[0];
+  if (!row?.staged) return null;
+  return { partition: partitionOf(runId, customerId), lineCount: BigInt(row.expected ?? '0') };
 }
 
 /** Drop a run's staged usage (when it finishes) and its counts. */

@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { BillingPeriod, CurrencyCode, UsageLine } from '../engine/types.ts';
 import { PERIOD_USAGE_DIMS, periodUsageFilter, usageDigest, usageLineOf, type PeriodUsageRow } from './billing-lines.ts';
 import type { Db } from './database.ts';
-import { STAGED_USAGE_COLUMNS } from './run-usage-stage.ts';
+import { STAGED_USAGE_COLUMNS, type RunStage } from './run-usage-stage.ts';
 
 // A customer's usage of a billing period, summed in PostgreSQL into the groups the engine
 // prices: lines that agree on every column pricing, fx, allocation and the invoice line
@@ -41,15 +41,21 @@ const STAGED = sql.raw('pg_temp.close_period_usage');
  * Copy the period's usage lines, with their group keys, into this session's temporary
  * table (replacing any earlier copy). Run it inside the close's snapshot, on the one
  * connection that then reads the groups and writes the lineage. `from`: the billing
- * run's staged copy of the customer's lines (src/db/run-usage-stage.ts), when it has
- * one; else usage_lines are read.
+ * run's staged copy of the customer's lines (src/db/run-usage-stage.ts), used when it
+ * yields the number of lines the run counted into it (an unlogged copy comes back empty
+ * after a crash); else usage_lines are read.
  */
-export async function stagePeriodUsage(db: Db, customerId: string, period: BillingPeriod, rateDates: readonly string[], from: RawBuilder<unknown> | null = null): Promise<void> {
+export async function stagePeriodUsage(db: Db, customerId: string, period: BillingPeriod, rateDates: readonly string[], from: RunStage | null = null): Promise<void> {
   await dropStagedUsage(db);
-  const source = from ?? sql`usage_lines where ${periodUsageFilter(customerId, period)}`;
-  await sql`create temporary table close_period_usage as
-    select ${sql.raw(STAGED_USAGE_COLUMNS)}, ${groupKey(rateDates)} as key
-    from ${source}`.execute(db);
+  const columns = sql.raw(STAGED_USAGE_COLUMNS);
+  await sql`create temporary table close_period_usage as select ${columns}, ${groupKey(rateDates)} as key from usage_lines with no data`.execute(db);
+  const copy = (source: RawBuilder<unknown>) => db.executeQuery(sql`insert into ${STAGED} select ${columns}, ${groupKey(rateDates)} from ${source}`.compile(db));
+  if (from) {
+    const copied = await copy(from.partition);
+    if (copied.numAffectedRows === from.lineCount) return;
+    await sql`truncate ${STAGED}`.execute(db);
+  }
+  await copy(sql`usage_lines where ${periodUsageFilter(customerId, period)}`);
 }
 
 /** Drop this session's copy of a period's usage, if any. */
