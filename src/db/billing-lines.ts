@@ -406,3 +406,26 @@ export async function loadLateLines(db: Db, customerId: string, period: BillingP
     digest: hash.digest('hex'),
   };
 }
+
+/**
+ * A customer's lines as they stand now between two dates (`to` excluded), whatever period
+ * or close they fell in: usage lines by usage date, licence charges by the day their
+ * charge starts; of a revised line only its newest revision. For what a customer has
+ * spent over a stretch of days (a trial), not for a close, which freezes its period.
+ */
+export async function loadCurrentLinesBetween(db: Db, customerId: string, from: IsoDate, to: IsoDate, currency: CurrencyCode): Promise<BillingLine[]> {
+  const usage = await sql<PeriodUsageRow>`
+    select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines u
+    where u.customer_id = ${customerId}::uuid and u.usage_date >= ${from}::date and u.usage_date < ${to}::date
+      and not exists (select 1 from usage_lines n where n.supersedes_id = u.id)
+      and not exists (select 1 from usage_lines n where u.supersedes_id is not null and n.supersedes_id = u.supersedes_id and n.id > u.id)
+    order by u.id`.execute(db);
+  const licences = await sql<LicenseRow>`
+    select ${LICENSE_COLUMNS} from license_lines l
+    where l.customer_id = ${customerId}::uuid
+      and coalesce(to_char(l.charge_start_date at time zone 'UTC', 'YYYY-MM-DD'), l.charge_period || '-01') >= ${from}
+      and coalesce(to_char(l.charge_start_date at time zone 'UTC', 'YYYY-MM-DD'), l.charge_period || '-01') < ${to}
+      and not exists (select 1 from license_lines n where n.supersedes_id = l.id)
+    order by l.id`.execute(db);
+  return [...usage.rows.map((row) => usageLineOf(row, currency, customerId)), ...licences.rows.map((row) => licenseLineOf(row, currency))];
+}

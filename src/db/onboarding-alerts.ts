@@ -4,6 +4,7 @@ import { Decimal } from '../engine/decimal.ts';
 import { nextReviewDue, type ReviewCadence } from '../engine/review-cadence.ts';
 import { alertRaised, publishEvent } from '../notifications/events.ts';
 import type { Db } from './database.ts';
+import { trialSpend } from './trial-spend.ts';
 import type { AlertsTable } from './types.ts';
 
 // What a won deal's onboarding template stored, made to act through the alerts every
@@ -58,25 +59,31 @@ async function currentTrials(db: Db, timeZone: string, customerId?: string) {
 }
 
 /**
- * A critical alert when a trial customer's spend since the trial began (Microsoft's Azure
- * cost of its current usage lines, from the close date up to the conversion date, in the
- * quote's currency) passes the trial's spend cap. Safe after every sync.
+ * A critical alert when a trial customer's spend since the trial began (from the close
+ * date up to the conversion date, Azure usage and licences at the price it is billed:
+ * see trial-spend.ts) passes the trial's spend cap. Safe after every sync.
  */
 export async function raiseTrialSpendCapAlerts(db: Db, options: { timeZone: string; customerId?: string }): Promise<number> {
   let raised = 0;
   for (const trial of await currentTrials(db, options.timeZone, options.customerId)) {
-    const { rows } = await sql<{ spend: string | null }>`
-      select sum(u.billing_pre_tax_total)::text as spend
-      from usage_lines u
-      where u.customer_id = ${trial.customer_id}::uuid and u.usage_date >= ${trial.starts_on}::date and u.usage_date < ${trial.converts_on}::date
-        and coalesce(u.billing_currency, u.pricing_currency) = ${trial.currency}
-        and not exists (select 1 from usage_lines n where n.supersedes_id = u.id)
-        and not exists (select 1 from usage_lines n where u.supersedes_id is not null and n.supersedes_id = u.supersedes_id and n.id > u.id)`.execute(db);
-    const spend = new Decimal(rows[0]?.spend ?? 0);
+    const spend = await trialSpend(db, trial.customer_id, { from: trial.starts_on, to: trial.converts_on }, trial.currency);
     const cap = new Decimal(trial.cap);
-    if (spend.lte(cap)) continue;
-    const message = `${trial.customer_name}: trial spend ${spend.toFixed(2)} ${trial.currency} since ${trial.starts_on} has passed the trial's cap of ${cap.toFixed(2)}`;
-    const detail = { quoteId: trial.quote_id, currency: trial.currency, cap: cap.toFixed(2), spend: spend.toFixed(2), startsOn: trial.starts_on, convertsOn: trial.converts_on };
+    if (spend.total.lte(cap)) continue;
+    const atCost = spend.unpricedLines > 0 ? ` (${spend.atCost.toFixed(2)} of it at Microsoft's cost: no approved rate card prices ${spend.unpricedLines} line(s) yet)` : '';
+    const message = `${trial.customer_name}: trial spend ${spend.total.toFixed(2)} ${trial.currency} since ${trial.starts_on} has passed the trial's cap of ${cap.toFixed(2)}${atCost}`;
+    const detail = {
+      quoteId: trial.quote_id,
+      currency: trial.currency,
+      cap: cap.toFixed(2),
+      spend: spend.total.toFixed(2),
+      priced: spend.priced.toFixed(2),
+      atCost: spend.atCost.toFixed(2),
+      usageLines: spend.usageLines,
+      licenceLines: spend.licenceLines,
+      unpricedLines: spend.unpricedLines,
+      startsOn: trial.starts_on,
+      convertsOn: trial.converts_on,
+    };
     if (await raiseOnce(db, { kind: TRIAL_SPEND_CAP_ALERT, severity: 'critical', customerId: trial.customer_id, message, key: trial.quote_id, detail })) raised++;
   }
   return raised;

@@ -17,3 +17,12 @@ export function crmQuoteProbe(hub: () => TestHub) {
     quotesOf: (customerId: string) => hub().ctx.db.selectFrom('quotes').selectAll().where('customer_id', '=', customerId).orderBy('revision').execute(),
   };
 }
+
+/** The thirty-day trial template capped at 750.00 the onboarding tests win deals with. */
+export const TRIAL_TEMPLATE = { name: 'Trial', costNodes: [], invoiceFormat: 'summary', reviewCadence: 'monthly', trial: { spendCap: '750', days: 30 }, justification: 'Thirty-day pilot' };
+
+/** Saves an onboarding template through the API as sales_ops. */
+export async function saveOnboardingTemplate(hub: TestHub, key: string, payload: object): Promise<void> {
+  const res = await hub.app.inject({ method: 'PUT', url: `/v1/onboarding-templates/${key}`, headers: hub.auth(hub.keys.sales_ops), payload });
+  expect(res.statusCode, res.body).toBe(200);
+}

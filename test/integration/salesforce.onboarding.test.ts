@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONBOARDING_TEMPLATE_FIELD, OPPORTUNITIES, type SalesforceSandbox } from '../../src/sandbox/salesforce/index.ts';
 import { checkOnboarding } from '../../src/jobs/crm/onboarding-check.ts';
 import { checkQuoteBudgets } from '../../src/jobs/crm/budget-check.ts';
-import { crmQuoteProbe } from '../helpers/crm-quotes.ts';
+import { crmQuoteProbe, saveOnboardingTemplate, TRIAL_TEMPLATE } from '../helpers/crm-quotes.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 import { salesforceHub } from '../helpers/salesforce-connection.ts';
@@ -21,29 +21,17 @@ const [ADATUM, , WOODGROVE] = OPPORTUNITIES as [(typeof OPPORTUNITIES)[number], 
 
 beforeAll(async () => {
   ({ sandbox, hub, hubUrl } = await salesforceHub({ sandbox: { now: () => new Date('2026-11-30T10:00:00Z') }, settings: { onboardingTemplateField: ONBOARDING_TEMPLATE_FIELD } }));
-  const template = await hub.app.inject({
-    method: 'PUT',
-    url: '/v1/onboarding-templates/enterprise',
-    headers: hub.auth(hub.keys.sales_ops),
-    payload: {
-      name: 'Enterprise',
-      costNodes: [
-        { path: ['Operations'], kind: 'department' },
-        { path: ['Operations', 'Datacenter'], kind: 'team' },
-      ],
-      invoiceFormat: 'detailed',
-      reviewCadence: 'quarterly',
-      justification: 'Large accounts',
-    },
+  await saveOnboardingTemplate(hub, 'enterprise', {
+    name: 'Enterprise',
+    costNodes: [
+      { path: ['Operations'], kind: 'department' },
+      { path: ['Operations', 'Datacenter'], kind: 'team' },
+    ],
+    invoiceFormat: 'detailed',
+    reviewCadence: 'quarterly',
+    justification: 'Large accounts',
   });
-  expect(template.statusCode, template.body).toBe(200);
-  const trial = await hub.app.inject({
-    method: 'PUT',
-    url: '/v1/onboarding-templates/trial',
-    headers: hub.auth(hub.keys.sales_ops),
-    payload: { name: 'Trial', costNodes: [], invoiceFormat: 'summary', reviewCadence: 'monthly', trial: { spendCap: '750', days: 30 }, justification: 'Thirty-day pilot' },
-  });
-  expect(trial.statusCode, trial.body).toBe(200);
+  await saveOnboardingTemplate(hub, 'trial', TRIAL_TEMPLATE);
 }, 60_000);
 afterAll(async () => {
   await hub?.close();
