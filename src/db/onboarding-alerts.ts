@@ -1,8 +1,9 @@
 import { sql, type Selectable } from 'kysely';
 import { addDays } from '../engine/dates.ts';
 import { Decimal } from '../engine/decimal.ts';
-import { nextReviewDue, type ReviewCadence } from '../engine/review-cadence.ts';
+import { nextReviewDue } from '../engine/review-cadence.ts';
 import { alertRaised, publishEvent } from '../notifications/events.ts';
+import { reviewSchedules } from './customer-reviews.ts';
 import type { Db } from './database.ts';
 import { trialSpend } from './trial-spend.ts';
 import type { AlertsTable } from './types.ts';
@@ -103,23 +104,17 @@ export async function raiseTrialConversionReminders(db: Db, options: { timeZone:
 
 /**
  * An info alert REMINDER_DAYS before each review the customer's cadence puts due, counted
- * from its onboarding (the close date of its first quote that applied a template).
+ * from its latest recorded review, or from its onboarding before the first (see
+ * customer-reviews.ts).
  */
 export async function raiseReviewReminders(db: Db, options: { timeZone: string; today: string }): Promise<number> {
-  const { rows } = await sql<{ customer_id: string; customer_name: string; cadence: ReviewCadence; onboarded_on: string }>`
-    select c.id as customer_id, c.name as customer_name, c.review_cadence as cadence,
-      (select to_char(coalesce(q.closed_at, q.created_at) at time zone ${options.timeZone}, 'YYYY-MM-DD')
-         from quotes q where q.customer_id = c.id and q.onboarding_template is not null
-         order by q.created_at, q.revision limit 1) as onboarded_on
-    from customers c
-    where c.review_cadence is not null`.execute(db);
   let raised = 0;
-  for (const c of rows) {
-    if (!c.onboarded_on) continue;
-    const due = nextReviewDue(c.onboarded_on, c.cadence, options.today);
+  for (const c of await reviewSchedules(db, { timeZone: options.timeZone })) {
+    const due = nextReviewDue(c.lastReviewedOn ?? c.onboardedOn, c.cadence, options.today);
     if (options.today < addDays(due, -REMINDER_DAYS)) continue;
-    const message = `${c.customer_name}: ${c.cadence} account review due on ${due}`;
-    if (await raiseOnce(db, { kind: REVIEW_DUE_ALERT, severity: 'info', customerId: c.customer_id, message, key: due, detail: { dueOn: due, cadence: c.cadence, onboardedOn: c.onboarded_on } })) raised++;
+    const message = `${c.customerName}: ${c.cadence} account review due on ${due}`;
+    const detail = { dueOn: due, cadence: c.cadence, onboardedOn: c.onboardedOn, lastReviewedOn: c.lastReviewedOn };
+    if (await raiseOnce(db, { kind: REVIEW_DUE_ALERT, severity: 'info', customerId: c.customerId, message, key: due, detail })) raised++;
   }
   return raised;
 }

@@ -286,6 +286,18 @@ export interface CostNodesTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface CustomerReviewsTable {
+  id: Generated<string>;
+  customer_id: string;
+  reviewed_on: string;
+  due_on: string;
+  cadence: string;
+  notes: string | null;
+  recorded_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface CustomersTable {
   id: Generated<string>;
   name: string;
@@ -1248,6 +1260,7 @@ export interface Database {
   console_sessions: ConsoleSessionsTable;
   cost_discrepancies: CostDiscrepanciesTable;
   cost_nodes: CostNodesTable;
+  customer_reviews: CustomerReviewsTable;
   customers: CustomersTable;
   deals: DealsTable;
   drift_findings: DriftFindingsTable;

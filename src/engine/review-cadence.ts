@@ -19,3 +19,13 @@ export function nextReviewDue(onboardedOn: IsoDate, cadence: ReviewCadence, toda
     if (due >= today) return due;
   }
 }
+
+/**
+ * The review due after the one held (or, before the first review, after onboarding) on
+ * `since`: one cadence later, on the same day of the month or the month's last day.
+ *
+ * @example reviewDueAfter('2026-11-30', 'quarterly') // '2027-02-28'
+ */
+export function reviewDueAfter(since: IsoDate, cadence: ReviewCadence): IsoDate {
+  return addMonthsClamped(since, CADENCE_MONTHS[cadence]);
+}

@@ -47,6 +47,7 @@ import { driftRoutes, DriftFinding } from './routes/drift.ts';
 import { erpPostingRoutes } from './routes/erp-postings.ts';
 import { revenueJournalRoutes } from './routes/revenue-journals.ts';
 import { onboardingTemplateRoutes } from './routes/onboarding-templates.ts';
+import { customerReviewRoutes } from './routes/customer-reviews.ts';
 import { seatChangeRoutes } from './routes/seat-changes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -141,6 +142,7 @@ export async function buildApp(ctx: HubContext): Promise<FastifyInstance> {
   onboardingTemplateRoutes(app, ctx);
   revenueJournalRoutes(app, ctx);
   seatChangeRoutes(app, ctx);
+  customerReviewRoutes(app, ctx);
 
   return app;
 }
