@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
-import type { QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
-import type { XeroSandbox } from '../../src/sandbox/xero/server.ts';
-import type { ClosedMonth } from './closed-month.ts';
-import type { TestHub } from './test-hub.ts';
+import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
+import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
+import { closeSmallMonth, type ClosedMonth } from './closed-month.ts';
+import { createTestHub, type TestHub } from './test-hub.ts';
 
 // Sandbox ids (src/sandbox/quickbooks/company.ts): classes Web and Unallocated, department 1 (North).
 export const CLASS_WEB = '5000000000000012345';
@@ -61,4 +61,27 @@ export async function connectBothErps(hub: TestHub, month: ClosedMonth, xero: Xe
   xero.organisation.createContact({ Name: 'Fabrikam Ltd', ContactNumber: month.customerId });
   qbo.company.createCustomer({ DisplayName: 'Fabrikam Ltd' });
   return connections;
+}
+
+export interface HubWithBothErps {
+  hub: TestHub;
+  xero: XeroSandbox;
+  qbo: QuickBooksSandbox;
+  month: ClosedMonth;
+  connections: { xero: string; quickbooks: string };
+}
+
+/** What the two-ERP posting tests start from: a hub with its worker, the small month closed, both sandboxes connected. */
+export async function startHubWithBothErps(): Promise<HubWithBothErps> {
+  const hub = await createTestHub({ worker: true });
+  const xero = await startXeroSandbox();
+  const qbo = await startQuickBooksSandbox();
+  const month = await closeSmallMonth(hub);
+  return { hub, xero, qbo, month, connections: await connectBothErps(hub, month, xero, qbo) };
+}
+
+export async function stopHubWithBothErps(env: Partial<HubWithBothErps> | undefined): Promise<void> {
+  await env?.hub?.close();
+  await env?.xero?.close();
+  await env?.qbo?.close();
 }
