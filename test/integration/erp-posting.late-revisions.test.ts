@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
 import type { QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
 import type { XeroSandbox } from '../../src/sandbox/xero/server.ts';
-import type { ClosedMonth } from '../helpers/closed-month.ts';
+import { closePeriod, type ClosedMonth } from '../helpers/closed-month.ts';
 import { startHubWithBothErps, stopHubWithBothErps, type HubWithBothErps } from '../helpers/erp-connections.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import type { TestHub } from '../helpers/test-hub.ts';
@@ -19,8 +19,8 @@ import { usageRecord } from '../helpers/usage-fixtures.ts';
 //   Xero's (unpaid) is voided; QuickBooks' (1.00 paid) is credited by a memo of 2.30 applied
 //   to the 1.30 it still owes, 1.00 left as credit. Then 3.45 posts once in each ERP.
 // - Then Microsoft restates October's 8.16 line as 4.16, and November is closed a third
-//   time: r3's late part is 2.30 + 1.15 − 8.16 × 1.15 (9.384 → 9.38) + 4.16 × 1.15
-//   (4.784 → 4.78) = −1.15 (at cost: 3.00 − 4.00 = −1.00, × 1.15). The r2 late invoices
+//   time: r3's late part is (2.00 + 1.00 − 8.16 + 4.16) × 1.15 = −1.00 × 1.15 = −1.15
+//   (the same if each line is rounded: 2.30 + 1.15 − 9.38 + 4.78). The r2 late invoices
 //   (unpaid) are voided in both ERPs; the −1.15 posts as a credit note of 1.15 in Xero
 //   (+0.17 tax = 1.32) and a CreditMemo of 1.15 in QuickBooks, left as credit.
 
@@ -45,19 +45,7 @@ afterAll(() => stopHubWithBothErps(env));
 const send = (method: 'GET' | 'POST', url: string, payload?: unknown, key = hub.keys.finance) =>
   hub.app.inject({ method, url, headers: hub.auth(key), ...(payload === undefined ? {} : { payload: payload as object }) });
 
-async function close(period: string): Promise<{ runId: string; invoice: { id: string; number: string; revision: number } }> {
-  const started = await send('POST', '/v1/billing-runs', { period }, hub.keys.billing_ops);
-  expect(started.statusCode, started.body).toBe(202);
-  const runId = started.json().id as string;
-  for (let i = 0; ; i++) {
-    const run = (await send('GET', `/v1/billing-runs/${runId}?customers=false`)).json();
-    if (run.status === 'succeeded') break;
-    if (i > 600 || ['partial', 'failed'].includes(run.status)) throw new Error(`${period} close ended ${run.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const invoice = await hub.ctx.db.selectFrom('invoices').select(['id', 'number', 'revision']).where('customer_id', '=', month.customerId).where('period', '=', period).where('status', '=', 'issued').executeTakeFirstOrThrow();
-  return { runId, invoice };
-}
+const close = (period: string) => closePeriod(hub, month.customerId, period);
 
 const postingsOf = async (invoiceId: string, system: System) =>
   ((await send('GET', `/v1/invoices/${invoiceId}/postings`)).json().items as Record<string, any>[]).filter((p) => p.system === system);
