@@ -137,3 +137,19 @@ export async function waitForPosting(hub: TestHub, invoiceId: string, statuses: 
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Closes `period` through the API and waits for the run; answers it and the customer's issued invoice of the period. */
+export async function closePeriod(hub: TestHub, customerId: string, period: string): Promise<{ runId: string; invoice: { id: string; number: string; revision: number } }> {
+  const send = (method: 'GET' | 'POST', url: string, payload?: object) => hub.app.inject({ method, url, headers: hub.auth(hub.keys.billing_ops), ...(payload === undefined ? {} : { payload }) });
+  const started = await send('POST', '/v1/billing-runs', { period });
+  expect(started.statusCode, started.body).toBe(202);
+  const runId = started.json().id as string;
+  for (let i = 0; ; i++) {
+    const run = (await send('GET', `/v1/billing-runs/${runId}?customers=false`)).json();
+    if (run.status === 'succeeded') break;
+    if (i > 600 || ['partial', 'failed'].includes(run.status)) throw new Error(`${period} close ended ${run.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const invoice = await hub.ctx.db.selectFrom('invoices').select(['id', 'number', 'revision']).where('customer_id', '=', customerId).where('period', '=', period).where('status', '=', 'issued').executeTakeFirstOrThrow();
+  return { runId, invoice };
+}

@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
-import type { QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
-import type { XeroSandbox } from '../../src/sandbox/xero/server.ts';
-import type { ClosedMonth } from './closed-month.ts';
-import type { TestHub } from './test-hub.ts';
+import type { NetSuiteSandbox } from '../../src/sandbox/netsuite/server.ts';
+import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
+import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
+import { closeSmallMonth, type ClosedMonth } from './closed-month.ts';
+import { createTestHub, type TestHub } from './test-hub.ts';
 
 // Sandbox ids (src/sandbox/quickbooks/company.ts): classes Web and Unallocated, department 1 (North).
 export const CLASS_WEB = '5000000000000012345';
@@ -61,4 +62,65 @@ export async function connectBothErps(hub: TestHub, month: ClosedMonth, xero: Xe
   xero.organisation.createContact({ Name: 'Fabrikam Ltd', ContactNumber: month.customerId });
   qbo.company.createCustomer({ DisplayName: 'Fabrikam Ltd' });
   return connections;
+}
+
+export interface HubWithBothErps {
+  hub: TestHub;
+  xero: XeroSandbox;
+  qbo: QuickBooksSandbox;
+  month: ClosedMonth;
+  connections: { xero: string; quickbooks: string };
+}
+
+/** What the two-ERP posting tests start from: a hub with its worker, the small month closed, both sandboxes connected. */
+export async function startHubWithBothErps(): Promise<HubWithBothErps> {
+  const hub = await createTestHub({ worker: true });
+  const xero = await startXeroSandbox();
+  const qbo = await startQuickBooksSandbox();
+  const month = await closeSmallMonth(hub);
+  return { hub, xero, qbo, month, connections: await connectBothErps(hub, month, xero, qbo) };
+}
+
+export async function stopHubWithBothErps(env: Partial<HubWithBothErps> | undefined): Promise<void> {
+  await env?.hub?.close();
+  await env?.xero?.close();
+  await env?.qbo?.close();
+}
+
+// NetSuite sandbox ids (src/sandbox/netsuite/account.ts): income accounts 54 (licences) and
+// 55 (Azure), departments 1 and 5, classes 3 and 4, location 1, tax codes 11 and 12, USD = 1.
+export const NETSUITE_UNALLOCATED = { department: '1', class: '3', location: '1' };
+export const NETSUITE_WEB = { department: '5', class: '4', location: '1' };
+
+/** Connects the hub to a NetSuite sandbox (subsidiary 1, customers made when missing); answers the connection id. */
+export async function connectNetSuite(hub: TestHub, ns: NetSuiteSandbox): Promise<string> {
+  const { accountId, ...secrets } = ns.credentials;
+  const created = await hub.app.inject({
+    method: 'POST',
+    url: '/v1/connections',
+    headers: hub.auth(hub.keys.admin),
+    payload: { provider: 'netsuite', name: 'NetSuite sandbox', credentials: secrets, settings: { accountId, baseUrl: ns.url, subsidiaryId: '1', createMissingCustomers: true } },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  return created.json().id as string;
+}
+
+/** The small month's NetSuite mappings: Azure on 55 with tax code 11, licences on 54 with 12, the two cost nodes' segments. */
+export async function mapSmallMonthInNetSuite(hub: TestHub, month: ClosedMonth): Promise<void> {
+  const mapped = await hub.app.inject({
+    method: 'PUT',
+    url: '/v1/accounting-mappings',
+    headers: hub.auth(hub.keys.finance),
+    payload: {
+      system: 'netsuite',
+      mappings: [
+        { kind: 'category', value: 'compute', account: '55', taxCode: '11' },
+        { kind: 'category', value: 'storage', account: '55', taxCode: '11' },
+        { kind: 'category', value: 'licenses', account: '54', taxCode: '12' },
+        { kind: 'costNode', value: month.nodes.web, dimensions: NETSUITE_WEB },
+        { kind: 'costNode', value: month.nodes.unallocated, dimensions: NETSUITE_UNALLOCATED },
+      ],
+    },
+  });
+  expect(mapped.statusCode, mapped.body).toBe(200);
 }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
-import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
-import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
-import { CLASS_UNALLOCATED, CLASS_WEB, connectBothErps } from '../helpers/erp-connections.ts';
-import { closeSmallMonth, reCloseWithComputeOnWeb, type ClosedMonth } from '../helpers/closed-month.ts';
-import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+import type { QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
+import type { XeroSandbox } from '../../src/sandbox/xero/server.ts';
+import { CLASS_UNALLOCATED, CLASS_WEB, startHubWithBothErps, stopHubWithBothErps, type HubWithBothErps } from '../helpers/erp-connections.ts';
+import { reCloseWithComputeOnWeb, type ClosedMonth } from '../helpers/closed-month.ts';
+import type { TestHub } from '../helpers/test-hub.ts';
 import { xeroSpecChecker } from '../helpers/xero-spec.ts';
 
 // A revision of an invoice that was already paid in part in the ERP: the ERP refuses to
@@ -23,18 +23,13 @@ let qbo: QuickBooksSandbox;
 let month: ClosedMonth;
 const connections = { xero: '', quickbooks: '' };
 
+let env: HubWithBothErps;
 beforeAll(async () => {
-  hub = await createTestHub({ worker: true });
-  xero = await startXeroSandbox();
-  qbo = await startQuickBooksSandbox();
-  month = await closeSmallMonth(hub);
-  Object.assign(connections, await connectBothErps(hub, month, xero, qbo));
+  env = await startHubWithBothErps();
+  ({ hub, xero, qbo, month } = env);
+  Object.assign(connections, env.connections);
 }, 120_000);
-afterAll(async () => {
-  await hub?.close();
-  await xero?.close();
-  await qbo?.close();
-});
+afterAll(() => stopHubWithBothErps(env));
 
 type System = keyof typeof connections;
 const postRun = (runId: string, system: System) =>

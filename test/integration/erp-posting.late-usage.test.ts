@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/engine/decimal.ts';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
 import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
-import { closeSmallMonth, type ClosedMonth } from '../helpers/closed-month.ts';
+import { closePeriod, closeSmallMonth, type ClosedMonth } from '../helpers/closed-month.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
@@ -47,16 +47,7 @@ const send = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, ke
   hub.app.inject({ method, url, headers: hub.auth(key), ...(payload === undefined ? {} : { payload: payload as object }) });
 
 async function closeNovember(): Promise<{ runId: string; invoiceId: string }> {
-  const started = await send('POST', '/v1/billing-runs', { period: '2026-11' }, hub.keys.billing_ops);
-  expect(started.statusCode, started.body).toBe(202);
-  const runId = started.json().id as string;
-  for (let i = 0; ; i++) {
-    const run = (await send('GET', `/v1/billing-runs/${runId}?customers=false`)).json();
-    if (run.status === 'succeeded') break;
-    if (i > 600 || ['partial', 'failed'].includes(run.status)) throw new Error(`November close ended ${run.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const invoice = await hub.ctx.db.selectFrom('invoices').select('id').where('customer_id', '=', month.customerId).where('period', '=', '2026-11').where('status', '=', 'issued').executeTakeFirstOrThrow();
+  const { runId, invoice } = await closePeriod(hub, month.customerId, '2026-11');
   return { runId, invoiceId: invoice.id };
 }
 

@@ -8,6 +8,7 @@ import { postNetSuiteJournal } from '../../src/jobs/erp/netsuite-journal.ts';
 import { Decimal } from '../../src/engine/decimal.ts';
 import { startNetSuiteSandbox, type NetSuiteSandbox } from '../../src/sandbox/netsuite/server.ts';
 import { SMALL_MONTH_LINES, closeSmallMonth, reCloseWithComputeOnWeb, waitForPosting, type ClosedMonth } from '../helpers/closed-month.ts';
+import { connectNetSuite, mapSmallMonthInNetSuite, NETSUITE_UNALLOCATED, NETSUITE_WEB } from '../helpers/erp-connections.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 // Posting a closed month to the NetSuite sandbox over SuiteTalk REST. The hub invoice
@@ -21,24 +22,15 @@ let ns: NetSuiteSandbox;
 let month: ClosedMonth;
 let connectionId: string;
 
-// Sandbox ids (src/sandbox/netsuite/account.ts): income accounts 54 (licences) and 55
-// (Azure), departments 1 and 5, classes 3 and 4, location 1, tax codes 11 and 12, USD = 1.
-const UNALLOCATED = { department: '1', class: '3', location: '1' };
-const WEB = { department: '5', class: '4', location: '1' };
+// Sandbox ids: see erp-connections.ts.
+const UNALLOCATED = NETSUITE_UNALLOCATED;
+const WEB = NETSUITE_WEB;
 
 beforeAll(async () => {
   hub = await createTestHub({ worker: true });
   ns = await startNetSuiteSandbox();
   month = await closeSmallMonth(hub);
-  const { accountId, ...secrets } = ns.credentials;
-  const created = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: { provider: 'netsuite', name: 'NetSuite sandbox', credentials: secrets, settings: { accountId, baseUrl: ns.url, subsidiaryId: '1', createMissingCustomers: true } },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  connectionId = created.json().id;
+  connectionId = await connectNetSuite(hub, ns);
 }, 120_000);
 afterAll(async () => {
   await hub?.close();
@@ -77,17 +69,7 @@ describe('posting invoices to NetSuite', () => {
   });
 
   it('posts one invoice even when NetSuite commits and the answer is lost, each line with its account, department, class, location and tax code', async () => {
-    const mapped = await send('PUT', '/v1/accounting-mappings', {
-      system: 'netsuite',
-      mappings: [
-        { kind: 'category', value: 'compute', account: '55', taxCode: '11' },
-        { kind: 'category', value: 'storage', account: '55', taxCode: '11' },
-        { kind: 'category', value: 'licenses', account: '54', taxCode: '12' },
-        { kind: 'costNode', value: month.nodes.web, dimensions: WEB },
-        { kind: 'costNode', value: month.nodes.unallocated, dimensions: UNALLOCATED },
-      ],
-    });
-    expect(mapped.statusCode, mapped.body).toBe(200);
+    await mapSmallMonthInNetSuite(hub, month);
 
     ns.dropResponsesAfterCommit(1, 'invoice');
     const res = await postRun();

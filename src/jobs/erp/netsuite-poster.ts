@@ -93,7 +93,7 @@ export function netsuitePoster({ client, subsidiaryId }: NetSuiteConnection): Er
       const balance = new Decimal(String(invoice.amountRemaining ?? total));
       return { status: ledgerStatusOf({ voided: false, amountPaid: total.minus(balance), balance }), amountPaid: total.minus(balance) };
     },
-    creditInvoice: async (documentId, _hubInvoiceNumber, date) => {
+    creditInvoice: async (documentId, _credited, date) => {
       const memo = await creditMemoOf(documentId, 'credited for a new revision', date);
       return { id: String(memo.id), number: String(memo.tranId ?? memo.externalId), subTotal: new Decimal(String(memo.subtotal ?? memo.total ?? 0)) };
     },

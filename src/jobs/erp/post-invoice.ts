@@ -6,7 +6,7 @@ import { loadInvoiceLinesToPost } from '../../db/invoice-posting-lines.ts';
 import { minorUnits } from '../../engine/money.ts';
 import type { ErpSystem } from '../../mappings/accounting/line-accounts.ts';
 import { postingLines, postingTotal, type PostingLine } from '../../mappings/accounting/posting-lines.ts';
-import { INVOICE_PART, documentTypeOf, latePeriodOf, linesOfPart } from '../../mappings/accounting/posting-parts.ts';
+import { INVOICE_PART, documentTypeOf, latePeriodOf, linesOfPart, partOf } from '../../mappings/accounting/posting-parts.ts';
 import { Decimal, sum } from '../../engine/decimal.ts';
 import { storeRevenueSchedules } from '../../db/revenue-schedules.ts';
 import { toDeferredRevenue } from '../../mappings/accounting/deferred-revenue.ts';
@@ -38,6 +38,12 @@ const voidKey = (invoiceId: string) => `hub-void-${invoiceId}`;
 const creditKey = (invoiceId: string) => `hub-cn-${invoiceId}`;
 /** A late-usage adjustment's own document: within QuickBooks' 50 characters too. */
 const lateKey = (invoiceId: string, latePeriod: string) => `hub-l${latePeriod.replace('-', '')}-${invoiceId}`;
+/**
+ * Taking back a late document, keyed by the revision that posted it and the late period:
+ * the invoice id without its dashes keeps "-apply" and "-allocation" within QuickBooks' 50.
+ */
+const lateVoidKey = (invoiceId: string, latePeriod: string) => `hub-v${latePeriod.slice(2).replace('-', '')}-${invoiceId.replaceAll('-', '')}`;
+const lateCreditKey = (invoiceId: string, latePeriod: string) => `hub-c${latePeriod.slice(2).replace('-', '')}-${invoiceId.replaceAll('-', '')}`;
 /** The idempotency key of a posting of one part of an invoice. */
 export const postingKey = (invoiceId: string, part: string) => {
   const latePeriod = latePeriodOf(part);
@@ -101,12 +107,18 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
       });
       return;
     }
-    if (posting.part === INVOICE_PART) await replaceEarlierRevisions(ctx, poster, system, invoice);
+    const allLines = await loadInvoiceLinesToPost(db, invoice.id);
+    if (posting.part === INVOICE_PART) {
+      await replaceEarlierRevisions(ctx, poster, system, invoice);
+      // A late part this revision no longer carries has no job of its own to take its earlier document back.
+      const parts = new Set(allLines.map(partOf));
+      const dropped = (await earlierLatePostings(ctx, posting, invoice)).filter((p) => !parts.has(p.part));
+      await takeBackLateDocuments(ctx, poster, dropped, invoice);
+    }
 
     const index = await loadMappingIndex(db, system);
     const parents = await costNodeParents(db, [invoice.customer_id]);
     const deferredLines = await storeRevenueSchedules(db, invoice.id);
-    const allLines = await loadInvoiceLinesToPost(db, invoice.id);
     if (!sum(allLines.map((l) => l.amount)).equals(invoice.total)) throw new Error(`the invoice lines add up to ${sum(allLines.map((l) => l.amount)).toString()}, not the invoice total ${invoice.total}`);
     const part = linesOfPart(allLines, posting.part);
     const lines = toDeferredRevenue(postingLines(part.lines, invoice.currency, index, parents), deferredLines, index, system);
@@ -118,11 +130,14 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
     if (latePeriod) {
       // A revision of the invoice bills the same late usage again: the document an earlier
       // revision posted for it stands (it is not voided with that revision's invoice part).
-      const carried = await earlierLateDocument(ctx, posting, invoice);
+      const earlier = await earlierLatePostings(ctx, posting, invoice);
+      const carried = earlier[0];
       if (carried && carried.document_type === type && new Decimal(carried.document_total ?? '0').equals(part.total.abs())) {
         await finish({ status: 'posted', document_type: type, document_id: carried.document_id!, document_number: carried.document_number!, document_total: carried.document_total! });
         return;
       }
+      // The late part changed: what the earlier revision posted for it is taken back before the new document goes.
+      await takeBackLateDocuments(ctx, poster, earlier, invoice);
       const late = { ...header, latePeriod, reference: `Late usage ${latePeriod} on ${invoice.number}` };
       // A credit note carries what it credits: the adjustment's lines with their sign turned.
       const documentLines: PostingLine[] = type === 'credit_note' ? lines.map((l) => ({ ...l, amount: l.amount.negated() })) : lines;
@@ -137,6 +152,11 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
     }
     await finish({ status: 'posted', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toFixed(minorUnits(invoice.currency)) });
   } catch (err) {
+    if (err instanceof TakeBackRefused) {
+      // Not retried: only a person in the ERP can clear it.
+      await finish({ status: 'blocked', problems: [{ field: 'earlierRevision', reason: err.message }], last_error: err.message });
+      return;
+    }
     await finish({ status: 'failed', last_error: (err as Error).message });
     throw err;
   }
@@ -183,10 +203,10 @@ async function replaceEarlierRevisions(ctx: HubContext, poster: ErpPoster, syste
     const state = prior.document_id ? await poster.readInvoiceState(prior.document_id) : undefined;
     const ledger = state ? { erp_status: state.status, amount_paid: state.amountPaid.toFixed(minorUnits(invoice.currency)), erp_status_at: new Date() } : {};
     if (prior.document_id && state && state.status !== 'voided_in_erp' && state.amountPaid.gt(0)) {
-      const credit = await poster.creditInvoice(prior.document_id, prior.number, invoice.issued_at.toISOString().slice(0, 10), creditKey(prior.invoice_id));
+      const credit = await poster.creditInvoice(prior.document_id, { number: prior.number }, invoice.issued_at.toISOString().slice(0, 10), creditKey(prior.invoice_id));
       await ctx.db
         .updateTable('erp_postings')
-        .set({ status: 'credited', credited_at: new Date(), credit_document_id: credit.id, credit_document_number: credit.number, credit_total: credit.subTotal.toString(), ...ledger })
+        .set({ status: 'credited', credited_at: new Date(), credit_document_id: credit.id, credit_document_number: credit.number, credit_total: credit.subTotal.toFixed(minorUnits(invoice.currency)), ...ledger })
         .where('id', '=', prior.id)
         .execute();
       continue;
@@ -200,19 +220,69 @@ async function replaceEarlierRevisions(ctx: HubContext, poster: ErpPoster, syste
   }
 }
 
-/** The posted document of the same late part from an earlier revision of the invoice, in the same ERP connection. */
-async function earlierLateDocument(ctx: HubContext, posting: { system: string; connection_id: string; part: string }, invoice: { customer_id: string; period: string; revision: number }) {
-  return ctx.db
+/**
+ * The late documents earlier revisions of this invoice posted and nobody took back yet,
+ * newest revision first: of the posting's own late part, or (for the invoice part) of
+ * every late part. A revision that carried a document on points at the same one.
+ */
+async function earlierLatePostings(ctx: HubContext, posting: { system: string; connection_id: string; part: string }, invoice: { customer_id: string; period: string; revision: number }) {
+  let query = ctx.db
     .selectFrom('erp_postings as p')
     .innerJoin('invoices as i', 'i.id', 'p.invoice_id')
-    .select(['p.document_id', 'p.document_number', 'p.document_total', 'p.document_type'])
+    .select(['p.id', 'p.part', 'p.invoice_id', 'p.document_id', 'p.document_number', 'p.document_total', 'p.document_type', 'i.number'])
     .where('p.system', '=', posting.system)
     .where('p.connection_id', '=', posting.connection_id)
-    .where('p.part', '=', posting.part)
     .where('p.status', '=', 'posted')
     .where('i.customer_id', '=', invoice.customer_id)
     .where('i.period', '=', invoice.period)
-    .where('i.revision', '<', invoice.revision)
-    .orderBy('i.revision', 'desc')
-    .executeTakeFirst();
+    .where('i.revision', '<', invoice.revision);
+  query = posting.part === INVOICE_PART ? query.where('p.part', '<>', INVOICE_PART) : query.where('p.part', '=', posting.part);
+  return query.orderBy('i.revision', 'desc').execute();
+}
+
+/** An earlier document the hub cannot take back itself. */
+class TakeBackRefused extends Error {}
+
+type LatePosting = Awaited<ReturnType<typeof earlierLatePostings>>[number];
+
+/**
+ * Takes back earlier late documents by the rule of the invoice's own (replaceEarlierRevisions):
+ * voided when nothing was paid on it in the ERP, credited when it was paid in part or
+ * whole, left as it is when someone voided it there. Keyed by the revision that first
+ * posted it, so a re-run or a lost answer meets the same void or credit note. A late
+ * credit note an earlier revision posted is not taken back by the hub: the posting stops
+ * and says which one to void in the ERP.
+ */
+async function takeBackLateDocuments(ctx: HubContext, poster: ErpPoster, earlier: readonly LatePosting[], invoice: { issued_at: Date; currency: string }): Promise<void> {
+  const documents = new Map<string, LatePosting[]>();
+  for (const row of earlier) {
+    if (!row.document_id) continue;
+    documents.set(row.document_id, [...(documents.get(row.document_id) ?? []), row]);
+  }
+  for (const [documentId, rows] of documents) {
+    // The oldest row made the document; its keys are the ones a first attempt used.
+    const first = rows[rows.length - 1]!;
+    const latePeriod = latePeriodOf(first.part)!;
+    const ids = rows.map((r) => r.id);
+    if (first.document_type === 'credit_note') {
+      throw new TakeBackRefused(`the late credit note ${first.document_number} an earlier revision posted is not taken back by the hub: void it in the ERP, then post again`);
+    }
+    const state = await poster.readInvoiceState(documentId);
+    const ledger = { erp_status: state.status, amount_paid: state.amountPaid.toFixed(minorUnits(invoice.currency)), erp_status_at: new Date() };
+    if (state.status !== 'voided_in_erp' && state.amountPaid.gt(0)) {
+      const credit = await poster.creditInvoice(documentId, { number: first.number, latePeriod }, invoice.issued_at.toISOString().slice(0, 10), lateCreditKey(first.invoice_id, latePeriod));
+      await ctx.db
+        .updateTable('erp_postings')
+        .set({ status: 'credited', credited_at: new Date(), credit_document_id: credit.id, credit_document_number: credit.number, credit_total: credit.subTotal.toFixed(minorUnits(invoice.currency)), ...ledger })
+        .where('id', 'in', ids)
+        .execute();
+      continue;
+    }
+    if (state.status !== 'voided_in_erp') await poster.voidInvoice(documentId, lateVoidKey(first.invoice_id, latePeriod));
+    await ctx.db
+      .updateTable('erp_postings')
+      .set({ status: 'voided', voided_at: new Date(), ...(state.status === 'voided_in_erp' ? ledger : {}) })
+      .where('id', 'in', ids)
+      .execute();
+  }
 }

@@ -38,6 +38,12 @@ export interface ErpInvoiceHeader {
   reference: string;
 }
 
+/** The hub document a credit note reverses: an invoice, or the late-usage document of one of its late periods. */
+export interface CreditedDocument {
+  number: string;
+  latePeriod?: string;
+}
+
 /** A late-usage adjustment's own document: the invoice it came on, and the late period. */
 export interface ErpAdjustmentHeader extends ErpInvoiceHeader {
   latePeriod: string;
@@ -61,7 +67,7 @@ export interface ErpPoster {
    * (accounts, tax, dimensions), numbered after the hub invoice and found by that number
    * before it is made, then applied once to what the invoice still owes.
    */
-  creditInvoice(documentId: string, hubInvoiceNumber: string, date: string, idempotencyKey: string): Promise<ErpCredit>;
+  creditInvoice(documentId: string, credited: CreditedDocument, date: string, idempotencyKey: string): Promise<ErpCredit>;
   /** A late-usage adjustment's document (an invoice, or a credit note when it takes away), by the number or key the ERP holds it under. */
   findAdjustment(header: ErpAdjustmentHeader, type: DocumentType): Promise<ErpDocument | undefined>;
   /** Makes it; a credit note's `lines` come as positive amounts, what it credits. */

@@ -1,7 +1,7 @@
 import { isVoided, type QboEntity, type QuickBooksPostingClient } from '../../connectors/quickbooks/client.ts';
 import { Decimal, sum } from '../../engine/decimal.ts';
 import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
-import { creditApplication, quickbooksCreditMemoNumber, toQuickBooksCreditMemo } from '../../mappings/quickbooks/credit-memo.ts';
+import { creditApplication, lateCreditMemoNumberOf, quickbooksCreditMemoNumber, toQuickBooksCreditMemo } from '../../mappings/quickbooks/credit-memo.ts';
 import { docNumberOf, lateDocNumberOf, toQuickBooksInvoice } from '../../mappings/quickbooks/invoice.ts';
 import type { ErpDocument, ErpPoster } from './poster.ts';
 
@@ -69,9 +69,9 @@ export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
       const amountPaid = new Decimal(String(invoice.TotalAmt ?? 0)).minus(balance);
       return { status: ledgerStatusOf({ voided: isVoided(invoice), amountPaid, balance }), amountPaid };
     },
-    creditInvoice: async (documentId, hubInvoiceNumber, date, key) => {
+    creditInvoice: async (documentId, credited, date, key) => {
       const invoice = await client.getInvoice(documentId);
-      const number = quickbooksCreditMemoNumber(hubInvoiceNumber);
+      const number = credited.latePeriod ? lateCreditMemoNumberOf(credited.number, credited.latePeriod) : quickbooksCreditMemoNumber(credited.number);
       const memo = (await client.findCreditMemoByDocNumber(number)) ?? (await client.createCreditMemo(toQuickBooksCreditMemo(invoice, number, date), key));
       // Applied once: a memo whose credit was already used in part is not applied again.
       const owed = new Decimal(String(invoice.Balance ?? 0));

@@ -40,9 +40,9 @@ export function xeroPoster(client: XeroPostingClient): ErpPoster {
       const amountPaid = new Decimal(String(invoice.amountPaid ?? 0));
       return { status: ledgerStatusOf({ voided: String(invoice.status) === 'VOIDED', amountPaid, balance: new Decimal(String(invoice.amountDue ?? 0)) }), amountPaid };
     },
-    creditInvoice: async (documentId, hubInvoiceNumber, date, key) => {
+    creditInvoice: async (documentId, credited, date, key) => {
       const invoice = await invoiceById(client, documentId);
-      const number = xeroCreditNoteNumber(hubInvoiceNumber);
+      const number = xeroCreditNoteNumber(credited.latePeriod ? lateDocumentNumber(credited.number, credited.latePeriod) : credited.number);
       const credit = (await client.findCreditNoteByNumber(number)) ?? (await client.createCreditNote(toXeroCreditNote(invoice, number, date), key));
       // Allocated once: a re-run finds the allocation on the credit note and leaves it.
       const due = new Decimal(String(invoice.amountDue ?? 0));

@@ -1,6 +1,6 @@
 import type { QboEntity } from '../../connectors/quickbooks/client.ts';
 import { quickbooksDeclaration } from '../../connectors/quickbooks/declaration.ts';
-import { docNumberOf } from './invoice.ts';
+import { docNumberOf, lateDocNumberOf } from './invoice.ts';
 
 /**
  * The DocNumber of the credit memo that reverses a hub invoice's QuickBooks invoice: "C"
@@ -14,6 +14,15 @@ export function quickbooksCreditMemoNumber(hubInvoiceNumber: string): string {
   if (number.length > quickbooksDeclaration.docNumberMaxLength) throw new Error(`credit memo number ${number} does not fit QuickBooks' DocNumber (${quickbooksDeclaration.docNumberMaxLength} characters)`);
   return number;
 }
+
+/**
+ * The DocNumber of the credit memo that reverses a late-usage document's invoice: its own
+ * DocNumber with "C" for the leading "L" (the 21 characters are used up). It cannot meet
+ * an invoice's credit memo number, whose fifth character is a dash.
+ *
+ * @example lateCreditMemoNumberOf('INV-2026-11-1A2B3C4D-r1', '2026-10') // 'C26102611-1A2B3C4D-r1'
+ */
+export const lateCreditMemoNumberOf = (hubInvoiceNumber: string, latePeriod: string): string => `C${lateDocNumberOf(hubInvoiceNumber, latePeriod).slice(1)}`;
 
 /**
  * A credit memo that reverses `invoice` exactly: its own sales lines as QuickBooks holds

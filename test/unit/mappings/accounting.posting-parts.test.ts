@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../../src/engine/decimal.ts';
 import { documentTypeOf, INVOICE_PART, latePeriodOf, lateDocumentNumber, linesOfPart, partOf } from '../../../src/mappings/accounting/posting-parts.ts';
 import { lateDocNumberOf } from '../../../src/mappings/quickbooks/invoice.ts';
+import { lateCreditMemoNumberOf, quickbooksCreditMemoNumber } from '../../../src/mappings/quickbooks/credit-memo.ts';
 
 // A November invoice carrying October late usage: 11.63 + 196.45 of its own, +2.30 late
 // for 2026-10 and −1.15 late for 2026-09. By hand: the invoice part is 208.08, the October
@@ -31,5 +32,10 @@ describe('the documents an invoice posts as', () => {
     expect(lateDocumentNumber('INV-2026-11-1A2B3C4D-r1', '2026-10')).toBe('INV-2026-11-1A2B3C4D-r1-L2026-10');
     expect(lateDocNumberOf('INV-2026-11-1A2B3C4D-r1', '2026-10')).toBe('L26102611-1A2B3C4D-r1');
     expect(() => lateDocNumberOf('INV-2026-11-1A2B3C4D-r10', '2026-10')).toThrow(/21 characters/);
+  });
+
+  it('numbers the QuickBooks credit memo that takes a late invoice back apart from the invoice\'s own', () => {
+    expect(lateCreditMemoNumberOf('INV-2026-11-1A2B3C4D-r1', '2026-10')).toBe('C26102611-1A2B3C4D-r1');
+    expect(quickbooksCreditMemoNumber('INV-2026-11-1A2B3C4D-r1')).toBe('C2026-11-1A2B3C4D-r1');
   });
 });
