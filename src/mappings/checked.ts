@@ -18,3 +18,14 @@ export function checkedRules(object: MappingObject, rules: readonly MappingRule[
   if (!checked) throw new MappingRefused(object, problems);
   return checked;
 }
+
+/** A checked mapping and the version it is, as a sync uses it and records it. */
+export interface VersionedMapping {
+  version: number;
+  checked: CheckedMapping;
+}
+
+/** The version's rules checked against the object's schemas (MappingRefused naming each rule otherwise). */
+export function versionedMapping(object: MappingObject, version: number, rules: readonly MappingRule[]): VersionedMapping {
+  return { version, checked: checkedRules(object, rules) };
+}

@@ -4,6 +4,7 @@ import { HUBSPOT_DEAL_DEFAULT, HUBSPOT_DEAL_SOURCE, QUOTE_TARGET } from './hubsp
 import { HUBSPOT_LINE_ITEM_DEFAULT, HUBSPOT_LINE_ITEM_SOURCE, QUOTE_LINE_TARGET } from './hubspot/line-item-mapping.ts';
 import { lineFieldSettingsOf, salesforceLineItemDefault, SALESFORCE_LINE_ITEM_SOURCE } from './salesforce/line-item-mapping.ts';
 import { SALESFORCE_DEFAULT_FIELDS } from '../connectors/salesforce/declaration.ts';
+import { AUTOTASK_TIME_ENTRY_DEFAULT, AUTOTASK_TIME_ENTRY_SOURCE, AUTOTASK_TIME_ENTRY_TARGET } from './autotask/time-entry-mapping.ts';
 
 // The objects whose mapping admins can change through the API, per provider. A connector
 // plugs in by adding an entry: its source schema, the canonical target, and its built-in
@@ -54,6 +55,15 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     target: QUOTE_LINE_TARGET,
     defaultRules: salesforceLineItemDefault(SALESFORCE_DEFAULT_FIELDS),
     defaultRulesFor: (settings) => salesforceLineItemDefault(lineFieldSettingsOf(settings, SALESFORCE_DEFAULT_FIELDS)),
+  },
+  {
+    provider: 'autotask',
+    object: 'time_entry',
+    description:
+      'An Autotask time entry with the records it points at (its ticket and the ticket\'s user-defined fields, task, project, role, resource, billing code, contract rate) → the fields its labour line is made from (company, project, hours, billable, rates, work type and role, dates)',
+    source: AUTOTASK_TIME_ENTRY_SOURCE,
+    target: AUTOTASK_TIME_ENTRY_TARGET,
+    defaultRules: AUTOTASK_TIME_ENTRY_DEFAULT,
   },
 ];
 

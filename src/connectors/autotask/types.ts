@@ -47,6 +47,8 @@ export interface Ticket {
   projectID: Num | null;
   ticketNumber: string;
   title: string;
+  /** The ticket's user-defined fields, each `{ name, value }` (time entries carry none of their own). */
+  userDefinedFields?: { name: string; value: string | null }[];
 }
 
 export interface Task {

@@ -4,6 +4,9 @@ import { and, gt, gte, type Condition } from '../../connectors/autotask/filter.t
 import type { TimeEntry } from '../../connectors/autotask/types.ts';
 import { loadLabourLookups, markMissingDeleted, saveMappedEntries } from '../../db/labour-lines.ts';
 import { mapAutotaskTimeEntry } from '../../mappings/autotask/time-entry.ts';
+import { mappingObject } from '../../mappings/objects.ts';
+import { recordMappingUse } from '../../db/mapping-uses.ts';
+import { checkedMappingInForce } from '../mapping-in-force.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { readCursor, writeCursor } from '../partner-center/run-progress.ts';
 import { autotaskClientFor } from './client-for-connection.ts';
@@ -14,6 +17,7 @@ export const AUTOTASK_TIME_CURSOR_SCOPE = 'autotask:time_entries';
 const PAGE_SIZE = 500;
 /** Pages per job run: a long first sync continues in a fresh job instead of holding a worker. */
 const PAGES_PER_RUN = 50;
+const TIME_ENTRY = mappingObject('autotask', 'time_entry')!;
 
 export interface AutotaskTimeSyncPayload {
   connectionId: string;
@@ -73,8 +77,9 @@ function filterFor(cursor: AutotaskTimeCursor): Condition {
 /**
  * `autotask:time_sync`: the connection's time entries modified since the cursor
  * (`TimeEntries/query` by lastModifiedDateTime, 500 per page, following nextPageUrl,
- * each page fetched once), stored as labour lines page by page, each page in one
- * transaction with the cursor that covers it: a worker killed mid-sync resumes after
+ * each page fetched once), mapped through the connection's time entry mapping (read once
+ * per run, its version recorded with each page) and stored as labour lines page by page,
+ * each page in one transaction with the cursor that covers it: a worker killed mid-sync resumes after
  * the last page saved and ends with the same lines. At the end of a pass, entries of
  * the open window that Autotask no longer lists are marked deleted (Autotask has no
  * webhooks or deletion log for time entries).
@@ -83,6 +88,7 @@ export async function syncAutotaskTime(payload: AutotaskTimeSyncPayload, ctx: Hu
   const client = options.client ?? (await autotaskClientFor(ctx, payload.connectionId)).client;
   const lookups = await loadLabourLookups(ctx.db, 'autotask');
   const references = emptyReferences();
+  const mapping = await checkedMappingInForce(ctx.db, payload.connectionId, TIME_ENTRY);
   const cursor: AutotaskTimeCursor = (await readCursor<AutotaskTimeCursor>(ctx.db, payload.connectionId, AUTOTASK_TIME_CURSOR_SCOPE)) ?? { since: null, afterId: null, maxSeen: null };
   const result: AutotaskTimeSyncResult = { pages: 0, fetched: 0, changed: 0, unchanged: 0, errors: 0, deleted: 0, done: false };
   const pagesPerRun = options.pagesPerRun ?? PAGES_PER_RUN;
@@ -91,7 +97,7 @@ export async function syncAutotaskTime(payload: AutotaskTimeSyncPayload, ctx: Hu
     result.pages++;
     result.fetched += page.items.length;
     const refs = await loadReferences(client, page.items, references);
-    const mapped = page.items.map((e) => mapAutotaskTimeEntry(e, lookups, refs));
+    const mapped = page.items.map((e) => mapAutotaskTimeEntry(e, lookups, refs, mapping));
     let maxSeen = cursor.maxSeen;
     for (const e of page.items) {
       const at = e.lastModifiedDateTime;
@@ -106,6 +112,7 @@ export async function syncAutotaskTime(payload: AutotaskTimeSyncPayload, ctx: Hu
       result.changed += saved.changed;
       result.unchanged += saved.unchanged;
       result.errors += saved.errors;
+      await recordMappingUse(trx, { connectionId: payload.connectionId, object: TIME_ENTRY.object, version: mapping.version, records: page.items.length });
       await writeCursor(trx, payload.connectionId, AUTOTASK_TIME_CURSOR_SCOPE, next);
     });
     if (last) {

@@ -30,6 +30,8 @@ export class AutotaskAccount {
   readonly units: Json[] = [];
   /** Every adjustment taken (Autotask itself cannot list them: create only). */
   readonly adjustments: Json[] = [];
+  /** Values of the tickets' user-defined fields, by ticket id then UDF name; a UDF with no value is null. */
+  readonly ticketUdfs = new Map<number, Record<string, string | null>>();
   #latest = 0;
   #nextEntryId: number;
   #nextServiceId = 8000;
@@ -108,6 +110,13 @@ export class AutotaskAccount {
   #stamp(): string {
     this.#latest = Math.max(this.#now().getTime(), this.#latest + 1000);
     return iso(this.#latest);
+  }
+
+  /** Sets user-defined field values of a ticket, behind the hub's back (a ticket edit stamps no time entry). */
+  setTicketUdfs(ticketId: number, values: Record<string, string | null>): Record<string, string | null> {
+    const udfs = { ...this.ticketUdfs.get(ticketId), ...values };
+    this.ticketUdfs.set(ticketId, udfs);
+    return udfs;
   }
 
   /** Change fields of an entry (as a PATCH would), stamping lastModifiedDateTime. */

@@ -337,7 +337,7 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
         .execute();
       return rows.map((row) => ({ label: `${row.name} (${row.deal}, quote revision ${row.revision})`, record: row.source }));
     }
-    if (object.provider === 'connectwise' && object.object === 'time_entry') {
+    if (object.object === 'time_entry') {
       const rows = await ctx.db
         .selectFrom('labour_lines')
         .select(['source', 'entry_id', 'version'])

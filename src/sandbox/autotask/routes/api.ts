@@ -9,6 +9,13 @@ export const API_PREFIX = '/ATServicesRest/V1.0';
 const MAX_RECORDS = 500;
 const HOUR = 3_600_000;
 
+const TICKET_UDFS = ['Work Category'];
+
+function ticketUdfsOf(values: Record<string, string | null> | undefined): Json[] {
+  const names = [...new Set([...TICKET_UDFS, ...Object.keys(values ?? {})])];
+  return names.map((name) => ({ name, value: values?.[name] ?? null }));
+}
+
 /** The queryable entities by lower-cased endpoint name, each as Autotask spells it. */
 function entities(ctx: AutotaskSandboxContext): Map<string, { name: string; rows: () => Json[] }> {
   const fixed = (name: string, rows: readonly object[]) => [name.toLowerCase(), { name, rows: () => rows.map((r) => ({ ...r }) as Json) }] as const;
@@ -19,7 +26,14 @@ function entities(ctx: AutotaskSandboxContext): Map<string, { name: string; rows
     fixed('BillingCodes', BILLING_CODES.map((b) => ({ ...b, billingCodeType: 0, useType: 1, isActive: true }))),
     fixed('Projects', [...PROJECTS, STRAY.project].map((p) => ({ ...p, status: 1, projectType: 5 }))),
     fixed('Tasks', [...TASKS, STRAY.task].map((t) => ({ ...t, status: 1 }))),
-    fixed('Tickets', [...TICKETS, STRAY.ticket].map((t) => ({ ...t, status: 1 }))),
+    [
+      'tickets',
+      {
+        name: 'Tickets',
+        // Autotask lists every UDF defined for tickets, null where the ticket has no value.
+        rows: () => [...TICKETS, STRAY.ticket].map((t) => ({ ...t, status: 1, userDefinedFields: ticketUdfsOf(ctx.account.ticketUdfs.get(t.id)) })),
+      },
+    ],
     fixed('Services', SERVICES.map((s) => ({ ...s, invoiceDescription: s.name, unitCost: 0, periodType: 'm', isActive: true }))),
     fixed('ContractRates', TM_CONTRACT.rates.map((r) => ({ ...r, contractID: TM_CONTRACT.id }))),
     ['timeentries', { name: 'TimeEntries', rows: () => [...ctx.account.entries.values()] }],
