@@ -15,7 +15,7 @@ import { todayIn } from '../../engine/dates.ts';
 import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
 import { closeFinding, keepFinding, type DriftRunSummary, type FindingDraft } from './findings.ts';
 import { lastPeriodCost } from './period-cost.ts';
-import { seatFinding } from './seats.ts';
+import { SEATS_FIELD, seatFinding } from './seats.ts';
 
 export type { DriftRunSummary } from './findings.ts';
 
@@ -138,7 +138,7 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
     };
     await keepFinding(ctx, key, draft, summary);
     if (line.kind !== 'seat') continue;
-    const seats = await seatFinding(ctx, { connectionId, customerId: row.customer_id, currency: row.currency, sku: line.sku!, lineItemId: item.id, quantity: line.quantity, unitCost: line.unitCost, modifiedAt: crmSide.seenAt }, hub.price);
+    const seats = await seatFinding(ctx, { connectionId, customerId: row.customer_id, currency: row.currency, sku: line.sku!, lineItemId: item.id, quantity: line.quantity, unitCost: line.unitCost, modifiedAt: crmSide.seenAt }, hub.price, owners.get(SEATS_FIELD)?.owner ?? 'microsoft');
     if (!seats) continue;
     seen.add(seats.key);
     await keepFinding(ctx, seats.key, seats.draft, summary);

@@ -49,10 +49,8 @@ export async function resolveFinding(ctx: HubContext, id: string, action: DriftA
     if (action === 'ignore') {
       set = { status: 'ignored', resolution: 'ignore', resolution_note: reason, resolved_by: actor.actor, resolved_at: new Date() };
     } else {
-      if (action === 'accept-other-value' && finding.owner === 'microsoft') {
-        throw new DriftConflict(`${finding.field} is owned by Microsoft: change it through a subscription order, not by accepting another system's copy`);
-      }
       const changes = action === 'push-owner-value' ? (finding.owner === 'crm' ? 'hub' : 'crm') : finding.owner === 'crm' ? 'crm' : 'hub';
+      if (changes !== 'crm' && (finding.owner === 'microsoft' || (finding.vendor_ref as { kind?: string }).kind === 'seat-quantity')) throw new DriftConflict(seatOrderNeeded(finding));
       if (changes === 'crm') {
         await enqueueJob(trx, DRIFT_PUSH_TASK, { findingId: id }, { jobKey: `drift:push:${id}` });
         set = { status: 'resolving', resolution: action, resolution_note: reason, resolved_by: actor.actor };
@@ -65,6 +63,16 @@ export async function resolveFinding(ctx: HubContext, id: string, action: DriftA
     await writeAudit(trx, { ...actor, action: `drift.${action}`, entity: 'drift_finding', entityId: id, before: { status: finding.status }, after: { status: after.status, resolution: action }, justification: reason });
     return after;
   });
+}
+
+/**
+ * Why the hub's side of a seat count cannot simply take another value: the hub's seats
+ * are what Microsoft provisioned, and they change only through an order at Microsoft.
+ */
+function seatOrderNeeded(finding: FindingRow): string {
+  const route = 'record the seat change with POST /v1/subscriptions/{id}/seat-changes and the next drift run closes this finding';
+  if (finding.owner === 'microsoft') return `${finding.field} is owned by Microsoft: change it through a subscription order, not by accepting another system's copy (${route})`;
+  return `${finding.field} is owned by the ${finding.owner}, but Microsoft's seats change only through a subscription order: ${route}`;
 }
 
 /** The CRM's value as a new pending version of the customer's card: the latest approved rules with this one replaced. */
