@@ -62,3 +62,20 @@ export async function connectBothErps(hub: TestHub, month: ClosedMonth, xero: Xe
   qbo.company.createCustomer({ DisplayName: 'Fabrikam Ltd' });
   return connections;
 }
+
+/** Connects the hub to a Xero sandbox through the API (with a webhook key when given) and answers the connection id. */
+export async function connectXeroSandbox(hub: TestHub, xero: XeroSandbox, webhookKey?: string): Promise<string> {
+  const res = await hub.app.inject({
+    method: 'POST',
+    url: '/v1/connections',
+    headers: hub.auth(hub.keys.admin),
+    payload: {
+      provider: 'xero',
+      name: 'Xero sandbox',
+      credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken, ...(webhookKey ? { webhookKey } : {}) },
+      settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}
