@@ -11,7 +11,8 @@ export type OwnerSystem = (typeof OWNER_SYSTEMS)[number];
 export const FIELD_HOLDERS: Readonly<Record<string, readonly OwnerSystem[]>> = {
   'rate_card.markup_percent': ['hub', 'crm'],
   'rate_card.unit_price': ['hub', 'crm'],
-  'subscription.seats': ['microsoft', 'hub'],
+  // The CRM's deal lines carry seat quantities too; an MSP whose sales team decides seats can make the CRM the owner.
+  'subscription.seats': ['microsoft', 'hub', 'crm'],
   'customer.billing_contact': ['crm', 'hub', 'erp'],
   'customer.billing_address': ['crm', 'hub', 'erp'],
   'psa.agreement_quantity': ['hub', 'psa'],

@@ -5,6 +5,9 @@ import { HUBSPOT_LINE_ITEM_DEFAULT, HUBSPOT_LINE_ITEM_SOURCE, QUOTE_LINE_TARGET 
 import { lineFieldSettingsOf, salesforceLineItemDefault, SALESFORCE_LINE_ITEM_SOURCE } from './salesforce/line-item-mapping.ts';
 import { SALESFORCE_DEFAULT_FIELDS } from '../connectors/salesforce/declaration.ts';
 import { AUTOTASK_TIME_ENTRY_DEFAULT, AUTOTASK_TIME_ENTRY_SOURCE, AUTOTASK_TIME_ENTRY_TARGET } from './autotask/time-entry-mapping.ts';
+import { CUSTOMER_BILLING } from './customer/billing.ts';
+import { HUBSPOT_COMPANY_DEFAULT, HUBSPOT_COMPANY_SOURCE } from './hubspot/company-mapping.ts';
+import { XERO_CONTACT_DEFAULT, XERO_CONTACT_TARGET } from './xero/contact-mapping.ts';
 
 // The objects whose mapping admins can change through the API, per provider. A connector
 // plugs in by adding an entry: its source schema, the canonical target, and its built-in
@@ -64,6 +67,22 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: AUTOTASK_TIME_ENTRY_SOURCE,
     target: AUTOTASK_TIME_ENTRY_TARGET,
     defaultRules: AUTOTASK_TIME_ENTRY_DEFAULT,
+  },
+  {
+    provider: 'hubspot',
+    object: 'company',
+    description: "A customer's HubSpot company → its billing contact and address (the CRM owns both by default; drift detection compares them with the ERP's copy)",
+    source: HUBSPOT_COMPANY_SOURCE,
+    target: CUSTOMER_BILLING,
+    defaultRules: HUBSPOT_COMPANY_DEFAULT,
+  },
+  {
+    provider: 'xero',
+    object: 'contact',
+    description: 'The hub customer (name, id, billing contact and address) → the Xero contact the posting job creates and drift detection compares',
+    source: CUSTOMER_BILLING,
+    target: XERO_CONTACT_TARGET,
+    defaultRules: XERO_CONTACT_DEFAULT,
   },
 ];
 

@@ -124,3 +124,20 @@ export async function mapSmallMonthInNetSuite(hub: TestHub, month: ClosedMonth):
   });
   expect(mapped.statusCode, mapped.body).toBe(200);
 }
+
+/** Connects the hub to a Xero sandbox through the API (with a webhook key when given) and answers the connection id. */
+export async function connectXeroSandbox(hub: TestHub, xero: XeroSandbox, webhookKey?: string): Promise<string> {
+  const res = await hub.app.inject({
+    method: 'POST',
+    url: '/v1/connections',
+    headers: hub.auth(hub.keys.admin),
+    payload: {
+      provider: 'xero',
+      name: 'Xero sandbox',
+      credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken, ...(webhookKey ? { webhookKey } : {}) },
+      settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}

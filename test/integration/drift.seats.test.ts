@@ -88,4 +88,30 @@ describe('seat count drift against the CRM', () => {
     expect(ledger).toEqual([{ external_id: '7001', before: { quantity: '25' }, after: { quantity: '28' } }]);
     expect((await call(`/v1/drift-findings?field=subscription.seats`, hub.keys.auditor)).json().items[0]).toMatchObject({ id: finding.id, status: 'resolved' });
   });
+
+  it('takes the owner from the field-ownership table: with the CRM as owner the finding names it, push-owner-value is refused and accept-other-value writes the CRM once', async () => {
+    const owner = await hub.app.inject({ method: 'PUT', url: '/v1/field-owners/subscription.seats', headers: hub.auth(hub.keys.admin), payload: { owner: 'crm', reason: 'sales decides seat counts here' } });
+    expect(owner.statusCode, owner.body).toBe(200);
+    // Microsoft adds 2 seats (28 → 30); the CRM line still says 28: 2 × 21.00 = 42.00 a month.
+    await hub.ctx.db.insertInto('subscriptions').values({ customer_id: customerId, offer_id: 'CFQ7TTC0LCHC:0002:0001', quantity: 2, status: 'active', last_synced_at: '2026-12-03T06:00:00Z' }).execute();
+    expect(await detectDrift(hub.ctx)).toMatchObject({ opened: 1 });
+    const [finding] = (await call('/v1/drift-findings?field=subscription.seats&status=open', hub.keys.auditor)).json().items;
+    expect(finding).toMatchObject({ owner: 'crm', ownerValue: '28', otherValue: '30', moneyAtStakePerMonth: '42.00', status: 'open' });
+    expect(new Date(finding.otherSeenAt).toISOString()).toBe('2026-12-03T06:00:00.000Z');
+
+    const push = await call(`/v1/drift-findings/${finding.id}/resolve`, hub.keys.finance, { action: 'push-owner-value', reason: 'the CRM says 28' });
+    expect(push.statusCode).toBe(409);
+    expect(push.json().detail).toMatch(/owned by the crm, but Microsoft's seats change only through a subscription order/);
+
+    const writesBefore = sandbox.stats().writes;
+    const accept = await call(`/v1/drift-findings/${finding.id}/resolve`, hub.keys.finance, { action: 'accept-other-value', reason: 'Microsoft bills 30' });
+    expect(accept.statusCode, accept.body).toBe(200);
+    for (let cycle = 0; cycle < 2; cycle++) {
+      await work();
+      expect(await detectDrift(hub.ctx)).toMatchObject({ opened: 0, updated: 0 });
+    }
+    expect(sandbox.stats().writes - writesBefore).toBe(1);
+    expect(Number(await lineQuantity('7001'))).toBe(30);
+    expect((await call(`/v1/drift-findings?field=subscription.seats&status=resolved`, hub.keys.auditor)).json().items.map((f: { id: string }) => f.id)).toContain(finding.id);
+  });
 });

@@ -52,9 +52,9 @@ describe('field ownership and drift', () => {
       ['rate_card.unit_price', 'hub', 'rate-card-dual-approval'],
       ['subscription.seats', 'microsoft', 'none'],
     ]);
-    const wrong = await call('PUT', '/v1/field-owners/subscription.seats', hub.keys.admin, { owner: 'crm', reason: 'x' });
+    const wrong = await call('PUT', '/v1/field-owners/erp.customer_id', hub.keys.admin, { owner: 'crm', reason: 'x' });
     expect(wrong.statusCode).toBe(400);
-    expect(wrong.json().detail).toBe('owner: subscription.seats is held by microsoft, hub: its owner must be one of them');
+    expect(wrong.json().detail).toBe('owner: erp.customer_id is held by erp, hub: its owner must be one of them');
     const changed = await call('PUT', '/v1/field-owners/customer.billing_contact', hub.keys.admin, { owner: 'erp', reason: 'finance keeps contacts in the ERP' });
     expect(changed.statusCode, changed.body).toBe(200);
     expect(changed.json()).toMatchObject({ field: 'customer.billing_contact', owner: 'erp' });

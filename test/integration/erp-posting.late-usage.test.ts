@@ -3,6 +3,7 @@ import { Decimal } from '../../src/engine/decimal.ts';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
 import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
 import { closePeriod, closeSmallMonth, type ClosedMonth } from '../helpers/closed-month.ts';
+import { connectXeroSandbox } from '../helpers/erp-connections.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
@@ -24,19 +25,7 @@ beforeAll(async () => {
   hub = await createTestHub({ worker: true });
   xero = await startXeroSandbox();
   month = await closeSmallMonth(hub);
-  const created = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: {
-      provider: 'xero',
-      name: 'Xero sandbox',
-      credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken },
-      settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  connectionId = created.json().id;
+  connectionId = await connectXeroSandbox(hub, xero);
 }, 120_000);
 afterAll(async () => {
   await hub?.close();

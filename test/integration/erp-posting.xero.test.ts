@@ -6,6 +6,7 @@ import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
 import { handleXeroEvent } from '../../src/jobs/erp/xero-events.ts';
 import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
 import { closeSmallMonth, reCloseWithComputeOnWeb, type ClosedMonth } from '../helpers/closed-month.ts';
+import { connectXeroSandbox } from '../helpers/erp-connections.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { xeroSpecChecker } from '../helpers/xero-spec.ts';
 
@@ -23,19 +24,7 @@ beforeAll(async () => {
   hub = await createTestHub({ worker: true, webhookProviders: [xeroWebhookProvider({ handle: handleXeroEvent })] });
   xero = await startXeroSandbox();
   month = await closeSmallMonth(hub);
-  const created = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: {
-      provider: 'xero',
-      name: 'Xero sandbox',
-      credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken, webhookKey: WEBHOOK_KEY },
-      settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  connectionId = created.json().id;
+  connectionId = await connectXeroSandbox(hub, xero, WEBHOOK_KEY);
 }, 120_000);
 afterAll(async () => {
   await hub?.close();

@@ -32,7 +32,10 @@ describe('field mappings through the API', () => {
     const res = await call('GET', `/v1/connections/${connectionId}/mappings`);
     expect(res.statusCode, res.body).toBe(200);
     const [deal, ...others] = res.json().items;
-    expect(others.map((o: { object: string; version: number }) => [o.object, o.version])).toEqual([['line_item', 0]]);
+    expect(others.map((o: { object: string; version: number }) => [o.object, o.version])).toEqual([
+      ['line_item', 0],
+      ['company', 0],
+    ]);
     expect(deal).toMatchObject({ provider: 'hubspot', object: 'deal', version: 0, builtIn: true, reason: null });
     expect(deal.rules.map((r: { id: string; target: string }) => [r.id, r.target])).toEqual([
       ['currency', 'quote.currency'],
@@ -146,6 +149,6 @@ describe('field mappings through the API', () => {
     ]);
     const missing = await call('POST', `${mappingUrl()}/rollback`, { version: 9, reason: 'x' });
     expect(missing.statusCode).toBe(404);
-    expect((await call('GET', `/v1/connections/${connectionId}/mappings/agreement`)).json().detail).toBe('object agreement: a hubspot connection maps deal, line_item');
+    expect((await call('GET', `/v1/connections/${connectionId}/mappings/agreement`)).json().detail).toBe('object agreement: a hubspot connection maps deal, line_item, company');
   });
 });

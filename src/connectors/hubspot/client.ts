@@ -137,6 +137,21 @@ export class HubSpotClient {
     return record(await this.#call((hs) => hs.crm.lineItems.basicApi.update(id, { properties })));
   }
 
+  /** A company with the properties asked for (and when it was last modified); undefined when HubSpot has none by that id. */
+  async readCompany(id: string, properties: readonly string[]): Promise<CrmRecord | undefined> {
+    try {
+      return record(await this.#call((hs) => hs.crm.companies.basicApi.getById(id, [...new Set(['name', 'hs_lastmodifieddate', ...properties])])));
+    } catch (error) {
+      if (error instanceof HubSpotCallError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Sets properties of a company (PATCH); returns the company as HubSpot stored it. */
+  async updateCompany(id: string, properties: Record<string, string>): Promise<CrmRecord> {
+    return record(await this.#call((hs) => hs.crm.companies.basicApi.update(id, { properties })));
+  }
+
   async #associated(dealId: string, to: 'line_items' | 'companies'): Promise<{ id: string; typeIds: number[] }[]> {
     const found: { id: string; typeIds: number[] }[] = [];
     let after: string | undefined;

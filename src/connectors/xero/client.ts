@@ -92,6 +92,22 @@ export class XeroPostingClient {
     return body.contacts![0]!;
   }
 
+  async findContactById(contactId: string): Promise<Contact | undefined> {
+    try {
+      const { body } = await this.#call((api, tenant) => api.getContact(tenant, contactId));
+      return body.contacts?.[0];
+    } catch (error) {
+      if (error instanceof XeroCallError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Changes the fields of a contact that `contact` carries (Xero replaces an address of the type sent as a whole). */
+  async updateContact(contactId: string, contact: Contact, idempotencyKey: string): Promise<Contact> {
+    const { body } = await this.#call((api, tenant) => api.updateContact(tenant, contactId, { contacts: [{ ...contact, contactID: contactId }] }, idempotencyKey));
+    return body.contacts![0]!;
+  }
+
   async findInvoiceByNumber(invoiceNumber: string): Promise<Invoice | undefined> {
     const { body } = await this.#call((api, tenant) => api.getInvoices(tenant, undefined, undefined, undefined, undefined, [invoiceNumber]));
     return body.invoices?.find((i) => i.invoiceNumber === invoiceNumber);

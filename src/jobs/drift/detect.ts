@@ -13,9 +13,10 @@ import { mappingObject } from '../../mappings/objects.ts';
 import { mappingInForce } from '../../db/field-mappings.ts';
 import { todayIn } from '../../engine/dates.ts';
 import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
+import { compareBillingContacts } from './contacts.ts';
 import { closeFinding, keepFinding, type DriftRunSummary, type FindingDraft } from './findings.ts';
 import { lastPeriodCost } from './period-cost.ts';
-import { seatFinding } from './seats.ts';
+import { SEATS_FIELD, seatFinding } from './seats.ts';
 
 export type { DriftRunSummary } from './findings.ts';
 
@@ -45,7 +46,8 @@ async function hubPriceOf(ctx: HubContext, customerId: string, match: { sku: str
 
 /**
  * Compares every price the hub owns with the copy in each connected CRM (the line items
- * of each deal's latest quote, re-read now) and keeps one finding per difference: opened
+ * of each deal's latest quote, re-read now), and the CRM's billing contact and address
+ * with each Xero contact's, and keeps one finding per difference: opened
  * when new, refreshed while it lasts, closed with a note when the values agree again.
  * Idempotent: a second run over the same state changes nothing.
  */
@@ -62,6 +64,7 @@ export async function detectDrift(ctx: HubContext): Promise<DriftRunSummary> {
       ctx.logger.warn({ err, connectionId: connection.id }, 'drift: connection skipped');
     }
   }
+  await compareBillingContacts(ctx, owners, summary);
   return summary;
 }
 
@@ -138,7 +141,7 @@ async function compareConnection(ctx: HubContext, connectionId: string, { owners
     };
     await keepFinding(ctx, key, draft, summary);
     if (line.kind !== 'seat') continue;
-    const seats = await seatFinding(ctx, { connectionId, customerId: row.customer_id, currency: row.currency, sku: line.sku!, lineItemId: item.id, quantity: line.quantity, unitCost: line.unitCost, modifiedAt: crmSide.seenAt }, hub.price);
+    const seats = await seatFinding(ctx, { connectionId, customerId: row.customer_id, currency: row.currency, sku: line.sku!, lineItemId: item.id, quantity: line.quantity, unitCost: line.unitCost, modifiedAt: crmSide.seenAt }, hub.price, owners.get(SEATS_FIELD)?.owner ?? 'microsoft');
     if (!seats) continue;
     seen.add(seats.key);
     await keepFinding(ctx, seats.key, seats.draft, summary);

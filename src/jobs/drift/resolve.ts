@@ -9,6 +9,8 @@ import { crmPriceFor, type HubPrice } from '../../engine/drift.ts';
 import { todayIn } from '../../engine/dates.ts';
 import { enqueueJob } from '../enqueue.ts';
 import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
+import { contactWriteSystem, pushContactFinding, type VendorWrite } from './contact-push.ts';
+import type { ContactRef } from './contacts.ts';
 
 export const DRIFT_PUSH_TASK = 'drift:push';
 export type DriftAction = 'push-owner-value' | 'accept-other-value' | 'ignore';
@@ -49,11 +51,17 @@ export async function resolveFinding(ctx: HubContext, id: string, action: DriftA
     if (action === 'ignore') {
       set = { status: 'ignored', resolution: 'ignore', resolution_note: reason, resolved_by: actor.actor, resolved_at: new Date() };
     } else {
-      if (action === 'accept-other-value' && finding.owner === 'microsoft') {
-        throw new DriftConflict(`${finding.field} is owned by Microsoft: change it through a subscription order, not by accepting another system's copy`);
-      }
+      // The side that changes: a vendor copy is written by the push job (once, keyed by the finding); the hub's own price becomes a pending rate card version.
       const changes = action === 'push-owner-value' ? (finding.owner === 'crm' ? 'hub' : 'crm') : finding.owner === 'crm' ? 'crm' : 'hub';
-      if (changes === 'crm') {
+      const ref = finding.vendor_ref as { object?: string; kind?: string; crmProperty?: string | null; xeroField?: string };
+      if (ref.object === 'contacts') {
+        if (contactWriteSystem(finding.owner, action) === 'hubspot' && !ref.crmProperty) {
+          throw new DriftConflict(`no HubSpot company property copies Xero's ${ref.xeroField} unchanged (the company or contact mapping transforms it): change the CRM by hand`);
+        }
+      } else if (changes !== 'crm' && (finding.owner === 'microsoft' || ref.kind === 'seat-quantity')) {
+        throw new DriftConflict(seatOrderNeeded(finding));
+      }
+      if (ref.object === 'contacts' || changes === 'crm') {
         await enqueueJob(trx, DRIFT_PUSH_TASK, { findingId: id }, { jobKey: `drift:push:${id}` });
         set = { status: 'resolving', resolution: action, resolution_note: reason, resolved_by: actor.actor };
       } else {
@@ -65,6 +73,16 @@ export async function resolveFinding(ctx: HubContext, id: string, action: DriftA
     await writeAudit(trx, { ...actor, action: `drift.${action}`, entity: 'drift_finding', entityId: id, before: { status: finding.status }, after: { status: after.status, resolution: action }, justification: reason });
     return after;
   });
+}
+
+/**
+ * Why the hub's side of a seat count cannot simply take another value: the hub's seats
+ * are what Microsoft provisioned, and they change only through an order at Microsoft.
+ */
+function seatOrderNeeded(finding: FindingRow): string {
+  const route = 'record the seat change with POST /v1/subscriptions/{id}/seat-changes and the next drift run closes this finding';
+  if (finding.owner === 'microsoft') return `${finding.field} is owned by Microsoft: change it through a subscription order, not by accepting another system's copy (${route})`;
+  return `${finding.field} is owned by the ${finding.owner}, but Microsoft's seats change only through a subscription order: ${route}`;
 }
 
 /** The CRM's value as a new pending version of the customer's card: the latest approved rules with this one replaced. */
@@ -101,7 +119,8 @@ async function requestHubPrice(trx: Transaction<Database>, ctx: HubContext, find
 }
 
 /**
- * The push job: writes the hub's value to the CRM line once. The write is recorded in
+ * The push job: writes the resolved value once: the hub's to the CRM line, or one billing
+ * field between the CRM company and the Xero contact. The write is recorded in
  * sync_writes under the finding's key (the hub's origin marker), so a retried job never
  * writes twice and the hub recognises the new CRM value as its own.
  */
@@ -111,17 +130,18 @@ export async function pushFindingToCrm(ctx: HubContext, findingId: string): Prom
   const key = `drift:${findingId}`;
   const done = await ctx.db.selectFrom('sync_writes').select('id').where('idempotency_key', '=', key).executeTakeFirst();
   let outcome: 'written' | 'already-written' = 'already-written';
-  let write: LineWrite | undefined;
+  let write: VendorWrite | undefined;
   if (!done) {
-    const ref = finding.vendor_ref as unknown as VendorRef | SeatRef;
-    write = ref.kind === 'seat-quantity' ? await pushSeats(ctx, finding, ref) : await pushPrice(ctx, findingId, finding, ref);
-    outcome = 'written';
+    const ref = finding.vendor_ref as unknown as VendorRef | SeatRef | ContactRef;
+    if (ref.object === 'contacts') write = await pushContactFinding(ctx, finding);
+    else write = ref.kind === 'seat-quantity' ? await pushSeats(ctx, finding, ref) : await pushPrice(ctx, findingId, finding, ref);
+    if (write) outcome = 'written';
   }
   await ctx.db.transaction().execute(async (trx) => {
     if (write) {
       await trx
         .insertInto('sync_writes')
-        .values({ idempotency_key: key, connection_id: finding.connection_id, object: 'line_items', external_id: (finding.vendor_ref as unknown as VendorRef).id, before: JSON.stringify(write.before), after: JSON.stringify(write.after), origin: `hub:${key}` })
+        .values({ idempotency_key: key, connection_id: finding.connection_id, object: write.object, external_id: write.externalId, before: JSON.stringify(write.before), after: JSON.stringify(write.after), origin: `hub:${key}` })
         .onConflict((oc) => oc.column('idempotency_key').doNothing())
         .execute();
     }
@@ -131,22 +151,17 @@ export async function pushFindingToCrm(ctx: HubContext, findingId: string): Prom
   return outcome;
 }
 
-interface LineWrite {
-  before: Record<string, string | null>;
-  after: Record<string, string>;
-}
-
 /** Microsoft's seat count onto the CRM line's quantity. */
-async function pushSeats(ctx: HubContext, finding: FindingRow, ref: SeatRef): Promise<LineWrite> {
+async function pushSeats(ctx: HubContext, finding: FindingRow, ref: SeatRef): Promise<VendorWrite> {
   const { client } = await hubspotClientFor(ctx, finding.connection_id);
   const [current] = await client.readLineItems([ref.id]);
   const after = { quantity: ref.quantity };
   await client.updateLineItem(ref.id, after);
-  return { before: { quantity: current?.properties.quantity ?? null }, after };
+  return { object: 'line_items', externalId: ref.id, before: { quantity: current?.properties.quantity ?? null }, after };
 }
 
 /** The hub's price onto the CRM line, discounts cleared. */
-async function pushPrice(ctx: HubContext, findingId: string, finding: FindingRow, ref: VendorRef): Promise<LineWrite> {
+async function pushPrice(ctx: HubContext, findingId: string, finding: FindingRow, ref: VendorRef): Promise<VendorWrite> {
   const hub: HubPrice = ref.kind === 'seat' ? { unitPrice: new Decimal(ref.hubValue) } : { markupPercent: new Decimal(ref.hubValue) };
   const price = crmPriceFor(hub, ref.unitCost === null ? null : new Decimal(ref.unitCost));
   if (price === null) throw new Error(`finding ${findingId}: the CRM line has no cost to put the markup on`);
@@ -154,5 +169,5 @@ async function pushPrice(ctx: HubContext, findingId: string, finding: FindingRow
   const [current] = await client.readLineItems([ref.id]);
   const after = { price: price.toString(), discount: '0', hs_discount_percentage: '0' };
   await client.updateLineItem(ref.id, after);
-  return { before: { price: current?.properties.price ?? null, discount: current?.properties.discount ?? null, hs_discount_percentage: current?.properties.hs_discount_percentage ?? null }, after };
+  return { object: 'line_items', externalId: ref.id, before: { price: current?.properties.price ?? null, discount: current?.properties.discount ?? null, hs_discount_percentage: current?.properties.hs_discount_percentage ?? null }, after };
 }

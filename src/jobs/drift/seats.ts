@@ -1,4 +1,5 @@
 import type { HubContext } from '../../context.ts';
+import type { OwnerSystem } from '../../db/field-owners.ts';
 import { skuOf } from '../../db/seat-subscriptions.ts';
 import { Decimal } from '../../engine/decimal.ts';
 import { crmPriceFor, type HubPrice } from '../../engine/drift.ts';
@@ -34,12 +35,14 @@ export interface CrmSeatLine {
 }
 
 /**
- * Compares a CRM seat line's quantity with Microsoft's seats for its SKU. The money at
- * stake prices the difference at the approved card's seat price (or its markup on the
- * line's cost). Undefined when Microsoft holds no active subscription for the SKU (nothing
- * to compare) or the card has no price for it.
+ * Compares a CRM seat line's quantity with Microsoft's seats for its SKU. The owner is
+ * the field-ownership table's (Microsoft by default; the hub's count is Microsoft's, so a
+ * hub owner holds the same value, and a CRM owner swaps the sides). The money at stake
+ * prices the difference at the approved card's seat price (or its markup on the line's
+ * cost). Undefined when Microsoft holds no active subscription for the SKU (nothing to
+ * compare) or the card has no price for it.
  */
-export async function seatFinding(ctx: HubContext, line: CrmSeatLine, hubPrice: HubPrice): Promise<{ key: string; draft: FindingDraft | null } | undefined> {
+export async function seatFinding(ctx: HubContext, line: CrmSeatLine, hubPrice: HubPrice, owner: OwnerSystem): Promise<{ key: string; draft: FindingDraft | null } | undefined> {
   const microsoft = await microsoftSeats(ctx, line.customerId, line.sku);
   const seatPrice = crmPriceFor(hubPrice, line.unitCost);
   if (!microsoft || seatPrice === null) return undefined;
@@ -47,6 +50,9 @@ export async function seatFinding(ctx: HubContext, line: CrmSeatLine, hubPrice: 
   const key = `${line.connectionId}:${line.customerId}:${SEATS_FIELD}:${subject}:${line.lineItemId}`;
   const drift = seatDrift(microsoft.seats, line.quantity, seatPrice, line.currency);
   if (!drift) return { key, draft: null };
+  const microsoftSide = { value: microsoft.seats.toString(), seenAt: microsoft.seenAt };
+  const crmSide = { value: line.quantity.toString(), seenAt: line.modifiedAt };
+  const [ownerSide, otherSide] = owner === 'crm' ? [crmSide, microsoftSide] : [microsoftSide, crmSide];
   return {
     key,
     draft: {
@@ -55,11 +61,11 @@ export async function seatFinding(ctx: HubContext, line: CrmSeatLine, hubPrice: 
       system: 'hubspot',
       field: SEATS_FIELD,
       subject,
-      owner: 'microsoft',
-      ownerValue: microsoft.seats.toString(),
-      ownerSeenAt: microsoft.seenAt,
-      otherValue: line.quantity.toString(),
-      otherSeenAt: line.modifiedAt,
+      owner,
+      ownerValue: ownerSide.value,
+      ownerSeenAt: ownerSide.seenAt,
+      otherValue: otherSide.value,
+      otherSeenAt: otherSide.seenAt,
       moneyAtStake: drift.moneyAtStake.toFixed(minorUnits(line.currency)),
       currency: line.currency,
       vendorRef: { object: 'line_items', id: line.lineItemId, kind: 'seat-quantity', quantity: microsoft.seats.toString(), seatPrice: seatPrice.toString() },

@@ -37,7 +37,7 @@ export class HubSpotAccount {
     this.#now = now;
     const created = '2026-11-02T09:00:00.000Z';
     for (const c of COMPANIES) {
-      this.#put('companies', c.id, { name: c.name, domain: c.domain, [TENANT_ID_PROPERTY]: c.tenantId ?? null }, created);
+      this.#put('companies', c.id, { name: c.name, domain: c.domain, [TENANT_ID_PROPERTY]: c.tenantId ?? null, ...c.billing }, created);
     }
     for (const deal of DEALS) {
       for (const line of deal.lineItems) {

@@ -10,6 +10,8 @@ export interface CatalogCompany {
   domain: string;
   /** The MSP's custom company property carrying the Microsoft tenant id, when filled in. */
   tenantId?: string;
+  /** The company's address (HubSpot's own properties) and billing contact (the custom properties the hub's default company mapping reads). */
+  billing?: Readonly<Record<string, string>>;
 }
 
 export interface CatalogLineItem {
@@ -46,7 +48,23 @@ export const TENANT_ID_PROPERTY = 'partner_center_tenant_id';
 const monthly = { recurringbillingfrequency: 'monthly', hs_recurring_billing_period: 'P12M' };
 
 export const COMPANIES: readonly CatalogCompany[] = [
-  { id: '3001', name: 'Contoso Ltd', domain: 'contoso.example', tenantId: 'c0ffee00-0000-4000-8000-000000000001' },
+  {
+    id: '3001',
+    name: 'Contoso Ltd',
+    domain: 'contoso.example',
+    tenantId: 'c0ffee00-0000-4000-8000-000000000001',
+    billing: {
+      billing_contact_firstname: 'Megan',
+      billing_contact_lastname: 'Bowen',
+      billing_contact_email: 'ap@contoso.example',
+      address: '12 Harbour Street',
+      address2: 'Floor 3',
+      city: 'Seattle',
+      state: 'WA',
+      zip: '98101',
+      country: 'United States',
+    },
+  },
   { id: '3002', name: 'Fabrikam Inc', domain: 'fabrikam.example' },
   { id: '3003', name: 'Northwind Traders', domain: 'northwind.example', tenantId: 'c0ffee00-0000-4000-8000-000000000003' },
 ];

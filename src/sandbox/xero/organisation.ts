@@ -62,10 +62,46 @@ export class XeroOrganisation {
     if ([...this.contacts.values()].some((c) => String(c.Name).toLowerCase() === name.toLowerCase())) {
       throw new XeroValidation(input, [`The contact name ${name} is already assigned to another contact. The contact name must be unique across all active contacts.`]);
     }
-    const contact: XeroObject = { ContactID: randomUUID(), ContactStatus: 'ACTIVE', Name: name, IsCustomer: true, IsSupplier: false, UpdatedDateUTC: this.#stamp() };
-    if (typeof input.ContactNumber === 'string') contact.ContactNumber = input.ContactNumber;
+    const contact: XeroObject = { ContactID: randomUUID(), ContactStatus: 'ACTIVE', Name: name, IsCustomer: true, IsSupplier: false, Addresses: [], UpdatedDateUTC: this.#stamp() };
+    this.#assignContactFields(contact, input);
     this.contacts.set(contact.ContactID as string, contact);
     return contact;
+  }
+
+  /**
+   * POST /Contacts/{ContactID}: the fields sent replace the stored ones; an address
+   * replaces the contact's address of the same AddressType as a whole, as Xero does.
+   * Also what the control endpoint uses to edit a contact behind the hub's back.
+   */
+  updateContact(contactId: string, input: XeroObject): XeroObject {
+    const contact = this.contacts.get(contactId);
+    if (!contact) throw new XeroValidation(input, [`Contact ${contactId} could not be found`]);
+    if (typeof input.Name === 'string') {
+      const name = input.Name.trim();
+      if (!name) throw new XeroValidation(input, ['The contact name must be specified.']);
+      if ([...this.contacts.values()].some((c) => c !== contact && String(c.Name).toLowerCase() === name.toLowerCase())) {
+        throw new XeroValidation(input, [`The contact name ${name} is already assigned to another contact. The contact name must be unique across all active contacts.`]);
+      }
+      contact.Name = name;
+    }
+    this.#assignContactFields(contact, input);
+    contact.UpdatedDateUTC = this.#stamp();
+    return contact;
+  }
+
+  #assignContactFields(contact: XeroObject, input: XeroObject): void {
+    for (const field of ['ContactNumber', 'AccountNumber', 'FirstName', 'LastName', 'EmailAddress']) {
+      if (typeof input[field] === 'string') contact[field] = input[field];
+    }
+    if (!Array.isArray(input.Addresses)) return;
+    const addresses = [...((contact.Addresses as XeroObject[] | undefined) ?? [])];
+    for (const address of input.Addresses as XeroObject[]) {
+      if (address.AddressType !== 'POBOX' && address.AddressType !== 'STREET') throw new XeroValidation(input, ['AddressType must be POBOX or STREET']);
+      const at = addresses.findIndex((a) => a.AddressType === address.AddressType);
+      if (at >= 0) addresses[at] = { ...address };
+      else addresses.push({ ...address });
+    }
+    contact.Addresses = addresses;
   }
 
   createInvoice(input: XeroObject): XeroObject {

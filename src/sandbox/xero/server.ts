@@ -2,7 +2,8 @@
  * Starts the Xero sandbox: the identity token endpoint (refresh-token rotation), the
  * connections list, and the Accounting API under /api.xro/2.0 with Xero's tenant header,
  * Idempotency-Key replay, per-tenant limits (429 + Retry-After) and validation errors.
- * Point xero-node at it with `xero.accountingApi.basePath = sandbox.apiUrl`.
+ * Point xero-node at it with `xero.accountingApi.basePath = sandbox.apiUrl`. Control:
+ * POST /_sandbox/contacts/:id edits a contact (Xero's PascalCase fields) as a person would.
  *
  * @example
  *   const sandbox = await startXeroSandbox();
@@ -117,6 +118,10 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         envelope('TrackingCategories', SANDBOX_TRACKING.map((c) => ({ TrackingCategoryID: uuidOf(c.Name), Name: c.Name, Status: 'ACTIVE', Options: c.Options.map((o) => ({ TrackingOptionID: uuidOf(`${c.Name}/${o}`), Name: o, Status: 'ACTIVE' })) }))),
       );
       api.get('/Contacts', async (req) => envelope('Contacts', [...org.contacts.values()].filter(whereFilter((req.query as Record<string, string>).where))));
+      api.get('/Contacts/:id', async (req, reply) => {
+        const contact = org.contacts.get((req.params as { id: string }).id.toLowerCase());
+        return contact ? envelope('Contacts', [contact]) : reply.code(404).send(notFound());
+      });
       api.get('/Invoices', async (req) => {
         const q = req.query as Record<string, string>;
         const numbers = q.InvoiceNumbers ? new Set(q.InvoiceNumbers.split(',')) : undefined;
@@ -163,6 +168,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         return reply.code(status).send(body);
       };
       api.put('/Contacts', write('Contacts', (item) => org.createContact(item)));
+      api.post('/Contacts/:id', write('Contacts', (item, req) => org.updateContact((req.params as { id: string }).id.toLowerCase(), item)));
       api.put('/Invoices', write('Invoices', (item) => org.createInvoice(item)));
       api.post('/Invoices/:id', write('Invoices', (item, req) => org.updateInvoiceStatus((req.params as { id: string }).id.toLowerCase(), item)));
       api.put('/ManualJournals', write('ManualJournals', (item) => org.createManualJournal(item)));
@@ -171,6 +177,16 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     { prefix: '/api.xro/2.0' },
   );
 
+  // Someone edits a contact in Xero's UI, behind the hub's back: tests and the demo make drift with it.
+  app.post<{ Params: { id: string }; Body: XeroObject | undefined }>('/_sandbox/contacts/:id', async (req, reply) => {
+    if (!org.contacts.has(req.params.id.toLowerCase())) return reply.code(404).send(notFound());
+    try {
+      return org.updateContact(req.params.id.toLowerCase(), req.body ?? {});
+    } catch (err) {
+      if (err instanceof XeroValidation) return reply.code(400).send(validation(err.element, err.messages));
+      throw err;
+    }
+  });
   registerXeroControlRoutes(app, org, receivables, { tenantId: org.tenantId, webhookKey: receivables.webhookKey, apiUrl: () => `${url}/api.xro/2.0`, now });
   const url = await listenLocally(app, options);
   return {

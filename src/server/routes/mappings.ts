@@ -9,6 +9,7 @@ import type { MappingRule, RuleProblem, Scalar } from '../../mappings/engine/typ
 import { ROUNDINGS } from '../../mappings/engine/transforms.ts';
 import { UNITS } from '../../mappings/engine/units.ts';
 import { EXPRESSION_FUNCTIONS } from '../../mappings/engine/expression.ts';
+import { PROVIDER_SYSTEMS } from '../../db/field-owners.ts';
 import { forConnection, mappingObject, mappingObjectsOf, type MappingObject } from '../../mappings/objects.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { ApiProblem, conflict, invalidFields, notFound } from '../problem.ts';
@@ -324,6 +325,8 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
 
   /** The records the object's sync last mapped for this connection, newest first. */
   async function recentRecords(object: MappingObject, connectionId: string, last: number): Promise<{ label: string; record: unknown }[]> {
+    // Companies and ERP records are read fresh each time and not kept: their preview takes posted samples.
+    if (object.object === 'company' || PROVIDER_SYSTEMS[object.provider] === 'erp') return [];
     if (object.object === 'line_item') {
       const rows = await ctx.db
         .selectFrom('quote_lines as l')
