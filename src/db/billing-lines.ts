@@ -82,7 +82,7 @@ interface LicenseRow {
 export const PERIOD_USAGE_DIMS = `json_build_array(coalesce(entitlement_id, subscription_id), product_id, sku_id, product_name, sku_name, publisher_name,
     unit_price::text, effective_unit_price::text, pricing_currency, billing_currency, pc_to_bc_exchange_rate::text,
     pc_to_bc_exchange_rate_date, tags, resource_group, meter_id, meter_category, meter_name)::text as dims`;
-const PERIOD_USAGE_COLUMNS = `id, revision, usage_date, quantity::text, billing_pre_tax_total::text, ${PERIOD_USAGE_DIMS}`;
+export const PERIOD_USAGE_COLUMNS = `id, revision, usage_date, quantity::text, billing_pre_tax_total::text, ${PERIOD_USAGE_DIMS}`;
 const USAGE_COLUMNS = sql.raw(`${PERIOD_USAGE_COLUMNS}, customer_id, supersedes_id, to_char(usage_date, 'YYYY-MM') as period`);
 
 const LICENSE_COLUMNS = sql.raw(`id, revision, customer_id, charge_period, subscription_id, product_id, sku_id, product_name, sku_name,
@@ -175,7 +175,7 @@ function dimsOf(text: string): UsageDims {
 }
 const EMPTY_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
-export function usageLineOf(row: PeriodUsageRow, currency: CurrencyCode, customerId: string, id = `u:${row.id}`, negate = false): UsageLine {
+export function usageLineOf(row: Omit<PeriodUsageRow, 'revision'>, currency: CurrencyCode, customerId: string, id = `u:${row.id}`, negate = false): UsageLine {
   const d = dimsOf(row.dims);
   const billingCurrency = d.billingCurrency || d.pricingCurrency || currency;
   const quantity = dec(row.quantity);
@@ -275,18 +275,15 @@ export async function loadPeriodLicences(db: Db, customerId: string, period: Bil
 }
 
 /**
- * Usage lines for the input fingerprint: how many, and sha256 over every line's id,
- * revision and amounts in id order (computed where the lines are). `from`: usage_lines
- * with a filter, or the close's staged copy of them.
+ * A usage line's part of the usage digest: a hash of its id and revision (every change to
+ * a stored line's vendor columns or tags raises its revision). The digest sums these, so
+ * it is the same whether the lines are summed one by one or group by group.
  */
-export async function usageDigest(db: Db, from: RawBuilder<unknown>): Promise<{ count: number; digest: string }> {
-  const rows = await sql<{ count: number; digest: string }>`
-    select count(*)::int as count,
-      encode(sha256(convert_to(coalesce(string_agg(concat_ws(':', 'u', id, revision, coalesce(quantity::text, ''), coalesce(billing_pre_tax_total::text, '')), E'\n' order by id), ''), 'UTF8')), 'hex') as digest
-    from ${from}`.execute(db);
-  const row = rows.rows[0];
-  if (!row) throw new Error('no usage digest');
-  return row;
+export const LINE_DIGEST = 'hashint8extended(id, revision)';
+
+/** Usage lines for the input fingerprint: sha256 over how many there are and the sum of their LINE_DIGEST. */
+export function usageDigestOf(count: number, digestSum: string): string {
+  return createHash('sha256').update(`${count}:${digestSum}`).digest('hex');
 }
 
 /** The period's input digest: its usage digest and its licence lines' fingerprints. */
@@ -318,7 +315,9 @@ export async function loadPeriodLines(db: Db, customerId: string, period: Billin
       const usage = await sql<PeriodUsageRow>`
         select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines where ${periodUsageFilter(customerId, period)} order by id`.execute(trx);
       const licences = await loadPeriodLicences(trx, customerId, period, currency);
-      const { digest } = await usageDigest(trx, sql`usage_lines where ${periodUsageFilter(customerId, period)}`);
+      const sums = await sql<{ count: number; digest: string }>`
+        select count(*)::int as count, coalesce(sum(${sql.raw(LINE_DIGEST)}), 0)::text as digest from usage_lines where ${periodUsageFilter(customerId, period)}`.execute(trx);
+      const digest = usageDigestOf(sums.rows[0]!.count, sums.rows[0]!.digest);
       const lines: BillingLine[] = usage.rows.map((row) => usageLineOf(row, currency, customerId));
       for (const line of licences.lines) lines.push(line);
       return { lines, usageCount: usage.rows.length, licenseCount: licences.lines.length, digest: periodDigest(digest, licences.fingerprint) };

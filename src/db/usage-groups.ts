@@ -1,8 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { BillingPeriod, CurrencyCode, UsageLine } from '../engine/types.ts';
-import { PERIOD_USAGE_DIMS, periodUsageFilter, usageDigest, usageLineOf, type PeriodUsageRow } from './billing-lines.ts';
+import { periodBounds } from '../engine/dates.ts';
+import type { BillingPeriod, CurrencyCode, FxPolicy, UsageLine } from '../engine/types.ts';
+import { LINE_DIGEST, PERIOD_USAGE_COLUMNS, PERIOD_USAGE_DIMS, periodUsageFilter, usageDigestOf, usageLineOf, type PeriodUsageRow } from './billing-lines.ts';
 import type { Db } from './database.ts';
-import { STAGED_USAGE_COLUMNS, type RunStage } from './run-usage-stage.ts';
 
 // A customer's usage of a billing period, summed in PostgreSQL into the groups the engine
 // prices: lines that agree on every column pricing, fx, allocation and the invoice line
@@ -10,62 +10,108 @@ import { STAGED_USAGE_COLUMNS, type RunStage } from './run-usage-stage.ts';
 // and its date, tags, resource group, meter) and on the sign of their cost and of their
 // quantity. Pricing is linear in cost and quantity, and a credit is priced on |amount| with
 // the line's sign, so a group whose lines share both signs prices as the sum of its lines.
-// Under market fx a line's date picks its rate: lines also agree on the latest rate date
-// on or before their own (`rateDates`, every date of the frozen table), so a group's
-// earliest date finds the rate each of its lines would.
+// Under market fx a line's date picks its rate: lines also agree on the latest date within
+// the period on or before their own on which a rate of the card's table starts (its
+// splits), so a group's earliest date finds the rate each of its lines would.
 //
-// A group's key is the md5 of those columns as text, spelled by one expression per line
-// (groupKey), so the lineage insert finds exactly a group's lines again without sending
-// their ids through Node.
-//
-// A close reads its lines once: stagePeriodUsage copies the period's lines (the columns
-// read here, and each line's key) into a temporary table of the close's session, and the
-// groups, the cost-check candidates, the input digest and the lineage all read that. It
-// copies them from the billing run's staged copy (src/db/run-usage-stage.ts), which read
-// usage_lines once for all the run's customers: a customer's lines are spread over as
-// many heap pages as it has lines, so reading usage_lines per customer costs about as
-// much as reading the whole month once per customer.
+// The grouping is one pass (groupedUsage) that writes groups, never lines: per group the
+// sums, the line count, its first (lowest) id, which is the group's key, the ids of its
+// lines (lineage), the ids of those whose cost differs from Microsoft's formula (the cost
+// check's candidates) and its lines' part of the usage digest. A billing run groups every
+// customer of the period at once when it fans out (src/db/run-usage-stage.ts); a close
+// uses its customer's groups from there, or groups usage_lines itself when the run's
+// groups are gone (an unlogged table after a crash) or were split by other rate dates
+// than its card's (stageUsageGroups). Either way the close reads them through one view of
+// its session, pg_temp.close_usage_groups, and so does the lineage insert.
 
-/** The group key of a usage_lines row (see the module notes); rateDates: the market table's dates, or none. */
-function groupKey(rateDates: readonly string[]): RawBuilder<string> {
-  const rateFrom = rateDates.length === 0 ? sql`null::date` : sql`(select max(d) from unnest(${[...rateDates]}::date[]) d where d <= usage_date)`;
-  return sql<string>`md5(row(coalesce(entitlement_id, subscription_id), product_id, sku_id, product_name, sku_name, publisher_name,
-    unit_price, effective_unit_price, pricing_currency, billing_currency, pc_to_bc_exchange_rate, pc_to_bc_exchange_rate_date,
-    tags, resource_group, meter_id, meter_category, meter_name, sign(billing_pre_tax_total), sign(quantity), ${rateFrom})::text)`;
-}
-
-/** The session's copy of the period's usage (see the module notes). */
-const STAGED = sql.raw('pg_temp.close_period_usage');
+/** Everything a group's lines agree on (see the module notes), but the rate split. */
+const GROUPED_BY = sql.raw(`coalesce(entitlement_id, subscription_id), product_id, sku_id, product_name, sku_name, publisher_name,
+  unit_price, effective_unit_price, pricing_currency, billing_currency, pc_to_bc_exchange_rate, pc_to_bc_exchange_rate_date,
+  tags, resource_group, meter_id, meter_category, meter_name, sign(billing_pre_tax_total), sign(quantity)`);
 
 /**
- * Copy the period's usage lines, with their group keys, into this session's temporary
- * table (replacing any earlier copy). Run it inside the close's snapshot, on the one
- * connection that then reads the groups and writes the lineage. `from`: the billing
- * run's staged copy of the customer's lines (src/db/run-usage-stage.ts), used when it
- * yields the number of lines the run counted into it (an unlogged copy comes back empty
- * after a crash); else usage_lines are read.
+ * A line whose BillingPreTaxTotal differs from Microsoft's formula FLOOR(EffectiveUnitPrice ×
+ * Quantity × PCToBCExchangeRate, 2), computed exactly in `numeric` (trunc is ROUNDDOWN
+ * toward zero): one the engine's cost check (src/engine/cost-check.ts, which decides and
+ * words the finding) needs to see, where a group's sums cannot be checked. Missing figures
+ * read as the engine reads them (0, rate 1).
  */
-export async function stagePeriodUsage(db: Db, customerId: string, period: BillingPeriod, rateDates: readonly string[], from: RunStage | null = null): Promise<void> {
+const COST_DIFFERS = sql.raw(`coalesce(billing_pre_tax_total, 0) <> trunc(coalesce(effective_unit_price, 0) * coalesce(quantity, 0) * coalesce(pc_to_bc_exchange_rate, 1), 2)`);
+
+/**
+ * The groups of the usage lines `from … where` selects (see the module notes), one row per
+ * customer and group. `rateFrom`: the line's rate split, when some line's card has any.
+ */
+export function groupedUsage(from: RawBuilder<unknown>, where: RawBuilder<unknown>, rateFrom: RawBuilder<unknown> | null): RawBuilder<unknown> {
+  return sql`
+    select customer_id, ${sql.raw(PERIOD_USAGE_DIMS)}, min(id) as first_id, count(*)::int as line_count,
+      sum(quantity) as quantity, sum(billing_pre_tax_total) as billing_pre_tax_total, min(usage_date) as usage_date,
+      array_agg(id) as ids, array_agg(id) filter (where ${COST_DIFFERS}) as cost_check_ids, sum(${sql.raw(LINE_DIGEST)}) as digest
+    from ${from} where ${where}
+    group by customer_id, ${GROUPED_BY}${rateFrom ? sql`, ${rateFrom}` : sql``}`;
+}
+
+/** Every date of a market fx table (under market fx), else none. */
+export function marketRateDates(fx: FxPolicy | null): string[] {
+  return fx?.source === 'market' ? [...new Set(fx.table.map((r) => r.date))].sort() : [];
+}
+
+/**
+ * The dates within the period on which a rate of the table starts, after its first day:
+ * the only days on which a line's rate can differ from the day before's.
+ * @example rateSplits(['2026-09-30', '2026-10-11'], '2026-10') // ['2026-10-11']
+ */
+export function rateSplits(rateDates: readonly string[], period: BillingPeriod): string[] {
+  const { start, end } = periodBounds(period);
+  return [...new Set(rateDates.filter((d) => d > start && d <= end))].sort();
+}
+
+/** A customer's part of a billing run's groups (src/db/run-usage-stage.ts): where they are, how many lines the run counted into them, its rate splits. */
+export interface RunStage {
+  groups: RawBuilder<unknown>;
+  lineCount: bigint;
+  rateSplits: string[];
+}
+
+/** The session's view of the customer's groups (see the module notes), and the table it groups into when it has to. */
+const GROUPS = sql.raw('pg_temp.close_usage_groups');
+const OWN_GROUPS = sql.raw('pg_temp.close_usage_groups_own');
+
+/**
+ * Make this session's view of the customer's usage groups for the period (replacing any
+ * earlier one). Run it inside the close's snapshot, on the one connection that then reads
+ * the groups and writes the lineage. `run`: the billing run's groups, used when the run
+ * split them by the same rate dates and they hold the number of lines the run counted into
+ * them (an unlogged table comes back empty after a crash); else usage_lines are grouped
+ * here. rateDates: the market table's dates, or none.
+ */
+export async function stageUsageGroups(db: Db, customerId: string, period: BillingPeriod, rateDates: readonly string[], run: RunStage | null = null): Promise<void> {
   await dropStagedUsage(db);
-  const columns = sql.raw(STAGED_USAGE_COLUMNS);
-  await sql`create temporary table close_period_usage as select ${columns}, ${groupKey(rateDates)} as key from usage_lines with no data`.execute(db);
-  const copy = (source: RawBuilder<unknown>) => db.executeQuery(sql`insert into ${STAGED} select ${columns}, ${groupKey(rateDates)} from ${source}`.compile(db));
-  if (from) {
-    const copied = await copy(from.partition);
-    if (copied.numAffectedRows === from.lineCount) return;
-    await sql`truncate ${STAGED}`.execute(db);
+  const splits = rateSplits(rateDates, period);
+  if (run && run.rateSplits.join() === splits.join()) {
+    await sql`create temporary view close_usage_groups as select * from ${run.groups} where customer_id = ${sql.lit(customerId)}::uuid`.execute(db);
+    const { rows } = await sql<{ lines: string }>`select coalesce(sum(line_count), 0)::text as lines from ${GROUPS}`.execute(db);
+    if (BigInt(rows[0]?.lines ?? '0') === run.lineCount) return;
+    await dropStagedUsage(db);
   }
-  await copy(sql`usage_lines where ${periodUsageFilter(customerId, period)}`);
+  const rateFrom = splits.length === 0 ? null : sql`(select max(d) from unnest(${splits}::date[]) d where d <= usage_date)`;
+  await sql`create temporary table close_usage_groups_own as ${groupedUsage(sql`usage_lines`, periodUsageFilter(customerId, period), rateFrom)}`.execute(db);
+  await sql`create temporary view close_usage_groups as select * from ${OWN_GROUPS}`.execute(db);
 }
 
-/** Drop this session's copy of a period's usage, if any. */
+/** Drop this session's view of a period's usage groups, if any. */
 export async function dropStagedUsage(db: Db): Promise<void> {
-  await sql`drop table if exists ${STAGED}`.execute(db);
+  await sql`drop view if exists ${GROUPS}`.execute(db);
+  await sql`drop table if exists ${OWN_GROUPS}`.execute(db);
 }
 
-interface GroupRow extends PeriodUsageRow {
-  key: string;
+interface GroupRow {
+  id: number;
   line_count: number;
+  usage_date: string;
+  quantity: string | null;
+  billing_pre_tax_total: string | null;
+  dims: string;
 }
 
 export interface UsageGroups {
@@ -80,47 +126,42 @@ export interface UsageGroups {
  * daily lines per resource and meter comes back as one line per meter, tags and sign.
  *
  * @example
- *   await stagePeriodUsage(trx, customerId, '2026-10', []);
+ *   await stageUsageGroups(trx, customerId, '2026-10', []);
  *   const { groups } = await loadUsageGroups(trx, customerId, 'USD');
  */
 export async function loadUsageGroups(db: Db, customerId: string, currency: CurrencyCode): Promise<UsageGroups> {
   const rows = await sql<GroupRow>`
-    with groups as (
-      select key, min(id) as first_id, count(*)::int as line_count, sum(quantity) as quantity,
-        sum(billing_pre_tax_total) as billing_pre_tax_total, min(usage_date) as usage_date
-      from ${STAGED} group by key
-    )
-    select g.key, g.line_count, g.first_id as id, l.revision, to_char(g.usage_date, 'YYYY-MM-DD') as usage_date,
-      g.quantity::text as quantity, g.billing_pre_tax_total::text as billing_pre_tax_total, ${sql.raw(PERIOD_USAGE_DIMS)}
-    from groups g join ${STAGED} l on l.id = g.first_id
-    order by g.first_id`.execute(db);
+    select first_id as id, line_count, to_char(usage_date, 'YYYY-MM-DD') as usage_date, quantity::text as quantity,
+      billing_pre_tax_total::text as billing_pre_tax_total, dims
+    from ${GROUPS} order by first_id`.execute(db);
   let lineCount = 0;
   const groups = rows.rows.map((row) => {
     lineCount += row.line_count;
-    return { ...usageLineOf(row, currency, customerId), group: { key: row.key, lineCount: row.line_count } };
+    return { ...usageLineOf(row, currency, customerId), group: { key: String(row.id), lineCount: row.line_count } };
   });
   return { groups, lineCount };
 }
 
 /**
- * The staged period's usage lines whose BillingPreTaxTotal differs from Microsoft's
- * formula FLOOR(EffectiveUnitPrice × Quantity × PCToBCExchangeRate, 2), computed exactly
- * in `numeric` (trunc is ROUNDDOWN toward zero): the few lines the engine's cost check
- * (src/engine/cost-check.ts, which decides and words the finding) needs to see, where a
- * group's sums cannot be checked. Missing figures read as the engine reads them (0, rate 1).
+ * The staged period's usage lines whose cost differs from Microsoft's formula (see
+ * COST_DIFFERS), one by one: the grouping named them, and they are read from usage_lines.
  */
-export async function loadCostCheckCandidates(db: Db, customerId: string, currency: CurrencyCode): Promise<UsageLine[]> {
+export async function loadCostCheckCandidates(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<UsageLine[]> {
   const rows = await sql<PeriodUsageRow>`
-    select id, revision, to_char(usage_date, 'YYYY-MM-DD') as usage_date, quantity::text, billing_pre_tax_total::text, ${sql.raw(PERIOD_USAGE_DIMS)}
-    from ${STAGED}
-    where coalesce(billing_pre_tax_total, 0) <> trunc(coalesce(effective_unit_price, 0) * coalesce(quantity, 0) * coalesce(pc_to_bc_exchange_rate, 1), 2)
+    select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines
+    where ${periodUsageFilter(customerId, period)}
+      and id = any(array(select unnest(cost_check_ids) from ${GROUPS} where cost_check_ids is not null))
     order by id`.execute(db);
   return rows.rows.map((row) => usageLineOf(row, currency, customerId));
 }
 
-/** The staged period's usage count and digest (see usageDigest). */
+/** The staged period's usage count and digest (see usageDigestOf). */
 export async function stagedUsageDigest(db: Db): Promise<{ count: number; digest: string }> {
-  return usageDigest(db, sql`${STAGED}`);
+  const { rows } = await sql<{ count: number; digest: string }>`
+    select coalesce(sum(line_count), 0)::int as count, coalesce(sum(digest), 0)::text as digest from ${GROUPS}`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error('no usage digest');
+  return { count: row.count, digest: usageDigestOf(row.count, row.digest) };
 }
 
 /** One grouped lineage row to insert: the invoice_line_sources columns, and the groups whose lines it traces. */
@@ -133,10 +174,10 @@ export interface GroupedLineageRow {
 
 /**
  * Insert lineage rows whose source lines are groups of the staged period's usage: each
- * row's usage_line_ids are the ids of its groups' lines, found and aggregated by one
- * INSERT … SELECT (the ids never pass through Node). Run it on the session that staged
- * them. Throws when a row finds other than the lines its groups counted (a group key the
- * staged lines do not have): nothing is saved.
+ * row's usage_line_ids are the ids of its groups' lines, gathered by one INSERT … SELECT
+ * (the ids never pass through Node). Run it on the session that staged them. Throws when
+ * a row finds other than the lines its groups counted (a group key the staged groups do
+ * not have): nothing is saved.
  */
 export async function insertGroupedLineage(db: Db, rows: readonly GroupedLineageRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -144,9 +185,9 @@ export async function insertGroupedLineage(db: Db, rows: readonly GroupedLineage
   const payload = rows.map((r, idx) => ({ idx, expected: r.lineCount, ...r.columns }));
   const result = await sql<{ idx: number; expected: number; found: number }>`
     with wanted as (
-      select * from jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(idx int, key text)
+      select * from jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(idx int, key bigint)
     ), found as (
-      select w.idx, array_agg(l.id order by l.id) as ids from wanted w join ${STAGED} l on l.key = w.key group by w.idx
+      select w.idx, array_agg(i order by i) as ids from wanted w join ${GROUPS} g on g.first_id = w.key cross join unnest(g.ids) i group by w.idx
     ), r as (
       select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as r(
         idx int, expected int, invoice_line_id uuid, source_kind text, rate_rule_id text, rate_card_id uuid, rate_card_version int,

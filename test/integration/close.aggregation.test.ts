@@ -179,7 +179,7 @@ describe('the close by aggregation', () => {
       const perLine = closeWith(customerId, c, (await loadPeriodLines(hub.ctx.db, customerId, PERIOD, c.card.currency)).lines);
       const { usage, candidates } = await withStagedUsage(hub.database, customerId, PERIOD, rateDates, async (db) => ({
         usage: await loadUsageGroups(db, customerId, c.card.currency),
-        candidates: await loadCostCheckCandidates(db, customerId, c.card.currency),
+        candidates: await loadCostCheckCandidates(db, customerId, PERIOD, c.card.currency),
       }));
       const grouped = closeWith(customerId, c, usage.groups, candidates);
       groupsSeen += usage.groups.length;

@@ -6,8 +6,8 @@ import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 
-// A billing run reads the period's usage once for all its customers, into a staged copy
-// per customer, and each customer's close prices that copy. The jobs run by hand here, so
+// A billing run reads the period's usage once for all its customers, summed into groups
+// per customer, and each customer's close prices its groups. The jobs run by hand here, so
 // the test can act between the fan-out and a customer's close. Figures (card: cost + 10 %,
 // scope line, half-up): compute 1.95 + 8.16 = 10.11 → 11.121 → 11.12; with a further
 // 5.00 compute line, 15.11 → 16.621 → 16.62.
@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('the run-level staging of the period usage', () => {
-  it("prices the usage as the run staged it, and drops the staged copy when the run finishes", async () => {
+  it("prices the usage as the run grouped it, and drops the groups when the run finishes", async () => {
     const runId = await fanOut();
     expect(await stagedSchemas()).toEqual([`close_run_${runId.replace(/-/g, '')}`]);
     const counted = await hub.ctx.db.selectFrom('close_run_stage_counts').select(['customer_id', 'line_count']).where('billing_run_id', '=', runId).execute();
@@ -73,10 +73,10 @@ describe('the run-level staging of the period usage', () => {
     expect(await hub.ctx.db.selectFrom('close_run_stage_counts').select('customer_id').where('billing_run_id', '=', runId).execute()).toEqual([]);
   });
 
-  it('reads usage_lines itself when the staged copy lost its rows (an unlogged table after a crash)', async () => {
+  it('groups usage_lines itself when the run\'s groups lost their rows (an unlogged table after a crash)', async () => {
     const runId = await fanOut();
     // Crash recovery empties unlogged tables: the logged count no longer matches.
-    await sql.raw(`truncate close_run_${runId.replace(/-/g, '')}.c_${customerId.replace(/-/g, '')}`).execute(hub.ctx.db);
+    await sql.raw(`truncate close_run_${runId.replace(/-/g, '')}.groups`).execute(hub.ctx.db);
     await closeCustomer({ runId, customerId }, hub.ctx);
     expect(await issuedTotal()).toBe('16.62');
     expect(await stagedSchemas()).toEqual([]);

@@ -76,12 +76,12 @@ describe('loadUsageGroups', () => {
     const whole = await loadPeriodLines(hub.ctx.db, customerId, '2026-10', 'USD');
     const flagged = checkCost(whole.lines.filter((l) => l.kind === 'usage')).map((f) => f.lineId);
     const { candidates, digest } = await withStagedUsage(hub.database, customerId, '2026-10', [], async (db) => ({
-      candidates: await loadCostCheckCandidates(db, customerId, 'USD'),
+      candidates: await loadCostCheckCandidates(db, customerId, '2026-10', 'USD'),
       digest: await stagedUsageDigest(db),
     }));
     expect(candidates.map((l) => l.id)).toEqual(flagged);
     expect(flagged.length).toBeGreaterThan(0);
-    // The staged copy's digest is the one the month read line by line gives.
+    // The groups' digest is the one the month read line by line gives.
     expect(digest.count).toBe(whole.usageCount);
     expect(periodDigest(digest.digest, (await loadPeriodLicences(hub.ctx.db, customerId, '2026-10', 'USD')).fingerprint)).toBe(whole.digest);
   });

@@ -10,7 +10,7 @@ import { kyselyOnClient, type Db } from '../../db/database.ts';
 import { loadEffectiveRateCard, loadFxPolicy, type EffectiveRateCard } from '../../db/rate-cards.ts';
 import { loadSeatSubscriptions } from '../../db/seat-subscriptions.ts';
 import { runStageOf } from '../../db/run-usage-stage.ts';
-import { dropStagedUsage, loadCostCheckCandidates, loadUsageGroups, stagePeriodUsage, stagedUsageDigest } from '../../db/usage-groups.ts';
+import { dropStagedUsage, loadCostCheckCandidates, loadUsageGroups, marketRateDates, stageUsageGroups, stagedUsageDigest } from '../../db/usage-groups.ts';
 import type { Database } from '../../db/types.ts';
 import { tagKeysOf } from '../../engine/allocation.ts';
 import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
@@ -103,19 +103,14 @@ interface Loaded {
 /**
  * Load one customer's inputs and run the pure close over them, in one repeatable-read
  * transaction (every read sees the same snapshot). It writes nothing but this session's
- * staged copy of the period's usage (stagePeriodUsage), which PostgreSQL sums into
- * groups: a customer's month is a few thousand rows in Node however many lines it has.
+ * view of the period's usage summed into groups (stageUsageGroups): a customer's month
+ * is a few thousand rows in Node however many lines it has.
  */
 async function loadAndClose(db: Db, runId: string, customerId: string, period: string): Promise<Loaded> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute((trx) => loadAndCloseIn(trx, runId, customerId, period));
-}
-
-/** Every date of a market fx table (a usage group's lines share the latest one on or before their dates). */
-function rateDatesOf(fx: FxPolicy | null): string[] {
-  return fx?.source === 'market' ? [...new Set(fx.table.map((r) => r.date))].sort() : [];
 }
 
 async function loadAndCloseIn(db: Db, runId: string, customerId: string, period: string): Promise<Loaded> {
@@ -129,10 +124,9 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
   const nodes = await db.selectFrom('cost_nodes').select(['id', 'parent_id', 'name', 'kind']).where('customer_id', '=', customerId).orderBy('id').execute();
   const unallocated = nodes.find((n) => n.kind === 'unallocated');
   if (!unallocated) throw new Error(`customer ${customerId} has no unallocated cost node`);
-  const rateDates = rateDatesOf(fx);
-  await stagePeriodUsage(db, customerId, period, rateDates, await runStageOf(db, runId, customerId));
+  await stageUsageGroups(db, customerId, period, marketRateDates(fx), await runStageOf(db, runId, customerId));
   const usage = await loadUsageGroups(db, customerId, currency);
-  const costCheckLines = await loadCostCheckCandidates(db, customerId, currency);
+  const costCheckLines = await loadCostCheckCandidates(db, customerId, period, currency);
   const usageDigest = await stagedUsageDigest(db);
   const licences = await loadPeriodLicences(db, customerId, period, currency);
   const labour = await loadPeriodLabour(db, customerId, period);
@@ -349,7 +343,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
     .executeTakeFirst();
   if (already) return;
 
-  // One connection for the whole close: the staged usage is this session's (see stagePeriodUsage).
+  // One connection for the whole close: the staged usage groups are this session's (see stageUsageGroups).
   const client = await ctx.pool.connect();
   let broken: Error | undefined;
   try {

@@ -217,7 +217,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
   for (let i = 0; i < single.length; i += CHUNK) {
     await trx.insertInto('invoice_line_sources').values(single.slice(i, i + CHUNK)).execute();
   }
-  // The usage groups' lines are found in the staged copy this session's close read (see stagePeriodUsage).
+  // The usage groups' lines are found in the groups this session's close read (see stageUsageGroups).
   await insertGroupedLineage(trx, grouped);
 
   const flags = input.margin.flags.slice(0, LINES_NAMED).map((f) => {
