@@ -56,6 +56,14 @@ const BlockedInvoice = Type.Object({
   lines: Type.Array(Type.Object({ lineId: Uuid, position: Type.Integer(), description: Type.String(), problems: Type.Array(Type.Object({ field: Type.String(), reason: Type.String() })) })),
 });
 
+/**
+ * One job queue per connection and customer: a customer's postings (each revision, each
+ * late part) run one after another, so a revision never posts while an earlier one is
+ * still in flight, while different customers' postings run side by side within the
+ * connection's limiter (the ERP's documented rate and concurrency).
+ */
+const postingQueue = (connectionId: string, customerId: string) => `erp:${connectionId}:${customerId}`;
+
 export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -90,7 +98,7 @@ export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
       if (connection.status !== 'active') throw badRequest('connectionId', `the connection is ${connection.status}`);
       const system = connection.provider as ErpSystem;
 
-      const invoices = await ctx.db.selectFrom('invoices').select(['id', 'number']).where('billing_run_id', '=', runId).where('status', '=', 'issued').orderBy('number').execute();
+      const invoices = await ctx.db.selectFrom('invoices').select(['id', 'number', 'customer_id']).where('billing_run_id', '=', runId).where('status', '=', 'issued').orderBy('number').execute();
       const problems = await lineMappingProblems(ctx.db, system, { billingRunId: runId }, 100_000);
       const blockedLines = new Map<string, LineMappingProblem[]>();
       for (const p of problems.items) blockedLines.set(p.invoiceId, [...(blockedLines.get(p.invoiceId) ?? []), p]);
@@ -124,7 +132,7 @@ export function erpPostingRoutes(app: FastifyInstance, ctx: HubContext): void {
               .returning('id')
               .executeTakeFirstOrThrow();
             if (lines) continue;
-            await enqueueJob(trx, POST_INVOICE_TASK, { postingId: posting.id }, { jobKey: `erp-post:${system}:${invoice.id}${part === INVOICE_PART ? '' : `:${part}`}`, queueName: `erp:${connection.id}` });
+            await enqueueJob(trx, POST_INVOICE_TASK, { postingId: posting.id }, { jobKey: `erp-post:${system}:${invoice.id}${part === INVOICE_PART ? '' : `:${part}`}`, queueName: postingQueue(connection.id, invoice.customer_id) });
             queued++;
           }
           if (lines) blocked.push({ invoiceId: invoice.id, invoiceNumber: invoice.number, lines: lines.map(({ lineId, position, description, problems }) => ({ lineId, position, description, problems })) });
