@@ -20,8 +20,14 @@
  * Customers exist before either is timed (the generator creates them, to write the
  * baseline's customer ids); ingestion still resolves them per batch.
  *
+ * Lines are read through the connection's usage line mapping, loaded and compiled as
+ * the usage-blob job does: by default the built-in one; with --custom-mapping a saved
+ * version whose resource group comes from the costCenter tag where a resource has one
+ * and which adds an `owner` tag made from two columns (two changed rules run per line).
+ *
  * Flags: --lines N (default 1,000,000), --batch N (lines per transaction, default
- * HUB_INGEST_BATCH_LINES or 10,000), --durable (fsync and synchronous commit on).
+ * HUB_INGEST_BATCH_LINES or 10,000), --durable (fsync and synchronous commit on),
+ * --custom-mapping.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -42,6 +48,9 @@ import { CANONICAL_USAGE_COLUMNS, canonicalCopyLine } from '../src/db/ingest/usa
 import { ingestUsageStream } from '../src/db/ingest/usage-stream.ts';
 import { addProgress, writeCursor } from '../src/jobs/partner-center/run-progress.ts';
 import { mapUsageLine } from '../src/mappings/partner-center/lines.ts';
+import { checkedMappingInForce } from '../src/jobs/mapping-in-force.ts';
+import { mappingObject } from '../src/mappings/objects.ts';
+import { compileUsageMapping } from '../src/mappings/partner-center/usage-compiled.ts';
 import { parsePeriod } from '../src/sandbox/partner-center/calendar.ts';
 import { createPortfolio, UsageLineSource, type Portfolio } from '../src/sandbox/partner-center/index.ts';
 import { BILLED_AS_OF, WRITERS } from '../src/sandbox/partner-center/writers.ts';
@@ -55,8 +64,9 @@ const PERIOD = '2026-09';
 /** The sandbox's default blob size (Graph exports split a month into blobs of this order). */
 const LINES_PER_BLOB = 100_000;
 const ACTOR = 'system:bench.pc_ingest';
+const USAGE_LINE = mappingObject('partner-center', 'usage_line')!;
 
-const flags = parseFlags(process.argv.slice(2), ['lines', 'batch', 'durable', 'ingest-child']);
+const flags = parseFlags(process.argv.slice(2), ['lines', 'batch', 'durable', 'ingest-child', 'custom-mapping']);
 const LINES = intFlag(flags, 'lines', 1_000_000);
 const BATCH = intFlag(flags, 'batch', loadConfig().ingestBatchLines);
 
@@ -207,6 +217,13 @@ async function ingest(database: BenchDatabase, blobs: string[]): Promise<Measure
     `insert into connections (provider, name, credentials_encrypted) values ('partner-center', 'bench', 'unused') returning id`,
   );
   const connectionId = connection.rows[0]!.id;
+  if (flags.has('custom-mapping')) {
+    const rules = USAGE_LINE.defaultRules.map((r) =>
+      r.target === 'usage.resourceGroup' ? { id: 'resource-group', target: r.target, transform: { type: 'expression', expression: 'coalesce(Tags.costCenter, ResourceGroup)' } } : r,
+    );
+    rules.push({ id: 'owner', target: 'usage.tags.owner', transform: { type: 'template', template: '{MeterCategory}/{ResourceLocation}' } });
+    await database.pool.query(`insert into field_mappings (connection_id, object, version, rules, reason, created_by) values ($1, $2, 1, $3, 'bench', 'bench')`, [connectionId, USAGE_LINE.object, JSON.stringify(rules)]);
+  }
   const run = await database.pool.query<{ id: string }>(
     `insert into sync_runs (connection_id, kind, period, trigger, status, pending_jobs) values ($1, 'billed', $2, 'manual', 'running', $3) returning id`,
     [connectionId, PERIOD, blobs.length],
@@ -231,6 +248,8 @@ async function ingestChild(job: ChildJob): Promise<void> {
   const database = openDatabase(job.url, { max: 8 });
   const { connectionId, runId } = job;
   const source = { source: 'billed_export', connectionId, syncRunId: runId, importId: null } as const;
+  // Once per blob job, as the usage-blob job does.
+  const mapOptions = async () => ({ usageMapping: compileUsageMapping(await checkedMappingInForce(database.db, connectionId, USAGE_LINE)) });
   // One usage-blob job: its lines, each batch committed with the blob cursor and the run's progress.
   const blobIngestion = async (blob: string, index: number) => {
     const scope = `run:${runId}:blob:${index}`;
@@ -243,6 +262,7 @@ async function ingestChild(job: ChildJob): Promise<void> {
       source,
       actor: ACTOR,
       batchLines: job.batch,
+      mapOptions: await mapOptions(),
       onBatch: async (client, batch) => {
         const tx = kyselyOnClient(client);
         await writeCursor(tx, connectionId, scope, batch.last ? { committed: batch.reached, done: true } : { committed: batch.reached });
@@ -301,6 +321,7 @@ async function main(): Promise<void> {
     console.log(`              ${cpu(before)} before; ${cpu(after)} after`);
     console.log(`  ingestion   blobs → parse → map → customers → usage_lines, in a fresh worker process: ${seconds(result.value.ms)} (${rate(result.value.ms)}); ${seconds(result.ms)} with the process's start`);
     console.log(`              cpu: node ${result.value.nodeCpu.toFixed(1)} s, PostgreSQL ${result.serverCpu.toFixed(1)} s; memory peaks (MB): ${Object.entries(result.value.peaks).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.log(`  mapping     ${flags.has('custom-mapping') ? 'a saved version with two changed rules (resource group from a tag, an added tag)' : 'the built-in default'}`);
     console.log(`  check       ${count(result.rows)} lines stored, billing total ${result.total} = the baseline's`);
     console.log(`  memory      peak RSS of the ingesting process ${ingestionRss} MB (limit < ${RSS_LIMIT_MB} MB); this process, writing the inputs: ${setupRss} MB`);
     console.log(`  ratio       ${ratio.toFixed(2)} (target ≤ ${TARGET})`);

@@ -4,6 +4,10 @@ import type { Db } from './database.ts';
 import { writeAudit, type ActorContext } from './audit.ts';
 import type { Database } from './types.ts';
 import { PARTNER_CENTER } from './ingest/customers.ts';
+import { recordMappingUse } from './mapping-uses.ts';
+import type { VersionedMapping } from '../mappings/checked.ts';
+import type { RuleProblem } from '../mappings/engine/types.ts';
+import { BUILT_IN_SUBSCRIPTION_MAPPING, mapSubscription } from '../mappings/partner-center/subscription.ts';
 
 type SubscriptionRow = Selectable<Database['subscriptions']>;
 
@@ -37,17 +41,21 @@ function eventsFor(before: SubscriptionRow | undefined, after: { quantity: numbe
 }
 
 /**
- * Upsert a customer's subscriptions as Partner Center lists them. The vendor id lives
- * in external_links; a quantity or status change becomes an effective-dated event,
- * dated the day the sync saw it (license lines give exact dates when they arrive).
+ * Upsert a customer's subscriptions as Partner Center lists them, read through the
+ * connection's subscription mapping (built in: as they come), whose version is recorded
+ * in the same transaction. A subscription a rule cannot map is left as it was and
+ * returned with the problems. The vendor id lives in external_links; a quantity or
+ * status change becomes an effective-dated event, dated the day the sync saw it
+ * (license lines give exact dates when they arrive).
  */
 export async function upsertSubscriptions(
   db: Db,
-  input: { customerId: string; connectionId: string; subscriptions: PartnerCenterSubscription[]; seenAt: Date },
+  input: { customerId: string; connectionId: string; subscriptions: PartnerCenterSubscription[]; seenAt: Date; mapping?: VersionedMapping },
   actor: ActorContext,
-): Promise<{ created: number; changed: number; events: number }> {
-  const counts = { created: 0, changed: 0, events: 0 };
+): Promise<{ created: number; changed: number; events: number; refused: { id: string; problems: RuleProblem[] }[] }> {
+  const counts = { created: 0, changed: 0, events: 0, refused: [] as { id: string; problems: RuleProblem[] }[] };
   if (input.subscriptions.length === 0) return counts;
+  const mapping = input.mapping ?? BUILT_IN_SUBSCRIPTION_MAPPING;
   await db.transaction().execute(async (trx) => {
     const links = await trx
       .selectFrom('external_links')
@@ -57,27 +65,34 @@ export async function upsertSubscriptions(
       .where('external_id', 'in', input.subscriptions.map((s) => s.id))
       .execute();
     const idByExternal = new Map(links.map((l) => [l.external_id, l.entity_id]));
+    await recordMappingUse(trx, { connectionId: input.connectionId, object: 'subscription', version: mapping.version, records: input.subscriptions.length });
     for (const sub of input.subscriptions) {
+      const mapped = mapSubscription(sub, mapping);
+      if (!mapped.ok) {
+        counts.refused.push({ id: sub.id, problems: mapped.problems });
+        continue;
+      }
+      const f = mapped.fields;
       const values = {
         customer_id: input.customerId,
         connection_id: input.connectionId,
-        offer_id: sub.offerId ?? null,
-        offer_name: sub.offerName ?? null,
-        friendly_name: sub.friendlyName ?? null,
-        sku_id: typeof sub.offerId === 'string' ? sub.offerId.split(':')[1] ?? null : null,
-        quantity: Number(sub.quantity ?? 0),
-        unit_type: sub.unitType ?? null,
-        status: sub.status ?? 'active',
-        billing_type: sub.billingType === 'license' || sub.billingType === 'usage' ? sub.billingType : 'none',
-        billing_cycle: sub.billingCycle ?? null,
-        term_duration: sub.termDuration ?? null,
-        auto_renew: sub.autoRenewEnabled ?? null,
-        is_trial: sub.isTrial ?? false,
-        creation_date: dateOrNull(sub.creationDate),
-        effective_start_date: dateOrNull(sub.effectiveStartDate),
-        commitment_end_date: dateOrNull(sub.commitmentEndDate),
+        offer_id: f.offerId,
+        offer_name: f.offerName,
+        friendly_name: f.friendlyName,
+        sku_id: f.skuId,
+        quantity: f.quantity,
+        unit_type: f.unitType,
+        status: f.status,
+        billing_type: f.billingType,
+        billing_cycle: f.billingCycle,
+        term_duration: f.termDuration,
+        auto_renew: f.autoRenew,
+        is_trial: f.isTrial,
+        creation_date: dateOrNull(f.creationDate),
+        effective_start_date: dateOrNull(f.effectiveStartDate),
+        commitment_end_date: dateOrNull(f.commitmentEndDate),
         refund_expires_at: refundExpiry(sub),
-        order_id: sub.orderId ?? null,
+        order_id: f.orderId,
         last_synced_at: input.seenAt,
       };
       const existingId = idByExternal.get(sub.id);

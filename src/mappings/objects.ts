@@ -4,6 +4,9 @@ import { HUBSPOT_DEAL_DEFAULT, HUBSPOT_DEAL_SOURCE, QUOTE_TARGET } from './hubsp
 import { HUBSPOT_LINE_ITEM_DEFAULT, HUBSPOT_LINE_ITEM_SOURCE, QUOTE_LINE_TARGET } from './hubspot/line-item-mapping.ts';
 import { lineFieldSettingsOf, salesforceLineItemDefault, SALESFORCE_LINE_ITEM_SOURCE } from './salesforce/line-item-mapping.ts';
 import { SALESFORCE_DEFAULT_FIELDS } from '../connectors/salesforce/declaration.ts';
+import { PC_CUSTOMER_DEFAULT, PC_CUSTOMER_SOURCE, PC_CUSTOMER_TARGET } from './partner-center/customer-mapping.ts';
+import { PC_SUBSCRIPTION_DEFAULT, PC_SUBSCRIPTION_SOURCE, PC_SUBSCRIPTION_TARGET } from './partner-center/subscription-mapping.ts';
+import { PC_USAGE_LINE_DEFAULT, PC_USAGE_LINE_SOURCE, PC_USAGE_LINE_TARGET } from './partner-center/usage-mapping.ts';
 import { AUTOTASK_TIME_ENTRY_DEFAULT, AUTOTASK_TIME_ENTRY_SOURCE, AUTOTASK_TIME_ENTRY_TARGET } from './autotask/time-entry-mapping.ts';
 import { CUSTOMER_BILLING } from './customer/billing.ts';
 import { HUBSPOT_COMPANY_DEFAULT, HUBSPOT_COMPANY_SOURCE } from './hubspot/company-mapping.ts';
@@ -83,6 +86,31 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: CUSTOMER_BILLING,
     target: XERO_CONTACT_TARGET,
     defaultRules: XERO_CONTACT_DEFAULT,
+  },
+  {
+    provider: 'partner-center',
+    object: 'customer',
+    description: "A customer of the partner's customer list → the tenant id that links it to a hub customer and the name a customer first met is created with",
+    source: PC_CUSTOMER_SOURCE,
+    target: PC_CUSTOMER_TARGET,
+    defaultRules: PC_CUSTOMER_DEFAULT,
+  },
+  {
+    provider: 'partner-center',
+    object: 'subscription',
+    description: "A customer's subscription → the hub's subscription (offer, SKU, quantity, status, billing type and cycle, term, dates); a quantity or status change is a billing event",
+    source: PC_SUBSCRIPTION_SOURCE,
+    target: PC_SUBSCRIPTION_TARGET,
+    defaultRules: PC_SUBSCRIPTION_DEFAULT,
+  },
+  {
+    provider: 'partner-center',
+    object: 'usage_line',
+    description:
+      "An Azure daily rated usage line (its documented columns, and its resource's tags as Tags.<key>) → the fields allocation and invoices read (resource group, meter, location, tags); the line's identity, day and amounts stay Microsoft's. Compiled once per export: rules equal to the default cost nothing per line",
+    source: PC_USAGE_LINE_SOURCE,
+    target: PC_USAGE_LINE_TARGET,
+    defaultRules: PC_USAGE_LINE_DEFAULT,
   },
 ];
 

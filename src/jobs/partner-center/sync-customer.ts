@@ -7,6 +7,10 @@ import { partnerCenterClientFor } from './client-for-connection.ts';
 import { gdapChecked, reviewConsent } from './gdap-check.ts';
 import { addProgress, recordRunError } from './run-progress.ts';
 import type { RunPayload } from './task.ts';
+import { mappingObject } from '../../mappings/objects.ts';
+import { checkedMappingInForce } from '../mapping-in-force.ts';
+
+const SUBSCRIPTION = mappingObject('partner-center', 'subscription')!;
 
 export interface SyncCustomerPayload extends RunPayload {
   connectionId: string;
@@ -56,6 +60,10 @@ export async function syncCustomer(payload: SyncCustomerPayload, ctx: HubContext
     await addProgress(ctx.db, payload.runId, { customersDone: 1, pendingJobs: -1, retries });
     return;
   }
-  await upsertSubscriptions(ctx.db, { customerId, connectionId: payload.connectionId, subscriptions, seenAt: new Date() }, ACTOR);
+  const mapping = await checkedMappingInForce(ctx.db, payload.connectionId, SUBSCRIPTION);
+  const saved = await upsertSubscriptions(ctx.db, { customerId, connectionId: payload.connectionId, subscriptions, seenAt: new Date(), mapping }, ACTOR);
+  for (const r of saved.refused.slice(0, 5)) {
+    await recordRunError(ctx.db, payload.runId, { job: 'partner_center:sync_customer', customerId, message: `subscription ${r.id} left as it was: ${r.problems.map((p) => `rule ${p.rule} ${p.field}: ${p.reason}`).join('; ')}` });
+  }
   await addProgress(ctx.db, payload.runId, { customersDone: 1, pages, retries, pendingJobs: -1 });
 }

@@ -10,6 +10,12 @@ import type { BillingExportSource, PartnerCenterInvoice } from '../../connectors
 import { knownCurrencies, unbilledCurrencies, type KnownCurrencies } from './currencies.ts';
 import type { LicenseSource } from './license-lines.ts';
 import { usageExportJobKey } from './usage-export.ts';
+import { recordMappingUse } from '../../db/mapping-uses.ts';
+import { mappingObject } from '../../mappings/objects.ts';
+import { mapCustomer } from '../../mappings/partner-center/customer.ts';
+import { checkedMappingInForce } from '../mapping-in-force.ts';
+
+const CUSTOMER = mappingObject('partner-center', 'customer')!;
 
 /**
  * The run's first job: page through the partner's customers (resumably: the
@@ -45,9 +51,16 @@ export async function syncPartner(payload: RunPayload, ctx: HubContext): Promise
   }
 
   if (!saved?.done) {
+    const mapping = await checkedMappingInForce(ctx.db, run.connection_id, CUSTOMER);
     for await (const page of client.customers(saved?.cursor ? { cursor: saved.cursor } : {})) {
-      const tenants = [...new Map(page.items.map((c) => [c.id.toLowerCase(), c.companyProfile?.companyName ?? null])).entries()];
+      const mapped = page.items.map((c) => ({ customer: c, mapped: mapCustomer(c, mapping) }));
+      const tenants = [...new Map(mapped.flatMap(({ mapped: m }) => (m.ok ? [[m.tenantId, m.name] as const] : []))).entries()];
       await ctx.db.transaction().execute(async (trx) => {
+        for (const { customer, mapped: m } of mapped.filter(({ mapped: m }) => !m.ok).slice(0, 5)) {
+          if (m.ok) continue;
+          await recordRunError(trx, run.id, { job: 'partner_center:sync', message: `customer ${customer.id} skipped: ${m.problems.map((p) => `rule ${p.rule} ${p.field}: ${p.reason}`).join('; ')}` });
+        }
+        await recordMappingUse(trx, { connectionId: run.connection_id, object: CUSTOMER.object, version: mapping.version, records: page.items.length });
         // Each customer job links (or, the first time, creates) its own hub customer, so the
         // page's jobs are queued at once, in one statement (docs/performance.md, pc-sync).
         if (tenants.length > 0) {

@@ -5,6 +5,10 @@ import { ingestUsageStream } from '../../db/ingest/usage-stream.ts';
 import { partnerCenterClientFor } from './client-for-connection.ts';
 import { addProgress, readCursor, recordRunError, writeCursor } from './run-progress.ts';
 import type { RunPayload } from './task.ts';
+import { recordMappingUse } from '../../db/mapping-uses.ts';
+import { mappingObject } from '../../mappings/objects.ts';
+import { compileUsageMapping } from '../../mappings/partner-center/usage-compiled.ts';
+import { checkedMappingInForce } from '../mapping-in-force.ts';
 import { reexportAfterExpiredBlob, type UsageExportPayload } from './usage-export.ts';
 
 export interface UsageBlobPayload extends RunPayload {
@@ -17,12 +21,15 @@ export interface UsageBlobPayload extends RunPayload {
 }
 
 const ACTOR = 'system:partner_center.usage_blob';
+const USAGE_LINE = mappingObject('partner-center', 'usage_line')!;
 
 /**
  * Stream one export blob into usage_lines in batches (ingestUsageStream: mapping in
  * JavaScript while PostgreSQL stores the batches before). Each batch commits together
  * with the blob offset it reaches, so a worker killed mid-blob resumes after the last
- * committed batch: no line is skipped, and none is stored twice.
+ * committed batch: no line is skipped, and none is stored twice. Lines are read through
+ * the connection's usage line mapping, compiled once for the blob (the built-in mapping
+ * compiles to nothing), and each batch records the version with its lines.
  */
 export async function ingestUsageBlob(payload: UsageBlobPayload, ctx: HubContext): Promise<void> {
   const scope = `run:${payload.runId}:blob:${payload.blobName}`;
@@ -32,14 +39,17 @@ export async function ingestUsageBlob(payload: UsageBlobPayload, ctx: HubContext
   const client = await partnerCenterClientFor(ctx, payload.connectionId, { onRetry: () => retries++, correlationId: payload.runId });
 
   const source = { source: payload.sourceKind === 'billed' ? 'billed_export' : 'unbilled_export', connectionId: payload.connectionId, syncRunId: payload.runId, importId: null } as const;
+  const mapping = await checkedMappingInForce(ctx.db, payload.connectionId, USAGE_LINE);
   try {
     const totals = await ingestUsageStream(ctx, client.streamUsageBlob(payload.url), {
       source,
       actor: ACTOR,
       batchLines: ctx.config.ingestBatchLines,
       skip: saved.committed,
+      mapOptions: { usageMapping: compileUsageMapping(mapping) },
       onBatch: async (pgClient, batch) => {
         const tx = kyselyOnClient(pgClient);
+        await recordMappingUse(tx, { connectionId: payload.connectionId, object: USAGE_LINE.object, version: mapping.version, records: batch.lines + batch.rejected.length });
         // A few examples of refused lines per batch, with the reason, for the person watching the run.
         for (const r of batch.rejected.slice(0, 5)) {
           await recordRunError(tx, payload.runId, {

@@ -33,9 +33,22 @@ export const LICENSE_COLUMNS = LICENSE_LINE_FIELDS.filter((f) => f.column !== 'P
 const USAGE_REQUIRED = ['CustomerId', 'UsageDate', 'Quantity', 'BillingPreTaxTotal', 'BillingCurrency'];
 const LICENSE_REQUIRED = ['CustomerId', 'ChargeType', 'ChargeStartDate', 'ChargeEndDate', 'Subtotal', 'Currency'];
 
+/** A usage line mapping compiled to what it changes (see usage-compiled.ts). */
+export interface CompiledUsageMapping {
+  version: number;
+  /**
+   * Rewrites the line's columns (`values`, USAGE_COLUMNS' order) in place and returns its
+   * tags (the same object while the result is the same, so the caller can tell with one
+   * comparison), or the problems of the rules that could not run on it.
+   */
+  apply(values: (string | null)[], tags: Readonly<Record<string, string>>): Readonly<Record<string, string>> | LineProblem[];
+}
+
 export interface MapOptions {
   /** The v1 REST API writes percentages as fractions (0.15); files and v2 exports as percent (15). */
   percentAsFraction?: boolean;
+  /** The connection's usage line mapping, where it differs from the built-in reading (usage lines only). */
+  usageMapping?: CompiledUsageMapping | null;
 }
 
 interface FieldPlan {
@@ -326,7 +339,12 @@ export function mapUsageValues(record: Record<string, unknown>, options: MapOpti
   if (rawResource !== derived.resource.from) derived.resource = { from: rawResource, to: rawResource?.toLowerCase() ?? '' };
   // keyOf's parts: tenant … meter, the resource (lower case), the day, charge type … additional info.
   const joined = `${joinedParts(derived.head, values, KEY_HEAD)}\u001f${derived.resource.to}\u001f${derived.day.to}\u001f${joinedParts(derived.tail, values, KEY_TAIL)}`;
-  return { ok: true, values, lineKey: hash('sha256', joined, 'base64url').slice(0, 32), tags: tags.value };
+  const lineKey = hash('sha256', joined, 'base64url').slice(0, 32);
+  // After the key: a mapping changes what the line says, never which line it is.
+  if (!options.usageMapping) return { ok: true, values, lineKey, tags: tags.value };
+  const mapped = options.usageMapping.apply(values, tags.value);
+  if (Array.isArray(mapped)) return { ok: false, errors: mapped };
+  return { ok: true, values, lineKey, tags: mapped as Readonly<Record<string, string>> };
 }
 
 /**

@@ -11,8 +11,9 @@ import { UNITS } from '../../mappings/engine/units.ts';
 import { EXPRESSION_FUNCTIONS } from '../../mappings/engine/expression.ts';
 import { PROVIDER_SYSTEMS } from '../../db/field-owners.ts';
 import { forConnection, mappingObject, mappingObjectsOf, type MappingObject } from '../../mappings/objects.ts';
+import { usageSourceRecord } from '../../mappings/partner-center/usage-mapping.ts';
 import { actorOf } from '../plugins/auth.ts';
-import { ApiProblem, conflict, invalidFields, notFound } from '../problem.ts';
+import { ApiProblem, badRequest, conflict, invalidFields, notFound } from '../problem.ts';
 import { Justification, Timestamp, Uuid } from '../wire-types.ts';
 
 const Path = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_-]*(\\.[A-Za-z_][A-Za-z0-9_-]*)*$', maxLength: 200, examples: ['deal.properties.azure_budget'] });
@@ -339,6 +340,21 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
         .limit(last)
         .execute();
       return rows.map((row) => ({ label: `${row.name} (${row.deal}, quote revision ${row.revision})`, record: row.source }));
+    }
+    if (object.provider === 'partner-center' && object.object === 'usage_line') {
+      // Newest day first, along the primary key: an estate holds millions of lines.
+      const rows = await ctx.db
+        .selectFrom('usage_lines')
+        .selectAll()
+        .where('connection_id', '=', connectionId)
+        .orderBy('usage_date', 'desc')
+        .orderBy('line_key', 'desc')
+        .limit(last)
+        .execute();
+      return rows.map((row) => ({ label: `usage line ${row.line_key} of ${row.usage_date} (${row.meter_name ?? row.meter_id ?? 'no meter'})`, record: usageSourceRecord(row as unknown as Record<string, unknown>) }));
+    }
+    if (object.provider === 'partner-center') {
+      throw badRequest('records', `the hub keeps no vendor copy of Partner Center ${object.object}s to preview against: post sample records`);
     }
     if (object.object === 'time_entry') {
       const rows = await ctx.db
