@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTIVE_CONNECTIONS_MAX_AGE_MS, cachedActiveConnections } from '../../src/db/connection-secrets.ts';
+import { InboxWriter } from '../../src/db/webhook-inbox-writer.ts';
 import { hubspotSign, hubspotV3 } from '../helpers/hubspot-vendor.ts';
 import { hubspotWebhookHub } from '../helpers/hubspot-connection.ts';
 import type { TestHub } from '../helpers/test-hub.ts';
@@ -41,7 +42,7 @@ const event = (eventId: number) => ({
 const key = (eventId: number) => `62515:2001:${eventId}:${1767225600000 + eventId}`;
 
 /** Delivers a batch signed with `secret` as HubSpot would. */
-function deliver(secret: string, eventIds: number[]) {
+function deliver(secret: string, eventIds: number[], extraHeaders: Record<string, string> = {}) {
   const body = JSON.stringify(eventIds.map(event));
   const path = '/webhooks/hubspot';
   const timestamp = String(now - 1_000);
@@ -49,7 +50,7 @@ function deliver(secret: string, eventIds: number[]) {
     method: 'POST',
     url: path,
     payload: body,
-    headers: { 'content-type': 'application/json', [hubspotV3.headers.signature]: hubspotSign(secret, 'POST', ex.publicBase + path, body, timestamp), [hubspotV3.headers.timestamp]: timestamp },
+    headers: { 'content-type': 'application/json', [hubspotV3.headers.signature]: hubspotSign(secret, 'POST', ex.publicBase + path, body, timestamp), [hubspotV3.headers.timestamp]: timestamp, ...extraHeaders },
   });
 }
 const patch = (payload: object) => hub.app.inject({ method: 'PATCH', url: `/v1/connections/${connectionId}`, headers: hub.auth(hub.keys.admin), payload });
@@ -107,5 +108,19 @@ describe('HubSpot webhook intake', () => {
       select count(*)::int as n, count(distinct j.payload->>'inboxId')::int as distinct
       from graphile_worker._private_jobs j join webhook_inbox w on w.id::text = j.payload->>'inboxId'`.execute(hub.ctx.db);
     expect(rows[0]).toEqual({ n: 34, distinct: 34 });
+  });
+
+  it('fails only the request whose events cannot be stored when it shared a write with others', async () => {
+    // One write in flight: the first request takes it, the four after it wait and share the next.
+    const writer = new InboxWriter(hub.ctx.db, { maxInFlight: 1 });
+    const write = (eventId: number, headers: Record<string, string> = {}) =>
+      writer.store('hubspot', headers, [{ eventId: key(eventId), body: JSON.stringify(event(eventId)) }]).then(
+        (stored) => stored.map((e) => e.duplicate),
+        (error: Error) => error.message,
+      );
+    // PostgreSQL's jsonb refuses the NUL character, so the stored headers of 300 cannot be written.
+    const results = await Promise.all([write(310), write(301), write(300, { 'x-note': 'a\u0000b' }), write(302), write(301)]);
+    expect(results).toEqual([[false], [false], expect.stringContaining('unsupported Unicode escape sequence'), [false], [true]]);
+    expect(await storedIds()).toEqual([301, 302, 310].map(key));
   });
 });
