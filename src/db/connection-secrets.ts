@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { HubContext } from '../context.ts';
+import type { Db } from './database.ts';
 import type { Database } from './types.ts';
 
 /** Decrypt a connection's credentials for a connector: the one place they are opened. */
@@ -27,6 +28,7 @@ export async function updateConnectionSecret(
       .where('id', '=', connectionId)
       .execute();
   });
+  forgetActiveConnections(ctx.db);
 }
 
 export interface OpenConnection {
@@ -43,4 +45,48 @@ export async function activeConnections(ctx: Pick<HubContext, 'db' | 'secrets'>,
     settings: row.settings as Record<string, unknown>,
     credentials: ctx.secrets.openJson<Record<string, string>>(row.credentials_encrypted, row.id),
   }));
+}
+
+// Webhook intake checks every request's signature against the active connections'
+// secrets. Reading and decrypting them per request put a database round trip in front of
+// every delivery, so intake keeps them for a few seconds. A change made through this
+// process (the connection routes, a rotated token saved by a job) forgets them at once;
+// a change made by another process (another API pod, SQL) is seen within
+// ACTIVE_CONNECTIONS_MAX_AGE_MS.
+
+/** How long another process's rotation or disabling of a connection may go unseen by intake. */
+export const ACTIVE_CONNECTIONS_MAX_AGE_MS = 5_000;
+
+interface Entry {
+  at: number;
+  connections: Promise<OpenConnection[]>;
+}
+
+// Per database handle, so two hubs in one process (tests) never share an entry.
+const caches = new WeakMap<Db, Map<string, Entry>>();
+
+/**
+ * A provider's active connections with their credentials opened, read again when older
+ * than ACTIVE_CONNECTIONS_MAX_AGE_MS or after forgetActiveConnections.
+ *
+ * @example const connections = await cachedActiveConnections(ctx, 'hubspot');
+ */
+export function cachedActiveConnections(ctx: Pick<HubContext, 'db' | 'secrets'>, provider: string, now: number = Date.now()): Promise<OpenConnection[]> {
+  let cache = caches.get(ctx.db);
+  if (!cache) caches.set(ctx.db, (cache = new Map()));
+  const hit = cache.get(provider);
+  if (hit && now - hit.at < ACTIVE_CONNECTIONS_MAX_AGE_MS) return hit.connections;
+  const connections = activeConnections(ctx, provider);
+  const entry = { at: now, connections };
+  cache.set(provider, entry);
+  // A failed read is not kept: the next request reads again.
+  connections.catch(() => {
+    if (cache.get(provider) === entry) cache.delete(provider);
+  });
+  return connections;
+}
+
+/** Forgets what cachedActiveConnections holds for this database: call after any change to a connection. */
+export function forgetActiveConnections(db: Db): void {
+  caches.delete(db);
 }

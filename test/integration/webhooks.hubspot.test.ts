@@ -1,22 +1,15 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hubspotWebhookProvider } from '../../src/connectors/hubspot/webhook.ts';
 import { hubspotSign, hubspotV3 } from '../helpers/hubspot-vendor.ts';
-import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+import { hubspotWebhookHub } from '../helpers/hubspot-connection.ts';
+import type { TestHub } from '../helpers/test-hub.ts';
 
 const ex = hubspotV3.example;
 let hub: TestHub;
 let now = Number(ex.timestamp) + 2_000;
 
 beforeAll(async () => {
-  hub = await createTestHub({ webhookProviders: [hubspotWebhookProvider({ now: () => now })], env: { HUB_PUBLIC_URL: ex.publicBase } });
-  const res = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: { provider: 'hubspot', name: 'CRM', credentials: { accessToken: 'pat-1', clientSecret: ex.secret }, settings: { portalId: '62515' } },
-  });
-  expect(res.statusCode).toBe(201);
+  ({ hub } = await hubspotWebhookHub(() => now));
 });
 afterAll(() => hub.close());
 beforeEach(async () => {

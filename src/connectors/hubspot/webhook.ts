@@ -1,6 +1,7 @@
 import type { IncomingWebhook, WebhookEvent, WebhookProvider, WebhookRefusal } from '../../context.ts';
 import { headerValue, refuse } from '../webhooks.ts';
-import { activeHubSpotConnections, connectionForPortal } from './connections.ts';
+import { cachedActiveConnections } from '../../db/connection-secrets.ts';
+import { connectionForPortal } from './connections.ts';
 import { hubspotDeclaration } from './declaration.ts';
 import { eventKey, parseEventBatch } from './events.ts';
 import { checkSignatureV3 } from './signature.ts';
@@ -16,6 +17,7 @@ export interface HubSpotWebhookOptions {
  * signature is checked against every active HubSpot connection's secret (an MSP may run
  * several portals), then each event's portal must belong to the connection whose secret
  * matched. Each event is stored on its own, keyed by portal, subscription, event id and time.
+ * The connections are read through the intake cache (cachedActiveConnections).
  */
 export function hubspotWebhookProvider(options: HubSpotWebhookOptions = {}): WebhookProvider {
   const now = options.now ?? Date.now;
@@ -25,7 +27,7 @@ export function hubspotWebhookProvider(options: HubSpotWebhookOptions = {}): Web
     async accept(request: IncomingWebhook, ctx): Promise<WebhookEvent[] | WebhookRefusal> {
       const signed = { method: request.method, uri: request.uri, rawBody: request.rawBody, timestamp: headerValue(request.headers, timestampHeader) ?? '' };
       const signature = headerValue(request.headers, signatureHeader);
-      const connections = await activeHubSpotConnections(ctx);
+      const connections = await cachedActiveConnections(ctx, hubspotDeclaration.vendor);
       if (connections.length === 0) return refuse(401, 'no active HubSpot connection to check the signature against');
       let reason = '';
       const matched = connections.filter((connection) => {

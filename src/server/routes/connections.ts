@@ -5,6 +5,7 @@ import type { Selectable } from 'kysely';
 import Type, { type Static } from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { writeAudit } from '../../db/audit.ts';
+import { forgetActiveConnections } from '../../db/connection-secrets.ts';
 import type { Database } from '../../db/types.ts';
 import { credentialProblems, findProvider, PROVIDERS } from '../../connectors/providers.ts';
 import { actorOf } from '../plugins/auth.ts';
@@ -163,6 +164,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: HubContext): void {
         await writeAudit(trx, { ...actorOf(request), action: 'connection.create', entity: 'connection', entityId: id, after: toConnection(created) });
         return created;
       });
+      forgetActiveConnections(ctx.db);
       return reply.code(201).send(toConnection(row));
     },
   );
@@ -217,7 +219,7 @@ export function connectionRoutes(app: FastifyInstance, ctx: HubContext): void {
     async (request) => {
       const { id } = request.params;
       const b = request.body;
-      return ctx.db.transaction().execute(async (trx) => {
+      const updated = await ctx.db.transaction().execute(async (trx) => {
         const before = await trx.selectFrom('connections').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
         if (!before) throw notFound('connection', id);
         let sealed: { credentials_encrypted: string; credential_fields: string[] } | undefined;
@@ -248,6 +250,9 @@ export function connectionRoutes(app: FastifyInstance, ctx: HubContext): void {
         });
         return toConnection(after);
       });
+      // After the commit: webhook intake reads the changed secret or status from the next request on.
+      forgetActiveConnections(ctx.db);
+      return updated;
     },
   );
 }

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { sql } from 'kysely';
 import Type from 'typebox';
 import type { HubContext } from '../../context.ts';
 import { isRefusal } from '../../connectors/webhooks.ts';
-import { enqueueJobs } from '../../jobs/enqueue.ts';
+import { InboxWriter } from '../../db/webhook-inbox-writer.ts';
 import { ApiProblem, unauthorized } from '../problem.ts';
 
 // Everything the vendor sent, except credentials a proxy might have added.
@@ -16,6 +15,7 @@ const DROPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization
  * the vendor's event id.
  */
 export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Promise<void> {
+  const inbox = new InboxWriter(ctx.db);
   await app.register(async (scope) => {
     // The signature covers the exact bytes the vendor sent: keep them, parse nothing.
     scope.removeAllContentTypeParsers();
@@ -66,35 +66,8 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HubContext): Prom
         for (const [name, value] of Object.entries(request.headers)) {
           if (!DROPPED_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
         }
-        // One statement stores the batch and one enqueues its new events, whatever its size.
-        const events = await ctx.db.transaction().execute(async (trx) => {
-          const eventIds = accepted.map((e) => e.eventId);
-          const inserted = await sql<{ id: string; event_id: string }>`
-            insert into webhook_inbox (provider, event_id, headers, body)
-            select ${provider.name}, e.event_id, ${JSON.stringify(headers)}::jsonb, e.body
-            from unnest(${eventIds}::text[], ${accepted.map((e) => e.body)}::text[]) as e(event_id, body)
-            on conflict (provider, event_id) do nothing
-            returning id, event_id`.execute(trx);
-          const fresh = new Map(inserted.rows.map((r) => [r.event_id, r.id]));
-          const stored = new Map(fresh);
-          if (fresh.size < new Set(eventIds).size) {
-            const existing = await trx
-              .selectFrom('webhook_inbox')
-              .select(['id', 'event_id'])
-              .where('provider', '=', provider.name)
-              .where('event_id', 'in', eventIds.filter((id) => !fresh.has(id)))
-              .execute();
-            for (const row of existing) stored.set(row.event_id, row.id);
-          }
-          await enqueueJobs(trx, 'webhook:process', [...fresh.values()].map((id) => ({ payload: { inboxId: id } })));
-          // An event twice in one request is stored by its first occurrence; the second is a duplicate.
-          const seen = new Set<string>();
-          return eventIds.map((eventId) => {
-            const duplicate = !fresh.has(eventId) || seen.has(eventId);
-            seen.add(eventId);
-            return { id: stored.get(eventId)!, eventId, duplicate };
-          });
-        });
+        // Stored with its jobs and committed (in one commit shared with concurrent requests) before the answer.
+        const events = await inbox.store(provider.name, headers, accepted);
         if (okEmpty) return reply.code(200).serializer(() => '').send(null);
         const answer = provider.respond?.(accepted);
         if (answer) return reply.code(answer.status).type(answer.contentType).send(answer.body);
