@@ -60,7 +60,7 @@ async function main(): Promise<number> {
       Array.from({ length: INVOICES }, async (_, i) => {
         const number = `INV-2026-10-${String(i).padStart(8, '0')}-r1`;
         const { lines, total } = linesOf(i);
-        const header = { invoiceId: `bench-${i}`, revision: 1, customerRef: customer, number, date: '2026-10-31', dueDate: null, currency: 'USD', reference: '2026-10 r1' };
+        const header = { invoiceId: `bench-${i}`, revision: 1, customerRef: customer, number, date: '2026-10-31', dueDate: null, currency: 'USD', reference: '2026-10 r1', period: '2026-10', customerName: 'Bench customer' };
         const document = (await poster.findInvoice(number, { id: header.invoiceId, revision: 1 })) ?? (await poster.createInvoice(header, lines, `hub-invoice-bench-${i}`));
         return document.subTotal.equals(total);
       }),

@@ -7,6 +7,8 @@ import { SALESFORCE_DEFAULT_FIELDS } from '../connectors/salesforce/declaration.
 import { CUSTOMER_BILLING } from './customer/billing.ts';
 import { HUBSPOT_COMPANY_DEFAULT, HUBSPOT_COMPANY_SOURCE } from './hubspot/company-mapping.ts';
 import { XERO_CONTACT_DEFAULT, XERO_CONTACT_TARGET } from './xero/contact-mapping.ts';
+import { ERP_INVOICE_SOURCE } from './accounting/invoice-source.ts';
+import { XERO_INVOICE_DEFAULT, XERO_INVOICE_TARGET } from './xero/invoice-mapping.ts';
 
 // The objects whose mapping admins can change through the API, per provider. A connector
 // plugs in by adding an entry: its source schema, the canonical target, and its built-in
@@ -73,6 +75,14 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: CUSTOMER_BILLING,
     target: XERO_CONTACT_TARGET,
     defaultRules: XERO_CONTACT_DEFAULT,
+  },
+  {
+    provider: 'xero',
+    object: 'invoice',
+    description: "A hub invoice's header → the Xero sales invoice's InvoiceNumber, Reference, Date and DueDate (the hub number must stay in InvoiceNumber or Reference: the posting reads the invoice back by it)",
+    source: ERP_INVOICE_SOURCE,
+    target: XERO_INVOICE_TARGET,
+    defaultRules: XERO_INVOICE_DEFAULT,
   },
 ];
 
