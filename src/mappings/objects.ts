@@ -9,6 +9,7 @@ import { HUBSPOT_COMPANY_DEFAULT, HUBSPOT_COMPANY_SOURCE } from './hubspot/compa
 import { XERO_CONTACT_DEFAULT, XERO_CONTACT_TARGET } from './xero/contact-mapping.ts';
 import { ERP_INVOICE_SOURCE } from './accounting/invoice-source.ts';
 import { XERO_INVOICE_DEFAULT, XERO_INVOICE_TARGET } from './xero/invoice-mapping.ts';
+import { QUICKBOOKS_INVOICE_DEFAULT, QUICKBOOKS_INVOICE_SOURCE, QUICKBOOKS_INVOICE_TARGET } from './quickbooks/invoice-mapping.ts';
 
 // The objects whose mapping admins can change through the API, per provider. A connector
 // plugs in by adding an entry: its source schema, the canonical target, and its built-in
@@ -83,6 +84,14 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: ERP_INVOICE_SOURCE,
     target: XERO_INVOICE_TARGET,
     defaultRules: XERO_INVOICE_DEFAULT,
+  },
+  {
+    provider: 'quickbooks',
+    object: 'invoice',
+    description: "A hub invoice's header → the QuickBooks invoice's DocNumber, PrivateNote, CustomerMemo, dates and string custom fields 1–3 (DocNumber must keep the hub number: the posting reads the invoice back by it)",
+    source: QUICKBOOKS_INVOICE_SOURCE,
+    target: QUICKBOOKS_INVOICE_TARGET,
+    defaultRules: QUICKBOOKS_INVOICE_DEFAULT,
   },
 ];
 

@@ -96,4 +96,33 @@ describe('ERP posting field mappings through the API', () => {
     expect((await waitForPosting('xero', ['failed'])).lastError).toMatch(refusal);
     expect(xero.organisation.invoices.size).toBe(1);
   });
+
+  it('an admin adds the hub number as QuickBooks custom field 1 and a customer memo: the next posting sends them, keeps DocNumber, and records version 1', async () => {
+    const current = (await call('GET', `/v1/connections/${connections.quickbooks}/mappings/invoice`)).json();
+    expect(current).toMatchObject({ version: 0, builtIn: true });
+    const saved = await call('PUT', `/v1/connections/${connections.quickbooks}/mappings/invoice`, {
+      reason: 'our invoice template prints custom field 1 as "Hub invoice"',
+      rules: [
+        ...current.rules,
+        { id: 'hub-number', source: 'invoice.number', target: 'invoice.CustomField1', transform: { type: 'copy' } },
+        { id: 'memo', target: 'invoice.CustomerMemo', transform: { type: 'template', template: 'Microsoft cloud services, {invoice.period}' } },
+      ],
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const res = await call('POST', `/v1/billing-runs/${month.billingRunId}/post`, { connectionId: connections.quickbooks }, hub.keys.finance);
+    expect(res.json()).toMatchObject({ queued: 1, blocked: [] });
+    await waitForPosting('quickbooks', ['posted']);
+    const number = await hubNumber();
+    const invoices = [...qbo.company.invoices.values()];
+    expect(invoices).toHaveLength(1);
+    // The hub number has 23 characters: DocNumber keeps it without the INV- prefix (21 at most).
+    expect(invoices[0]).toMatchObject({
+      DocNumber: number.replace(/^INV-/, ''),
+      PrivateNote: `${number} (2026-10 r1)`,
+      CustomerMemo: { value: 'Microsoft cloud services, 2026-10' },
+      CustomField: [{ DefinitionId: '1', Type: 'StringType', StringValue: number }],
+      TotalAmt: 209.18,
+    });
+    expect((await uses(connections.quickbooks)).map((u) => [u.object, u.version, Number(u.records)])).toEqual([['invoice', 1, 1]]);
+  });
 });

@@ -12,7 +12,7 @@ import { storeRevenueSchedules } from '../../db/revenue-schedules.ts';
 import { toDeferredRevenue } from '../../mappings/accounting/deferred-revenue.ts';
 import type { ErpPoster } from './poster.ts';
 import { quickbooksClientFor } from './quickbooks-client-for-connection.ts';
-import { quickbooksPoster } from './quickbooks-poster.ts';
+import { quickbooksMappingInForce, quickbooksPoster } from './quickbooks-poster.ts';
 import { xeroMappingsInForce, xeroPoster } from './xero-poster.ts';
 import { recordMappingUse } from '../../db/mapping-uses.ts';
 import { xeroClientFor } from './xero-client-for-connection.ts';
@@ -27,7 +27,7 @@ export interface PostInvoicePayload {
 
 async function posterFor(ctx: HubContext, system: ErpSystem, connectionId: string): Promise<ErpPoster> {
   if (system === 'xero') return xeroPoster(await xeroClientFor(ctx, connectionId), await xeroMappingsInForce(ctx.db, connectionId));
-  if (system === 'quickbooks') return quickbooksPoster(await quickbooksClientFor(ctx, connectionId));
+  if (system === 'quickbooks') return quickbooksPoster(await quickbooksClientFor(ctx, connectionId), await quickbooksMappingInForce(ctx.db, connectionId));
   if (system === 'netsuite') return netsuitePoster(await netsuiteClientFor(ctx, connectionId));
   throw new Error(`posting to ${system} is not available yet`);
 }
