@@ -1,8 +1,7 @@
 import type { QboEntity } from '../../connectors/quickbooks/client.ts';
 import { invoiceRecord, type InvoiceSource } from '../accounting/invoice-source.ts';
 import type { PostingLine } from '../accounting/posting-lines.ts';
-import { checkedRules } from '../checked.ts';
-import { applyMapping } from '../engine/apply.ts';
+import { checkedRules, mappedText } from '../checked.ts';
 import type { MappingRule } from '../engine/types.ts';
 import type { CheckedMapping } from '../engine/validate.ts';
 import { mappingObject } from '../objects.ts';
@@ -30,10 +29,7 @@ export function quickbooksInvoiceMapping(version: number, rules: readonly Mappin
  */
 export function mappedQuickBooksHeader(mapping: QuickBooksInvoiceMapping, source: InvoiceSource): QuickBooksHeaderFields & { DocNumber: string } {
   const docNumber = docNumberOf(source.number);
-  const result = applyMapping(mapping.checked, INVOICE.source, INVOICE.target, { invoice: { ...invoiceRecord(source).invoice, docNumber } });
-  if (result.problems.length > 0) throw new Error(`the QuickBooks invoice mapping (version ${mapping.version}) cannot map invoice ${source.number}: ${result.problems.map((p) => `rule ${p.rule} ${p.field}: ${p.reason}`).join('; ')}`);
-  const header: Record<string, string> = {};
-  for (const f of result.fields) if (typeof f.value === 'string' && f.value !== '') header[f.target.slice('invoice.'.length)] = f.value;
+  const header = mappedText(INVOICE, mapping, { invoice: { ...invoiceRecord(source).invoice, docNumber } }, `invoice ${source.number}`);
   if (!header.DocNumber?.includes(docNumber)) {
     throw new Error(`the QuickBooks invoice mapping (version ${mapping.version}) must put the hub number ${docNumber} in DocNumber: the posting reads the invoice back by it to post it exactly once`);
   }

@@ -1,6 +1,5 @@
 import type { Contact } from 'xero-node';
-import { checkedRules } from '../checked.ts';
-import { applyMapping } from '../engine/apply.ts';
+import { checkedRules, mappedText } from '../checked.ts';
 import type { MappingRule } from '../engine/types.ts';
 import type { CheckedMapping } from '../engine/validate.ts';
 import { mappingObject } from '../objects.ts';
@@ -24,9 +23,7 @@ export function xeroContactMapping(version: number, rules: readonly MappingRule[
  * hub customer id: the job finds the contact again by it before creating one.
  */
 export function mappedXeroContact(mapping: XeroContactMapping, customer: { id: string; name: string }): Contact {
-  const result = applyMapping(mapping.checked, CONTACT.source, CONTACT.target, { customer });
-  if (result.problems.length > 0) throw new Error(`the Xero contact mapping (version ${mapping.version}) cannot map customer ${customer.id}: ${result.problems.map((p) => `rule ${p.rule} ${p.field}: ${p.reason}`).join('; ')}`);
-  const values = Object.fromEntries(result.fields.filter((f) => typeof f.value === 'string').map((f) => [f.target.slice('contact.'.length), f.value as string]));
+  const values = mappedText(CONTACT, mapping, { customer }, `customer ${customer.id}`);
   if (values.ContactNumber !== customer.id) {
     throw new Error(`the Xero contact mapping (version ${mapping.version}) must copy customer.id into ContactNumber: the posting finds the contact again by it`);
   }

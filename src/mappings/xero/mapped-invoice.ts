@@ -1,8 +1,7 @@
 import type { Invoice } from 'xero-node';
 import { invoiceRecord, type InvoiceSource } from '../accounting/invoice-source.ts';
 import type { PostingLine } from '../accounting/posting-lines.ts';
-import { checkedRules } from '../checked.ts';
-import { applyMapping } from '../engine/apply.ts';
+import { checkedRules, mappedText } from '../checked.ts';
 import type { MappingRule } from '../engine/types.ts';
 import type { CheckedMapping } from '../engine/validate.ts';
 import { mappingObject } from '../objects.ts';
@@ -23,11 +22,7 @@ export function xeroInvoiceMapping(version: number, rules: readonly MappingRule[
 
 /** The Xero header fields a hub invoice maps to (only those the mapping fills). */
 export function mappedXeroHeader(mapping: XeroInvoiceMapping, source: InvoiceSource): Partial<Record<'InvoiceNumber' | 'Reference' | 'Date' | 'DueDate', string>> {
-  const result = applyMapping(mapping.checked, INVOICE.source, INVOICE.target, invoiceRecord(source));
-  if (result.problems.length > 0) throw new Error(`the Xero invoice mapping (version ${mapping.version}) cannot map invoice ${source.number}: ${result.problems.map((p) => `rule ${p.rule} ${p.field}: ${p.reason}`).join('; ')}`);
-  const header: Record<string, string> = {};
-  for (const f of result.fields) if (typeof f.value === 'string' && f.value !== '') header[f.target.slice('invoice.'.length)] = f.value;
-  return header;
+  return mappedText(INVOICE, mapping, invoiceRecord(source), `invoice ${source.number}`);
 }
 
 /**
