@@ -11,6 +11,9 @@ import { AUTOTASK_TIME_ENTRY_DEFAULT, AUTOTASK_TIME_ENTRY_SOURCE, AUTOTASK_TIME_
 import { CUSTOMER_BILLING } from './customer/billing.ts';
 import { HUBSPOT_COMPANY_DEFAULT, HUBSPOT_COMPANY_SOURCE } from './hubspot/company-mapping.ts';
 import { XERO_CONTACT_DEFAULT, XERO_CONTACT_TARGET } from './xero/contact-mapping.ts';
+import { ERP_INVOICE_SOURCE } from './accounting/invoice-source.ts';
+import { XERO_INVOICE_DEFAULT, XERO_INVOICE_TARGET } from './xero/invoice-mapping.ts';
+import { QUICKBOOKS_INVOICE_DEFAULT, QUICKBOOKS_INVOICE_SOURCE, QUICKBOOKS_INVOICE_TARGET } from './quickbooks/invoice-mapping.ts';
 
 // The objects whose mapping admins can change through the API, per provider. A connector
 // plugs in by adding an entry: its source schema, the canonical target, and its built-in
@@ -111,6 +114,22 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: PC_USAGE_LINE_SOURCE,
     target: PC_USAGE_LINE_TARGET,
     defaultRules: PC_USAGE_LINE_DEFAULT,
+  },
+  {
+    provider: 'xero',
+    object: 'invoice',
+    description: "A hub invoice's header → the Xero sales invoice's InvoiceNumber, Reference, Date and DueDate (the hub number must stay in InvoiceNumber or Reference: the posting reads the invoice back by it)",
+    source: ERP_INVOICE_SOURCE,
+    target: XERO_INVOICE_TARGET,
+    defaultRules: XERO_INVOICE_DEFAULT,
+  },
+  {
+    provider: 'quickbooks',
+    object: 'invoice',
+    description: "A hub invoice's header → the QuickBooks invoice's DocNumber, PrivateNote, CustomerMemo, dates and string custom fields 1–3 (DocNumber must keep the hub number: the posting reads the invoice back by it)",
+    source: QUICKBOOKS_INVOICE_SOURCE,
+    target: QUICKBOOKS_INVOICE_TARGET,
+    defaultRules: QUICKBOOKS_INVOICE_DEFAULT,
   },
 ];
 

@@ -113,6 +113,12 @@ export class XeroPostingClient {
     return body.invoices?.find((i) => i.invoiceNumber === invoiceNumber);
   }
 
+  /** A sales invoice by its exact Reference (where an invoice mapping puts the hub number there). */
+  async findInvoiceByReference(reference: string): Promise<Invoice | undefined> {
+    const { body } = await this.#call((api, tenant) => api.getInvoices(tenant, undefined, `Reference=="${reference.replace(/"/g, '')}"`));
+    return body.invoices?.find((i) => i.reference === reference);
+  }
+
   async findInvoiceById(invoiceId: string): Promise<Invoice | undefined> {
     const { body } = await this.#call((api, tenant) => api.getInvoice(tenant, invoiceId));
     return body.invoices?.[0];

@@ -36,7 +36,7 @@ export async function pushContactFinding(ctx: HubContext, finding: FindingRow): 
   const ref = finding.vendor_ref as unknown as ContactRef;
   const action = finding.resolution === 'accept-other-value' ? 'accept-other-value' : 'push-owner-value';
   const target = contactWriteSystem(finding.owner, action);
-  const value = target === 'xero' ? ref.crmValue : (ref.xeroValue ?? '');
+  const value = target === 'xero' ? ref.crmValue : ref.xeroValue;
   if (target === 'hubspot') {
     if (!ref.crmProperty) throw new Error(`finding ${finding.id}: no company property copies ${ref.xeroField}, so the CRM cannot take Xero's value`);
     const { client } = await hubspotClientFor(ctx, ref.hubspotConnectionId);

@@ -31,7 +31,7 @@ export interface ContactRef {
   /** The company property behind it when both mappings copy it unchanged; null when a write to the CRM cannot be derived. */
   crmProperty: string | null;
   crmValue: string;
-  xeroValue: string | null;
+  xeroValue: string;
 }
 
 /** The canonical paths a rule reads: its source and any path named inside its transform. */
@@ -56,8 +56,9 @@ const asDate = (v: unknown): Date | null => {
  * decides) with the copy on the customer's Xero contact: the HubSpot company is read
  * through the connection's company mapping, turned into the Xero contact the contact
  * mapping would send, and each mapped billing field that differs is one finding. A field
- * the CRM leaves empty is not compared (the CRM holds no value to own). Customers need a
- * link to a HubSpot company (with a deal on a HubSpot connection) and to a Xero contact.
+ * empty on either side is not compared: there is no copy to disagree with (a contact the
+ * posting job creates carries only name and number until someone fills it in). Customers
+ * need a link to a HubSpot company (with a deal on a HubSpot connection) and to a Xero contact.
  */
 export async function compareBillingContacts(ctx: HubContext, owners: ReadonlyMap<string, FieldOwner>, summary: DriftRunSummary): Promise<void> {
   const comparedOwners = CONTACT_FIELDS.filter((f) => ['crm', 'erp'].includes(owners.get(f)?.owner ?? 'crm'));
@@ -94,11 +95,12 @@ export async function compareBillingContacts(ctx: HubContext, owners: ReadonlyMa
           if (typeof crmValue !== 'string' || crmValue.trim() === '') continue;
           const xeroField = rule.target.slice('contact.'.length);
           const xeroValue = actual[xeroField] ?? null;
+          if (xeroValue === null) continue;
           const key = `${xero.id}:${row.customer_id}:${field}:xero:${xeroField}`;
           seen.add(key);
           const owner = owners.get(field)?.owner ?? 'crm';
           const crmSide = { value: crmValue, seenAt: asDate(company.properties.hs_lastmodifieddate) };
-          const xeroSide = { value: xeroValue ?? '', seenAt: asDate(contact.updatedDateUTC) };
+          const xeroSide = { value: xeroValue, seenAt: asDate(contact.updatedDateUTC) };
           const [ownerSide, otherSide] = owner === 'erp' ? [xeroSide, crmSide] : [crmSide, xeroSide];
           const canonicalPath = reads.find((p) => ownedFieldOf(p) === field)!;
           const ref: ContactRef = {
@@ -113,7 +115,7 @@ export async function compareBillingContacts(ctx: HubContext, owners: ReadonlyMa
             crmValue,
             xeroValue,
           };
-          const differs = crmValue.trim() !== (xeroValue ?? '').trim();
+          const differs = crmValue.trim() !== xeroValue.trim();
           await keepFinding(
             ctx,
             key,

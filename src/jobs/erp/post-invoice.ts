@@ -12,8 +12,9 @@ import { storeRevenueSchedules } from '../../db/revenue-schedules.ts';
 import { toDeferredRevenue } from '../../mappings/accounting/deferred-revenue.ts';
 import type { ErpPoster } from './poster.ts';
 import { quickbooksClientFor } from './quickbooks-client-for-connection.ts';
-import { quickbooksPoster } from './quickbooks-poster.ts';
-import { xeroPoster } from './xero-poster.ts';
+import { quickbooksMappingInForce, quickbooksPoster } from './quickbooks-poster.ts';
+import { xeroMappingsInForce, xeroPoster } from './xero-poster.ts';
+import { recordMappingUse } from '../../db/mapping-uses.ts';
 import { xeroClientFor } from './xero-client-for-connection.ts';
 import { netsuiteClientFor } from './netsuite-client-for-connection.ts';
 import { netsuitePoster } from './netsuite-poster.ts';
@@ -25,8 +26,8 @@ export interface PostInvoicePayload {
 }
 
 async function posterFor(ctx: HubContext, system: ErpSystem, connectionId: string): Promise<ErpPoster> {
-  if (system === 'xero') return xeroPoster(await xeroClientFor(ctx, connectionId));
-  if (system === 'quickbooks') return quickbooksPoster(await quickbooksClientFor(ctx, connectionId));
+  if (system === 'xero') return xeroPoster(await xeroClientFor(ctx, connectionId), await xeroMappingsInForce(ctx.db, connectionId));
+  if (system === 'quickbooks') return quickbooksPoster(await quickbooksClientFor(ctx, connectionId), await quickbooksMappingInForce(ctx.db, connectionId));
   if (system === 'netsuite') return netsuitePoster(await netsuiteClientFor(ctx, connectionId));
   throw new Error(`posting to ${system} is not available yet`);
 }
@@ -74,8 +75,8 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
     .where('i.id', '=', posting.invoice_id)
     .executeTakeFirstOrThrow();
   const latePeriod = latePeriodOf(posting.part);
-  const finish = (changes: { status: string; document_type?: string; problems?: unknown; last_error?: string | null; document_id?: string; document_number?: string; document_total?: string }) =>
-    db
+  const finish = (changes: { status: string; document_type?: string; problems?: unknown; last_error?: string | null; document_id?: string; document_number?: string; document_total?: string }, trx: typeof db = db) =>
+    trx
       .updateTable('erp_postings')
       .set({
         ...changes,
@@ -124,7 +125,7 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
     const lines = toDeferredRevenue(postingLines(part.lines, invoice.currency, index, parents), deferredLines, index, system);
     if (!postingTotal(lines).equals(part.total)) throw new Error(`the posting lines add up to ${postingTotal(lines).toString()}, not the ${posting.part} total ${part.total.toString()}`);
 
-    const header = { invoiceId: invoice.id, revision: invoice.revision, customerRef, number: invoice.number, date: invoice.issued_at.toISOString().slice(0, 10), dueDate: null, currency: invoice.currency, reference: `${invoice.period} r${invoice.revision}` };
+    const header = { invoiceId: invoice.id, revision: invoice.revision, customerRef, number: invoice.number, date: invoice.issued_at.toISOString().slice(0, 10), dueDate: null, currency: invoice.currency, reference: `${invoice.period} r${invoice.revision}`, period: invoice.period, customerName: invoice.customerName };
     const type = latePeriod ? documentTypeOf(part.total) : 'invoice';
     let document;
     if (latePeriod) {
@@ -143,14 +144,17 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
       const documentLines: PostingLine[] = type === 'credit_note' ? lines.map((l) => ({ ...l, amount: l.amount.negated() })) : lines;
       document = (await poster.findAdjustment(late, type)) ?? (await poster.createAdjustment(late, type, documentLines, postingKey(invoice.id, posting.part)));
     } else {
-      document = (await poster.findInvoice(invoice.number, invoice)) ?? (await poster.createInvoice(header, lines, invoiceKey(invoice.id)));
+      document = (await poster.findInvoice(invoice.number, invoice, header)) ?? (await poster.createInvoice(header, lines, invoiceKey(invoice.id)));
     }
     const expected = part.total.abs();
     if (!document.subTotal.equals(expected)) {
       await finish({ status: 'failed', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toString(), last_error: `${system} totals ${document.subTotal.toString()} before tax, the hub's ${posting.part} ${expected.toString()}` });
       return;
     }
-    await finish({ status: 'posted', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toFixed(minorUnits(invoice.currency)) });
+    await db.transaction().execute(async (trx) => {
+      await finish({ status: 'posted', document_type: type, document_id: document.id, document_number: document.number, document_total: document.subTotal.toFixed(minorUnits(invoice.currency)) }, trx);
+      for (const [object, version] of poster.mappingsUsed ?? []) await recordMappingUse(trx, { connectionId: posting.connection_id, object, version, records: 1 });
+    });
   } catch (err) {
     if (err instanceof TakeBackRefused) {
       // Not retried: only a person in the ERP can clear it.

@@ -36,6 +36,9 @@ export interface ErpInvoiceHeader {
   dueDate: string | null;
   currency: string;
   reference: string;
+  /** YYYY-MM, and the customer's name in the hub: what an ERP's invoice mapping may read besides the above. */
+  period: string;
+  customerName: string;
 }
 
 /** The hub document a credit note reverses: an invoice, or the late-usage document of one of its late periods. */
@@ -58,7 +61,8 @@ export interface ErpPoster {
   /** The ERP's id of the customer: by the hub customer id stored on it (or, where the ERP has no field for it, its unique name), else undefined. */
   findCustomer(customer: { hubCustomerId: string; name: string }): Promise<string | undefined>;
   createCustomer(customer: { hubCustomerId: string; name: string }, idempotencyKey: string): Promise<string>;
-  findInvoice(number: string, invoice: { id: string; revision: number }): Promise<ErpDocument | undefined>;
+  /** The document of a hub invoice, read back by what the ERP's invoice mapping makes of `header` (by the hub number where it has none). */
+  findInvoice(number: string, invoice: { id: string; revision: number }, header?: ErpInvoiceHeader): Promise<ErpDocument | undefined>;
   createInvoice(header: ErpInvoiceHeader, lines: readonly PostingLine[], idempotencyKey: string): Promise<ErpDocument>;
   voidInvoice(documentId: string, idempotencyKey: string): Promise<void>;
   readInvoiceState(documentId: string): Promise<ErpInvoiceState>;
@@ -72,4 +76,6 @@ export interface ErpPoster {
   findAdjustment(header: ErpAdjustmentHeader, type: DocumentType): Promise<ErpDocument | undefined>;
   /** Makes it; a credit note's `lines` come as positive amounts, what it credits. */
   createAdjustment(header: ErpAdjustmentHeader, type: DocumentType, lines: readonly PostingLine[], idempotencyKey: string): Promise<ErpDocument>;
+  /** The field mappings (object → version) this poster applied, for the posting to record in mapping_uses; none where the ERP maps in code. */
+  readonly mappingsUsed?: Map<string, number>;
 }

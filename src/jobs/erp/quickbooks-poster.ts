@@ -3,6 +3,11 @@ import { Decimal, sum } from '../../engine/decimal.ts';
 import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
 import { creditApplication, lateCreditMemoNumberOf, quickbooksCreditMemoNumber, toQuickBooksCreditMemo } from '../../mappings/quickbooks/credit-memo.ts';
 import { docNumberOf, lateDocNumberOf, toQuickBooksInvoice } from '../../mappings/quickbooks/invoice.ts';
+import type { Kysely } from 'kysely';
+import { mappingInForce } from '../../db/field-mappings.ts';
+import type { Database } from '../../db/types.ts';
+import { mappingObject } from '../../mappings/objects.ts';
+import { mappedQuickBooksHeader, quickbooksInvoiceMapping, toMappedQuickBooksInvoice, type QuickBooksInvoiceMapping } from '../../mappings/quickbooks/mapped-invoice.ts';
 import type { ErpDocument, ErpPoster } from './poster.ts';
 
 /** Before tax: the SubTotalLineDetail line QuickBooks adds, else the sales lines added up. */
@@ -32,7 +37,8 @@ const itemIds = new WeakMap<QuickBooksPostingClient, Map<string, Promise<string>
  * Service item per revenue account, found by name or created with that account as its
  * income account, so each line still lands on its mapped account.
  */
-export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
+export function quickbooksPoster(client: QuickBooksPostingClient, mapping: QuickBooksInvoiceMapping = quickbooksInvoiceMapping(0, mappingObject('quickbooks', 'invoice')!.defaultRules)): ErpPoster {
+  const mappingsUsed = new Map<string, number>();
   const items = itemIds.get(client) ?? new Map<string, Promise<string>>();
   itemIds.set(client, items);
   // The promise is kept, not the id, so invoices posted at the same time share one look-up; a failed one is forgotten.
@@ -54,11 +60,18 @@ export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
   return {
     findCustomer: async ({ name }) => (await client.findCustomerByName(name))?.Id,
     createCustomer: async ({ hubCustomerId, name }, key) => (await client.createCustomer({ DisplayName: name, Notes: `CSP Hub customer ${hubCustomerId}` }, key)).Id!,
-    findInvoice: async (number) => {
-      const found = await client.findInvoiceByDocNumber(docNumberOf(number));
+    mappingsUsed,
+    findInvoice: async (number, _invoice, header) => {
+      const docNumber = header ? mappedQuickBooksHeader(mapping, header).DocNumber : docNumberOf(number);
+      if (header) mappingsUsed.set('invoice', mapping.version);
+      const found = await client.findInvoiceByDocNumber(docNumber);
       return found ? documentOf(found) : undefined;
     },
-    createInvoice: async (header, lines, key) => documentOf(await client.createInvoice(toQuickBooksInvoice({ ...header, customerId: header.customerRef }, lines, await itemsFor(lines)), key)),
+    createInvoice: async (header, lines, key) => {
+      const mapped = mappedQuickBooksHeader(mapping, header);
+      mappingsUsed.set('invoice', mapping.version);
+      return documentOf(await client.createInvoice(toMappedQuickBooksInvoice({ ...header, customerId: header.customerRef }, mapped, lines, await itemsFor(lines)), key));
+    },
     voidInvoice: async (documentId, key) => {
       await client.voidInvoice(documentId, key);
     },
@@ -93,4 +106,10 @@ export function quickbooksPoster(client: QuickBooksPostingClient): ErpPoster {
       return documentOf(type === 'credit_note' ? await client.createCreditMemo(body, key) : await client.createInvoice(body, key));
     },
   };
+}
+
+/** The connection's QuickBooks invoice mapping in force (version 0: the built-in default). */
+export async function quickbooksMappingInForce(db: Kysely<Database>, connectionId: string): Promise<QuickBooksInvoiceMapping> {
+  const inForce = await mappingInForce(db, connectionId, 'invoice', mappingObject('quickbooks', 'invoice')!.defaultRules);
+  return quickbooksInvoiceMapping(inForce.version, inForce.rules);
 }

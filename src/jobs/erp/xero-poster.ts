@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { CreditNote, Invoice } from 'xero-node';
 import type { XeroPostingClient } from '../../connectors/xero/client.ts';
 import { Decimal } from '../../engine/decimal.ts';
@@ -5,7 +6,12 @@ import { ledgerStatusOf } from '../../mappings/accounting/ledger-status.ts';
 import { lateDocumentNumber } from '../../mappings/accounting/posting-parts.ts';
 import { toXeroAdjustmentCreditNote, toXeroCreditNote, xeroCreditNoteNumber } from '../../mappings/xero/credit-note.ts';
 import { toXeroInvoice } from '../../mappings/xero/invoice.ts';
-import type { ErpDocument, ErpPoster } from './poster.ts';
+import { mappedXeroHeader, readBackField, toMappedXeroInvoice, xeroInvoiceMapping, type XeroInvoiceMapping } from '../../mappings/xero/mapped-invoice.ts';
+import { xeroContactMapping, type XeroContactMapping, mappedXeroContact } from '../../mappings/xero/mapped-contact.ts';
+import { mappingInForce } from '../../db/field-mappings.ts';
+import type { Database } from '../../db/types.ts';
+import { mappingObject } from '../../mappings/objects.ts';
+import type { ErpDocument, ErpInvoiceHeader, ErpPoster } from './poster.ts';
 
 const creditDocumentOf = (credit: CreditNote): ErpDocument => ({
   id: credit.creditNoteID!,
@@ -21,17 +27,53 @@ const documentOf = (invoice: Invoice): ErpDocument => ({
   status: String(invoice.status),
 });
 
-/** Xero behind the posting job: contacts carry the hub customer id as ContactNumber. */
-export function xeroPoster(client: XeroPostingClient): ErpPoster {
+export interface XeroMappings {
+  invoice: XeroInvoiceMapping;
+  contact: XeroContactMapping;
+}
+
+/** The connection's Xero invoice and contact mappings in force (version 0: the built-in defaults). */
+export async function xeroMappingsInForce(db: Kysely<Database>, connectionId: string): Promise<XeroMappings> {
+  const invoice = await mappingInForce(db, connectionId, 'invoice', mappingObject('xero', 'invoice')!.defaultRules);
+  const contact = await mappingInForce(db, connectionId, 'contact', mappingObject('xero', 'contact')!.defaultRules);
+  return { invoice: xeroInvoiceMapping(invoice.version, invoice.rules), contact: xeroContactMapping(contact.version, contact.rules) };
+}
+
+const sourceOf = (header: ErpInvoiceHeader) => ({ number: header.number, reference: header.reference, period: header.period, revision: header.revision, date: header.date, dueDate: header.dueDate, currency: header.currency, customerName: header.customerName });
+
+/**
+ * Xero behind the posting job: contacts carry the hub customer id as ContactNumber; a
+ * hub invoice's header and a new contact go through the connection's field mappings
+ * (with `mappings` absent, the built-in defaults), and each use is noted in mappingsUsed.
+ */
+export function xeroPoster(client: XeroPostingClient, mappings?: XeroMappings): ErpPoster {
+  const invoiceMapping = mappings?.invoice ?? xeroInvoiceMapping(0, mappingObject('xero', 'invoice')!.defaultRules);
+  const contactMapping = mappings?.contact ?? xeroContactMapping(0, mappingObject('xero', 'contact')!.defaultRules);
+  const mappingsUsed = new Map<string, number>();
   return {
+    mappingsUsed,
     findCustomer: async ({ hubCustomerId }) => (await client.findContactByNumber(hubCustomerId))?.contactID,
-    createCustomer: async ({ hubCustomerId, name }, key) => (await client.createContact({ name, contactNumber: hubCustomerId }, key)).contactID!,
-    findInvoice: async (number) => {
-      const found = await client.findInvoiceByNumber(number);
+    createCustomer: async ({ hubCustomerId, name }, key) => {
+      const contact = mappedXeroContact(contactMapping, { id: hubCustomerId, name });
+      mappingsUsed.set('contact', contactMapping.version);
+      return (await client.createContact(contact, key)).contactID!;
+    },
+    findInvoice: async (number, _invoice, header) => {
+      if (!header) {
+        const found = await client.findInvoiceByNumber(number);
+        return found ? documentOf(found) : undefined;
+      }
+      const by = readBackField(mappedXeroHeader(invoiceMapping, sourceOf(header)), number, invoiceMapping.version);
+      mappingsUsed.set('invoice', invoiceMapping.version);
+      const found = by.field === 'InvoiceNumber' ? await client.findInvoiceByNumber(by.value) : await client.findInvoiceByReference(by.value);
       return found ? documentOf(found) : undefined;
     },
-    createInvoice: async (header, lines, key) =>
-      documentOf(await client.createInvoice(toXeroInvoice({ ...header, contactId: header.customerRef }, lines), key)),
+    createInvoice: async (header, lines, key) => {
+      const mapped = mappedXeroHeader(invoiceMapping, sourceOf(header));
+      readBackField(mapped, header.number, invoiceMapping.version);
+      mappingsUsed.set('invoice', invoiceMapping.version);
+      return documentOf(await client.createInvoice(toMappedXeroInvoice({ ...header, contactId: header.customerRef }, mapped, lines), key));
+    },
     voidInvoice: async (documentId, key) => {
       await client.voidInvoice(documentId, key);
     },

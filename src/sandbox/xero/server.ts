@@ -126,7 +126,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         const q = req.query as Record<string, string>;
         const numbers = q.InvoiceNumbers ? new Set(q.InvoiceNumbers.split(',')) : undefined;
         const ids = q.IDs ? new Set(q.IDs.split(',').map((s) => s.toLowerCase())) : undefined;
-        return envelope('Invoices', [...org.invoices.values()].filter((i) => (!numbers || numbers.has(String(i.InvoiceNumber))) && (!ids || ids.has(String(i.InvoiceID)))));
+        return envelope('Invoices', [...org.invoices.values()].filter((i) => (!numbers || numbers.has(String(i.InvoiceNumber))) && (!ids || ids.has(String(i.InvoiceID)))).filter(whereFilter(q.where)));
       });
       api.get('/Invoices/:id', async (req, reply) => {
         const invoice = org.invoices.get((req.params as { id: string }).id.toLowerCase());
