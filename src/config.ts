@@ -62,6 +62,11 @@ export interface HubConfig {
   bounceSmtpHost: string;
   /** How often a worker-only process writes its counters for the API's /metrics, in milliseconds. */
   metricsFlushMs: number;
+  /**
+   * How often an idle worker looks for jobs that became due (a retry's backoff or a
+   * scheduled run_at ended), in milliseconds. New jobs wake it at once (LISTEN/NOTIFY).
+   */
+  workerPollMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -157,5 +162,6 @@ export function loadConfig(env: Env = process.env): HubConfig {
     bounceSmtpPort: env.HUB_BOUNCE_SMTP_PORT?.trim() ? intFrom(env, 'HUB_BOUNCE_SMTP_PORT', 25) : null,
     bounceSmtpHost: env.HUB_BOUNCE_SMTP_HOST?.trim() || env.HOST || '127.0.0.1',
     metricsFlushMs: Math.max(1000, intFrom(env, 'HUB_METRICS_FLUSH_MS', 15_000)),
+    workerPollMs: Math.max(10, intFrom(env, 'HUB_WORKER_POLL_MS', 2000)),
   };
 }

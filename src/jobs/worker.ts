@@ -37,6 +37,7 @@ export async function startWorker(pool: pg.Pool, ctx: HubContext, options: { con
     // only what it runs itself (another worker schedules the rest).
     parsedCronItems: parseCrontab(options.crontab ?? CRONTAB).filter((item) => item.task in taskList),
     noHandleSignals: true,
+    pollInterval: ctx.config.workerPollMs,
     logger: graphileLogger(ctx),
     events,
   });

@@ -13,12 +13,21 @@ type PoolOptions = Parameters<ReturnType<typeof AjvCompiler>>[1];
  */
 export function textCoercingValidators(): ValidatorFactory {
   const fromPool = AjvCompiler();
+  const built = new Map<string, (route: { httpPart?: string }) => Validate>();
   return (externalSchemas, options) => {
+    // Once a schema is added, Fastify asks again for every route, and the pool finds its
+    // compiler by stringifying every shared schema twice a route: most of the app's start.
+    // A schema bucket only grows and refuses a second schema under one $id, so its ids
+    // say what it holds (the ajv options are the app's, the same on every call).
+    const key = Object.keys(externalSchemas ?? {}).join('\n');
+    const known = built.get(key);
+    if (known) return known as never;
     const withCoercion = (coerceTypes: 'array' | false) => ({ ...options, customOptions: { ...options?.customOptions, coerceTypes } }) as PoolOptions;
     const text = fromPool(externalSchemas, withCoercion('array'));
     const json = fromPool(externalSchemas, withCoercion(false));
     // The pool's types describe a plain compile(schema); it is called with the route definition.
     const compile = (route: { httpPart?: string }) => lazyValidator(() => (route.httpPart === 'body' ? json : text)(route as never) as Validate);
+    built.set(key, compile);
     return compile as never;
   };
 }

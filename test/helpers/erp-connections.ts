@@ -10,6 +10,30 @@ export const CLASS_WEB = '5000000000000012345';
 export const CLASS_UNALLOCATED = '5000000000000012347';
 
 /**
+ * Xero's documented 60 calls a minute spaces a connection's calls a second apart, so a
+ * test that posts a few documents would mostly wait. The sandboxes enforce no rate unless
+ * a test sets one, and the pacing has tests of its own (test/unit/connectors/http-limits.test.ts).
+ */
+export const UNPACED = { requestsPerMinute: 60_000 } as const;
+
+/** A QuickBooks connection on the hub pointed at the sandbox (with the webhook verifier token when given). */
+export async function connectQuickBooksSandbox(hub: TestHub, qbo: QuickBooksSandbox, webhookVerifierToken?: string): Promise<string> {
+  const res = await hub.app.inject({
+    method: 'POST',
+    url: '/v1/connections',
+    headers: hub.auth(hub.keys.admin),
+    payload: {
+      provider: 'quickbooks',
+      name: 'QuickBooks sandbox',
+      credentials: { clientId: qbo.credentials.clientId, clientSecret: qbo.credentials.clientSecret, refreshToken: qbo.credentials.refreshToken, ...(webhookVerifierToken ? { webhookVerifierToken } : {}) },
+      settings: { realmId: qbo.credentials.realmId, endpoint: qbo.endpoint, tokenUrl: qbo.tokenUrl, ...UNPACED },
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}
+
+/**
  * Connects the hub to a Xero and a QuickBooks sandbox (with their webhook keys), maps the
  * small month's lines and cost nodes in both (Xero: 200/210 with 15 % OUTPUT tax and
  * tracking; QuickBooks: 79/80, classes, department 1) and makes its customer exist in
@@ -26,14 +50,9 @@ export async function connectBothErps(hub: TestHub, month: ClosedMonth, xero: Xe
     provider: 'xero',
     name: 'Xero sandbox',
     credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken, webhookKey: xero.receivables.webhookKey },
-    settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
+    settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl, ...UNPACED },
   });
-  connections.quickbooks = await connect({
-    provider: 'quickbooks',
-    name: 'QuickBooks sandbox',
-    credentials: { clientId: qbo.credentials.clientId, clientSecret: qbo.credentials.clientSecret, refreshToken: qbo.credentials.refreshToken, webhookVerifierToken: qbo.receivables.verifierToken },
-    settings: { realmId: qbo.credentials.realmId, endpoint: qbo.endpoint, tokenUrl: qbo.tokenUrl },
-  });
+  connections.quickbooks = await connectQuickBooksSandbox(hub, qbo, qbo.receivables.verifierToken);
   for (const [system, mappings] of [
     [
       'xero',
@@ -135,7 +154,7 @@ export async function connectXeroSandbox(hub: TestHub, xero: XeroSandbox, webhoo
       provider: 'xero',
       name: 'Xero sandbox',
       credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken, ...(webhookKey ? { webhookKey } : {}) },
-      settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
+      settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl, ...UNPACED },
     },
   });
   expect(res.statusCode, res.body).toBe(201);

@@ -33,3 +33,13 @@ export async function linkPsaCompanies(
   }
   return out;
 }
+
+/** A PSA connection's labour lines, every version, by entry id then version. */
+export function labourLinesOf(hub: TestHub, connectionId: string) {
+  return hub.ctx.db.selectFrom('labour_lines').selectAll().where('connection_id', '=', connectionId).orderBy('entry_id').orderBy('version').execute();
+}
+
+/** The lines of a PSA connection that are current (neither superseded nor deleted). */
+export async function currentLabourLines(hub: TestHub, connectionId: string) {
+  return (await labourLinesOf(hub, connectionId)).filter((l) => l.status === 'current');
+}

@@ -31,7 +31,8 @@ export async function createTestHub(
   const ctx: HubContext = {
     db: database.db,
     pool: database.pool,
-    config: { ...loadConfig(options.env ?? {}), databaseUrl: database.url },
+    // HUB_WORKER_POLL_MS comes from vitest.config.ts, which also hands it to spawned hub processes.
+    config: { ...loadConfig({ HUB_WORKER_POLL_MS: process.env.HUB_WORKER_POLL_MS, ...options.env }), databaseUrl: database.url },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     secrets: new SecretBox(options.secretKeyHex ? Buffer.from(options.secretKeyHex, 'hex') : randomBytes(32)),
     webhookProviders: webhookRegistry(options.webhookProviders ?? []),

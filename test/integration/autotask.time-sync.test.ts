@@ -6,6 +6,7 @@ import { buildTaskList } from '../../src/jobs/task-list.ts';
 import { gte } from '../../src/connectors/autotask/filter.ts';
 import { COMPANIES, PROJECTS, ROLES, STRAY, TASKS, TICKETS, TM_CONTRACT, startAutotaskSandbox, type AutotaskSandbox } from '../../src/sandbox/autotask/index.ts';
 import { connectAutotask, linkAutotaskCompanies } from '../helpers/autotask.ts';
+import { currentLabourLines, labourLinesOf } from '../helpers/psa.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 let hub: TestHub;
@@ -30,8 +31,8 @@ afterAll(async () => {
 const noWait = async () => {};
 const sync = async (id: string, options: Parameters<typeof syncAutotaskTime>[2] = {}) =>
   syncAutotaskTime({ connectionId: id }, hub.ctx, { client: (await autotaskClientFor(hub.ctx, id, { sleep: noWait })).client, ...options });
-const linesOf = (id: string) => hub.ctx.db.selectFrom('labour_lines').selectAll().where('connection_id', '=', id).orderBy('entry_id').orderBy('version').execute();
-const current = async (id: string) => (await linesOf(id)).filter((l) => l.status === 'current');
+const linesOf = (id: string) => labourLinesOf(hub, id);
+const current = (id: string) => currentLabourLines(hub, id);
 
 /** The company and project of an entry, read from the sandbox catalogue the way Autotask links them. */
 function companyAndProject(entry: Record<string, unknown>): { company: number; project: number | null } {

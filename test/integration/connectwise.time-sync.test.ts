@@ -7,6 +7,7 @@ import { buildTaskList } from '../../src/jobs/task-list.ts';
 import { Decimal } from '../../src/engine/decimal.ts';
 import { COMPANIES, PROJECTS, startConnectWiseSandbox, type ConnectWiseSandbox } from '../../src/sandbox/connectwise/index.ts';
 import { connectConnectWise, linkSandboxCompanies } from '../helpers/connectwise.ts';
+import { currentLabourLines, labourLinesOf } from '../helpers/psa.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 let hub: TestHub;
@@ -31,9 +32,8 @@ afterAll(async () => {
 const noWait = async () => {};
 const sync = async (id: string, options: Parameters<typeof syncConnectWiseTime>[2] = {}) =>
   syncConnectWiseTime({ connectionId: id }, hub.ctx, { client: (await connectwiseClientFor(hub.ctx, id, { sleep: noWait })).client, ...options });
-const linesOf = (id: string) =>
-  hub.ctx.db.selectFrom('labour_lines').selectAll().where('connection_id', '=', id).orderBy('entry_id').orderBy('version').execute();
-const current = async (id: string) => (await linesOf(id)).filter((l) => l.status === 'current');
+const linesOf = (id: string) => labourLinesOf(hub, id);
+const current = (id: string) => currentLabourLines(hub, id);
 
 describe('ConnectWise incremental time-entry sync', () => {
   it('stores every entry as a labour line on its customer and project, through the worker', async () => {

@@ -4,6 +4,7 @@ import { loadConnectionSecrets } from '../../src/db/connection-secrets.ts';
 import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
 import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
 import { SMALL_MONTH_LINES, closeSmallMonth, reCloseWithComputeOnWeb, waitForPosting, type ClosedMonth } from '../helpers/closed-month.ts';
+import { CLASS_UNALLOCATED, CLASS_WEB, connectQuickBooksSandbox } from '../helpers/erp-connections.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 // Posting a closed month to the QuickBooks sandbox through node-quickbooks. The hub
@@ -17,27 +18,13 @@ let qbo: QuickBooksSandbox;
 let month: ClosedMonth;
 let connectionId: string;
 
-// Sandbox ids (src/sandbox/quickbooks/company.ts): income accounts 79 and 80, classes Web and Unallocated, department 1 (North).
-const CLASS_WEB = '5000000000000012345';
-const CLASS_UNALLOCATED = '5000000000000012347';
+// Sandbox ids (src/sandbox/quickbooks/company.ts): income accounts 79 and 80, classes (CLASS_*), department 1 (North).
 
 beforeAll(async () => {
   hub = await createTestHub({ worker: true });
   qbo = await startQuickBooksSandbox();
   month = await closeSmallMonth(hub);
-  const created = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: {
-      provider: 'quickbooks',
-      name: 'QuickBooks sandbox',
-      credentials: { clientId: qbo.credentials.clientId, clientSecret: qbo.credentials.clientSecret, refreshToken: qbo.credentials.refreshToken },
-      settings: { realmId: qbo.credentials.realmId, endpoint: qbo.endpoint, tokenUrl: qbo.tokenUrl },
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  connectionId = created.json().id;
+  connectionId = await connectQuickBooksSandbox(hub, qbo);
 }, 120_000);
 afterAll(async () => {
   await hub?.close();

@@ -41,7 +41,8 @@ describe('an export that Microsoft expired', () => {
     // The sandbox's real-time clock jumps past the operations' lifetime once the first
     // export has been requested: every operation asked for until then answers 410.
     let offsetMs = 0;
-    const expiring = await startSmallSandbox({ operationLifetimeSeconds: 60, wallClock: () => Date.now() + offsetMs });
+    // A second between an export's status reads, so the jump below comes before its next read.
+    const expiring = await startSmallSandbox({ operationLifetimeSeconds: 60, exportRetryAfterSeconds: 1, wallClock: () => Date.now() + offsetMs });
     cleanup.push(() => expiring.close());
     const got = await sync(expiring, async (hub) => {
       for (const deadline = Date.now() + 60_000; ; ) {

@@ -5,6 +5,7 @@ import { postPeriodJournals, sendJournal } from '../../src/jobs/erp/post-journal
 import { xeroClientFor } from '../../src/jobs/erp/xero-client-for-connection.ts';
 import { xeroJournalPoster } from '../../src/jobs/erp/xero-journal-poster.ts';
 import { startXeroSandbox, type XeroSandbox } from '../../src/sandbox/xero/server.ts';
+import { UNPACED } from '../helpers/erp-connections.ts';
 import { ingestLicenseRecords } from '../helpers/ingest-records.ts';
 import { licenseRecord } from '../helpers/license-fixtures.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
@@ -123,7 +124,7 @@ beforeAll(async () => {
       provider: 'xero',
       name: 'Xero sandbox',
       credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken },
-      settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl, createMissingCustomers: true, baseCurrency: 'USD' },
+      settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl, createMissingCustomers: true, baseCurrency: 'USD', ...UNPACED },
     },
     hub.keys.admin,
   );

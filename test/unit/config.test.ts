@@ -15,6 +15,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
   });
 
+  it('reads HUB_WORKER_POLL_MS (absent: graphile-worker\'s 2 s) and names a bad one', () => {
+    expect(loadConfig({}).workerPollMs).toBe(2000);
+    expect(loadConfig({ HUB_WORKER_POLL_MS: '250' }).workerPollMs).toBe(250);
+    expect(() => loadConfig({ HUB_WORKER_POLL_MS: 'soon' })).toThrow(/HUB_WORKER_POLL_MS/);
+  });
+
   it('reads WORKER_TASKS as a list (absent: every task) and refuses an empty item', () => {
     expect(loadConfig({}).workerTasks).toBeNull();
     expect(loadConfig({ WORKER_TASKS: ' ' }).workerTasks).toBeNull();
