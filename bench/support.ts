@@ -160,7 +160,7 @@ async function withServerWaits<T>(database: BenchDatabase, fn: () => Promise<T>,
   let done = false;
   const sampler = (async () => {
     while (!done) {
-      const { rows } = await observer.query<{ state: string; wait: string | null; query: string }>(
+      const { rows } = await observer.query<{ state: string | null; wait: string | null; query: string }>(
         `select state, wait_event_type || ':' || wait_event as wait, left(query, 60) as query
          from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`,
       );
@@ -170,7 +170,7 @@ async function withServerWaits<T>(database: BenchDatabase, fn: () => Promise<T>,
         ? `running ${running.query.split(' ').slice(0, 3).join(' ')}`
         : active.length > 0
           ? `waiting ${active[0]!.wait} (${active[0]!.query.split(' ').slice(0, 2).join(' ')})`
-          : rows.some((r) => r.state.startsWith('idle in transaction'))
+          : rows.some((r) => r.state?.startsWith('idle in transaction'))
             ? 'idle in a transaction (waiting for the client)'
             : 'no transaction';
       tally.set(what, (tally.get(what) ?? 0) + 1);

@@ -30,10 +30,9 @@ export function sourceOfLineId(lineId: string): { kind: SourceKind; id: string }
 }
 
 /**
- * A usage row as the close reads it: the per-line figures as columns, and everything a
- * customer's lines repeat (product, meter, resource, prices, rate, tags) as one JSON
- * array, `dims`, which is parsed once per distinct value and shared by the lines that
- * carry it: a month has ~30 lines per resource and meter, all alike but for date and amounts.
+ * A usage row as the close reads it (a line, or a group of lines: src/db/usage-groups.ts):
+ * the figures as columns, and everything pricing reads besides (product, meter, resource,
+ * prices, rate, tags) as one JSON array, `dims`.
  */
 export interface PeriodUsageRow {
   id: number;
@@ -93,19 +92,7 @@ const LICENSE_COLUMNS = sql.raw(`id, revision, customer_id, charge_period, subsc
 
 const ONE_DEC = new Decimal(1);
 
-// Decimals are immutable, so lines share one instance per distinct text of a repetitive
-// column (unit prices, rates); the caches are bounded and cleared when full.
-const decimals = new Map<string, Decimal>();
-const dec = (value: string | null, fallback: Decimal = ZERO): Decimal => {
-  if (value === null || value === '') return fallback;
-  let d = decimals.get(value);
-  if (d === undefined) {
-    if (decimals.size >= 50_000) decimals.clear();
-    d = new Decimal(value);
-    decimals.set(value, d);
-  }
-  return d;
-};
+const dec = (value: string | null, fallback: Decimal = ZERO): Decimal => (value === null || value === '' ? fallback : new Decimal(value));
 
 type DimsArray = [
   subscriptionId: string | null,
@@ -133,45 +120,34 @@ type UsageDims = Pick<
   'subscriptionId' | 'productId' | 'skuId' | 'productName' | 'skuName' | 'publisherName' | 'unitPrice' | 'effectiveUnitPrice' | 'tags' | 'resourceGroup' | 'meterId' | 'meterCategory' | 'meterName'
 > & { pricingCurrency: string | null; billingCurrency: string | null; rate: Decimal; rateDate: string | null };
 
-// Distinct dims are about a customer's resources × meters (two customers close at a
-// time, each with at most a few thousand); the bound keeps a portfolio's worth from
-// piling up across customers (each entry holds its JSON text and a parsed line head).
-const MAX_PARSED_DIMS = 10_000;
-const parsedDims = new Map<string, UsageDims>();
 function dimsOf(text: string): UsageDims {
-  let dims = parsedDims.get(text);
-  if (dims === undefined) {
-    const a = JSON.parse(text) as DimsArray;
-    const raw = a[12];
-    let tags = EMPTY_TAGS;
-    if (raw && Object.keys(raw).length > 0) {
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(raw)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-      tags = Object.freeze(out);
-    }
-    dims = {
-      subscriptionId: a[0] ?? '',
-      productId: a[1] ?? '',
-      skuId: a[2] ?? '',
-      productName: a[3],
-      skuName: a[4],
-      publisherName: a[5],
-      unitPrice: dec(a[6]),
-      effectiveUnitPrice: dec(a[7]),
-      pricingCurrency: a[8],
-      billingCurrency: a[9],
-      rate: dec(a[10], ONE_DEC),
-      rateDate: a[11],
-      tags,
-      resourceGroup: a[13],
-      meterId: a[14],
-      meterCategory: a[15],
-      meterName: a[16],
-    };
-    if (parsedDims.size >= MAX_PARSED_DIMS) parsedDims.clear();
-    parsedDims.set(text, dims);
+  const a = JSON.parse(text) as DimsArray;
+  const raw = a[12];
+  let tags = EMPTY_TAGS;
+  if (raw && Object.keys(raw).length > 0) {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    tags = Object.freeze(out);
   }
-  return dims;
+  return {
+    subscriptionId: a[0] ?? '',
+    productId: a[1] ?? '',
+    skuId: a[2] ?? '',
+    productName: a[3],
+    skuName: a[4],
+    publisherName: a[5],
+    unitPrice: dec(a[6]),
+    effectiveUnitPrice: dec(a[7]),
+    pricingCurrency: a[8],
+    billingCurrency: a[9],
+    rate: dec(a[10], ONE_DEC),
+    rateDate: a[11],
+    tags,
+    resourceGroup: a[13],
+    meterId: a[14],
+    meterCategory: a[15],
+    meterName: a[16],
+  };
 }
 const EMPTY_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 

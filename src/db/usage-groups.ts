@@ -19,10 +19,9 @@ import type { Db } from './database.ts';
 // lines (lineage), the ids of those whose cost differs from Microsoft's formula (the cost
 // check's candidates) and its lines' part of the usage digest. A billing run groups every
 // customer of the period at once when it fans out (src/db/run-usage-stage.ts); a close
-// uses its customer's groups from there, or groups usage_lines itself when the run's
-// groups are gone (an unlogged table after a crash) or were split by other rate dates
-// than its card's (stageUsageGroups). Either way the close reads them through one view of
-// its session, pg_temp.close_usage_groups, and so does the lineage insert.
+// uses its customer's groups from there, or groups usage_lines itself into a temporary
+// table when the run's groups are gone (an unlogged table after a crash) or were split by
+// other rate dates than its card's (loadUsageGroups); the lineage insert reads the same.
 
 /** Everything a group's lines agree on (see the module notes), but the rate split. */
 const GROUPED_BY = sql.raw(`coalesce(entitlement_id, subscription_id), product_id, sku_id, product_name, sku_name, publisher_name,
@@ -73,37 +72,8 @@ export interface RunStage {
   rateSplits: string[];
 }
 
-/** The session's view of the customer's groups (see the module notes), and the table it groups into when it has to. */
-const GROUPS = sql.raw('pg_temp.close_usage_groups');
-const OWN_GROUPS = sql.raw('pg_temp.close_usage_groups_own');
-
-/**
- * Make this session's view of the customer's usage groups for the period (replacing any
- * earlier one). Run it inside the close's snapshot, on the one connection that then reads
- * the groups and writes the lineage. `run`: the billing run's groups, used when the run
- * split them by the same rate dates and they hold the number of lines the run counted into
- * them (an unlogged table comes back empty after a crash); else usage_lines are grouped
- * here. rateDates: the market table's dates, or none.
- */
-export async function stageUsageGroups(db: Db, customerId: string, period: BillingPeriod, rateDates: readonly string[], run: RunStage | null = null): Promise<void> {
-  await dropStagedUsage(db);
-  const splits = rateSplits(rateDates, period);
-  if (run && run.rateSplits.join() === splits.join()) {
-    await sql`create temporary view close_usage_groups as select * from ${run.groups} where customer_id = ${sql.lit(customerId)}::uuid`.execute(db);
-    const { rows } = await sql<{ lines: string }>`select coalesce(sum(line_count), 0)::text as lines from ${GROUPS}`.execute(db);
-    if (BigInt(rows[0]?.lines ?? '0') === run.lineCount) return;
-    await dropStagedUsage(db);
-  }
-  const rateFrom = splits.length === 0 ? null : sql`(select max(d) from unnest(${splits}::date[]) d where d <= usage_date)`;
-  await sql`create temporary table close_usage_groups_own as ${groupedUsage(sql`usage_lines`, periodUsageFilter(customerId, period), rateFrom)}`.execute(db);
-  await sql`create temporary view close_usage_groups as select * from ${OWN_GROUPS}`.execute(db);
-}
-
-/** Drop this session's view of a period's usage groups, if any. */
-export async function dropStagedUsage(db: Db): Promise<void> {
-  await sql`drop view if exists ${GROUPS}`.execute(db);
-  await sql`drop table if exists ${OWN_GROUPS}`.execute(db);
-}
+/** The table a close groups its customer's lines into when it cannot use the run's groups (see loadUsageGroups). */
+const OWN_GROUPS = sql.raw('pg_temp.close_usage_groups');
 
 interface GroupRow {
   id: number;
@@ -112,6 +82,8 @@ interface GroupRow {
   quantity: string | null;
   billing_pre_tax_total: string | null;
   dims: string;
+  cost_check_ids: number[] | null;
+  digest: string;
 }
 
 export interface UsageGroups {
@@ -119,49 +91,67 @@ export interface UsageGroups {
   groups: UsageLine[];
   /** How many source lines they sum. */
   lineCount: number;
+  /** The usage digest of those lines (see usageDigestOf). */
+  digest: string;
+  /** The lines whose cost differs from Microsoft's formula (see COST_DIFFERS). */
+  costCheckIds: number[];
+  /** Where the groups are, for the lineage insert on the same session (insertGroupedLineage). */
+  source: RawBuilder<unknown>;
 }
 
-/**
- * The staged period's usage as groups (see the module notes): a customer's month of ~30
- * daily lines per resource and meter comes back as one line per meter, tags and sign.
- *
- * @example
- *   await stageUsageGroups(trx, customerId, '2026-10', []);
- *   const { groups } = await loadUsageGroups(trx, customerId, 'USD');
- */
-export async function loadUsageGroups(db: Db, customerId: string, currency: CurrencyCode): Promise<UsageGroups> {
-  const rows = await sql<GroupRow>`
+async function readGroups(db: Db, source: RawBuilder<unknown>, customerId: string, currency: CurrencyCode): Promise<UsageGroups> {
+  const { rows } = await sql<GroupRow>`
     select first_id as id, line_count, to_char(usage_date, 'YYYY-MM-DD') as usage_date, quantity::text as quantity,
-      billing_pre_tax_total::text as billing_pre_tax_total, dims
-    from ${GROUPS} order by first_id`.execute(db);
+      billing_pre_tax_total::text as billing_pre_tax_total, dims, cost_check_ids, digest::text as digest
+    from ${source} g order by first_id`.execute(db);
   let lineCount = 0;
-  const groups = rows.rows.map((row) => {
+  let digest = 0n;
+  const costCheckIds: number[] = [];
+  const groups = rows.map((row) => {
     lineCount += row.line_count;
+    digest += BigInt(row.digest);
+    if (row.cost_check_ids) costCheckIds.push(...row.cost_check_ids.map(Number));
     return { ...usageLineOf(row, currency, customerId), group: { key: String(row.id), lineCount: row.line_count } };
   });
-  return { groups, lineCount };
+  return { groups, lineCount, digest: usageDigestOf(lineCount, digest.toString()), costCheckIds: costCheckIds.sort((a, b) => a - b), source };
 }
 
 /**
- * The staged period's usage lines whose cost differs from Microsoft's formula (see
- * COST_DIFFERS), one by one: the grouping named them, and they are read from usage_lines.
+ * A customer's usage of the period summed into groups (see the module notes): a month of
+ * ~30 daily lines per resource and meter comes back as one line per meter, tags and sign.
+ * `run`: the billing run's groups, used when the run split them by the same rate dates and
+ * they hold the number of lines the run counted into them (an unlogged table comes back
+ * empty after a crash); else this session groups usage_lines into a temporary table
+ * (dropped by dropStagedUsage). rateDates: the card's market table's dates, or none.
+ * Run it inside the close's snapshot, on the connection that then writes the lineage.
+ *
+ * @example const { groups } = await loadUsageGroups(trx, customerId, '2026-10', 'USD', []);
  */
-export async function loadCostCheckCandidates(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode): Promise<UsageLine[]> {
-  const rows = await sql<PeriodUsageRow>`
-    select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines
-    where ${periodUsageFilter(customerId, period)}
-      and id = any(array(select unnest(cost_check_ids) from ${GROUPS} where cost_check_ids is not null))
-    order by id`.execute(db);
-  return rows.rows.map((row) => usageLineOf(row, currency, customerId));
+export async function loadUsageGroups(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, rateDates: readonly string[], run: RunStage | null = null): Promise<UsageGroups> {
+  const splits = rateSplits(rateDates, period);
+  if (run && run.rateSplits.join() === splits.join()) {
+    const usage = await readGroups(db, sql`(select * from ${run.groups} where customer_id = ${customerId}::uuid)`, customerId, currency);
+    if (BigInt(usage.lineCount) === run.lineCount) return usage;
+  }
+  await dropStagedUsage(db);
+  const rateFrom = splits.length === 0 ? null : sql`(select max(d) from unnest(${splits}::date[]) d where d <= usage_date)`;
+  await sql`create temporary table close_usage_groups as ${groupedUsage(sql`usage_lines`, periodUsageFilter(customerId, period), rateFrom)}`.execute(db);
+  return readGroups(db, OWN_GROUPS, customerId, currency);
 }
 
-/** The staged period's usage count and digest (see usageDigestOf). */
-export async function stagedUsageDigest(db: Db): Promise<{ count: number; digest: string }> {
-  const { rows } = await sql<{ count: number; digest: string }>`
-    select coalesce(sum(line_count), 0)::int as count, coalesce(sum(digest), 0)::text as digest from ${GROUPS}`.execute(db);
-  const row = rows[0];
-  if (!row) throw new Error('no usage digest');
-  return { count: row.count, digest: usageDigestOf(row.count, row.digest) };
+/** Drop this session's own groups of a period's usage, if any. */
+export async function dropStagedUsage(db: Db): Promise<void> {
+  await sql`drop table if exists ${OWN_GROUPS}`.execute(db);
+}
+
+/** The usage lines the grouping found to differ from Microsoft's formula (UsageGroups.costCheckIds), one by one for the engine's cost check. */
+export async function loadCostCheckCandidates(db: Db, customerId: string, period: BillingPeriod, currency: CurrencyCode, ids: readonly number[]): Promise<UsageLine[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql<PeriodUsageRow>`
+    select ${sql.raw(PERIOD_USAGE_COLUMNS)} from usage_lines
+    where ${periodUsageFilter(customerId, period)} and id = any(${[...ids]}::bigint[])
+    order by id`.execute(db);
+  return rows.rows.map((row) => usageLineOf(row, currency, customerId));
 }
 
 /** One grouped lineage row to insert: the invoice_line_sources columns, and the groups whose lines it traces. */
@@ -175,11 +165,12 @@ export interface GroupedLineageRow {
 /**
  * Insert lineage rows whose source lines are groups of the staged period's usage: each
  * row's usage_line_ids are the ids of its groups' lines, gathered by one INSERT … SELECT
- * (the ids never pass through Node). Run it on the session that staged them. Throws when
+ * (the ids never pass through Node). `source`: UsageGroups.source, on the session that
+ * read them. Throws when
  * a row finds other than the lines its groups counted (a group key the staged groups do
  * not have): nothing is saved.
  */
-export async function insertGroupedLineage(db: Db, rows: readonly GroupedLineageRow[]): Promise<void> {
+export async function insertGroupedLineage(db: Db, source: RawBuilder<unknown>, rows: readonly GroupedLineageRow[]): Promise<void> {
   if (rows.length === 0) return;
   const wanted = rows.flatMap((r, idx) => r.groupKeys.map((key) => ({ idx, key })));
   const payload = rows.map((r, idx) => ({ idx, expected: r.lineCount, ...r.columns }));
@@ -187,7 +178,7 @@ export async function insertGroupedLineage(db: Db, rows: readonly GroupedLineage
     with wanted as (
       select * from jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) as w(idx int, key bigint)
     ), found as (
-      select w.idx, array_agg(i order by i) as ids from wanted w join ${GROUPS} g on g.first_id = w.key cross join unnest(g.ids) i group by w.idx
+      select w.idx, array_agg(i order by i) as ids from wanted w join ${source} g on g.first_id = w.key cross join unnest(g.ids) i group by w.idx
     ), r as (
       select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as r(
         idx int, expected int, invoice_line_id uuid, source_kind text, rate_rule_id text, rate_card_id uuid, rate_card_version int,

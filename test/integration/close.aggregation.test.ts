@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPeriodLines } from '../../src/db/billing-lines.ts';
-import { loadCostCheckCandidates, loadUsageGroups } from '../../src/db/usage-groups.ts';
+import { loadCostCheckCandidates } from '../../src/db/usage-groups.ts';
 import { DEFAULT_CATEGORY_MAPPING } from '../../src/engine/categories.ts';
 import { closeCustomerPeriod, type CustomerCloseInput, type CustomerCloseResult } from '../../src/engine/close.ts';
 import { Decimal, sum } from '../../src/engine/decimal.ts';
@@ -8,7 +8,7 @@ import { minorUnit } from '../../src/engine/money.ts';
 import type { AllocationRule, FxPolicy, MarketRate, RateCard, RateRule, RoundingMode, RoundingScope } from '../../src/engine/types.ts';
 import { ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
-import { withStagedUsage } from '../helpers/staged-usage.ts';
+import { withUsageGroups } from '../helpers/usage-groups.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 import { seededRandom } from '../unit/engine/fixtures.ts';
 
@@ -177,9 +177,9 @@ describe('the close by aggregation', () => {
       const label = `seed ${seed} (${c.card.currency}, ${c.fx.source}, ${c.card.rounding.scope} ${c.card.rounding.mode})`;
       const rateDates = c.fx.source === 'market' ? [...new Set(c.fx.table.map((r) => r.date))].sort() : [];
       const perLine = closeWith(customerId, c, (await loadPeriodLines(hub.ctx.db, customerId, PERIOD, c.card.currency)).lines);
-      const { usage, candidates } = await withStagedUsage(hub.database, customerId, PERIOD, rateDates, async (db) => ({
-        usage: await loadUsageGroups(db, customerId, c.card.currency),
-        candidates: await loadCostCheckCandidates(db, customerId, PERIOD, c.card.currency),
+      const { usage, candidates } = await withUsageGroups(hub.database, customerId, PERIOD, c.card.currency, rateDates, async (db, usage) => ({
+        usage,
+        candidates: await loadCostCheckCandidates(db, customerId, PERIOD, c.card.currency, usage.costCheckIds),
       }));
       const grouped = closeWith(customerId, c, usage.groups, candidates);
       groupsSeen += usage.groups.length;

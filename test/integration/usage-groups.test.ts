@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPeriodLicences, loadPeriodLines, periodDigest } from '../../src/db/billing-lines.ts';
-import { loadCostCheckCandidates, loadUsageGroups, stagedUsageDigest } from '../../src/db/usage-groups.ts';
+import { loadCostCheckCandidates } from '../../src/db/usage-groups.ts';
 import { checkCost } from '../../src/engine/cost-check.ts';
 import { ZERO, sum } from '../../src/engine/decimal.ts';
 import type { UsageLine } from '../../src/engine/types.ts';
 import { ingestLicenseRecords, ingestUsageRecords } from '../helpers/ingest-records.ts';
 import { licenseRecord } from '../helpers/license-fixtures.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
-import { withStagedUsage } from '../helpers/staged-usage.ts';
+import { withUsageGroups } from '../helpers/usage-groups.ts';
 import { usageRecord } from '../helpers/usage-fixtures.ts';
 
 // The close reads a customer's month summed into groups by PostgreSQL (loadUsageGroups):
@@ -55,7 +55,7 @@ describe('loadUsageGroups', () => {
     const whole = await loadPeriodLines(hub.ctx.db, customerId, '2026-10', 'USD');
     expect(whole.usageCount).toBe(25);
     const usage = whole.lines.filter((l): l is UsageLine => l.kind === 'usage');
-    const { groups, lineCount } = await withStagedUsage(hub.database, customerId, '2026-10', [], (db) => loadUsageGroups(db, customerId, 'USD'));
+    const { groups, lineCount } = await withUsageGroups(hub.database, customerId, '2026-10', 'USD', [], async (_db, usage) => usage);
     expect(lineCount).toBe(25);
     // vm1, vm3 and vm4 price, allocate and invoice alike (the resource URI is read by none of
     // them): one group of 18; vm2 has no tags: 6; vm1's credit apart.
@@ -75,9 +75,9 @@ describe('loadUsageGroups', () => {
   it("offers the cost check exactly the lines the engine's check flags, and digests the lines as read one by one", async () => {
     const whole = await loadPeriodLines(hub.ctx.db, customerId, '2026-10', 'USD');
     const flagged = checkCost(whole.lines.filter((l) => l.kind === 'usage')).map((f) => f.lineId);
-    const { candidates, digest } = await withStagedUsage(hub.database, customerId, '2026-10', [], async (db) => ({
-      candidates: await loadCostCheckCandidates(db, customerId, '2026-10', 'USD'),
-      digest: await stagedUsageDigest(db),
+    const { candidates, digest } = await withUsageGroups(hub.database, customerId, '2026-10', 'USD', [], async (db, usage) => ({
+      candidates: await loadCostCheckCandidates(db, customerId, '2026-10', 'USD', usage.costCheckIds),
+      digest: { count: usage.lineCount, digest: usage.digest },
     }));
     expect(candidates.map((l) => l.id)).toEqual(flagged);
     expect(flagged.length).toBeGreaterThan(0);

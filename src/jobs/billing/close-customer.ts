@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { HubContext } from '../../context.ts';
 import { loadAllocationRules } from '../../db/allocation-rules.ts';
 import { writeAudit } from '../../db/audit.ts';
@@ -10,7 +10,7 @@ import { kyselyOnClient, type Db } from '../../db/database.ts';
 import { loadEffectiveRateCard, loadFxPolicy, type EffectiveRateCard } from '../../db/rate-cards.ts';
 import { loadSeatSubscriptions } from '../../db/seat-subscriptions.ts';
 import { runStageOf } from '../../db/run-usage-stage.ts';
-import { dropStagedUsage, loadCostCheckCandidates, loadUsageGroups, marketRateDates, stageUsageGroups, stagedUsageDigest } from '../../db/usage-groups.ts';
+import { dropStagedUsage, loadCostCheckCandidates, loadUsageGroups, marketRateDates } from '../../db/usage-groups.ts';
 import type { Database } from '../../db/types.ts';
 import { tagKeysOf } from '../../engine/allocation.ts';
 import { closeCustomerPeriod, type CustomerCloseResult, type LateAdjustmentInput } from '../../engine/close.ts';
@@ -79,6 +79,8 @@ interface Loaded {
   card: EffectiveRateCard | undefined;
   result: CustomerCloseResult;
   usageCount: number;
+  /** Where the usage groups are, for the lineage insert (UsageGroups.source). */
+  usageGroups: RawBuilder<unknown>;
   licenseCount: number;
   late: { usageIds: number[]; licenseIds: string[]; count: number };
   costNodeNames: Map<string, string>;
@@ -103,8 +105,8 @@ interface Loaded {
 /**
  * Load one customer's inputs and run the pure close over them, in one repeatable-read
  * transaction (every read sees the same snapshot). It writes nothing but this session's
- * view of the period's usage summed into groups (stageUsageGroups): a customer's month
- * is a few thousand rows in Node however many lines it has.
+ * own grouping of the period's usage when it cannot use the run's (loadUsageGroups): a
+ * customer's month is a few thousand rows in Node however many lines it has.
  */
 async function loadAndClose(db: Db, runId: string, customerId: string, period: string): Promise<Loaded> {
   return db
@@ -124,10 +126,8 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
   const nodes = await db.selectFrom('cost_nodes').select(['id', 'parent_id', 'name', 'kind']).where('customer_id', '=', customerId).orderBy('id').execute();
   const unallocated = nodes.find((n) => n.kind === 'unallocated');
   if (!unallocated) throw new Error(`customer ${customerId} has no unallocated cost node`);
-  await stageUsageGroups(db, customerId, period, marketRateDates(fx), await runStageOf(db, runId, customerId));
-  const usage = await loadUsageGroups(db, customerId, currency);
-  const costCheckLines = await loadCostCheckCandidates(db, customerId, period, currency);
-  const usageDigest = await stagedUsageDigest(db);
+  const usage = await loadUsageGroups(db, customerId, period, currency, marketRateDates(fx), await runStageOf(db, runId, customerId));
+  const costCheckLines = await loadCostCheckCandidates(db, customerId, period, currency, usage.costCheckIds);
   const licences = await loadPeriodLicences(db, customerId, period, currency);
   const labour = await loadPeriodLabour(db, customerId, period);
   let lateLabour = await loadLateLabour(db, customerId, period);
@@ -208,7 +208,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
     const c = currencyOfLine.get(f.lineId);
     if (c !== undefined) discrepancyCurrency.set(f.lineId, c);
   }
-  const digest = periodDigest(usageDigest.digest, licences.fingerprint);
+  const digest = periodDigest(usage.digest, licences.fingerprint);
 
   const inputs = {
     rateCard: card
@@ -219,7 +219,7 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
     allocationRules: allocationRules.map((r) => ({ id: r.id, version: r.version })),
     categoryMapping: { id: mapping.id, version: mapping.version },
     costNodes: nodes.map((n) => ({ id: n.id, parentId: n.parent_id })),
-    lines: { usage: usageDigest.count, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest, labour: labour.entries.length, labourDigest: labour.digest, lateLabour: lateLabour.changes.length, lateLabourDigest: lateLabour.digest },
+    lines: { usage: usage.lineCount, license: licences.lines.length, late: lateLines.count, digest, lateDigest: lateLines.digest, labour: labour.entries.length, labourDigest: labour.digest, lateLabour: lateLabour.changes.length, lateLabourDigest: lateLabour.digest },
     heldLateAdjustments: [...held, ...heldLabour],
   };
   const fingerprint = createHash('sha256')
@@ -247,7 +247,8 @@ async function loadAndCloseIn(db: Db, runId: string, customerId: string, period:
     period,
     card,
     result,
-    usageCount: usageDigest.count,
+    usageCount: usage.lineCount,
+    usageGroups: usage.source,
     licenseCount: licences.lines.length,
     late: {
       usageIds: billedLateGroups.flatMap((g) => g.usageIds),
@@ -343,7 +344,7 @@ export async function closeCustomer(payload: CloseCustomerPayload, ctx: HubConte
     .executeTakeFirst();
   if (already) return;
 
-  // One connection for the whole close: the staged usage groups are this session's (see stageUsageGroups).
+  // One connection for the whole close: usage groups it made itself are this session's (see loadUsageGroups).
   const client = await ctx.pool.connect();
   let broken: Error | undefined;
   try {
@@ -428,6 +429,7 @@ async function closeOn(db: Db, run: { id: string; period: string; requested_by: 
           costNodeNames: loaded.costNodeNames,
           labour: loaded.labourReport,
           labourVersions: loaded.labour.versions,
+          usageGroups: loaded.usageGroups,
         });
         await markLatePickedUp(trx, run.id, payload.customerId, run.period, loaded.late);
         if (loaded.lateLabour.pickUp.length > 0) await trx.updateTable('labour_lines').set({ picked_up_by_run: run.id }).where('id', 'in', loaded.lateLabour.pickUp).execute();

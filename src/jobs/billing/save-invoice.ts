@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Transaction } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Transaction } from 'kysely';
 import { writeAudit } from '../../db/audit.ts';
 import { sourceOfLineId } from '../../db/billing-lines.ts';
 import { insertGroupedLineage, type GroupedLineageRow } from '../../db/usage-groups.ts';
@@ -39,6 +39,8 @@ export interface SaveInvoiceInput {
   labour: { engagements: readonly EngagementReport[]; total: string } | null;
   /** PSA entry and version of each labour line id the report names. */
   labourVersions: ReadonlyMap<string, LabourVersion>;
+  /** Where the close's usage groups are (UsageGroups.source), on this transaction's session. */
+  usageGroups: RawBuilder<unknown>;
 }
 
 function labourJson(input: SaveInvoiceInput): string | null {
@@ -217,8 +219,7 @@ export async function saveInvoice(trx: Transaction<Database>, input: SaveInvoice
   for (let i = 0; i < single.length; i += CHUNK) {
     await trx.insertInto('invoice_line_sources').values(single.slice(i, i + CHUNK)).execute();
   }
-  // The usage groups' lines are found in the groups this session's close read (see stageUsageGroups).
-  await insertGroupedLineage(trx, grouped);
+  await insertGroupedLineage(trx, input.usageGroups, grouped);
 
   const flags = input.margin.flags.slice(0, LINES_NAMED).map((f) => {
     const { kind, id } = sourceOfLineId(f.lineId);
