@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,13 +26,16 @@ function available(): string[] {
 
 /**
  * The environment and Node flags the hub's own processes run with (`npm start`'s: see
- * package.json), for a benchmark that runs the hub's work in a process of its own.
+ * package.json), for a benchmark that runs the hub's work in a process of its own. Started
+ * through bin/hub.js, the hub compiles with Node's compile cache in its default directory:
+ * a benchmark's processes get the same cache through NODE_COMPILE_CACHE.
  */
 function hubProcessSettings(): { env: Record<string, string>; flags: string[] } {
   const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-  const start = /^((?:[A-Z_]+=\S+ )*)node((?: --[a-z-]+(?:=\S+)?)*) src\/cli\.ts/.exec(packageJson.scripts.start ?? '');
-  if (!start) throw new Error(`package.json's start script is not '[NAME=value …] node [flags] src/cli.ts …': ${packageJson.scripts.start}`);
+  const start = /^((?:[A-Z_]+=\S+ )*)node((?: --[a-z-]+(?:=\S+)?)*) (src\/cli\.ts|bin\/hub\.js)/.exec(packageJson.scripts.start ?? '');
+  if (!start) throw new Error(`package.json's start script is not '[NAME=value …] node [flags] src/cli.ts|bin/hub.js …': ${packageJson.scripts.start}`);
   const env = Object.fromEntries(start[1]!.split(' ').filter(Boolean).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  if (start[3] === 'bin/hub.js') env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'node-compile-cache');
   return { env, flags: start[2]!.split(' ').filter(Boolean) };
 }
 

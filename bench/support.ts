@@ -15,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
@@ -388,6 +389,9 @@ export async function withMemoryPeaks<T>(fn: () => Promise<T>, everyMs = 50): Pr
  * be the workload's own, as on a worker, and not that of the process that made the inputs.
  */
 export async function inFreshProcess<T>(script: string, args: string[], env: Record<string, string>): Promise<T> {
+  // With the compile cache on (bench/run.ts), the child starts as a restarted hub does: with
+  // the modules this process loaded already compiled.
+  module.flushCompileCache?.();
   const child = spawn(process.execPath, [...process.execArgv, script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let result: string | undefined;
   let pending = '';

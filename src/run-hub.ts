@@ -1,3 +1,4 @@
+import module from 'node:module';
 import type { HubConfig } from './config.ts';
 import { startWorker, type RunningWorker } from './jobs/worker.ts';
 import { PROCESS_ID, startCounterFlush } from './metrics/counter-flush.ts';
@@ -42,6 +43,9 @@ export async function runHub(config: HubConfig, parts: { api: boolean; worker: b
       ctx.logger.info({ port: bounces.port, domain: config.bounceDomain }, 'receiving bounces');
     }
     ctx.logger.info({ address, workers: worker ? [...worker.ids] : [] }, 'hub running');
+    // Node writes the compile cache (bin/hub.js) at exit; written now, a process started
+    // while this one runs finds the modules it loaded already compiled.
+    module.flushCompileCache?.();
     if (onReady) await onReady(runtime, address);
   } catch (err) {
     await bounces?.close();

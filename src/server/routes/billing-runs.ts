@@ -182,8 +182,8 @@ type CustomerRow = {
   tag_compliance: unknown;
 };
 
-/** Each run's customers; `inputs` (what each froze, the largest column) only when `withInputs`: the report does not read it. */
-async function customersOf(ctx: HubContext, runIds: string[], withInputs: boolean): Promise<Map<string, CustomerRow[]>> {
+/** Each run's customers, with what each froze (the per-customer list; the report is summed apart, by reportsOf). */
+async function customersOf(ctx: HubContext, runIds: string[]): Promise<Map<string, CustomerRow[]>> {
   const byRun = new Map<string, CustomerRow[]>();
   if (runIds.length === 0) return byRun;
   const rows = await ctx.db
@@ -206,7 +206,7 @@ async function customersOf(ctx: HubContext, runIds: string[], withInputs: boolea
       'r.cost',
       'r.price',
       'r.unallocated',
-      withInputs ? 'r.inputs' : sql<unknown>`null`.as('inputs'),
+      'r.inputs',
       'r.problems',
       'r.tag_compliance',
     ])
@@ -222,82 +222,104 @@ async function customersOf(ctx: HubContext, runIds: string[], withInputs: boolea
   return byRun;
 }
 
-function report(rows: CustomerRow[]): BillingRunView['report'] {
-  const count = (outcome: string) => rows.filter((r) => r.outcome === outcome).length;
-  const totals = new Map<string, { customers: number; cost: Decimal; price: Decimal; unallocated: Decimal }>();
-  for (const r of rows) {
-    if (!r.currency || r.cost === null || r.price === null) continue;
-    const t = totals.get(r.currency) ?? { customers: 0, cost: new Decimal(0), price: new Decimal(0), unallocated: new Decimal(0) };
-    t.customers += 1;
-    t.cost = t.cost.plus(r.cost);
-    t.price = t.price.plus(r.price);
-    t.unallocated = t.unallocated.plus(r.unallocated ?? '0');
-    totals.set(r.currency, t);
-  }
-  const compliance = new Map<string, { customers: number; total: Decimal; compliant: Decimal }>();
-  for (const r of rows) {
-    const c = r.tag_compliance as StoredTagCompliance | null;
-    if (!c || c.share === null || c.compliantCost === null || !c.currency) continue;
-    const t = compliance.get(c.currency) ?? { customers: 0, total: new Decimal(0), compliant: new Decimal(0) };
-    t.customers += 1;
-    t.total = t.total.plus(c.totalCost);
-    t.compliant = t.compliant.plus(c.compliantCost);
-    compliance.set(c.currency, t);
-  }
-  const sumOf = (f: (r: CustomerRow) => number) => rows.reduce((n, r) => n + f(r), 0);
-  return {
-    customers: {
-      total: rows.length,
-      issued: count('issued'),
-      reused: count('reused'),
-      unpriced: count('unpriced'),
-      noRateCard: count('no_rate_card'),
-      failed: count('failed'),
-    },
-    lines: { usage: sumOf((r) => r.usage_lines), license: sumOf((r) => r.license_lines), latePickedUp: sumOf((r) => r.late_lines) },
-    unmappedLines: sumOf((r) => r.unmapped_lines),
-    unpricedLines: sumOf((r) => r.unpriced_lines),
-    costDiscrepancies: sumOf((r) => r.discrepancies),
-    seatDiscrepancies: sumOf((r) => r.seat_discrepancies),
-    totals: [...totals]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([currency, t]) => {
-        const margin = t.price.minus(t.cost);
+type RunReport = Omit<BillingRunView['report'], 'quoteVariance'>;
+
+const byCurrency = <T extends { currency: string }>(rows: T[]): T[] => [...rows].sort((a, b) => (a.currency < b.currency ? -1 : 1));
+
+/**
+ * Each run's report, summed by PostgreSQL: a client polls a running close for it, and
+ * reading every customer's row on each poll made a poll's cost grow with the run.
+ * Only the customers held back come back as rows. Every run asked for has one.
+ */
+async function reportsOf(ctx: HubContext, runIds: string[]): Promise<Map<string, RunReport>> {
+  const reports = new Map<string, RunReport>();
+  if (runIds.length === 0) return reports;
+  const [counts, totals, compliance, held] = await Promise.all([
+    sql<{ run: string; total: number; issued: number; reused: number; unpriced: number; no_rate_card: number; failed: number; usage: string; license: string; late: string; unmapped: string; unpriced_lines: string; discrepancies: string; seat_discrepancies: string }>`
+      select billing_run_id as run, count(*)::int as total,
+        count(*) filter (where outcome = 'issued')::int as issued, count(*) filter (where outcome = 'reused')::int as reused,
+        count(*) filter (where outcome = 'unpriced')::int as unpriced, count(*) filter (where outcome = 'no_rate_card')::int as no_rate_card,
+        count(*) filter (where outcome = 'failed')::int as failed,
+        sum(usage_lines)::text as usage, sum(license_lines)::text as license, sum(late_lines)::text as late, sum(unmapped_lines)::text as unmapped,
+        sum(unpriced_lines)::text as unpriced_lines, sum(discrepancies)::text as discrepancies, sum(seat_discrepancies)::text as seat_discrepancies
+      from billing_run_customers where billing_run_id = any(${runIds}::uuid[]) group by billing_run_id`.execute(ctx.db),
+    sql<{ run: string; currency: string; customers: number; cost: string; price: string; unallocated: string }>`
+      select billing_run_id as run, currency, count(*)::int as customers, sum(cost)::text as cost, sum(price)::text as price,
+        sum(coalesce(unallocated, 0))::text as unallocated
+      from billing_run_customers
+      where billing_run_id = any(${runIds}::uuid[]) and currency <> '' and cost is not null and price is not null
+      group by billing_run_id, currency`.execute(ctx.db),
+    sql<{ run: string; currency: string; customers: number; total: string; compliant: string }>`
+      select billing_run_id as run, tag_compliance->>'currency' as currency, count(*)::int as customers,
+        sum((tag_compliance->>'totalCost')::numeric)::text as total, sum((tag_compliance->>'compliantCost')::numeric)::text as compliant
+      from billing_run_customers
+      where billing_run_id = any(${runIds}::uuid[]) and tag_compliance->>'share' is not null
+        and tag_compliance->>'compliantCost' is not null and tag_compliance->>'currency' <> ''
+      group by billing_run_id, tag_compliance->>'currency'`.execute(ctx.db),
+    ctx.db
+      .selectFrom('billing_run_customers as r')
+      .innerJoin('customers as c', 'c.id', 'r.customer_id')
+      .select(['r.billing_run_id', 'r.customer_id', 'c.name as customer_name', 'r.outcome', 'r.problems'])
+      .where('r.billing_run_id', 'in', runIds)
+      .where('r.outcome', 'not in', ['issued', 'reused'])
+      .orderBy('c.name')
+      .orderBy('r.customer_id')
+      .execute(),
+  ]);
+  for (const id of runIds) {
+    const c = counts.rows.find((r) => r.run === id);
+    const n = (v: string | undefined) => Number(v ?? 0);
+    reports.set(id, {
+      customers: { total: c?.total ?? 0, issued: c?.issued ?? 0, reused: c?.reused ?? 0, unpriced: c?.unpriced ?? 0, noRateCard: c?.no_rate_card ?? 0, failed: c?.failed ?? 0 },
+      lines: { usage: n(c?.usage), license: n(c?.license), latePickedUp: n(c?.late) },
+      unmappedLines: n(c?.unmapped),
+      unpricedLines: n(c?.unpriced_lines),
+      costDiscrepancies: n(c?.discrepancies),
+      seatDiscrepancies: n(c?.seat_discrepancies),
+      totals: byCurrency(totals.rows.filter((t) => t.run === id)).map((t) => {
+        const cost = new Decimal(t.cost);
+        const price = new Decimal(t.price);
+        const margin = price.minus(cost);
         return {
-          currency,
+          currency: t.currency,
           customers: t.customers,
-          cost: t.cost.toString(),
-          price: t.price.toString(),
+          cost: cost.toString(),
+          price: price.toString(),
           margin: margin.toString(),
-          marginPercent: t.price.isZero() ? null : margin.div(t.price).times(HUNDRED).toDecimalPlaces(4).toString(),
-          unallocated: t.unallocated.toString(),
+          marginPercent: price.isZero() ? null : margin.div(price).times(HUNDRED).toDecimalPlaces(4).toString(),
+          unallocated: new Decimal(t.unallocated).toString(),
         };
       }),
-    tagCompliance: [...compliance]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([currency, t]) => ({
-        currency,
-        customers: t.customers,
-        totalCost: t.total.toString(),
-        compliantCost: t.compliant.toString(),
-        share: t.total.isZero() ? null : t.compliant.div(t.total).toDecimalPlaces(6).toString(),
-      })),
-    held: rows
-      .filter((r) => r.outcome !== 'issued' && r.outcome !== 'reused')
-      .map((r) => ({ customerId: r.customer_id, customerName: r.customer_name, outcome: r.outcome, problems: r.problems as { reason: string }[] })),
-  };
+      tagCompliance: byCurrency(compliance.rows.filter((t) => t.run === id)).map((t) => {
+        const total = new Decimal(t.total);
+        const compliant = new Decimal(t.compliant);
+        return {
+          currency: t.currency,
+          customers: t.customers,
+          totalCost: total.toString(),
+          compliantCost: compliant.toString(),
+          share: total.isZero() ? null : compliant.div(total).toDecimalPlaces(6).toString(),
+        };
+      }),
+      held: held
+        .filter((r) => r.billing_run_id === id)
+        .map((r) => ({ customerId: r.customer_id, customerName: r.customer_name, outcome: r.outcome, problems: r.problems as { reason: string }[] })),
+    });
+  }
+  return reports;
 }
 
-function toBillingRun(row: BillingRunRow, customers: CustomerRow[], withCustomers: boolean): BillingRunView {
+/** The run as the API shows it; `customers`: its per-customer list, or null to leave the list out. */
+function toBillingRun(row: BillingRunRow, report: RunReport, customers: CustomerRow[] | null): BillingRunView {
   return {
     id: row.id,
     period: row.period,
     timeZone: row.time_zone,
     status: row.status,
     progress: { customersDone: row.customers_done, customersTotal: row.customers_total, pendingJobs: row.pending_jobs, errors: row.error_count },
-    report: report(customers),
+    report,
     errors: row.errors as BillingRunView['errors'],
-    ...(withCustomers
+    ...(customers
       ? {
           customers: customers.map((r) => ({
             customerId: r.customer_id,
@@ -357,8 +379,8 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       const timeZone = ctx.config.billingTimeZone;
       assertClosable(request.body.period, timeZone);
       const { run } = await startBillingRun(ctx.db, { period: request.body.period, timeZone }, actorOf(request));
-      const customers = await customersOf(ctx, [run.id], true);
-      return reply.code(202).send(toBillingRun(run, customers.get(run.id) ?? [], true));
+      const [customers, reports] = await Promise.all([customersOf(ctx, [run.id]), reportsOf(ctx, [run.id])]);
+      return reply.code(202).send(toBillingRun(run, reports.get(run.id)!, customers.get(run.id) ?? []));
     },
   );
 
@@ -380,8 +402,8 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       if (period) q = q.where('period', '=', period);
       if (position) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(position.createdAt, position.id)));
       const page = paginate(await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute(), limit);
-      const customers = await customersOf(ctx, page.rows.map((row) => row.id), false);
-      return { items: page.rows.map((row) => toBillingRun(row, customers.get(row.id) ?? [], false)), nextCursor: page.nextCursor };
+      const reports = await reportsOf(ctx, page.rows.map((row) => row.id));
+      return { items: page.rows.map((row) => toBillingRun(row, reports.get(row.id)!, null)), nextCursor: page.nextCursor };
     },
   );
 
@@ -411,8 +433,8 @@ export function billingRunRoutes(app: FastifyInstance, ctx: HubContext): void {
       const row = await ctx.db.selectFrom('billing_runs').selectAll().where('id', '=', request.params.id).executeTakeFirst();
       if (!row) throw notFound('billing run', request.params.id);
       const withCustomers = request.query.customers !== false;
-      const customers = await customersOf(ctx, [row.id], withCustomers);
-      const run = toBillingRun(row, customers.get(row.id) ?? [], withCustomers);
+      const [customers, reports] = await Promise.all([withCustomers ? customersOf(ctx, [row.id]) : undefined, reportsOf(ctx, [row.id])]);
+      const run = toBillingRun(row, reports.get(row.id)!, customers ? (customers.get(row.id) ?? []) : null);
       const variance = (await quoteVariance(ctx.db, row.period, { timeZone: row.time_zone })).map(quoteVarianceView);
       const flagged = variance.filter((v) => v.flags.length > 0);
       return { ...run, report: { ...run.report, quoteVariance: { customers: variance.length, flagged: flagged.length, flaggedCustomers: flagged } } };
