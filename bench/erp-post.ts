@@ -211,7 +211,8 @@ async function main(database: BenchDatabase): Promise<number> {
   }
 }
 
-const database = await startBenchDatabase();
+// Every worker slot holds a connection while its job queries, and graphile-worker takes one to fetch and complete jobs.
+const database = await startBenchDatabase({ poolSize: WORKERS + 2 });
 try {
   process.exitCode = await main(database);
 } finally {

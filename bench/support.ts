@@ -59,9 +59,10 @@ export interface BenchDatabase extends DatabaseHandle {
 /**
  * A throwaway PostgreSQL cluster (the tests' own: fsync off, removed on close) with
  * one database migrated to the hub's latest schema. Ctrl-C stops and removes it too.
- * `durable` turns fsync, synchronous commit and full-page writes back on, as in production.
+ * `durable` turns fsync, synchronous commit and full-page writes back on, as in production;
+ * `poolSize` is the pool's size (8 unless given).
  */
-export async function startBenchDatabase(options: { durable?: boolean } = {}): Promise<BenchDatabase> {
+export async function startBenchDatabase(options: { durable?: boolean; poolSize?: number } = {}): Promise<BenchDatabase> {
   const extraFlags = options.durable ? ['-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'full_page_writes=on'] : [];
   // BENCH_PG_FLAGS='work_mem=64MB autovacuum=off': server settings to try without editing code.
   for (const setting of (process.env.BENCH_PG_FLAGS ?? '').split(/\s+/).filter(Boolean)) extraFlags.push('-c', setting);
@@ -83,7 +84,7 @@ export async function startBenchDatabase(options: { durable?: boolean } = {}): P
     await ensureDatabase(server.adminUrl, 'bench');
     const url = new URL(server.adminUrl);
     url.pathname = '/bench';
-    const handle = openDatabase(url.toString(), { max: 8 });
+    const handle = openDatabase(url.toString(), { max: options.poolSize ?? 8 });
     await migrateToLatest(handle.db, handle.pool);
     const { rows } = await handle.pool.query<{ pid: number }>('select pg_backend_pid() as pid');
     const postmaster = parentPid(rows[0]!.pid);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ErpSystem } from '../mappings/accounting/line-accounts.ts';
+import type { ErpSystem, LineRef, MappingIndex } from '../mappings/accounting/line-accounts.ts';
 import { costNodeParents, loadMappingIndex } from './accounting-mappings.ts';
 import type { Database } from './types.ts';
 
@@ -43,6 +43,20 @@ export async function lineMappingProblems(db: Kysely<Database>, system: ErpSyste
 
   const index = await loadMappingIndex(db, system);
   const parents = await costNodeParents(db, lines.map((l) => l.customerId));
+  return mappingProblemsOf(system, lines, index, parents, limit);
+}
+
+export interface LineToCheck extends LineRef {
+  invoiceId: string;
+  invoiceNumber: string;
+  lineId: string;
+  position: number;
+  description: string;
+  costNodeIds: readonly string[] | null;
+}
+
+/** The lines (in the order given) that would post without a mapping, at most `limit` of them. */
+export function mappingProblemsOf(system: ErpSystem, lines: readonly LineToCheck[], index: MappingIndex, parents: ReadonlyMap<string, string | null>, limit: number): { items: LineMappingProblem[]; truncated: boolean } {
   const items: LineMappingProblem[] = [];
   for (const line of lines) {
     const problems: { field: string; reason: string }[] = [];

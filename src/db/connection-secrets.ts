@@ -18,13 +18,17 @@ export async function updateConnectionSecret(
   ctx: Pick<HubContext, 'db' | 'secrets'>,
   connectionId: string,
   changes: Record<string, string>,
+  /** Told the new sealed value before it is stored (a client cache recognises its own write). */
+  onSealed?: (sealed: string) => void,
 ): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('connections').select(['credentials_encrypted']).where('id', '=', connectionId).forUpdate().executeTakeFirstOrThrow();
     const merged = { ...ctx.secrets.openJson<Record<string, string>>(row.credentials_encrypted, connectionId), ...changes };
+    const sealed = ctx.secrets.sealJson(merged, connectionId);
+    onSealed?.(sealed);
     await trx
       .updateTable('connections')
-      .set({ credentials_encrypted: ctx.secrets.sealJson(merged, connectionId), credential_fields: Object.keys(merged).sort() })
+      .set({ credentials_encrypted: sealed, credential_fields: Object.keys(merged).sort() })
       .where('id', '=', connectionId)
       .execute();
   });

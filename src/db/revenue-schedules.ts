@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { periodOf } from '../engine/dates.ts';
 import { Decimal, ZERO } from '../engine/decimal.ts';
@@ -42,6 +43,7 @@ export async function storeRevenueSchedules(db: Db, invoiceId: string): Promise<
     const sources = await licenseSourcesOf(trx, invoiceId);
     const deferred = new Set<string>();
     const cancellations: { draft: ScheduleDraft; row: ScheduleRow }[] = [];
+    const charges: ScheduleToInsert[] = [];
     // Charges first, then cancellations: a cancellation may end a schedule of this very invoice (cancelled within days of the purchase).
     for (const line of lines) {
       const drafts = schedulesOfLine({
@@ -58,21 +60,22 @@ export async function storeRevenueSchedules(db: Db, invoiceId: string): Promise<
       const row = { customer_id: invoice.customer_id, invoice_id: invoice.id, invoice_line_id: line.id, currency: invoice.currency, deferred: isDeferred };
       for (const draft of drafts) {
         if (draft.cancellation) cancellations.push({ draft, row });
-        else await insertSchedule(trx, row, draft, draft.entries, ZERO, null);
+        else charges.push({ row, draft, entries: draft.entries, reversed: ZERO, reverses: null });
       }
     }
+    await insertSchedules(trx, charges);
     await supersedeSchedules(trx, invoice.id);
     for (const { draft, row } of cancellations) {
       const ended = await endSchedulesOf(trx, invoice.customer_id, draft);
       if (!ended) {
         // Nothing upfront to end (a monthly seat, say): negative revenue of the invoiced month.
-        await insertSchedule(trx, row, draft, [{ period: invoice.period, amount: draft.total }], ZERO, null);
+        await insertSchedules(trx, [{ row, draft, entries: [{ period: invoice.period, amount: draft.total }], reversed: ZERO, reverses: null }]);
         continue;
       }
       // The refund is set against the remainder it ended; what is left over (a refund that differs from the remainder) is recognised when it happens.
       const settlement = draft.total.plus(ended.reversed);
       const entries = settlement.isZero() ? [] : [{ period: periodOf(draft.serviceStart), amount: settlement }];
-      await insertSchedule(trx, row, draft, entries, ended.reversed.negated(), ended.id);
+      await insertSchedules(trx, [{ row, draft, entries, reversed: ended.reversed.negated(), reverses: ended.id }]);
     }
     return deferred;
   });
@@ -80,36 +83,39 @@ export async function storeRevenueSchedules(db: Db, invoiceId: string): Promise<
 
 type ScheduleRow = { customer_id: string; invoice_id: string; invoice_line_id: string; currency: string; deferred: boolean };
 
-async function insertSchedule(
-  trx: Db,
-  row: ScheduleRow,
-  draft: ScheduleDraft,
-  entries: { period: string; amount: Decimal }[],
-  reversed: Decimal,
-  reverses: string | null,
-): Promise<void> {
-  const places = minorUnits(row.currency);
-  const schedule = await trx
-    .insertInto('revenue_schedules')
-    .values({
-      ...row,
-      pattern: draft.pattern,
-      service_start: draft.serviceStart,
-      service_end: draft.serviceEnd,
-      total: draft.total.toFixed(places),
-      subscription_id: draft.subscriptionId,
-      license_line_ids: sql`${draft.licenseLineIds}::uuid[]`,
-      reversed_amount: reversed.toFixed(places),
-      reverses_id: reverses,
-      ...(reverses ? { status: 'ended', ended_on: draft.serviceStart } : {}),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  if (entries.length === 0) return;
+interface ScheduleToInsert {
+  row: ScheduleRow;
+  draft: ScheduleDraft;
+  entries: { period: string; amount: Decimal }[];
+  reversed: Decimal;
+  reverses: string | null;
+}
+
+/** The schedules and all their entries in two statements, whatever their number (ids made here so entries can point at them). */
+async function insertSchedules(trx: Db, schedules: readonly ScheduleToInsert[]): Promise<void> {
+  if (schedules.length === 0) return;
+  const withIds = schedules.map((s) => ({ ...s, id: randomUUID(), places: minorUnits(s.row.currency) }));
   await trx
-    .insertInto('revenue_schedule_entries')
-    .values(entries.map((e) => ({ schedule_id: schedule.id, customer_id: row.customer_id, period: e.period, amount: e.amount.toFixed(places) })))
+    .insertInto('revenue_schedules')
+    .values(
+      withIds.map(({ id, row, draft, reversed, reverses, places }) => ({
+        id,
+        ...row,
+        pattern: draft.pattern,
+        service_start: draft.serviceStart,
+        service_end: draft.serviceEnd,
+        total: draft.total.toFixed(places),
+        subscription_id: draft.subscriptionId,
+        license_line_ids: sql`${draft.licenseLineIds}::uuid[]`,
+        reversed_amount: reversed.toFixed(places),
+        reverses_id: reverses,
+        status: reverses ? 'ended' : 'active',
+        ended_on: reverses ? draft.serviceStart : null,
+      })),
+    )
     .execute();
+  const entries = withIds.flatMap(({ id, row, entries, places }) => entries.map((e) => ({ schedule_id: id, customer_id: row.customer_id, period: e.period, amount: e.amount.toFixed(places) })));
+  if (entries.length > 0) await trx.insertInto('revenue_schedule_entries').values(entries).execute();
 }
 
 interface EndedSchedule {

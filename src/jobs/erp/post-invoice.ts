@@ -1,6 +1,6 @@
 import type { HubContext } from '../../context.ts';
-import { costNodeParents, loadMappingIndex } from '../../db/accounting-mappings.ts';
-import { lineMappingProblems } from '../../db/accounting-problems.ts';
+import { costNodeParents, loadMappingIndexFor } from '../../db/accounting-mappings.ts';
+import { mappingProblemsOf } from '../../db/accounting-problems.ts';
 import { externalIdOf } from '../../db/external-links.ts';
 import { loadInvoiceLinesToPost } from '../../db/invoice-posting-lines.ts';
 import { minorUnits } from '../../engine/money.ts';
@@ -90,7 +90,11 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
     await finish({ status: 'failed', last_error: `invoice ${invoice.number} was superseded before it was posted; its new revision posts instead` });
     return;
   }
-  const problems = await lineMappingProblems(db, system, { invoiceId: invoice.id }, 500);
+  const allLines = await loadInvoiceLinesToPost(db, invoice.id);
+  const parents = await costNodeParents(db, [invoice.customer_id]);
+  const index = await loadMappingIndexFor(db, system, allLines, parents.keys());
+  const toCheck = allLines.map((l) => ({ ...l, invoiceId: invoice.id, invoiceNumber: invoice.number, lineId: l.id, costNodeIds: l.allocations.map((a) => a.costNodeId) }));
+  const problems = mappingProblemsOf(system, toCheck, index, parents, 500);
   if (problems.items.length > 0) {
     await finish({ status: 'blocked', problems: problems.items, last_error: `${problems.items.length} line(s) have no ${system} mapping` });
     return;
@@ -108,7 +112,6 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
       });
       return;
     }
-    const allLines = await loadInvoiceLinesToPost(db, invoice.id);
     if (posting.part === INVOICE_PART) {
       await replaceEarlierRevisions(ctx, poster, system, invoice);
       // A late part this revision no longer carries has no job of its own to take its earlier document back.
@@ -117,8 +120,6 @@ export async function postInvoice(payload: PostInvoicePayload, ctx: HubContext):
       await takeBackLateDocuments(ctx, poster, dropped, invoice);
     }
 
-    const index = await loadMappingIndex(db, system);
-    const parents = await costNodeParents(db, [invoice.customer_id]);
     const deferredLines = await storeRevenueSchedules(db, invoice.id);
     if (!sum(allLines.map((l) => l.amount)).equals(invoice.total)) throw new Error(`the invoice lines add up to ${sum(allLines.map((l) => l.amount)).toString()}, not the invoice total ${invoice.total}`);
     const part = linesOfPart(allLines, posting.part);
