@@ -22,6 +22,8 @@ export interface DemoPsa {
   sandbox: ConnectWiseSandbox;
   /** After the close: each PSA customer's invoice per engagement, then the to-do queue. */
   report(): Promise<string[]>;
+  /** A person approves the open to-dos, and the agreements follow the hub (so the drift act's queue holds only its own difference). */
+  approve(financeKey: string): Promise<string[]>;
 }
 
 /** Before the close: connect, link companies, give projects their codes, sync time, reconcile seats. */
@@ -32,7 +34,22 @@ export async function demoPsa(api: Call, ctx: HubContext, partnerCenter: Partner
   const sync = await syncConnectWiseTime({ connectionId }, ctx);
   await lagOneAgreement(api, ctx, sandbox, connectionId, linked);
   await reconcileConnectWiseSeats({ connectionId }, ctx);
-  return { sandbox, report: () => report(api, period, linked, sync.changed) };
+  return { sandbox, report: () => report(api, period, linked, sync.changed), approve: (key) => approveTodos(api, key) };
+}
+
+/** Approves every open to-do as finance and waits until each is written to ConnectWise. */
+async function approveTodos(api: Call, financeKey: string): Promise<string[]> {
+  // A to-do without a write (no agreement to add the product to) is for a person in ConnectWise.
+  const open = (await api<{ items: { id: string; plannedWrite: unknown }[] }>('GET', '/v1/psa-todos?limit=50')).items.filter((t) => t.plannedWrite !== null);
+  for (const todo of open) await api('POST', `/v1/psa-todos/${todo.id}/approve`, { comment: 'Bill what Microsoft bills us' }, financeKey);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const written = (await api<{ items: { id: string }[] }>('GET', '/v1/psa-todos?status=written&limit=50')).items.filter((t) => open.some((o) => o.id === t.id));
+    if (written.length === open.length) break;
+    if (Date.now() > deadline) throw new Error('demo: gave up waiting for the approved to-dos to be written');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return [`  approved     ${open.length} as finance: written to ConnectWise once each (POST /v1/psa-todos/{id}/approve)`];
 }
 
 async function connect(api: Call, sandbox: ConnectWiseSandbox): Promise<string> {

@@ -66,6 +66,7 @@ export async function runDemo(config: HubConfig): Promise<number> {
       const customers = (await api<{ items: { id: string; name: string }[] }>('GET', '/v1/customers?limit=500')).items;
       printSummary(period, run, close, written, customersWithoutInvoice(customers, close, new Set(written.map((w) => w.customerId)), period));
       process.stdout.write(`${(await psa.report()).join('\n')}\n`);
+      process.stdout.write(`${(await psa.approve(keys.finance)).join('\n')}\n`);
       printConsent(await api('GET', '/v1/consents?limit=500'));
       process.stdout.write(`${(await demoErp(api, keys, period, close.id)).join('\n')}\n`);
       process.stdout.write(`${(await demoAnomaly(api, runtime.ctx, sandbox, connectionId)).join('\n')}\n`);

@@ -20,9 +20,9 @@ export async function enqueueSeatReconcile(ctx: Pick<HubContext, 'db'>, connecti
   await enqueueJob(ctx.db, SEAT_RECONCILE_TASK, { connectionId }, { jobKey: `${SEAT_RECONCILE_TASK}:${connectionId}`, jobKeyMode: 'preserve_run_at' });
 }
 
-/** The company's active agreements and their additions not cancelled. */
-async function psaSeatLines(client: ConnectWiseClient, companyId: string): Promise<{ lines: PsaSeatLine[]; defaultAgreementId: string | null }> {
-  const lines: PsaSeatLine[] = [];
+/** The company's active agreements and their additions not cancelled, each with when ConnectWise last changed it. */
+export async function psaSeatLines(client: ConnectWiseClient, companyId: string): Promise<{ lines: (PsaSeatLine & { updatedAt: Date | null })[]; defaultAgreementId: string | null }> {
+  const lines: (PsaSeatLine & { updatedAt: Date | null })[] = [];
   let defaultAgreementId: string | null = null;
   const conditions = and(eq('company/id', Number(companyId)), eq('agreementStatus', 'Active'));
   for await (const page of client.pages<Agreement>('finance.agreements.list', 'finance/agreements', { conditions })) {
@@ -37,6 +37,7 @@ async function psaSeatLines(client: ConnectWiseClient, companyId: string): Promi
             product: String(a.product.identifier ?? a.product.id),
             quantity: Number(a.quantity),
             unitPrice: a.unitPrice === null || a.unitPrice === undefined ? null : new Decimal(a.unitPrice),
+            updatedAt: a._info?.lastUpdated ? new Date(a._info.lastUpdated) : null,
           });
         }
       }

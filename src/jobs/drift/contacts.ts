@@ -12,7 +12,7 @@ import { mappingObject } from '../../mappings/objects.ts';
 import { flatXeroContact } from '../../mappings/xero/contact-mapping.ts';
 import { xeroClientFor } from '../erp/xero-client-for-connection.ts';
 import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
-import { closeFinding, keepFinding, type DriftRunSummary } from './findings.ts';
+import { closeUncompared, keepFinding, type DriftRunSummary } from './findings.ts';
 
 const COMPANY = mappingObject('hubspot', 'company')!;
 const XERO_CONTACT = mappingObject('xero', 'contact')!;
@@ -145,10 +145,6 @@ export async function compareBillingContacts(ctx: HubContext, owners: ReadonlyMa
       ctx.logger.warn({ err, connectionId: xero.id }, 'drift: billing contacts skipped');
       continue;
     }
-    const stale = await ctx.db.selectFrom('drift_findings').select(['id', 'finding_key']).where('connection_id', '=', xero.id).where('field', 'in', CONTACT_FIELDS).where('status', '=', 'open').execute();
-    for (const finding of stale.filter((f) => !seen.has(f.finding_key))) {
-      await closeFinding(ctx, finding.id, false, 'the field is no longer compared (mapping, owner or link changed)');
-      summary.closed++;
-    }
+    await closeUncompared(ctx, xero.id, CONTACT_FIELDS, seen, 'the field is no longer compared (mapping, owner or link changed)', summary);
   }
 }

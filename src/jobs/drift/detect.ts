@@ -16,6 +16,7 @@ import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
 import { compareBillingContacts } from './contacts.ts';
 import { closeFinding, keepFinding, type DriftRunSummary, type FindingDraft } from './findings.ts';
 import { lastPeriodCost } from './period-cost.ts';
+import { comparePsaSeats } from './psa-seats.ts';
 import { SEATS_FIELD, seatFinding } from './seats.ts';
 
 export type { DriftRunSummary } from './findings.ts';
@@ -47,7 +48,8 @@ async function hubPriceOf(ctx: HubContext, customerId: string, match: { sku: str
 /**
  * Compares every price the hub owns with the copy in each connected CRM (the line items
  * of each deal's latest quote, re-read now), and the CRM's billing contact and address
- * with each Xero contact's, and keeps one finding per difference: opened
+ * with each Xero contact's, and the hub's seats with each ConnectWise agreement's
+ * quantities, and keeps one finding per difference: opened
  * when new, refreshed while it lasts, closed with a note when the values agree again.
  * Idempotent: a second run over the same state changes nothing.
  */
@@ -65,6 +67,7 @@ export async function detectDrift(ctx: HubContext): Promise<DriftRunSummary> {
     }
   }
   await compareBillingContacts(ctx, owners, summary);
+  await comparePsaSeats(ctx, owners, today, summary);
   return summary;
 }
 

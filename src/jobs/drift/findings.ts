@@ -94,3 +94,12 @@ export async function closeFinding(ctx: HubContext, id: string, approved: boolea
     await writeAudit(trx, { ...DRIFT_ACTOR, action: approved ? 'drift.approved' : 'drift.close', entity: 'drift_finding', entityId: id, after: set });
   });
 }
+
+/** Closes a connection's open findings of these fields that the run just made did not compare, saying why. */
+export async function closeUncompared(ctx: HubContext, connectionId: string, fields: readonly string[], seen: ReadonlySet<string>, why: string, summary: DriftRunSummary): Promise<void> {
+  const open = await ctx.db.selectFrom('drift_findings').select(['id', 'finding_key']).where('connection_id', '=', connectionId).where('field', 'in', [...fields]).where('status', '=', 'open').execute();
+  for (const finding of open.filter((f) => !seen.has(f.finding_key))) {
+    await closeFinding(ctx, finding.id, false, why);
+    summary.closed++;
+  }
+}

@@ -11,6 +11,7 @@ import { enqueueJob } from '../enqueue.ts';
 import { hubspotClientFor } from '../hubspot/client-for-connection.ts';
 import { contactWriteSystem, pushContactFinding, type VendorWrite } from './contact-push.ts';
 import type { ContactRef } from './contacts.ts';
+import { psaSeatResolution } from './psa-seat-resolve.ts';
 
 export const DRIFT_PUSH_TASK = 'drift:push';
 export type DriftAction = 'push-owner-value' | 'accept-other-value' | 'ignore';
@@ -50,6 +51,11 @@ export async function resolveFinding(ctx: HubContext, id: string, action: DriftA
     let set: Pick<Partial<FindingRow>, 'status' | 'resolution' | 'resolution_note' | 'resolved_by' | 'resolved_at'>;
     if (action === 'ignore') {
       set = { status: 'ignored', resolution: 'ignore', resolution_note: reason, resolved_by: actor.actor, resolved_at: new Date() };
+    } else if ((finding.vendor_ref as { kind?: string }).kind === 'psa-seat-quantity') {
+      // An agreement quantity changes only through the PSA's seat to-do queue, never by a write from here.
+      const outcome = await psaSeatResolution(trx, finding, action, reason);
+      if ('refused' in outcome) throw new DriftConflict(outcome.refused);
+      set = { status: 'awaiting-approval', resolution: action, resolution_note: outcome.note, resolved_by: actor.actor };
     } else {
       // The side that changes: a vendor copy is written by the push job (once, keyed by the finding); the hub's own price becomes a pending rate card version.
       const changes = action === 'push-owner-value' ? (finding.owner === 'crm' ? 'hub' : 'crm') : finding.owner === 'crm' ? 'crm' : 'hub';
