@@ -7,6 +7,7 @@ import { SALESFORCE_DEFAULT_FIELDS } from '../connectors/salesforce/declaration.
 import { PC_CUSTOMER_DEFAULT, PC_CUSTOMER_SOURCE, PC_CUSTOMER_TARGET } from './partner-center/customer-mapping.ts';
 import { PC_SUBSCRIPTION_DEFAULT, PC_SUBSCRIPTION_SOURCE, PC_SUBSCRIPTION_TARGET } from './partner-center/subscription-mapping.ts';
 import { PC_USAGE_LINE_DEFAULT, PC_USAGE_LINE_SOURCE, PC_USAGE_LINE_TARGET } from './partner-center/usage-mapping.ts';
+import { PC_LICENSE_LINE_DEFAULT, PC_LICENSE_LINE_SOURCE, PC_LICENSE_LINE_TARGET } from './partner-center/license-mapping.ts';
 import { AUTOTASK_TIME_ENTRY_DEFAULT, AUTOTASK_TIME_ENTRY_SOURCE, AUTOTASK_TIME_ENTRY_TARGET } from './autotask/time-entry-mapping.ts';
 import { CUSTOMER_BILLING } from './customer/billing.ts';
 import { HUBSPOT_COMPANY_DEFAULT, HUBSPOT_COMPANY_SOURCE } from './hubspot/company-mapping.ts';
@@ -130,6 +131,15 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: QUICKBOOKS_INVOICE_SOURCE,
     target: QUICKBOOKS_INVOICE_TARGET,
     defaultRules: QUICKBOOKS_INVOICE_DEFAULT,
+  },
+  {
+    provider: 'partner-center',
+    object: 'license_line',
+    description:
+      "A new-commerce reconciliation line (its documented columns) → the descriptive fields invoices and reports show (product, SKU, publisher, subscription and charge descriptions, product category); the line's identity, dates, quantities and amounts stay Microsoft's. Compiled once per sync job: rules equal to the default cost nothing per line",
+    source: PC_LICENSE_LINE_SOURCE,
+    target: PC_LICENSE_LINE_TARGET,
+    defaultRules: PC_LICENSE_LINE_DEFAULT,
   },
 ];
 

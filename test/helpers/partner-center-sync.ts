@@ -65,3 +65,12 @@ export async function usageFingerprint(hub: TestHub): Promise<string[]> {
     .execute();
   return rows.map((r) => `${r.usage_date}|${r.line_key}|${r.quantity}|${r.billing_pre_tax_total}|${r.invoice_number ?? ''}`);
 }
+
+/** A full sync of one period started through the API as billing ops would; the run when it finished without errors. */
+export async function fullSyncThroughApi(hub: TestHub, connectionId: string, period = '2026-10'): Promise<Record<string, any>> {
+  const started = await hub.app.inject({ method: 'POST', url: `/v1/connections/${connectionId}/sync`, headers: hub.auth(hub.keys.billing_ops), payload: { kind: 'full', period } });
+  if (started.statusCode !== 202) throw new Error(`sync refused: ${started.statusCode} ${started.body}`);
+  const run = await waitForRun(hub, started.json().id, 120_000);
+  if (run.status !== 'succeeded' || (run.errors as unknown[]).length > 0) throw new Error(`sync ${run.status}: ${JSON.stringify(run.errors)}`);
+  return run;
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import type { PartnerCenterSandbox } from '../../src/sandbox/partner-center/index.ts';
-import { connectSandbox, startSmallSandbox, waitForRun } from '../helpers/partner-center-sync.ts';
+import { connectSandbox, fullSyncThroughApi, startSmallSandbox } from '../helpers/partner-center-sync.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 
 // Partner Center's customers, subscriptions and Azure usage lines are read through
@@ -29,14 +29,7 @@ afterAll(async () => {
 
 const call = async (method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) => hub.app.inject({ method, url, headers: hub.auth(hub.keys.admin), ...(payload ? { payload } : {}) });
 const mappingUrl = (object: string) => `/v1/connections/${connectionId}/mappings/${object}`;
-const sync = async () => {
-  const started = await hub.app.inject({ method: 'POST', url: `/v1/connections/${connectionId}/sync`, headers: hub.auth(hub.keys.billing_ops), payload: { kind: 'full', period: '2026-10' } });
-  expect(started.statusCode, started.body).toBe(202);
-  const run = await waitForRun(hub, started.json().id, 120_000);
-  expect(run.status).toBe('succeeded');
-  expect(run.errors).toEqual([]);
-  return run;
-};
+const sync = () => fullSyncThroughApi(hub, connectionId);
 const uses = async () =>
   Object.fromEntries(
     (await hub.ctx.db.selectFrom('mapping_uses').select(['object', 'version', 'records']).where('connection_id', '=', connectionId).execute()).map((u) => [`${u.object} v${u.version}`, u.records]),
@@ -49,10 +42,10 @@ const withRule = (rules: { target: string }[], rule: { target: string }) => rule
 describe('Partner Center through its field mappings', () => {
   it('syncs with the built-in mappings and records version 0 of each', async () => {
     const listed = (await call('GET', `/v1/connections/${connectionId}/mappings`)).json();
-    expect(listed.items.map((m: { object: string; version: number }) => `${m.object} v${m.version}`)).toEqual(['customer v0', 'subscription v0', 'usage_line v0']);
+    expect(listed.items.map((m: { object: string; version: number }) => `${m.object} v${m.version}`)).toEqual(['customer v0', 'subscription v0', 'usage_line v0', 'license_line v0']);
     await sync();
     const recorded = await uses();
-    expect(Object.keys(recorded).sort()).toEqual(['customer v0', 'subscription v0', 'usage_line v0']);
+    expect(Object.keys(recorded).sort()).toEqual(['customer v0', 'license_line v0', 'subscription v0', 'usage_line v0']);
     // Every customer of the sandbox's list, and every usage line the run read.
     expect(recorded['customer v0']).toBe(sandbox.portfolio.customers.length);
     expect(recorded['usage_line v0']).toBeGreaterThanOrEqual((await lines()).length);

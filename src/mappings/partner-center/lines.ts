@@ -44,11 +44,20 @@ export interface CompiledUsageMapping {
   apply(values: (string | null)[], tags: Readonly<Record<string, string>>): Readonly<Record<string, string>> | LineProblem[];
 }
 
+/** A licence line mapping compiled to what it changes (see license-compiled.ts). */
+export interface CompiledLicenseMapping {
+  version: number;
+  /** Rewrites the line's descriptive columns in place, or returns the problems of the rules that could not run on it. */
+  apply(row: LineRow): LineProblem[] | null;
+}
+
 export interface MapOptions {
   /** The v1 REST API writes percentages as fractions (0.15); files and v2 exports as percent (15). */
   percentAsFraction?: boolean;
   /** The connection's usage line mapping, where it differs from the built-in reading (usage lines only). */
   usageMapping?: CompiledUsageMapping | null;
+  /** The connection's licence line mapping, where it differs from the built-in reading (licence lines only). */
+  licenseMapping?: CompiledLicenseMapping | null;
 }
 
 interface FieldPlan {
@@ -384,6 +393,9 @@ export function mapLicenseLine(record: Record<string, unknown>, options: MapOpti
     row.billable_quantity ?? row.quantity,
     row.effective_unit_price,
   ]);
+  // After the key: a mapping changes what the line says, never which line it is.
+  const problems = options.licenseMapping?.apply(row);
+  if (problems) return { ok: false, errors: problems };
   return { ok: true, row, tags: {}, productQualifiers: parsedQualifiers.ok ? (parsedQualifiers.value as string[]) : [] };
 }
 

@@ -11,6 +11,7 @@ import { UNITS } from '../../mappings/engine/units.ts';
 import { EXPRESSION_FUNCTIONS } from '../../mappings/engine/expression.ts';
 import { PROVIDER_SYSTEMS } from '../../db/field-owners.ts';
 import { forConnection, mappingObject, mappingObjectsOf, type MappingObject } from '../../mappings/objects.ts';
+import { licenseSourceRecord } from '../../mappings/partner-center/license-mapping.ts';
 import { usageSourceRecord } from '../../mappings/partner-center/usage-mapping.ts';
 import { actorOf } from '../plugins/auth.ts';
 import { ApiProblem, badRequest, conflict, invalidFields, notFound } from '../problem.ts';
@@ -352,6 +353,17 @@ export function mappingRoutes(app: FastifyInstance, ctx: HubContext): void {
         .limit(last)
         .execute();
       return rows.map((row) => ({ label: `usage line ${row.line_key} of ${row.usage_date} (${row.meter_name ?? row.meter_id ?? 'no meter'})`, record: usageSourceRecord(row as unknown as Record<string, unknown>) }));
+    }
+    if (object.provider === 'partner-center' && object.object === 'license_line') {
+      const rows = await ctx.db
+        .selectFrom('license_lines')
+        .selectAll()
+        .where('connection_id', '=', connectionId)
+        .orderBy('charge_period', 'desc')
+        .orderBy('line_key', 'desc')
+        .limit(last)
+        .execute();
+      return rows.map((row) => ({ label: `licence line ${row.line_key} of ${row.charge_period} (${row.sku_name ?? row.sku_id ?? 'no SKU'})`, record: licenseSourceRecord(row as unknown as Record<string, unknown>) }));
     }
     if (object.provider === 'partner-center') {
       throw badRequest('records', `the hub keeps no vendor copy of Partner Center ${object.object}s to preview against: post sample records`);
