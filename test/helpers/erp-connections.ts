@@ -27,12 +27,7 @@ export async function connectBothErps(hub: TestHub, month: ClosedMonth, xero: Xe
     credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken, webhookKey: xero.receivables.webhookKey },
     settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
   });
-  connections.quickbooks = await connect({
-    provider: 'quickbooks',
-    name: 'QuickBooks sandbox',
-    credentials: { clientId: qbo.credentials.clientId, clientSecret: qbo.credentials.clientSecret, refreshToken: qbo.credentials.refreshToken, webhookVerifierToken: qbo.receivables.verifierToken },
-    settings: { realmId: qbo.credentials.realmId, endpoint: qbo.endpoint, tokenUrl: qbo.tokenUrl },
-  });
+  connections.quickbooks = await connectQuickBooksSandbox(hub, qbo, qbo.receivables.verifierToken);
   for (const [system, mappings] of [
     [
       'xero',
@@ -74,6 +69,23 @@ export async function connectXeroSandbox(hub: TestHub, xero: XeroSandbox, webhoo
       name: 'Xero sandbox',
       credentials: { clientId: xero.credentials.clientId, clientSecret: xero.credentials.clientSecret, refreshToken: xero.credentials.refreshToken, ...(webhookKey ? { webhookKey } : {}) },
       settings: { tenantId: xero.credentials.tenantId, apiUrl: xero.apiUrl, tokenUrl: xero.tokenUrl },
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}
+
+/** Connects the hub to a QuickBooks sandbox through the API (with a webhook verifier token when given) and answers the connection id. */
+export async function connectQuickBooksSandbox(hub: TestHub, qbo: QuickBooksSandbox, webhookVerifierToken?: string): Promise<string> {
+  const res = await hub.app.inject({
+    method: 'POST',
+    url: '/v1/connections',
+    headers: hub.auth(hub.keys.admin),
+    payload: {
+      provider: 'quickbooks',
+      name: 'QuickBooks sandbox',
+      credentials: { clientId: qbo.credentials.clientId, clientSecret: qbo.credentials.clientSecret, refreshToken: qbo.credentials.refreshToken, ...(webhookVerifierToken ? { webhookVerifierToken } : {}) },
+      settings: { realmId: qbo.credentials.realmId, endpoint: qbo.endpoint, tokenUrl: qbo.tokenUrl },
     },
   });
   expect(res.statusCode, res.body).toBe(201);

@@ -5,6 +5,7 @@ import { postInvoice } from '../../src/jobs/erp/post-invoice.ts';
 import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
 import { SMALL_MONTH_LINES, closeSmallMonth, reCloseWithComputeOnWeb, waitForPosting, type ClosedMonth } from '../helpers/closed-month.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+import { connectQuickBooksSandbox } from '../helpers/erp-connections.ts';
 
 // Posting a closed month to the QuickBooks sandbox through node-quickbooks. The hub
 // invoice (see closed-month.ts) is 11.63 compute (unallocated node) + 1.10 storage (web
@@ -25,19 +26,7 @@ beforeAll(async () => {
   hub = await createTestHub({ worker: true });
   qbo = await startQuickBooksSandbox();
   month = await closeSmallMonth(hub);
-  const created = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: {
-      provider: 'quickbooks',
-      name: 'QuickBooks sandbox',
-      credentials: { clientId: qbo.credentials.clientId, clientSecret: qbo.credentials.clientSecret, refreshToken: qbo.credentials.refreshToken },
-      settings: { realmId: qbo.credentials.realmId, endpoint: qbo.endpoint, tokenUrl: qbo.tokenUrl },
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  connectionId = created.json().id;
+  connectionId = await connectQuickBooksSandbox(hub, qbo);
 }, 120_000);
 afterAll(async () => {
   await hub?.close();

@@ -6,6 +6,7 @@ import { quickbooksJournalPoster } from '../../src/jobs/erp/quickbooks-journal-p
 import type { ErpJournal } from '../../src/mappings/accounting/revenue-journal.ts';
 import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+import { connectQuickBooksSandbox } from '../helpers/erp-connections.ts';
 
 // A period journal as a QuickBooks JournalEntry through node-quickbooks against the
 // sandbox: exactly once when QuickBooks commits and the answer is lost (read back by
@@ -20,19 +21,7 @@ let connectionId: string;
 beforeAll(async () => {
   hub = await createTestHub();
   qbo = await startQuickBooksSandbox();
-  const created = await hub.app.inject({
-    method: 'POST',
-    url: '/v1/connections',
-    headers: hub.auth(hub.keys.admin),
-    payload: {
-      provider: 'quickbooks',
-      name: 'QuickBooks sandbox',
-      credentials: { clientId: qbo.credentials.clientId, clientSecret: qbo.credentials.clientSecret, refreshToken: qbo.credentials.refreshToken },
-      settings: { realmId: qbo.credentials.realmId, endpoint: qbo.endpoint, tokenUrl: qbo.tokenUrl },
-    },
-  });
-  expect(created.statusCode, created.body).toBe(201);
-  connectionId = created.json().id;
+  connectionId = await connectQuickBooksSandbox(hub, qbo);
 }, 60_000);
 
 afterAll(async () => {
