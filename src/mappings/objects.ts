@@ -14,6 +14,7 @@ import { HUBSPOT_COMPANY_DEFAULT, HUBSPOT_COMPANY_SOURCE } from './hubspot/compa
 import { XERO_CONTACT_DEFAULT, XERO_CONTACT_TARGET } from './xero/contact-mapping.ts';
 import { ERP_INVOICE_SOURCE } from './accounting/invoice-source.ts';
 import { XERO_INVOICE_DEFAULT, XERO_INVOICE_TARGET } from './xero/invoice-mapping.ts';
+import { QUICKBOOKS_CUSTOMER_DEFAULT, QUICKBOOKS_CUSTOMER_TARGET } from './quickbooks/customer-mapping.ts';
 import { QUICKBOOKS_INVOICE_DEFAULT, QUICKBOOKS_INVOICE_SOURCE, QUICKBOOKS_INVOICE_TARGET } from './quickbooks/invoice-mapping.ts';
 
 // The objects whose mapping admins can change through the API, per provider. A connector
@@ -140,6 +141,14 @@ export const MAPPING_OBJECTS: readonly MappingObject[] = [
     source: PC_LICENSE_LINE_SOURCE,
     target: PC_LICENSE_LINE_TARGET,
     defaultRules: PC_LICENSE_LINE_DEFAULT,
+  },
+  {
+    provider: 'quickbooks',
+    object: 'customer',
+    description: 'The hub customer (name, billing contact and address) → the QuickBooks Customer fields drift detection compares (GivenName, FamilyName, PrimaryEmailAddr, BillAddr)',
+    source: CUSTOMER_BILLING,
+    target: QUICKBOOKS_CUSTOMER_TARGET,
+    defaultRules: QUICKBOOKS_CUSTOMER_DEFAULT,
   },
 ];
 

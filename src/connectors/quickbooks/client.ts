@@ -50,6 +50,8 @@ interface QboSdk {
   refreshToken: string | null;
   createCustomer(c: QboEntity, cb: Callback): void;
   findCustomers(criteria: Record<string, unknown>, cb: Callback): void;
+  getCustomer(id: string, cb: Callback): void;
+  updateCustomer(c: QboEntity, cb: Callback): void;
   createItem(i: QboEntity, cb: Callback): void;
   findItems(criteria: Record<string, unknown>, cb: Callback): void;
   createInvoice(i: QboEntity, cb: Callback): void;
@@ -120,6 +122,15 @@ export class QuickBooksPostingClient {
 
   async createCustomer(customer: QboEntity, requestId: string): Promise<QboEntity> {
     return this.#call((sdk, cb) => sdk.createCustomer({ ...customer, requestId }, cb));
+  }
+
+  async getCustomer(id: string): Promise<QboEntity> {
+    return this.#call((sdk, cb) => sdk.getCustomer(id, cb));
+  }
+
+  /** A sparse update: only `fields` change; the SyncToken read with the customer guards against an edit made in between (5010). */
+  async updateCustomer(id: string, syncToken: string, fields: QboEntity, requestId: string): Promise<QboEntity> {
+    return this.#call((sdk, cb) => sdk.updateCustomer({ ...fields, Id: id, SyncToken: syncToken, sparse: true, requestId }, cb));
   }
 
   async findItemByName(name: string): Promise<QboEntity | undefined> {

@@ -48,8 +48,8 @@ async function hubPriceOf(ctx: HubContext, customerId: string, match: { sku: str
 /**
  * Compares every price the hub owns with the copy in each connected CRM (the line items
  * of each deal's latest quote, re-read now), and the CRM's billing contact and address
- * with each Xero contact's, and the hub's seats with each ConnectWise agreement's
- * quantities, and keeps one finding per difference: opened
+ * with each ERP's copy (Xero contact, QuickBooks customer), and the hub's seats with each
+ * ConnectWise agreement's quantities, and keeps one finding per difference: opened
  * when new, refreshed while it lasts, closed with a note when the values agree again.
  * Idempotent: a second run over the same state changes nothing.
  */

@@ -59,10 +59,10 @@ export async function resolveFinding(ctx: HubContext, id: string, action: DriftA
     } else {
       // The side that changes: a vendor copy is written by the push job (once, keyed by the finding); the hub's own price becomes a pending rate card version.
       const changes = action === 'push-owner-value' ? (finding.owner === 'crm' ? 'hub' : 'crm') : finding.owner === 'crm' ? 'crm' : 'hub';
-      const ref = finding.vendor_ref as { object?: string; kind?: string; crmProperty?: string | null; xeroField?: string };
+      const ref = finding.vendor_ref as { object?: string; kind?: string; crmProperty?: string | null; erpField?: string };
       if (ref.object === 'contacts') {
         if (contactWriteSystem(finding.owner, action) === 'hubspot' && !ref.crmProperty) {
-          throw new DriftConflict(`no HubSpot company property copies Xero's ${ref.xeroField} unchanged (the company or contact mapping transforms it): change the CRM by hand`);
+          throw new DriftConflict(`no HubSpot company property copies the ERP's ${ref.erpField} unchanged (the company or the ERP's mapping transforms it): change the CRM by hand`);
         }
       } else if (changes !== 'crm' && (finding.owner === 'microsoft' || ref.kind === 'seat-quantity')) {
         throw new DriftConflict(seatOrderNeeded(finding));
@@ -126,7 +126,7 @@ async function requestHubPrice(trx: Transaction<Database>, ctx: HubContext, find
 
 /**
  * The push job: writes the resolved value once: the hub's to the CRM line, or one billing
- * field between the CRM company and the Xero contact. The write is recorded in
+ * field between the CRM company and the ERP's record. The write is recorded in
  * sync_writes under the finding's key (the hub's origin marker), so a retried job never
  * writes twice and the hub recognises the new CRM value as its own.
  */

@@ -104,6 +104,36 @@ export class QuickBooksCompany {
     return customer;
   }
 
+  readCustomer(id: string): QboObject {
+    const customer = this.customers.get(id);
+    if (!customer) throw new QboFault([{ Message: 'Object Not Found', Detail: `Object Not Found : Something you're trying to use has been made inactive or deleted. Check the fields with accounts, customers, items, vendors or employees.`, code: '610' }]);
+    return customer;
+  }
+
+  /**
+   * An update through the API: `Id` and the current `SyncToken` are required (a stale one
+   * is QuickBooks' 5010); `sparse: true` changes only the fields sent (a nested aggregate
+   * such as BillAddr is taken whole), otherwise every writable field not sent is cleared.
+   */
+  updateCustomer(input: QboObject): QboObject {
+    const current = this.readCustomer(String(input.Id ?? ''));
+    if (input.SyncToken === undefined) throw fault('2020', 'Required param missing, need to supply the required value for the API', 'Required parameter SyncToken is missing in the request', 'SyncToken');
+    if (String(input.SyncToken) !== current.SyncToken) {
+      throw fault('5010', 'Stale Object Error', 'Stale Object Error : You and another user were working on the same thing. Please try again');
+    }
+    const { Id: _id, SyncToken: _token, sparse, MetaData: _meta, ...fields } = input;
+    const kept = sparse === true ? current : Object.fromEntries(Object.entries(current).filter(([k]) => ['Id', 'DisplayName', 'Active', 'CurrencyRef', 'Balance', 'MetaData'].includes(k)));
+    return this.editCustomer(current, kept, fields);
+  }
+
+  /** A change as a person makes it in QuickBooks (the sandbox's control API): the fields sent replace the customer's, SyncToken and LastUpdatedTime move on. */
+  editCustomer(current: QboObject, base: QboObject, fields: QboObject): QboObject {
+    const meta = current.MetaData as QboObject;
+    const next: QboObject = { ...base, ...fields, Id: current.Id, SyncToken: String(Number(current.SyncToken) + 1), MetaData: { ...meta, LastUpdatedTime: this.#now().toISOString() } };
+    this.customers.set(next.Id as string, next);
+    return next;
+  }
+
   createItem(input: QboObject): QboObject {
     const name = typeof input.Name === 'string' ? input.Name.trim() : '';
     if (!name) throw fault('2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Name is missing in the request', 'Name');
@@ -187,7 +217,7 @@ export class QuickBooksCompany {
   voidInvoice(input: QboObject): QboObject {
     const invoice = this.readInvoice(String(input.Id ?? ''));
     if (String(input.SyncToken) !== invoice.SyncToken) {
-      throw fault('5010', 'Stale Object Error', `Stale Object Error : You and ${'another user'} were working on the same thing. Please try again`);
+      throw fault('5010', 'Stale Object Error', 'Stale Object Error : You and another user were working on the same thing. Please try again');
     }
     if (Number(invoice.Balance) < Number(invoice.TotalAmt)) throw fault('6000', 'A business validation error has occurred while processing your request', 'Business Validation Error: This transaction has payments applied to it and cannot be voided.');
     const lines = (invoice.Line as QboObject[]).map((l) => ({ ...l, Amount: 0 }));

@@ -172,7 +172,11 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
         return reply.code(result.status).send(result.body);
       };
       api.post('/journalentry', write((body) => ({ JournalEntry: journalEntries.create(body) })));
-      api.post('/customer', write((body) => ({ Customer: company.createCustomer(body) })));
+      api.post('/customer', write((body) => ({ Customer: body.Id === undefined ? company.createCustomer(body) : company.updateCustomer(body) })));
+      api.get('/customer/:id', async (req, reply) => {
+        const { status, body } = answer(() => ({ Customer: company.readCustomer((req.params as { id: string }).id) }));
+        return reply.code(status).send(body);
+      });
       api.post('/item', write((body) => ({ Item: company.createItem(body) })));
       api.post(
         '/invoice',
@@ -188,6 +192,12 @@ export async function startQuickBooksSandbox(options: QuickBooksSandboxOptions =
     { prefix: '/v3/company/:realmId' },
   );
 
+  // A customer edited in QuickBooks as a person would (PascalCase fields, e.g. PrimaryEmailAddr or BillAddr), so drift has something to find.
+  app.post<{ Params: { id: string }; Body: QboObject | undefined }>('/_sandbox/customers/:id', async (req, reply) => {
+    const current = company.customers.get(req.params.id);
+    if (!current) return reply.code(404).send({ error: `no customer ${req.params.id}` });
+    return company.editCustomer(current, current, req.body ?? {});
+  });
   registerQuickBooksControlRoutes(app, company, receivables, { realmId, verifierToken: receivables.verifierToken, now });
   const url = await listenLocally(app, options);
   return {
