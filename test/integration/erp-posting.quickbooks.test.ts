@@ -6,7 +6,6 @@ import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbo
 import { SMALL_MONTH_LINES, closeSmallMonth, reCloseWithComputeOnWeb, waitForPosting, type ClosedMonth } from '../helpers/closed-month.ts';
 import { CLASS_UNALLOCATED, CLASS_WEB, connectQuickBooksSandbox } from '../helpers/erp-connections.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
-import { connectQuickBooksSandbox } from '../helpers/erp-connections.ts';
 
 // Posting a closed month to the QuickBooks sandbox through node-quickbooks. The hub
 // invoice (see closed-month.ts) is 11.63 compute (unallocated node) + 1.10 storage (web

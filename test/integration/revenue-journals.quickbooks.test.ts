@@ -7,7 +7,6 @@ import type { ErpJournal } from '../../src/mappings/accounting/revenue-journal.t
 import { startQuickBooksSandbox, type QuickBooksSandbox } from '../../src/sandbox/quickbooks/server.ts';
 import { connectQuickBooksSandbox } from '../helpers/erp-connections.ts';
 import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
-import { connectQuickBooksSandbox } from '../helpers/erp-connections.ts';
 
 // A period journal as a QuickBooks JournalEntry through node-quickbooks against the
 // sandbox: exactly once when QuickBooks commits and the answer is lost (read back by
