@@ -1,5 +1,6 @@
 import { startPartnerCenterSandbox, type PartnerCenterSandbox, type PartnerCenterSandboxOptions } from '../../src/sandbox/partner-center/index.ts';
-import type { TestHub } from './test-hub.ts';
+import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
+import { createTestHub, type TestHub } from './test-hub.ts';
 
 export const SANDBOX_NOW = new Date('2026-11-25T06:00:00Z');
 
@@ -73,4 +74,25 @@ export async function fullSyncThroughApi(hub: TestHub, connectionId: string, per
   const run = await waitForRun(hub, started.json().id, 120_000);
   if (run.status !== 'succeeded' || (run.errors as unknown[]).length > 0) throw new Error(`sync ${run.status}: ${JSON.stringify(run.errors)}`);
   return run;
+}
+
+/** A hub with a worker, connected to the small sandbox through the API: what the mapping tests start from. */
+export interface SyncedHub {
+  hub: TestHub;
+  worker: RunningWorker;
+  sandbox: PartnerCenterSandbox;
+  connectionId: string;
+}
+
+export async function startConnectedHub(): Promise<SyncedHub> {
+  const hub = await createTestHub();
+  const worker = await startWorker(hub.database.pool, hub.ctx, { concurrency: 4, crontab: '' });
+  const sandbox = await startSmallSandbox();
+  return { hub, worker, sandbox, connectionId: await connectSandbox(hub, sandbox) };
+}
+
+export async function stopConnectedHub(env: Partial<SyncedHub> | undefined): Promise<void> {
+  await env?.worker?.stop();
+  await env?.hub?.close();
+  await env?.sandbox?.close();
 }

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type RunningWorker } from '../../src/jobs/worker.ts';
 import type { PartnerCenterSandbox } from '../../src/sandbox/partner-center/index.ts';
-import { connectSandbox, fullSyncThroughApi, startSmallSandbox } from '../helpers/partner-center-sync.ts';
-import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
+import { fullSyncThroughApi, startConnectedHub, stopConnectedHub, type SyncedHub } from '../helpers/partner-center-sync.ts';
+import type { TestHub } from '../helpers/test-hub.ts';
 
 // Partner Center's new-commerce licence lines are read through an editable default
 // mapping (version 0). An MSP that wants its invoices to show the billing frequency with
@@ -10,22 +9,16 @@ import { createTestHub, type TestHub } from '../helpers/test-hub.ts';
 // the lines the hub stored, writing nothing; the next sync uses version 1 and records it.
 // A rule writing an amount is refused: amounts are Microsoft's.
 
+let env: SyncedHub | undefined;
 let hub: TestHub;
-let worker: RunningWorker;
 let sandbox: PartnerCenterSandbox;
 let connectionId = '';
 
 beforeAll(async () => {
-  hub = await createTestHub();
-  worker = await startWorker(hub.database.pool, hub.ctx, { concurrency: 4, crontab: '' });
-  sandbox = await startSmallSandbox();
-  connectionId = await connectSandbox(hub, sandbox);
+  env = await startConnectedHub();
+  ({ hub, sandbox, connectionId } = env);
 }, 60_000);
-afterAll(async () => {
-  await worker?.stop();
-  await hub?.close();
-  await sandbox?.close();
-});
+afterAll(() => stopConnectedHub(env));
 
 const call = async (method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) => hub.app.inject({ method, url, headers: hub.auth(hub.keys.admin), ...(payload ? { payload } : {}) });
 const url = (suffix = '') => `/v1/connections/${connectionId}/mappings/license_line${suffix}`;
